@@ -1,0 +1,103 @@
+"""Decode and validate at the edge: message bytes in, a ``RawArticle`` or a rejection out.
+
+Every way a message can be unusable maps to one bounded reason code, so the dead-letter
+topic and its counter say *why* without carrying free text in metric labels.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+import orjson
+from pydantic import ValidationError
+
+from sitrep.errors import RejectedMessage
+from sitrep.models import SCHEMA_VERSION, DeadLetter, RawArticle
+
+# A text body is "binary" when control characters other than whitespace make up more
+# than this share of it: scraped pages carry the odd stray \x0c, images carry thousands.
+_BINARY_CONTROL_SHARE = 0.05
+_CONTROL = frozenset(range(0, 32)) - {9, 10, 13, 12}
+
+
+def looks_binary(data: bytes | str) -> bool:
+    """True for payloads that are not text: NUL bytes or many control characters."""
+    sample = data[:4096]
+    if isinstance(sample, str):
+        sample = sample.encode("utf-8", "surrogatepass")
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b in _CONTROL)
+    return bool(sample) and controls / len(sample) > _BINARY_CONTROL_SHARE
+
+
+def decode_raw(data: bytes | None, *, max_body_bytes: int) -> RawArticle:
+    """Parse one ``articles.raw`` message; raise :class:`RejectedMessage` with a reason code."""
+    if not data:
+        raise RejectedMessage("invalid_json", "empty message")
+    # JSON adds a little to the body, so allow for it before parsing anything huge.
+    if len(data) > max_body_bytes * 2 + 65_536:
+        raise RejectedMessage("body_too_large", f"message is {len(data)} bytes, cap is {max_body_bytes} bytes of body")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = "binary" if looks_binary(data) else "not_utf8"
+        raise RejectedMessage(reason, f"message is not UTF-8 text (byte {exc.start})") from None
+    try:
+        obj = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc).lower() or "recursion" in str(exc).lower():
+            raise RejectedMessage("too_deeply_nested", "JSON nested deeper than 1024 levels") from None
+        raise RejectedMessage("invalid_json", f"invalid JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise RejectedMessage("invalid_record", f"expected a JSON object, got {type(obj).__name__}")
+    version = obj.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise RejectedMessage("unknown_schema_version", f"schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
+    body = obj.get("body")
+    if body is None:
+        raise RejectedMessage("missing_body", "record has no 'body' field")
+    if isinstance(body, str):
+        if not body.strip():
+            raise RejectedMessage("empty_body", "body is empty or whitespace only")
+        if len(body.encode("utf-8", "surrogatepass")) > max_body_bytes:
+            raise RejectedMessage("body_too_large", f"body exceeds the cap of {max_body_bytes} bytes")
+        if looks_binary(body):
+            raise RejectedMessage("binary", "body holds binary data, not text")
+    try:
+        return RawArticle.model_validate(obj)
+    except ValidationError as exc:
+        raise RejectedMessage("invalid_record", _summarise(exc)) from None
+
+
+def _summarise(exc: ValidationError) -> str:
+    """Field names and error types only: never echo the input values (they may be huge or secret)."""
+    parts = [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['type']}" for err in exc.errors()[:5]]
+    more = exc.error_count() - len(parts)
+    return "invalid record: " + "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def dead_letter(
+    original: bytes | None,
+    reason: str,
+    detail: str,
+    *,
+    stage: str,
+    topic: str | None = None,
+    partition: int | None = None,
+    offset: int | None = None,
+    key: bytes | None = None,
+) -> DeadLetter:
+    """Wrap a rejected message with its reason and origin for ``articles.deadletter``."""
+    return DeadLetter(
+        reason=reason,
+        detail=detail[:2000],
+        stage=stage,
+        origin_topic=topic,
+        origin_partition=partition,
+        origin_offset=offset,
+        key=base64.b64encode(key).decode() if key else None,
+        original=base64.b64encode(original or b"").decode(),
+        failed_at=datetime.now(UTC),
+    )

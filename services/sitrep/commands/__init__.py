@@ -1,0 +1,1 @@
+"""The ``sitrep`` subcommands, one module each; ``sitrep.cli`` wires them to argparse."""

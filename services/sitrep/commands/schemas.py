@@ -1,0 +1,32 @@
+"""``sitrep schemas export``: JSON Schema for every topic's record, from the pydantic models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from sitrep.models import TOPIC_RECORDS
+from sitrep.settings import Topics
+
+
+def schema_files(topics: Topics | None = None) -> dict[str, bytes]:
+    """File name -> JSON Schema bytes, one per public topic (named after the default topic)."""
+    names = (topics or Topics()).model_dump()
+    files = {}
+    for role, model in TOPIC_RECORDS.items():
+        schema = model.model_json_schema(mode="serialization")
+        schema["$id"] = f"https://sitrep.dev/schemas/{names[role]}.schema.json"
+        schema["x-topic"] = names[role]
+        files[f"{names[role]}.schema.json"] = orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    return files
+
+
+def export(out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in schema_files().items():
+        path = out_dir / name
+        path.write_bytes(data)
+        written.append(path)
+    return written

@@ -1,0 +1,13 @@
+"""``sitrep topics create``: the public topics with the configured partitions."""
+
+from __future__ import annotations
+
+from sitrep.kafka import create_topics
+from sitrep.settings import Settings
+
+
+def create(settings: Settings) -> int:
+    created = create_topics(settings)
+    for name in settings.topics.public():
+        print(f"{'created' if name in created else 'exists '}  {name}")
+    return 0

@@ -1,0 +1,240 @@
+"""The pipeline as plain functions, shared by the Faust worker and ``sitrep process``.
+
+``analyze`` is the stateless part (clean, extract, sign, text signals). ``probe`` and
+``resolve`` (in ``stages.dedup``) and ``corroborate`` are the stateful parts; they take
+their state as mappings. ``Pipeline`` runs them all in one process with dicts, which is
+exactly what one worker over one partition computes with Faust tables.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import ConfigDict
+
+from sitrep.models import (
+    CasualtyClaim,
+    Credibility,
+    CredibilityUpdate,
+    Dedup,
+    DuplicateLink,
+    EnrichedArticle,
+    RawArticle,
+    Signal,
+)
+from sitrep.settings import Thresholds
+from sitrep.stages import credibility, dedup
+from sitrep.stages.clean import clean_article
+from sitrep.stages.corroborate import Report, Revision, corroborate, event_key
+from sitrep.stages.extract import extract
+from sitrep.stages.types import CleanArticle, Extraction, Stage
+
+STAGES = ("clean", "extract", "sign", "dedup", "corroborate")
+
+
+class Analysis(Stage):
+    """Everything the stateless stage learns about one article."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+
+    order: int
+    clean: CleanArticle
+    extraction: Extraction
+    text_signals: list[Signal]
+    event_key: str | None
+    exact: int
+    minhash: bytes
+    size: int
+    bands: list[int]
+
+    @property
+    def signature(self) -> dedup.Signature:
+        return dedup.Signature(self.exact, self.minhash, self.size, tuple(self.bands))
+
+
+def order_of(raw: RawArticle, fallback: int) -> int:
+    """Arrival order used to decide which copy came first: replay time in microseconds."""
+    if raw.replayed_at is not None:
+        return int(raw.replayed_at.timestamp() * 1_000_000)
+    return fallback
+
+
+def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None) -> Analysis:
+    """Clean, extract and sign one article. Pure: the same input gives the same output."""
+    t0 = time.perf_counter()
+    clean = clean_article(raw)
+    t1 = time.perf_counter()
+    extraction = extract(clean)
+    t2 = time.perf_counter()
+    sig = dedup.sign(clean.body or clean.title)
+    t3 = time.perf_counter()
+    if timings is not None:
+        timings["clean"] = t1 - t0
+        timings["extract"] = t2 - t1
+        timings["sign"] = t3 - t2
+    return Analysis(
+        order=order,
+        clean=clean,
+        extraction=extraction,
+        text_signals=credibility.text_signals(clean, extraction),
+        event_key=event_key(clean, extraction),
+        exact=sig.exact,
+        minhash=sig.minhash,
+        size=sig.size,
+        bands=list(sig.bands),
+    )
+
+
+def report_of(analysis: Analysis, verdict: Dedup) -> Report:
+    """The slim record the corroboration state keeps for an article."""
+    claim = next((c for c in analysis.extraction.casualties if not c.cumulative), None)
+    return Report(
+        id=analysis.clean.id,
+        source=analysis.clean.source,
+        order=analysis.order,
+        published=analysis.clean.published,
+        place=claim.location if claim else analysis.extraction.primary_location,
+        cause=claim.cause if claim else "unknown",
+        killed=claim.killed if claim else None,
+        injured=claim.injured if claim else None,
+        copy_of=verdict.duplicate_of,
+        story_id=verdict.story_id,
+        text_signals=analysis.text_signals,
+    )
+
+
+def score_alone(analysis: Analysis, verdict: Dedup) -> tuple[Credibility, str]:
+    """Score for an article without an event key: no corroboration state involved."""
+    report = report_of(analysis, verdict)
+    return credibility.score(report.text_signals, credibility.stream_signals(report, [])), verdict.story_id
+
+
+def enriched(analysis: Analysis, verdict: Dedup, cred: Credibility, story_id: str) -> EnrichedArticle:
+    clean, ext = analysis.clean, analysis.extraction
+    return EnrichedArticle(
+        id=clean.id,
+        source=clean.source,
+        url=clean.url,
+        title=clean.title,
+        author=clean.author,
+        published=clean.published,
+        published_from=clean.published_from,
+        dateline=clean.dateline,
+        language=clean.language,
+        body=clean.body,
+        removed=clean.removed,
+        entities=ext.entities,
+        primary_location=ext.primary_location,
+        casualties=ext.casualties,
+        dedup=verdict.model_copy(update={"story_id": story_id}),
+        credibility=cred,
+        replayed_at=clean.replayed_at,
+        processed_at=datetime.now(UTC),
+    )
+
+
+def duplicate_link(article: EnrichedArticle) -> DuplicateLink:
+    verdict = article.dedup
+    return DuplicateLink(
+        id=article.id,
+        duplicate_of=verdict.duplicate_of or article.id,
+        similarity=verdict.similarity if verdict.similarity is not None else 1.0,
+        kind="exact" if verdict.status == "exact_duplicate" else "near",
+        story_id=verdict.story_id,
+        source=article.source,
+        title=article.title,
+        processed_at=article.processed_at,
+    )
+
+
+def claims_of(article: EnrichedArticle) -> list[CasualtyClaim]:
+    """One ``claims.casualties`` record per claim, with its place and perpetrator resolved."""
+    by_id = {e.id: e for e in article.entities}
+    claims = []
+    for index, claim in enumerate(article.casualties):
+        place = by_id.get(claim.location or "")
+        actor = by_id.get(claim.perpetrator or "")
+        claims.append(
+            CasualtyClaim(
+                **claim.model_dump(),
+                article_id=article.id,
+                claim_index=index,
+                source=article.source,
+                published=article.published,
+                location_name=place.name if place else None,
+                admin1_name=place.geo.admin1_name if place and place.geo else None,
+                country_code=place.geo.country_code if place and place.geo else None,
+                perpetrator_category=actor.category if actor else None,
+                story_id=article.dedup.story_id,
+            )
+        )
+    return claims
+
+
+def update_of(revision: Revision) -> CredibilityUpdate:
+    return CredibilityUpdate(
+        article_id=revision.report.id,
+        old_score=revision.old.score,
+        new_score=revision.new.score,
+        old_band=revision.old.band,
+        new_band=revision.new.band,
+        reason=revision.reason,
+        caused_by=revision.caused_by,
+        story_id=revision.report.story_id,
+        signals=revision.new.signals,
+        updated_at=datetime.now(UTC),
+    )
+
+
+@dataclass
+class Outcome:
+    """What one article produces: its full record, and the records for the other topics."""
+
+    article: EnrichedArticle
+    link: DuplicateLink | None
+    claims: list[CasualtyClaim]
+    updates: list[CredibilityUpdate]
+
+
+@dataclass
+class Pipeline:
+    """All stages in one process, state in dicts: ``sitrep process`` and the unit tests."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    index: dict[int, list[str]] = field(default_factory=dict)
+    entries: dict[str, bytes] = field(default_factory=dict)
+    events: dict[str, list[Report]] = field(default_factory=dict)
+
+    def run(self, raw: RawArticle, order: int) -> Outcome:
+        analysis = analyze(raw, order)
+        candidates = dedup.probe(
+            raw.id,
+            analysis.order,
+            analysis.signature,
+            dedup.keys(analysis.signature),
+            self.index,
+            self.entries,
+            min_similarity=self.thresholds.story,
+        )
+        verdict = dedup.resolve(raw.id, candidates, near=self.thresholds.near_duplicate)
+        return finish(analysis, verdict, self.events)
+
+    def run_all(self, raws: list[RawArticle]) -> Iterator[Outcome]:
+        for order, raw in enumerate(raws):
+            yield self.run(raw, order)
+
+
+def finish(analysis: Analysis, verdict: Dedup, events: dict[str, list[Report]] | None) -> Outcome:
+    """Corroborate and score a deduplicated article, and build its output records."""
+    if analysis.event_key is None or events is None:
+        cred, story_id = score_alone(analysis, verdict)
+        revisions: list[Revision] = []
+    else:
+        cred, story_id, revisions = corroborate(report_of(analysis, verdict), analysis.event_key, events)
+    article = enriched(analysis, verdict, cred, story_id)
+    if verdict.status != "unique":
+        return Outcome(article, duplicate_link(article), [], [update_of(r) for r in revisions])
+    return Outcome(article, None, claims_of(article), [update_of(r) for r in revisions])

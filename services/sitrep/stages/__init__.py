@@ -1,0 +1,1 @@
+"""Pure pipeline stages: typed functions that never import Kafka or Faust."""
