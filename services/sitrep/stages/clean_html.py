@@ -1,0 +1,318 @@
+"""The article of an HTML page, as text the line rules can read, plus the page's metadata.
+
+selectolax (lexbor) parses the page; the article is the first element that a main-content
+selector finds (``itemprop=articleBody``, ``.entry-content``, the longest ``<article>``...),
+else the parent of the most paragraph text. Scripts, menus, share bars, comment sections
+and related-article lists inside it are dropped by tag and by the words of their class or
+id (text.yaml, ``html``), and each drop is reported. Block elements become line breaks so
+the text keeps its paragraphs.
+
+trafilatura is kept as :func:`trafilatura_text` for the comparison in
+``ops/bench/bench_clean.py``; see ``clean.py`` for the figures behind the choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate
+from typing import Any
+
+import orjson
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from sitrep.stages import clean_data
+from sitrep.stages.clean_text import strip_markup
+
+_SPLIT = re.compile(r"[\s_-]+")
+_SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,60})$")
+_DATE_META = (
+    'meta[property="article:published_time"]', 'meta[itemprop="datePublished"]', 'meta[name="pubdate"]',
+    'meta[name="publishdate"]', 'meta[name="publish-date"]', 'meta[name="date"]', 'meta[name="DC.date.issued"]',
+    'meta[name="dc.date"]', 'meta[name="sailthru.date"]', 'meta[name="parsely-pub-date"]', 'meta[property="og:published_time"]',
+)
+
+
+@dataclass(slots=True)
+class HtmlPage:
+    """The article text of a page, what the page says about it, and what was dropped."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    source: str | None = None
+    byline: str | None = None  # text of a byline element ("by Wladimir van Wilgenburg")
+    removed: list[tuple[str, str, int, str]] = field(default_factory=list)  # (kind, rule, chars, preview)
+
+
+@dataclass(frozen=True, slots=True)
+class _Config:
+    markup: str
+    chrome: frozenset[str]
+    words: dict[str, str]  # class/id word -> kind
+    main: tuple[str, ...]
+    blocks: str
+
+
+@lru_cache(maxsize=1)
+def _config() -> _Config:
+    html = clean_data.load("text")["html"]
+    words = {w: kind for kind, ws in html["class_words"].items() for w in ws}
+    return _Config(",".join(html["markup_tags"]), frozenset(html["chrome_tags"]), words, tuple(html["main_selectors"]), ",".join(html["block_tags"]))
+
+
+def html_to_text(markup: str) -> HtmlPage:
+    """The main article of an HTML page as text with one paragraph per line."""
+    if _too_deep(markup):
+        text, tags = strip_markup(markup)
+        page = HtmlPage(text=text)
+        _drop(page, "markup", "html_markup", f"elements nested deeper than {_MAX_DEPTH}: tags stripped without parsing. {tags}")
+        return page
+    tree = LexborHTMLParser(markup)
+    page = HtmlPage(text="")
+    _metadata(tree, page)
+    config = _config()
+    root = tree.body or tree.root
+    if root is None:
+        return page
+    for node in _outermost(root.css(config.markup)):
+        _drop(page, "markup", "html_markup", node.text(deep=True))
+        node.decompose()
+    main = _main(root)
+    protected = {n.mem_id for n in _ancestors(main)} | {main.mem_id}
+    # A <header> inside the article holds its headline and standfirst: the text rules deal with it.
+    noisy = [
+        (n, kind)
+        for n in root.traverse()
+        if n.mem_id not in protected and (kind := _noise_kind(n)) is not None and not (n.tag == "header" and _is_inside(n, main))
+    ]
+    outside_noise: set[int] = set()
+    for node, kind in _outermost_pairs(noisy):
+        rule = {"boilerplate": "html_chrome", "comments": "html_comments", "other_articles": "html_related"}[kind]
+        _drop(page, kind, rule, node.text(deep=True, separator=" "))
+        if _is_inside(node, main):
+            node.decompose()
+        else:
+            outside_noise.add(node.mem_id)
+    if main is not root:
+        _drop(page, "boilerplate", "html_outside_article", " ".join(_outside_text(root, main, outside_noise)))
+    for node in main.css(config.blocks):
+        node.insert_before("\n")
+        node.insert_after("\n")
+    for node in main.css("br"):
+        node.insert_after("\n")
+    page.text = main.text(deep=True)
+    return page
+
+
+# An HTML parser's work grows with the square of the nesting depth (every start tag checks
+# the open elements): 20,000 nested <div>s take a second, 100,000 take half a minute. Real
+# pages nest under a hundred deep, so deeper ones are not parsed.
+_MAX_DEPTH = 1000
+_OPEN_OR_CLOSE = re.compile(r"<(/?)(?!(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr|p|li|option|td|th|tr|dt|dd)\b)[a-zA-Z]")
+_STEP = {"": 1, "/": -1}
+
+
+def _too_deep(markup: str) -> bool:
+    """Whether elements nest deeper than the parser can take in linear time."""
+    if markup.count("<") <= _MAX_DEPTH:
+        return False  # cannot nest deeper than its number of tags: skip the scan
+    steps = map(_STEP.__getitem__, _OPEN_OR_CLOSE.findall(markup))
+    return max(accumulate(steps), default=0) > _MAX_DEPTH
+
+
+def _main(root: LexborNode) -> LexborNode:
+    """The element holding the article: a known selector, else the parent of most paragraph text."""
+    for selector in _config().main:
+        found = root.css(selector)
+        if not found:
+            continue
+        best = max(found, key=_paragraph_chars)
+        if _paragraph_chars(best) >= 200 or len(found) == 1 and len(best.text(deep=True)) >= 200:
+            return best
+    totals: dict[int, tuple[int, LexborNode]] = {}
+    for p in root.css("p"):
+        parent = p.parent
+        if parent is not None:
+            chars, _ = totals.get(parent.mem_id, (0, parent))
+            totals[parent.mem_id] = (chars + len(p.text(deep=True)), parent)
+    if totals:
+        chars, parent = max(totals.values(), key=lambda t: t[0])
+        if chars >= 200:
+            return parent
+    return root
+
+
+def _paragraph_chars(node: LexborNode) -> int:
+    return sum(len(p.text(deep=True)) for p in node.css("p"))
+
+
+def _noise_kind(node: LexborNode) -> str | None:
+    config = _config()
+    if node.tag in config.chrome:
+        return "boilerplate"
+    attrs = node.attributes
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower().strip()
+    if not names:
+        return None
+    for token in names.split():
+        for word in (token, *_SPLIT.split(token)):
+            kind = config.words.get(word)
+            if kind is not None:
+                return kind
+    return None
+
+
+def _ancestors(node: LexborNode) -> Iterator[LexborNode]:
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
+
+def _is_inside(node: LexborNode, container: LexborNode) -> bool:
+    return any(a.mem_id == container.mem_id for a in _ancestors(node))
+
+
+def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+    """Nodes that are not inside another of the list (decomposing those frees the rest)."""
+    return [n for n, _ in _outermost_pairs([(n, "") for n in nodes])]
+
+
+def _outermost_pairs(pairs: list[tuple[LexborNode, str]]) -> list[tuple[LexborNode, str]]:
+    ids = {n.mem_id for n, _ in pairs}
+    return [(n, k) for n, k in pairs if not any(a.mem_id in ids for a in _ancestors(n))]
+
+
+def _outside_text(root: LexborNode, main: LexborNode, skip: set[int]) -> Iterator[str]:
+    """Text of the page outside the article and outside the blocks already reported.
+
+    A walk that skips whole subtrees, rather than an ancestor check per text node, so a
+    page of deeply nested elements stays linear.
+    """
+    skip = skip | {main.mem_id}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.mem_id in skip:
+            continue
+        if node.is_text_node:
+            text = (node.text_content or "").strip()
+            if text:
+                yield text
+            continue
+        stack.extend(reversed(list(node.iter(include_text=True))))
+
+
+def _drop(page: HtmlPage, kind: str, rule: str, text: str) -> None:
+    """Report a dropped block; blocks cut by one rule add up into one entry (a page can have thousands)."""
+    text = " ".join(text.split())
+    if not text:
+        return
+    for n, (k, r, chars, preview) in enumerate(page.removed):
+        if (k, r) == (kind, rule):
+            page.removed[n] = (k, r, chars + 1 + len(text), preview)
+            return
+    page.removed.append((kind, rule, len(text), text[:120]))
+
+
+def _metadata(tree: LexborHTMLParser, page: HtmlPage) -> None:
+    """Title, author, date and site name from meta tags, JSON-LD and the markup."""
+    ld = _json_ld(tree)
+    page.title = _meta(tree, 'meta[property="og:title"]', 'meta[name="twitter:title"]') or _text(tree, "h1") or _title(tree)
+    page.source = _meta(tree, 'meta[property="og:site_name"]', 'meta[name="application-name"]') or _ld_name(ld.get("publisher"))
+    author = _meta(tree, 'meta[name="author"]', 'meta[property="article:author"]', 'meta[name="byl"]')
+    if author and author.startswith("http"):
+        author = None
+    page.author = author or _text(tree, '[rel="author"]') or _text(tree, '[itemprop="author"]') or _ld_name(ld.get("author"))
+    page.byline = _byline(tree)
+    page.published = _meta(tree, *_DATE_META) or _attr(tree, 'time[itemprop="datePublished"]', "datetime")
+    page.published = page.published or (ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None)
+    page.published = page.published or _attr(tree, "time[datetime]", "datetime")
+    if page.title and page.source:
+        suffix = _SITE_SUFFIX.search(page.title)
+        if suffix and suffix.group(1).strip().lower() == page.source.lower():
+            page.title = page.title[: suffix.start()]
+
+
+def _byline(tree: LexborHTMLParser) -> str | None:
+    """The text of the page's byline element, not a commenter's name."""
+    for node in tree.css(".byline, .by-line, .author-name, .post-author, .entry-author, .post-meta, .entry-meta")[:10]:
+        if any(_noise_kind(a) == "comments" for a in _ancestors(node)):
+            continue
+        text = " ".join(node.text(deep=True, separator=" ").split())
+        if 0 < len(text) <= 120:
+            return text
+    return None
+
+
+def _meta(tree: LexborHTMLParser, *selectors: str) -> str | None:
+    for selector in selectors:
+        node = tree.css_first(selector)
+        if node is not None:
+            value = (node.attributes.get("content") or "").strip()
+            if value:
+                return value[:500]
+    return None
+
+
+def _attr(tree: LexborHTMLParser, selector: str, name: str) -> str | None:
+    node = tree.css_first(selector)
+    value = (node.attributes.get(name) or "").strip() if node is not None else ""
+    return value[:200] or None
+
+
+def _text(tree: LexborHTMLParser, selector: str) -> str | None:
+    node = tree.css_first(selector)
+    value = " ".join(node.text(deep=True).split()) if node is not None else ""
+    return value[:500] or None
+
+
+def _title(tree: LexborHTMLParser) -> str | None:
+    node = tree.css_first("title")
+    value = " ".join(node.text().split()) if node is not None else ""
+    return value[:500] or None
+
+
+def _json_ld(tree: LexborHTMLParser) -> dict[str, Any]:
+    """The first JSON-LD object describing an article (NewsArticle, Article, ...)."""
+    for node in tree.css('script[type="application/ld+json"]')[:5]:
+        raw = node.text()
+        if len(raw) > 200_000:
+            continue
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        for item in _ld_items(data):
+            if "datePublished" in item or "headline" in item:
+                return item
+    return {}
+
+
+def _ld_items(data: Any) -> Iterator[dict[str, Any]]:
+    items = data if isinstance(data, list) else [data]
+    for item in items[:20]:
+        if isinstance(item, dict):
+            yield item
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                yield from (g for g in graph[:20] if isinstance(g, dict))
+
+
+def _ld_name(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return value.strip()[:200] or None if isinstance(value, str) else None
+
+
+def trafilatura_text(markup: str) -> str:
+    """The page's main text as trafilatura extracts it (for the benchmark's comparison)."""
+    import trafilatura
+
+    return trafilatura.extract(markup, include_comments=False, include_tables=False, deduplicate=False) or ""

@@ -1,0 +1,107 @@
+"""HTML pages: the article found among page chrome, and the page's metadata.
+
+The pages in tests/data/cleaning/html/ wrap seed articles and a wire report in the chrome
+real sites have (menus, share bars, comment sections, teaser lists, donation widgets,
+in-article "related" boxes, plain unnamed divs); each has the article's known text beside
+it (``.gold.txt``). ``ops/bench/bench_clean.py --html`` compares with trafilatura.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sitrep.models import RawArticle
+from sitrep.stages.clean import clean_article
+from sitrep.stages.clean_html import html_to_text
+
+PAGES = Path(__file__).resolve().parents[1] / "data" / "cleaning" / "html"
+
+
+def word_f1(found: str, gold: str) -> float:
+    """F1 of the words found against the words of the known article (multiset overlap)."""
+    got, want = Counter(found.lower().split()), Counter(gold.lower().split())
+    common = sum((got & want).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(got.values()), common / sum(want.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def clean_page(name: str):  # noqa: ANN201 - a CleanArticle
+    html = (PAGES / f"{name}.html").read_text(encoding="utf-8")
+    return clean_article(RawArticle(id=name, body=html, content_type="text/html"))
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in PAGES.glob("*.html")))
+def test_article_text_is_found(name: str) -> None:
+    gold = (PAGES / f"{name}.gold.txt").read_text(encoding="utf-8")
+    clean = clean_page(name)
+    assert word_f1(clean.body, gold) >= 0.98
+    second = " ".join(gold.split("\n\n")[1].split())  # the gold keeps the seeds' odd spaces
+    assert second in clean.body.split("\n\n")  # paragraphs survive as paragraphs
+
+
+@pytest.mark.parametrize(
+    ("name", "absent", "kinds"),
+    [
+        ("duran_teasers", ["Farage", "Patreon", "PayPal", "Pave Way IV", "Share this"], {"comments", "other_articles", "boilerplate"}),
+        ("southfront_disqus", ["Pave Way IV", "STFU", "Most read"], {"comments", "boilerplate"}),
+        ("newswire_related_inline", ["Coalition strikes hit Hajin mosque", "Subscribe", "Tags:"], {"other_articles", "boilerplate"}),
+        ("region_plain_divs", ["Qamishli", "All rights reserved"], {"boilerplate"}),
+        ("sana_jsonld", ["H. Said", "Latest News", "Facebook"], {"boilerplate"}),
+        ("almasdar_promo_comments", ["interactive battle map", "Go SAA", "RELATED POSTS"], {"comments", "other_articles", "boilerplate"}),
+    ],
+)
+def test_chrome_is_cut_and_reported(name: str, absent: list[str], kinds: set[str]) -> None:
+    clean = clean_page(name)
+    for text in absent:
+        assert text not in clean.body, text
+    assert kinds <= {r.kind for r in clean.removed}
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "author", "published", "source"),
+    [
+        ("duran_teasers", "ISIS ‘retreating on almost every front’", "Alexander Mercouris", date(2017, 3, 8), "The Duran"),
+        ("sana_jsonld", "Army restores security to villages in Lattakia northern countryside", "Hazem Sabbagh", date(2016, 7, 5), "Syrian Arab News Agency"),
+        ("almasdar_promo_comments", "SDF finalizes preparations for Deir Ezzor offensive", None, date(2017, 9, 9), "Al Masdar News"),
+        ("region_plain_divs", "Coalition doubts Syrian government victory over Islamic State, fight continues near Abu Kamal", "Wladimir van Wilgenburg", None, None),
+        ("southfront_disqus", "US-led Coalition Reveals ISIS Losses In Euphrates Valley During Last Week", None, date(2019, 1, 19), "SouthFront"),
+    ],
+)
+def test_page_metadata(name: str, title: str, author: str | None, published: date | None, source: str | None) -> None:
+    clean = clean_page(name)
+    assert (clean.title, clean.author, clean.published, clean.source) == (title, author, published, source)
+
+
+def test_title_drops_the_site_suffix() -> None:
+    page = html_to_text("<html><head><title>Army advances in Hama | SANA</title><meta property='og:site_name' content='SANA'></head><body><p>x</p></body></html>")
+    assert page.title == "Army advances in Hama"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body><p>Unclosed <b>bold <i>italic</p></div></span>",
+        "<p>" * 5000,
+        "<html><head><script type='application/ld+json'>{not json</script></head><body><p>text</p></body></html>",
+        "<html><head><script type='application/ld+json'>[1, \"a\", {\"@graph\": 5}]</script></head><body></body></html>",
+        "<html><body><article></article><article class='comment'><p>only comments</p></article></body></html>",
+        "<svg><text>not html at all</text></svg>",
+        "<?xml version='1.0'?><rss><channel><item><title>feed</title></item></channel></rss>",
+    ],
+)
+def test_malformed_pages_never_raise(html: str) -> None:
+    clean = clean_article(RawArticle(id="bad", body=html, content_type="text/html"))
+    clean.model_dump_json()
+
+
+def test_html_sent_as_plain_text_is_still_read_as_html() -> None:
+    html = (PAGES / "newswire_related_inline.html").read_text(encoding="utf-8")
+    clean = clean_article(RawArticle(id="csv", body=html))  # e.g. a CSV column holding the page
+    assert "Coalition strikes hit Hajin mosque" not in clean.body
+    assert "With the ongoing offensive by the SDF" in clean.body
