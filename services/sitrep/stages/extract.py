@@ -1,9 +1,105 @@
-"""Entities and casualty claims (first version: none extracted yet; issue 4 fills this in)."""
+"""Who, where and what happened in one clean article: entities, primary location, casualties.
+
+A thin composition of the extraction modules:
+
+    gazetteer.scan      one Aho-Corasick pass: actor, place and cue-word hits
+    geo.resolve         which place each name means; city or governorate
+    entities.collect    entities with mentions, people and roles, unknown names
+    claims.read_claims  casualty figures per sentence, with cause, perpetrator, place, date
+    geo.primary_location
+
+It never raises: an article that trips an unexpected case is extracted again with names and
+places only (or, failing that, yields an empty ``Extraction``), with a logged warning,
+because one odd article must not stop a partition. Articles not in English get the same
+names-and-places extraction: the name lists hold for any Latin-script text, the casualty
+grammar and the capitalised-name guesses do not.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from sitrep.stages import claims as claims_
+from sitrep.stages import entities as entities_
+from sitrep.stages import geo, sentences
+from sitrep.stages.gazetteer import gazetteer
 from sitrep.stages.types import CleanArticle, Extraction
+
+log = logging.getLogger(__name__)
 
 
 def extract(clean: CleanArticle) -> Extraction:
-    return Extraction()
+    """Entities, primary location and casualty claims of ``clean``; never raises."""
+    try:
+        return _extract(clean, full=True)
+    except Exception:  # the contract is "never raises": log it, then return what is safe
+        log.warning("extract failed on article %s; retrying with names only", clean.id, exc_info=True)
+    try:
+        return _extract(clean, full=False)
+    except Exception:
+        log.warning("extract failed on article %s with names only", clean.id, exc_info=True)
+        return Extraction()
+
+
+def _extract(clean: CleanArticle, full: bool) -> Extraction:
+    """The extraction; ``full=False`` keeps to gazetteer names and places (the fallback)."""
+    gaz = gazetteer()
+    body = clean.body or ""
+    # The casualty grammar and the capitalised-name guesses are English; the name lists are not.
+    full = full and (clean.language is None or clean.language.lower().startswith("en"))
+    hits, cues, triggers, periods = gaz.scan(body)
+    places, actors = geo.resolve(body, hits, gaz)
+    titles = [h for h in hits if h.targets[0].kind == "title"]
+    found = entities_.collect(body, places, actors, cues, titles, gaz, heuristics=full)
+
+    title = clean.title or ""
+    title_hits, title_cues, _, _ = gaz.scan(title)
+    title_places, title_actors = geo.resolve(title, title_hits, gaz)
+    dateline = geo.resolve(clean.dateline, gaz.scan(clean.dateline).names, gaz)[0] if clean.dateline else []
+
+    spans = sentences.split(body)
+    found_claims: list[claims_.Claim] = []
+    if full:
+        ctx = claims_.Context(
+            body=body, spans=spans, cues=cues, triggers=triggers, periods=periods, actors=found.actor_mentions,
+            places=places, gaz=gaz, title=title, title_cues=title_cues,
+            title_actors=[(h.start, h.end, t.ref, t.air) for h, t in title_actors], published=clean.published,
+        )
+        found_claims = claims_.read_claims(ctx)
+    lead = [s for s in spans if len(body[s.start:s.end].split()) >= 6][:2]
+    primary = geo.primary_location(
+        places, [m.place for m in title_places], [m.place for m in dateline], lead[-1].end if lead else 0,
+        [(c.sentence.start, c.sentence.end) for c in found_claims], body,
+    )
+    # Named only in the title or dateline: entities without body mentions, so that the
+    # primary location and every perpetrator id point at an entity of the article.
+    if primary is not None and primary.id not in found.entities:
+        found.entities[primary.id] = {"id": primary.id, "mentions": [], "type": "PLACE", "name": primary.name,
+                                      "geo": primary}
+    for claim in found_claims:
+        actor = gaz.actors.get(claim.perpetrator or "")
+        if actor is not None and actor.id not in found.entities:
+            found.entities[actor.id] = {"id": actor.id, "mentions": [], "type": actor.type, "name": actor.name,
+                                        "category": actor.category, "role": actor.role}
+    primary_id = primary.id if primary else None
+    # One validation of the whole result: pydantic checks the nested dicts in one pass.
+    return Extraction.model_validate({
+        "entities": entities_.to_models(found, body),
+        "primary_location": primary_id,
+        "casualties": [_casualty(c, body, primary_id) for c in found_claims],
+    })
+
+
+def _casualty(claim: claims_.Claim, body: str, primary: str | None) -> dict:
+    r = claim.reading
+    kinds = r.victims - {"unknown"}
+    victims = "mixed" if len(kinds) > 1 else (next(iter(kinds)) if kinds else "unknown")
+    span = claim.sentence
+    return {
+        "killed": r.killed, "injured": r.injured, "victims": victims, "children": r.children, "women": r.women,
+        "cause": claim.cause, "perpetrator": claim.perpetrator,
+        "location": claim.location or primary, "date": claim.day, "cumulative": r.cumulative,
+        "evidence": {"text": body[span.start:span.end], "start": span.start, "end": span.end},
+    }
+
+

@@ -1,0 +1,303 @@
+"""Casualty figures in a sentence: how many killed and injured, and who they were.
+
+Each sentence is read with a handful of precompiled regexes (built once from lexicon.yaml):
+a *figure* is a number phrase, up to four modifier words and a victim noun ("31 IS
+militants", "a woman", "dozens of civilians"), or a bare number next to a casualty verb
+("killing 16"). A figure counts as killed or injured by the verb after it ("were
+killed", "died") or before it ("killed", "claiming the lives of"), or by its own noun ("40
+dead"). Figures joined by "and" share a verb and are added up ("five civilians and three
+soldiers were killed" = 8). "including five children" fills ``children`` rather than adding
+to the toll. "The death toll rose to 25" is a figure too.
+
+What caused the deaths, who caused them, where and when is decided in ``claims``, which has
+the whole article; this module only reads figures out of one sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from sitrep.stages.gazetteer import gazetteer
+from sitrep.stages.numbers import alternation, number_pattern, value
+
+_KILL_AFTER = (r"killed|dead|died|martyred|slain|perished|massacred|executed|beheaded|shot\s+dead|neutrali[sz]ed|"
+               r"eliminated|liquidated|"
+               r"lost\s+their\s+lives|lost\s+(?:his|her)\s+life|gunned\s+down")
+_INJURE_AFTER = r"wounded|injured|hurt|maimed|treated\s+for|hospitali[sz]ed"
+_KILL_BEFORE = (r"killed|killing|kills|kill|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|"
+                r"took\s+the\s+lives\s+of|taking\s+the\s+lives\s+of|martyrdom\s+of|deaths?\s+of|killing\s+of|"
+                r"executed|executing|execution\s+of|beheaded|beheading|massacred|slaughtered|shot\s+dead|neutrali[sz](?:ed|ing)|"
+                r"eliminated|eliminating|liquidated|liquidating|"
+                r"left|leaving|resulting\s+in|resulted\s+in|bodies\s+of|recovered|pulled")
+_INJURE_BEFORE = r"wounded|wounding|injured|injuring|injury\s+of|injuries\s+to|wounding\s+of|hurt|hurting"
+# The words the two patterns above can end on (plus "at least", "the", "another" that may
+# follow them): the before-pattern only runs when one of these precedes a figure.
+_BEFORE_WORDS = frozenset(
+    "killed killing kills kill of executed executing execution beheaded beheading massacred slaughtered dead "
+    "neutralized neutralised neutralizing neutralising eliminated eliminating liquidated liquidating left leaving "
+    "in recovered pulled wounded wounding injured injuring to hurt hurting least the another".split())
+# Words that may stand between a figure and its verb: "were reportedly killed".
+_AUX = (r"(?:(?:were|was|have|has|had|been|being|are|is|reportedly|reported|feared|also|all|later|allegedly|confirmed|"
+        r"believed|to|have\s+been|who|were\s+all|either|critically|seriously|severely|lightly|mostly|"
+        r"people|persons|civilians|others|been)\s+){0,4}")
+# Modifier words between a number and its noun may not be verbs or prepositions: that would
+# glue two clauses together ("5 were killed in Idlib and 3 soldiers").
+# Case-sensitive, so that "31 IS militants" keeps its "IS".
+_NOT_MOD = (r"(?-i:were|was|are|is|have|has|had|been|in|on|at|by|from|after|during|when|while|since|including|"
+            r"among|with|who|which|that|into|near|across|over|under|than|the\s+rest|"
+            + _KILL_AFTER + "|" + _INJURE_AFTER + r"|kills?|killing|wounding|injuring)\b")
+
+
+_FAMILY = re.compile(r"\s+of\s+(?:a|one|the|his|her|their)\s+(?:same\s+|single\s+|local\s+)?family", re.IGNORECASE)
+_SUBSET_HEADS = frozenset({"children", "child", "women", "woman", "minors", "girls", "boys"})
+
+
+@dataclass
+class Figure:
+    """One number phrase read as killed or injured."""
+
+    start: int
+    end: int
+    count: int
+    outcome: str  # "killed" | "injured" | "" (not decided)
+    victims: str  # "civilians" | "combatants" | "unknown"
+    head: str = ""
+    subset: str = ""  # "children" | "women" when it only breaks down another figure
+
+
+@dataclass
+class Reading:
+    """What one sentence says about casualties: summed killed/injured and who they were."""
+
+    killed: int | None = None
+    injured: int | None = None
+    victims: set[str] = field(default_factory=set)
+    children: int | None = None
+    women: int | None = None
+    cumulative: bool = False
+    spans: list[tuple[int, int]] = field(default_factory=list)  # where the figures are, sentence-relative
+    anchor: int = 0  # sentence-relative offset of the first killed figure
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    figure: re.Pattern[str]
+    after: re.Pattern[str]
+    before: re.Pattern[str]
+    toll: re.Pattern[str]
+    subset: re.Pattern[str]
+    cumulative: re.Pattern[str]
+    starters: frozenset[str]  # first words of number phrases: where a figure can begin
+    before_words: frozenset[str]  # last words of the verb-before-figure phrases ("killing", "of")
+    link: re.Pattern[str]
+    active: re.Pattern[str]
+    attribution: re.Pattern[str]
+    passive: re.Pattern[str]
+    none: re.Pattern[str]
+    victim_class: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def patterns() -> _Patterns:
+    """Compile the casualty regexes once, from the lexicon."""
+    lex = gazetteer().lexicon
+    number = number_pattern()
+    plural = {w.lower(): cls for cls, words in lex["plural_victims"].items() for w in words}
+    single = {w.lower(): cls for cls, words in lex["singular_victims"].items() for w in words}
+    outcome_heads = lex["killed_heads"] + lex["injured_heads"]
+    modifier = rf"(?:(?!{_NOT_MOD})[\w'’./()-]+,?\s+){{0,6}}?"
+    # The number is matched once and then followed by an outcome noun ("40 dead"), modifiers
+    # and a victim noun ("31 IS militants"), or nothing but a verb or a clause end ("killing 16").
+    figure = re.compile(
+        rf"\b(?:(?P<num>{number})(?:\s+(?P<ohead>{alternation(outcome_heads)})\b"
+        rf"|\s+{modifier}(?P<head>{alternation(list(plural))})\b"
+        rf"|(?=\s*(?:\(|,|\.|;|and\b|or\b|$|(?:in|on|at|near|after|when|during|while|as|across|following|"
+        rf"inside|since|including|among)\b|(?:people\s+)?{_AUX}(?:{_KILL_AFTER}|{_INJURE_AFTER})\b)))"
+        rf"|(?P<one>a|an|one|another)\s+{modifier}(?P<shead>{alternation(list(single))})\b)",
+        re.IGNORECASE,
+    )
+    victim_class = {**{w: "unknown" for w in lex["killed_heads"] + lex["injured_heads"]}, **plural, **single}
+    return _Patterns(
+        figure=figure,
+        # Between a figure and its verb: "(SAA)", "at the town's hospital", ", Ali Darwish,",
+        # "and allied militiamen".
+        after=re.compile(rf"(?:\s*\([^)]{{0,60}}\))?(?:\s+(?:at|from|in|of|with|inside|near|on)\s+[^,.;]{{1,50}}?)?"
+                         rf"(?:\s*,[^,.;]{{1,70}},)?(?:\s+(?:and|or)\s+(?:[a-z][\w'’-]*\s+){{0,2}}[a-z][\w'’-]*)?\s+{_AUX}"
+                         # "killed or wounded" counts casualties, not deaths: neither
+                         rf"(?:(?P<k>{_KILL_AFTER})|(?P<i>{_INJURE_AFTER}))\b(?!\s+or\s+(?:wounded|injured|hurt))",
+                         re.IGNORECASE),
+        before=re.compile(rf"\b(?:(?P<k>{_KILL_BEFORE})|(?P<i>{_INJURE_BEFORE}))\s+(?:(?:at\s+least|the|another)\s+)?$",
+                          re.IGNORECASE),
+        # "The death toll rose to 25", "the number of people who were killed by ... rose to 5".
+        toll=re.compile(rf"\b(?:death\s+toll|toll|number\s+of\s+(?:the\s+)?(?:[\w'’-]+\s+){{0,4}}?(?:dead|deaths|"
+                        rf"victims|martyrs|fatalities|killed|casualties))\b"
+                        rf"[^.;]{{0,120}}?\b(?:to|at|reached|hit|of|is|was|stands\s+at|stood\s+at)\s+(?P<num>{number})",
+                        re.IGNORECASE),
+        subset=re.compile(r"(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them|mostly|most\s+of\s+them)\s+$",
+                          re.IGNORECASE),
+        cumulative=re.compile(rf"\b(?:{alternation(lex['cumulative_markers'])})\b", re.IGNORECASE),
+        starters=frozenset(
+            {str(w).lower().split()[0] for w in (*lex["number_words"], *lex["vague_numbers"], *lex["number_qualifiers"])}
+            | {"a", "an", "one", "another"}) - {"in"},  # "in excess of" is rare, "in" is everywhere
+        before_words=_BEFORE_WORDS,
+        link=re.compile(r"^\s*(?:,\s*)?(?:and|as\s+well\s+as|plus|,)\s+(?:(?:his|her|their|the|its)\s+)?$", re.IGNORECASE),
+        active=re.compile(rf"\s+(?:{number}|a|an|the|his|her|their|its)\b", re.IGNORECASE),
+        attribution=re.compile(r"\s+(?:said|says|told|added|reported|stated|claimed|confirmed|explained)\b", re.IGNORECASE),
+        passive=re.compile(r"\b(?:were|was|been|are|is|being)\b", re.IGNORECASE),
+        none=re.compile(r"\bno\s+(?:casualties|deaths|fatalities|injuries|one\s+was\s+(?:killed|hurt|injured|wounded))\b|"
+                        r"\bno\s+(?:immediate\s+)?reports?\s+of\s+(?:casualties|deaths|injuries)\b|"
+                        r"\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b|\bnot\s+report\s+(?:any\s+)?casualties\b",
+                        re.IGNORECASE),
+        victim_class=victim_class,
+    )
+
+
+# How far from a casualty word ("killed") its figure may start: "16 people, including five
+# children, were killed" puts 40 characters between them, lists and appositives more.
+_WINDOW_BEFORE = 90
+_WINDOW_AFTER = 60
+
+
+_WORD = re.compile(r"[\w'’+,.-]+")
+
+
+def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | None = None) -> Reading | None:
+    """Casualty figures in one sentence, or None when it reports none.
+
+    ``anchors`` are the offsets of casualty words in the sentence and ``cumulative`` whether
+    it has a running-total marker, both from the gazetteer scan. The figure regex is only
+    tried at words that can start a number ("16", "at", "dozens", "a") in windows around
+    the anchors, which is what keeps it cheap. Without anchors the whole sentence is read.
+    """
+    p = patterns()
+    windows = _windows(anchors, len(sentence)) if anchors is not None else [(0, len(sentence))]
+    figures = []
+    end = -1
+    for lo, hi in windows:
+        for word in _WORD.finditer(sentence, max(lo, end), hi):
+            token = word.group()
+            if not (token[0].isdigit() or token.lower().rstrip(",.").split("-")[0] in p.starters):
+                continue
+            m = p.figure.match(sentence, word.start())
+            if m is not None and m.start() >= end:
+                end = m.end()
+                figures.append(_figure(p, sentence, m))
+    figures = [f for f in figures if f is not None]
+    _share_outcomes(p, sentence, figures)
+    lower = sentence.lower()
+    toll = p.toll.search(sentence) if ("toll" in lower or "number of" in lower) else None
+    if toll and not any(f.outcome == "killed" for f in figures):
+        count = value(toll.group("num"))
+        if count is not None:
+            figures.append(Figure(toll.start("num"), toll.end("num"), count, "killed", "unknown"))
+    reading = Reading()
+    for f in figures:
+        if f.subset and f.outcome != "injured":
+            setattr(reading, f.subset, (getattr(reading, f.subset) or 0) + f.count)
+            reading.victims.add("civilians")
+            continue
+        if f.outcome == "killed":
+            if reading.killed is None:
+                reading.anchor = f.start
+            reading.killed = (reading.killed or 0) + f.count
+            reading.victims.add(f.victims)
+        elif f.outcome == "injured":
+            reading.injured = (reading.injured or 0) + f.count
+        else:
+            continue
+        reading.spans.append((f.start, f.end))
+    if reading.killed is None and reading.injured is None:
+        none = p.none.search(sentence)
+        if none is None:
+            return None
+        # "No casualties were reported": an event with a cause and an actor but no toll. A
+        # plain "did not report casualties" leaves the toll unknown rather than zero.
+        reading.killed = None if none.group().lower().startswith("not") else 0
+        reading.spans.append((none.start(), none.end()))
+    reading.cumulative = bool(p.cumulative.search(sentence)) if cumulative is None else cumulative
+    if not reading.victims - {"unknown"} and "civilian" in sentence.lower():
+        reading.victims = {"civilians"}  # "23 people, most of them civilians, were killed"
+    return reading
+
+
+def _windows(anchors: list[int], size: int) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for a in sorted(anchors):
+        lo, hi = max(0, a - _WINDOW_BEFORE), min(size, a + _WINDOW_AFTER)
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [(lo, hi) for lo, hi in merged]
+
+
+def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
+    if m.group("one"):
+        count, head = 1, m.group("shead").lower()
+    else:
+        phrase = m.group("num")
+        count = value(phrase)
+        head = (m.group("ohead") or m.group("head") or "").lower()
+        if count is None or _looks_like_date(sentence, m):
+            return None
+    if p.attribution.match(sentence, m.end()):
+        return None  # "..., a commander said": the source of the figure, not part of it
+    victims = p.victim_class.get(head, "unknown")
+    if head in ("members", "member") and _FAMILY.match(sentence, m.end()):
+        victims = "civilians"  # "11 members of a single family", not members of an armed group
+    outcome = ""
+    after = None
+    if head in ("dead", "deaths", "fatalities", "martyrs", "killed", "bodies", "corpses", "lives"):  # "claimed 16 lives"
+        outcome = "killed"
+    elif head in ("wounded", "injured", "injuries", "hurt"):
+        outcome = "injured"
+    else:
+        after = p.after.match(sentence, m.end())
+        last = sentence[max(0, m.start() - 25):m.start()].rsplit(None, 2)
+        # The verb-before regex only when one of the two words before could end it.
+        before = p.before.search(sentence, max(0, m.start() - 45), m.start()) if (
+            p.before_words.intersection(w.lower() for w in last)) else None
+        if after and p.active.match(sentence, after.end()) and not p.passive.search(after.group()):
+            after = None  # "A suicide bomber killed eight fighters": the bomber is no victim
+        if after:
+            outcome = "killed" if after.group("k") else "injured"
+        elif before and not before.group().lower().startswith(("left", "leaving", "resulting", "resulted")):
+            outcome = "killed" if before.group("k") else "injured"
+    subset = ""
+    if head in _SUBSET_HEADS and p.subset.search(sentence, max(0, m.start() - 30), m.start()):
+        subset = "women" if head.startswith("wom") else "children"
+    # The figure's extent runs to its verb, so that "Five fighters from the SDF were killed"
+    # keeps the SDF inside the victims.
+    end = after.start("k") if after and after.group("k") else (after.start("i") if after else m.end())
+    return Figure(m.start(), max(end, m.end()), count, outcome, victims, head, subset)
+
+
+def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
+    """Figures joined by "and" take the verb of their neighbour: "a woman and her three children"."""
+    for _ in range(2):  # forwards, then backwards ("five civilians and three soldiers were killed")
+        for left, right in zip(figures, figures[1:]):
+            if not p.link.match(sentence[left.end:right.start]):
+                continue
+            if left.subset and right.head in _SUBSET_HEADS:  # "including five children and three women"
+                right.subset = "women" if right.head.startswith("wom") else "children"
+                continue
+            if left.outcome and not right.outcome:
+                right.outcome = left.outcome
+            elif right.outcome and not left.outcome and not left.subset:
+                left.outcome = right.outcome
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_MONTH_BEFORE = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+$|:\s*$")
+
+
+def _looks_like_date(sentence: str, m: re.Match[str]) -> bool:
+    """Years, days of the month and clock times are not casualty figures."""
+    text = m.group()
+    if not text[0].isdigit():
+        return False
+    if _YEAR.fullmatch(text.strip()):
+        return True
+    return bool(_MONTH_BEFORE.search(sentence[max(0, m.start() - 10):m.start()].lower()))

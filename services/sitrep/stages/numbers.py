@@ -1,0 +1,85 @@
+"""Numbers in casualty reports, read the way ACLED codes them.
+
+"at least 16" is 16 and "more than 100" is 100 (the stated figure, qualifiers dropped);
+"40+" is 40; words count ("eight", "twenty-five", "a dozen"); vague amounts get ACLED's
+fixed values ("dozens" = 12, "scores" = 20, "hundreds" = 100); a range keeps its lower end
+("20 to 30" = 20). ``NUMBER`` is the regex fragment the casualty patterns embed, and
+``value`` turns what it matched into an integer.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from sitrep.stages.gazetteer import gazetteer
+
+
+def alternation(words: list[str]) -> str:
+    """A regex alternation of phrases, longest first, spaces matching any whitespace."""
+    ordered = sorted({w.lower() for w in words}, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, int], list[tuple[str, int]], str]:
+    lex = gazetteer().lexicon
+    words = {str(k).lower(): int(v) for k, v in lex["number_words"].items()}
+    vague = {str(k).lower(): int(v) for k, v in lex["vague_numbers"].items()}
+    word = alternation(list(words))
+    qualifier = alternation(lex["number_qualifiers"])
+    digits = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?"
+    # "twenty-five", "two hundred", "one hundred and twenty"; "two dozen" counts too.
+    spelled = rf"(?:{word})(?:(?:\s+and\s+|[\s-]+)(?:{word}))*(?:\s+dozens?)?"
+    pattern = (
+        rf"(?:(?:{qualifier})\s+)?"
+        rf"(?:(?:{digits})\+?(?:\s*(?:-|–|to)\s*(?:{digits}))?|{spelled}|{alternation(list(vague))})"
+        r"[\"”’']?(?:\s+of(?:\s+the)?)?"
+    )
+    return words, sorted(vague.items(), key=lambda kv: -len(kv[0])), pattern
+
+
+def number_pattern() -> str:
+    """The regex fragment for one number phrase ("at least 16", "dozens of", "twenty-five")."""
+    return _tables()[2]
+
+
+_DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+")
+_TOKEN = re.compile(r"[a-z]+")
+
+
+def value(phrase: str) -> int | None:
+    """The ACLED value of a number phrase, or None when it holds no number.
+
+    >>> value("at least 16"), value("40+"), value("dozens of"), value("twenty-five"), value("20 to 30")
+    (16, 40, 12, 25, 20)
+    """
+    words, vague, _ = _tables()
+    text = " ".join(phrase.lower().replace("-", " ").strip("\"”’' ").split())
+    text = text.replace("”", "").replace('"', "")
+    for qualifier in ("of the", "of"):
+        if text.endswith(" " + qualifier):
+            text = text[: -len(qualifier) - 1]
+    digits = _DIGITS.search(text)
+    if digits:
+        return int(digits.group().replace(",", ""))
+    for phrase_, number in vague:
+        if text.endswith(phrase_) and not any(w in words for w in text[: -len(phrase_)].split()):
+            return number
+    total = current = 0
+    found = False
+    for token in _TOKEN.findall(text):
+        if token == "dozen":
+            current = (current or 1) * 12
+            found = True
+        elif token in words:
+            n = words[token]
+            found = True
+            if n == 100:
+                current = (current or 1) * 100
+            elif n == 1000:
+                total += (current or 1) * 1000
+                current = 0
+            else:
+                current += n
+    return total + current if found else None

@@ -1,0 +1,156 @@
+"""Text normalisation shared by the gazetteer keys and the text they are matched in.
+
+Arabic place names reach English reports in many romanisations: Deir ez-Zor, Deir Ezzor,
+Deir ar Zour, Dier Ezzor, Dayr az Zawr. Instead of listing each one, ``variants`` derives
+them from a name by rule (article forms, vowel spellings, doubled letters), and ``normalize``
+folds case and diacritics, and turns punctuation (hyphens, quote marks) into spaces, the
+same way on both sides, so that "Deir ez-Zor", "DEIR EZ-ZOR" and "Deir Ez Zor" are one key.
+
+``normalize`` keeps the text's length, character for character, so that an offset found in
+the normalised text is the same offset in the original body.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from functools import lru_cache
+
+# One character in, one character out: letters and digits lose case and diacritics, and
+# everything else (spaces, hyphens, quotes, the marks for 'ayn and hamza) becomes a space.
+# Matching then happens word by word: "Deir ez-Zor", "DEIR EZ ZOR" and "Dar‘a"/"Dar'a" are
+# the same words, and a name can only match whole words.
+_ASCII_FOLD = {c: " " for c in range(128) if not chr(c).isalnum()}
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    """The lower-case base letter (or digit) of one character, or a space."""
+    if ch in "\u0130\u0131":  # Turkish dotted capital I lower-cases to two characters
+        return "i"
+    low = ch.lower()
+    if len(low) != 1:
+        low = ch
+    base = unicodedata.normalize("NFKD", low)[0]  # "ā" -> "a", "ḩ" -> "h"
+    if base.isalnum():
+        return base
+    return low if low.isalnum() else " "
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _fold_match(match: re.Match[str]) -> str:
+    return _fold_char(match.group())
+
+
+def normalize(text: str) -> str:
+    """Lower-cased, diacritic-free, punctuation-free copy of ``text``, same length and offsets."""
+    low = text.lower()
+    if len(low) != len(text):  # a character whose lower case is longer (Turkish capital I)
+        low = "".join(_fold_char(ch) for ch in text)
+    elif not text.isascii():
+        # Only the few non-ASCII characters go through Python; the rest stays in C.
+        low = _NON_ASCII.sub(_fold_match, low)
+    return low.translate(_ASCII_FOLD)
+
+
+def normalize_key(name: str) -> str:
+    """The key a name is stored under: normalised and trimmed (inner spacing kept, as in text)."""
+    return normalize(name).strip()
+
+
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bb\u02bc\u02bf\u02be`\u00b4]")
+
+
+ARTICLES = frozenset("al el il ul as ash ad adh ar az at ath an es esh ed edh er ez et eth en us ush ud ur uz ut un".split())
+# Before these "sun letters" the Arabic article assimilates: al-Shaddadah is ash-Shaddadah.
+_SUN = ("th", "dh", "sh", "t", "d", "r", "z", "s", "n", "l")
+
+# Spelling alternations seen across outlets; each applies to one word at a time.
+_RULES = (
+    (re.compile(r"ay"), ("ei", "ai", "ey")),
+    (re.compile(r"ei"), ("ay", "ie", "ai", "ey")),
+    (re.compile(r"aw"), ("ou", "o", "au")),
+    (re.compile(r"ou"), ("u", "o")),
+    (re.compile(r"oo"), ("u",)),
+    (re.compile(r"(?<=[^aeiou])u(?=[^aeiou])"), ("ou", "o")),
+    (re.compile(r"(?<=[^aeiou])o(?=[^aeiou]|$)"), ("ou", "u")),
+    (re.compile(r"ee"), ("i",)),
+    (re.compile(r"(?<=[^aeiou])i(?=[^aeiou])"), ("ee", "e")),
+    (re.compile(r"q"), ("k",)),
+    (re.compile(r"([bcdfghjklmnpqrstvwxz])\1"), (r"\1",)),
+    (re.compile(r"ah$"), ("a", "eh", "e")),
+    (re.compile(r"eh$"), ("a", "ah", "e")),
+    (re.compile(r"iyah$"), ("iya", "iyeh", "ieh", "ia")),
+    (re.compile(r"iyeh$"), ("iyah", "iya", "ieh")),
+)
+_WHOLE = {
+    "tall": ("tal", "tell", "tel"), "tal": ("tall", "tell", "tel"), "tell": ("tal", "tall", "tel"),
+    "ayn": ("ain", "ein"), "ain": ("ayn", "ein"), "ein": ("ain", "ayn"),
+    "abu": ("abou",), "bu": ("bou",), "kafr": ("kfar", "kafar", "kfr"), "jabal": ("jebel", "jabel"),
+    "jebel": ("jabal",), "shaykh": ("sheikh", "sheik", "cheikh"), "sheikh": ("shaykh", "sheik"),
+    "dayr": ("deir", "dier", "deyr", "dair"), "deir": ("dayr", "dier", "deyr", "dair"),
+    "khirbat": ("khirbet", "kherbet"), "khirbet": ("khirbat",), "mazraah": ("mazraa", "mazraat"),
+}
+_MAX_WORD_VARIANTS = 10
+_MAX_VARIANTS = 240
+
+
+def _word_variants(word: str) -> list[str]:
+    """Spellings of one word, the word itself first, breadth-first over at most two rules."""
+    seen = [word]
+    frontier = [word]
+    for _ in range(2):
+        nxt = []
+        for w in frontier:
+            for alt in _WHOLE.get(w, ()):
+                nxt.append(alt)
+            for pattern, reps in _RULES:
+                if pattern.search(w):
+                    nxt.extend(pattern.sub(rep, w, count=1) for rep in reps)
+        for w in nxt:
+            if w and w not in seen:
+                seen.append(w)
+                if len(seen) >= _MAX_WORD_VARIANTS:
+                    return seen
+        frontier = nxt
+    return seen
+
+
+def _article_forms(next_word: str) -> list[tuple[str, str]]:
+    """(article, joiner) pairs for an article before ``next_word``: al-X, el X, ash-Sh..., ez+Zor.
+
+    "ar" and "az" come whatever the next letter, because writers use them loosely
+    ("Deir ar Zour" for Deir ez-Zor).
+    """
+    forms = [("al", " "), ("el", " "), ("ar", " "), ("az", " ")]
+    sun = next((s for s in _SUN if next_word.startswith(s)), None)
+    if sun:
+        forms += [("a" + sun, " "), ("e" + sun, " "), ("a" + sun[0], ""), ("e" + sun[0], ""), ("a" + sun, "")]
+    return list(dict.fromkeys(forms))
+
+
+def variants(name: str) -> set[str]:
+    """Normalised spellings of a place name, e.g. every common form of "Deir ez-Zor"."""
+    key = normalize_key(name)
+    # "Dar'a" is written "Dar'a" (two words once folded) and "Daraa"/"Dara" (one): the rules
+    # run on the name with its apostrophes dropped, the as-written key is kept as it is.
+    words = normalize_key(_APOSTROPHES.sub("", name)).split()
+    if not words or not key:
+        return set()
+    slots: list[list[str]] = []
+    for i, word in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if word in ARTICLES and nxt:
+            forms = [art + join for art, join in _article_forms(nxt)]
+            if i == 0 and len(" ".join(words[1:])) >= 4:
+                forms.append("")  # "Raqqa" for "Ar Raqqah": only when enough of a name is left
+            slots.append(forms)
+        else:
+            slots.append([w + " " for w in _word_variants(word)])
+    out = {key}
+    for combo in itertools.islice(itertools.product(*slots), _MAX_VARIANTS):
+        out.add(re.sub(r" {2,}", " ", "".join(combo)).strip())
+    return {v for v in out if len(v) >= 3}

@@ -1,0 +1,149 @@
+"""Casualty figures as ACLED codes them, and the claims built from them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sitrep.stages import casualties
+from sitrep.stages.extract import extract
+from sitrep.stages.numbers import value
+from sitrep.stages.types import CleanArticle
+
+
+@pytest.mark.parametrize("phrase, expected", [
+    ("at least 16", 16), ("more than 100", 100), ("40+", 40), ("dozens", 12), ("dozens of", 12), ("scores", 20),
+    ("hundreds of", 100), ("eight", 8), ("twelve", 12), ("twenty-five", 25), ("a dozen", 12), ("two dozen", 24),
+    ("one hundred and twenty", 120), ("1,372", 1372), ("nearly 50", 50), ("20 to 30", 20), ("several", 10),
+    ("no number here", None),
+])
+def test_numbers(phrase, expected):
+    assert value(phrase) == expected
+
+
+@pytest.mark.parametrize("sentence, killed, injured, victims", [
+    ("US airstrikes targeted a mosque in As-Sousah, resulting in 40+ civilians killed.", 40, None, {"civilians"}),
+    ("SDF media centers reported 31 IS militants killed in action along the bank.", 31, None, {"combatants"}),
+    ("IS-owned Amaq reported “dozens” of SDF and other US-backed fighters were killed in action.", 12, None,
+     {"combatants"}),
+    ("A Russian airstrike killed eight civilians in the town of Saraqib on Tuesday.", 8, None, {"civilians"}),
+    ("At least 16 people, including five children, were killed when warplanes struck a market.", 16, None,
+     {"unknown", "civilians"}),
+    ("Five civilians and three soldiers were killed in the blast.", 8, None, {"civilians", "combatants"}),
+    ("The raid killed a woman and her three children, and wounded 12 others.", 4, 12, {"civilians"}),
+    ("The death toll from the car bomb rose to 43, the Observatory said.", 43, None, {"unknown"}),
+    ("Two civilians were martyred and 5 others were injured when terrorists fired rocket shells.", 2, 5,
+     {"civilians"}),
+    ("Shelling killed 12 and wounded 30 in Douma.", 12, 30, {"unknown"}),
+    ("Twenty-five people died in the attack.", 25, None, {"unknown"}),
+    ("Army units killed scores of terrorists.", 20, None, {"combatants"}),
+    ("A child was killed by sniper fire in Deir ez-Zor.", 1, None, {"civilians"}),
+    ("The airstrikes left 10 people dead.", 10, None, {"unknown"}),
+    ("The blast left 40 dead and 20 wounded.", 40, 20, {"unknown"}),
+    ("At least 15 Syrian Arab Army (SAA) soldiers were killed on Monday.", 15, None, {"combatants"}),
+    ("Five fighters from the US-backed Syrian Democratic Forces were killed when a landmine exploded.", 5, None,
+     {"combatants"}),
+    ("The Turkish army neutralized 18 YPG terrorists in Afrin.", 18, None, {"combatants"}),
+    ("A suicide bomber killed eight fighters at a checkpoint.", 8, None, {"combatants"}),  # not the bomber
+    ("The SDF repelled the attack, killing 17 of the jihadists, a commander said.", 17, None, {"combatants"}),
+    ("A doctor at the town's cave hospital, Ali Darwish, was killed.", 1, None, {"civilians"}),
+    ("There were no casualties among the embassy staff.", 0, None, set()),
+    ("At least 23 people, most of them civilians, were killed in the raids.", 23, None, {"civilians"}),
+    ("Airstrikes on Monday killed 11 members of a single family.", 11, None, {"civilians"}),
+    ("The Observatory put the death toll at 23.", 23, None, {"unknown"}),
+    ("The number of people who were killed by the regime shells on Douma rose to 5, among them a child.", 5, None,
+     {"unknown", "civilians"}),
+    ("Russian warplanes eliminated some 850 militants north of Hama.", 850, None, {"combatants"}),
+    ("Fourteen people lost their lives in the shelling.", 14, None, {"unknown"}),
+])
+def test_figures(sentence, killed, injured, victims):
+    reading = casualties.read(sentence)
+    assert reading is not None
+    assert (reading.killed, reading.injured) == (killed, injured)
+    assert reading.victims == victims
+
+
+@pytest.mark.parametrize("sentence", [
+    "IS launched 5 SVBIEDs along with dozens of fighters near the town.",
+    "The army captured 12 villages on January 19, 2017.",
+    "There is no known information if any IS militants were killed.",
+    "The coalition carried out 25 strikes in 2016.",
+    "Dozens of people were killed or wounded.",  # casualties, not deaths
+])
+def test_no_figure(sentence):
+    reading = casualties.read(sentence)
+    assert reading is None or reading.killed is None
+
+
+def test_children_are_counted_within_the_toll():
+    reading = casualties.read("Air strikes killed at least 20 people, including five children and three women.")
+    assert (reading.killed, reading.children, reading.women) == (20, 5, 3)
+
+
+def test_running_totals_are_marked_cumulative():
+    assert casualties.read("More than 400,000 people have been killed since 2011.").cumulative
+    assert not casualties.read("Eight civilians were killed on Tuesday.").cumulative
+
+
+def claims(title: str, body: str, published: date | None = date(2017, 4, 5)):
+    x = extract(CleanArticle(id="t", title=title, body=body, published=published))
+    categories = {e.id: e.category for e in x.entities}
+    return [(c.killed, c.cause, categories.get(c.perpetrator), c.cumulative) for c in x.casualties], x
+
+
+@pytest.mark.parametrize("title, body, expected", [
+    ("Russian strike kills 8", "A Russian airstrike killed eight civilians in Saraqib on Tuesday.",
+     (8, "airstrike", "russia")),
+    ("Terrorists shell Damascus", "Two civilians were killed when terrorists fired mortar shells on Bab Touma.",
+     (2, "shelling", "syrian-opposition")),
+    ("Car bomb in Azaz", "A car bomb killed 43 people in Azaz. Islamic State claimed responsibility for the attack.",
+     (43, "explosion", "islamic-state")),
+    ("Chemical attack", "A chlorine attack by regime helicopters killed 3 people in Saraqib.",
+     (3, "chemical", "syrian-government")),
+    ("Executions", "The Islamic State group executed 12 men in Mayadin.", (12, "execution", "islamic-state")),
+    ("Snipers", "Three civilians were shot dead by Hezbollah snipers in Madaya.",
+     (3, "shooting", "iran-and-allied-militias")),
+    ("Coalition strike", "At least 62 Syrian soldiers were killed when aircraft of the US-led coalition struck "
+     "army positions near Deir ez-Zor.", (62, "airstrike", "us-led-coalition")),
+    ("Strikes on Idlib", "Warplanes believed to be Russian struck a market in Idlib, killing 16 people.",
+     (16, "airstrike", "russia")),
+])
+def test_claim_cause_and_perpetrator(title, body, expected):
+    found, _ = claims(title, body)
+    assert expected in [f[:3] for f in found]
+
+
+def test_cause_and_perpetrator_from_the_neighbouring_sentence():
+    found, _ = claims("Air strikes hit Idlib", "Russian jets struck the town of Maarat al-Numan on Tuesday. "
+                      "At least 20 people were killed, the Observatory said.")
+    assert (20, "airstrike", "russia", False) in found
+
+
+def test_several_events_give_several_claims():
+    found, x = claims("Violence across Syria",
+                      "Regime shelling killed nine civilians in Douma on Tuesday. Elsewhere, a car bomb killed "
+                      "six people in Azaz. More than 300,000 people have been killed since the war began in 2011.")
+    assert [(k, c, cum) for k, c, _, cum in found] == [(9, "shelling", False), (6, "explosion", False),
+                                                       (300000, "unknown", True)]
+    locations = [c.location for c in x.casualties]
+    assert locations[0] == "geo:170592" and locations[1] == "geo:172082"
+
+
+def test_a_toll_repeated_later_is_one_claim():
+    found, _ = claims("Strike kills 12", "An air strike killed 12 people in Douma. The 12 people killed included "
+                      "four children, medics said.")
+    assert [f[0] for f in found] == [12]
+
+
+def test_claim_dates_count_back_from_publication():
+    _, x = claims("Strikes", "Air strikes killed 5 people in Douma on Monday. Yesterday shelling killed 2 in Harasta.",
+                  published=date(2017, 4, 5))  # a Wednesday
+    assert [c.date for c in x.casualties] == [date(2017, 4, 3), date(2017, 4, 4)]
+
+
+def test_evidence_offsets_point_into_the_body():
+    body = "BEIRUT (Reuters) - Air strikes killed 20 people in Idlib.\n\nRescuers said 30 were wounded."
+    _, x = claims("t", body)
+    for claim in x.casualties:
+        assert body[claim.evidence.start:claim.evidence.end] == claim.evidence.text
