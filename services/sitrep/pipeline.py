@@ -28,7 +28,8 @@ from sitrep.models import (
 from sitrep.settings import Thresholds
 from sitrep.stages import credibility, dedup
 from sitrep.stages.clean import clean_article
-from sitrep.stages.corroborate import Report, Revision, corroborate, event_key
+from sitrep.stages.corroborate import Report, Revision, corroborate, event_key, report_for
+from sitrep.stages.credibility_sources import SourcePriors
 from sitrep.stages.extract import extract
 from sitrep.stages.types import CleanArticle, Extraction, Stage
 
@@ -62,8 +63,11 @@ def order_of(raw: RawArticle, fallback: int) -> int:
     return fallback
 
 
-def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None) -> Analysis:
-    """Clean, extract and sign one article. Pure: the same input gives the same output."""
+def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None, priors: SourcePriors | None = None) -> Analysis:
+    """Clean, extract and sign one article. Pure: the same input gives the same output.
+
+    ``priors`` is the source prior table (``Settings.source_priors``); None: the packaged one.
+    """
     t0 = time.perf_counter()
     clean = clean_article(raw)
     t1 = time.perf_counter()
@@ -79,7 +83,7 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
         order=order,
         clean=clean,
         extraction=extraction,
-        text_signals=credibility.text_signals(clean, extraction),
+        text_signals=credibility.text_signals(clean, extraction, priors),
         event_key=event_key(clean, extraction),
         exact=sig.exact,
         minhash=sig.minhash,
@@ -88,22 +92,18 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
     )
 
 
+def warm_up() -> None:
+    """Load the stages' data (rules, gazetteers, automata) now rather than on the first article.
+
+    A worker that builds its gazetteer while its first batch waits falls a second behind
+    its peers; a copy on another partition could then reach the index before its original.
+    """
+    analyze(RawArticle(id="warm-up", title="Warm up", body="Warm up: 3 people were killed in Aleppo on Monday."), 0)
+
+
 def report_of(analysis: Analysis, verdict: Dedup) -> Report:
     """The slim record the corroboration state keeps for an article."""
-    claim = next((c for c in analysis.extraction.casualties if not c.cumulative), None)
-    return Report(
-        id=analysis.clean.id,
-        source=analysis.clean.source,
-        order=analysis.order,
-        published=analysis.clean.published,
-        place=claim.location if claim else analysis.extraction.primary_location,
-        cause=claim.cause if claim else "unknown",
-        killed=claim.killed if claim else None,
-        injured=claim.injured if claim else None,
-        copy_of=verdict.duplicate_of,
-        story_id=verdict.story_id,
-        text_signals=analysis.text_signals,
-    )
+    return report_for(analysis.clean, analysis.extraction, analysis.text_signals, analysis.order, verdict)
 
 
 def score_alone(analysis: Analysis, verdict: Dedup) -> tuple[Credibility, str]:
@@ -207,9 +207,10 @@ class Pipeline:
     index: dict[int, list[str]] = field(default_factory=dict)
     entries: dict[str, bytes] = field(default_factory=dict)
     events: dict[str, list[Report]] = field(default_factory=dict)
+    priors: SourcePriors | None = None
 
     def run(self, raw: RawArticle, order: int) -> Outcome:
-        analysis = analyze(raw, order)
+        analysis = analyze(raw, order, priors=self.priors)
         candidates = dedup.probe(
             raw.id,
             analysis.order,

@@ -23,6 +23,7 @@ from sitrep.models import Credibility, EnrichedArticle
 from sitrep.pipeline import Pipeline, order_of
 from sitrep.settings import Settings
 from sitrep.sources import read_messages
+from sitrep.stages.credibility_sources import load_priors
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Summary:
 
 
 def process(settings: Settings, paths: list[str], out: Path, deadletter: Path | None = None, progress: bool = True) -> Summary:
-    pipeline = Pipeline(thresholds=settings.thresholds)
+    pipeline = Pipeline(thresholds=settings.thresholds, priors=load_priors(settings.source_priors))
     summary = Summary()
     records: list[EnrichedArticle] = []
     position: dict[str, int] = {}
