@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from sitrep.kafka import client_kwargs, describe_failure
+from sitrep.kafka import client_kwargs, describe_failure, preflight
 from sitrep.settings import Settings
 
 
@@ -69,7 +69,9 @@ def explain_lines(signals: list[dict]) -> list[str]:
 
 def records(settings: Settings, topic: str, *, from_beginning: bool, idle_seconds: float | None) -> Iterator[Any]:
     from kafka import KafkaConsumer
+    from kafka.errors import KafkaError
 
+    preflight(settings, {topic: "Read"})
     try:
         consumer = KafkaConsumer(
             topic,
@@ -88,6 +90,8 @@ def records(settings: Settings, topic: str, *, from_beginning: bool, idle_second
                 yield orjson.loads(message.value)
             except orjson.JSONDecodeError:
                 yield {"undecodable": message.value[:200].decode("utf-8", "replace"), "offset": message.offset}
+    except KafkaError as exc:
+        raise describe_failure(exc, settings, topic=topic, operation="Read") from None
     finally:
         consumer.close()
 

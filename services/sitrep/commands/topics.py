@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sitrep.kafka import create_topics
+from sitrep.kafka import create_topics, preflight
 from sitrep.settings import Settings
 
 
 def create(settings: Settings) -> int:
+    preflight(settings)
     created = create_topics(settings)
     for name in settings.topics.public():
         print(f"{'created' if name in created else 'exists '}  {name}")

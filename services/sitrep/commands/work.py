@@ -5,18 +5,34 @@ from __future__ import annotations
 import faust
 
 from sitrep import metrics
-from sitrep.kafka import create_topics
+from sitrep.kafka import create_topics, preflight
+from sitrep.pipeline import warm_up
 from sitrep.settings import Settings
 from sitrep.worker import create_app
 
 
+def internal_topics(settings: Settings, app: faust.App) -> list[str]:
+    """The topics the worker creates itself: its agents' internal topics, the tables'
+    changelogs and Faust's leader topic (named as in faust/assignor/leader_assignor.py)."""
+    names = {name for agent in app.agents.values() for name in agent.channel.topics} - set(settings.topics.public())
+    names |= {table.changelog_topic.get_topic_name() for table in app.tables.values()}
+    names.add(f"{app.conf.id}-__assignor-__leader")
+    return sorted(names)
+
+
 def work(settings: Settings, *, loglevel: str = "info") -> int:
+    app = create_app(settings)
+    # Faust's client retries a refused login or a missing ACL for ever, so check them
+    # here first: a clear error and exit 2 instead of a worker that never gets ready.
+    topics, internal = settings.topics, internal_topics(settings, app)
+    needs = {topics.raw: "Read", **{name: "Write" for name in topics.outputs().values()}, **{name: "Read and Write" for name in internal}}
+    preflight(settings, needs, group=settings.app_id, create=internal)
     # Public topics first, with our partition count: Faust would otherwise create the
     # output topics on first send with the broker default.
     create_topics(settings)
     (settings.state_dir / settings.app_id).mkdir(parents=True, exist_ok=True)
     metrics.serve(settings.metrics_port)
-    app = create_app(settings)
+    warm_up()
     worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()
     return 0
