@@ -2,35 +2,274 @@
 
 Names follow Prometheus conventions: base units (seconds, bytes), ``_total`` on counters,
 and labels drawn from small fixed sets (stage names, reason codes, topic roles, actor
-categories, governorates). Never an article id, a title or any other free text.
+categories, governorates, the outlets of the source prior table
+``data/credibility/sources.yaml``). Never an article id, a title or any other free text:
+``source_label`` and ``governorate_label`` fold what is not on their list into ``other``.
+
+Topic labels are roles (``raw``, ``lsh``, ``gather``, ``events``, ``enriched``, ...), not
+topic names, so the dashboards and alerts work whatever ``SITREP_APP_ID`` and
+``SITREP_TOPICS__*`` say.
+
+Every label value known in advance is created at zero by ``prepare`` (called by ``serve``):
+a series that first appears with the value 1 makes ``increase()`` miss that first event,
+and the content dashboards are built on ``increase()`` over the dashboard's time range.
+
+Faust's own sensors (``faust_*``) go to the same registry and port. Faust measures its
+latencies in milliseconds (``faust_events_runtime_ms``, ``faust_producer_send_latency``...),
+not seconds; the dashboards say so on every such panel.
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+import itertools
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any, get_args
+
+import prometheus_client
+import yaml
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from sitrep.errors import ConfigError
+from sitrep.models import ActorCategory, Cause, DeadLetterReason, Dedup, EntityType
+from sitrep.stages.credibility_sources import default_priors
+
+if TYPE_CHECKING:
+    from faust.sensors.prometheus import PrometheusMonitor
+
+    from sitrep.models import CasualtyClaim, EnrichedArticle
+
+log = logging.getLogger("sitrep.metrics")
+
+# The _created series would double every counter and histogram for no dashboard's benefit.
+prometheus_client.disable_created_metrics()
 
 # Stage work on a 2-core box ranges from ~10 µs (sign) to tens of ms (big HTML pages).
 _STAGE_BUCKETS = (0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5)
 # End to end includes Kafka hops and batching windows: milliseconds to seconds.
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+_SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
-ARTICLES_CONSUMED = Counter("sitrep_articles_consumed_total", "Messages consumed, by stage", ["stage"])
-ARTICLES_PRODUCED = Counter("sitrep_articles_produced_total", "Records produced, by output topic role", ["topic"])
+# The agents (consumers) and the timed pure stages; pipeline.STAGES names the latter too.
+AGENTS = ("analyze", "index", "gather", "corroborate")
+TIMED_STAGES = ("clean", "extract", "sign", "dedup", "corroborate")
+OUTPUT_ROLES = ("enriched", "duplicates", "casualties", "credibility")
+# (stage, topic role) pairs that produce: internal hops, outputs, dead letters.
+PRODUCERS = (
+    ("analyze", "lsh"),
+    ("analyze", "gather"),
+    ("index", "gather"),
+    ("gather", "events"),
+    *((stage, role) for stage in ("gather", "corroborate") for role in OUTPUT_ROLES),
+    ("decode", "deadletter"),
+    ("analyze", "deadletter"),
+)
+TABLES = ("dedup-index", "dedup-entries", "gather-pending", "corroboration-events")
+UNKNOWN, OTHER, NONE = "unknown", "other", "none"
+
+MESSAGES_CONSUMED = Counter("sitrep_messages_consumed_total", "Messages an agent took from its topic", ["stage"])
+MESSAGES_PRODUCED = Counter("sitrep_messages_produced_total", "Messages produced, by producing stage and topic role", ["stage", "topic"])
 STAGE_DURATION = Histogram("sitrep_stage_duration_seconds", "Time spent in one stage for one article", ["stage"], buckets=_STAGE_BUCKETS)
-END_TO_END = Histogram("sitrep_end_to_end_latency_seconds", "From replay to the output record", ["topic"], buckets=_LATENCY_BUCKETS)
-DEAD_LETTERS = Counter("sitrep_dead_letters_total", "Messages sent to the dead-letter topic, by reason", ["reason", "stage"])
-ERRORS = Counter("sitrep_errors_total", "Errors caught while processing, by stage", ["stage"])
-DEDUP_DECISIONS = Counter("sitrep_dedup_decisions_total", "Dedup verdicts, by status", ["status"])
-STATE_ENTRIES = Gauge("sitrep_state_entries", "Entries held in a state table on this worker", ["table"])
-STATE_BYTES = Gauge("sitrep_state_bytes", "Approximate bytes held in a state table on this worker", ["table"])
-REPLAYED = Counter("sitrep_replay_messages_total", "Messages the replay producer sent, by outcome", ["outcome"])
+END_TO_END = Histogram("sitrep_end_to_end_latency_seconds", "From replay (replayed_at) to the output record", ["topic"], buckets=_LATENCY_BUCKETS)
+DEAD_LETTERS = Counter("sitrep_dead_letters_total", "Messages sent to the dead-letter topic, by reason and rejecting stage", ["reason", "stage"])
+ERRORS = Counter("sitrep_errors_total", "Exceptions caught while processing, by stage and exception class", ["stage", "error"])
+DEDUP_DECISIONS = Counter("sitrep_dedup_decisions_total", "Dedup verdicts, by kind (unique, exact_duplicate, near_duplicate)", ["kind"])
+STATE_ENTRIES = Gauge("sitrep_state_entries", "Entries held in a state table on this worker (active and standby partitions)", ["table"])
+STATE_BYTES = Gauge("sitrep_state_bytes", "Approximate bytes of keys and values in a state table on this worker", ["table"])
+SOURCE_ARTICLES = Counter("sitrep_source_articles_total", "Articles processed, by outlet (known outlets; other; unknown)", ["source"])
+CREDIBILITY = Histogram("sitrep_credibility_score", "Credibility score (0 to 1) of each article when first published, by outlet", ["source"], buckets=_SCORE_BUCKETS)
+ENTITIES = Counter("sitrep_entities_total", "Entities found in unique articles, by type and actor category (none: not an actor)", ["type", "category"])
+CASUALTY_CLAIMS = Counter("sitrep_casualty_claims_total", "Casualty claims published, by cause and governorate of the claim's place", ["cause", "governorate"])
+GOVERNORATE_INFO = Gauge("sitrep_governorate_info", "Always 1: a governorate's country and map position, to join with claims", ["governorate", "country", "lat", "lon"])
+
+
+class _Offsets(Collector):
+    """Consumer lag and topic end offsets of the partitions this worker consumes.
+
+    A collector rather than gauges: a partition handed to another worker by a rebalance
+    must disappear from this worker's scrape, not linger with its last value.
+    """
+
+    def __init__(self) -> None:
+        self.lag: dict[tuple[str, int], int] = {}
+        self.end: dict[tuple[str, int], int] = {}
+
+    def describe(self) -> Iterator[Metric]:
+        return self._families({}, {})
+
+    def collect(self) -> Iterator[Metric]:
+        return self._families(self.lag, self.end)
+
+    @staticmethod
+    def _families(lag: Mapping[tuple[str, int], int], end: Mapping[tuple[str, int], int]) -> Iterator[Metric]:
+        lag_family = GaugeMetricFamily("sitrep_consumer_lag_messages", "Messages on the topic partition not yet committed by this worker's consumer", labels=["topic", "partition"])
+        end_family = CounterMetricFamily("sitrep_topic_messages", "Messages ever written to the topic partition (its end offset): the input rate on raw is the replay rate", labels=["topic", "partition"])
+        for (role, partition), value in sorted(lag.items()):
+            lag_family.add_metric([role, str(partition)], value)
+        for (role, partition), value in sorted(end.items()):
+            end_family.add_metric([role, str(partition)], value)
+        yield lag_family
+        yield end_family
+
+
+OFFSETS = _Offsets()
+REGISTRY.register(OFFSETS)
+
+
+# --- bounded label values ---------------------------------------------------------------------
+
+
+def _data(*path: str) -> Any:
+    return yaml.safe_load(resources.files("sitrep").joinpath("data", *path).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def governorates() -> dict[str, tuple[str, float, float]]:
+    """Governorate name -> (country code, lat, lon), from the gazetteer's admin1 table."""
+    table = _data("gazetteer", "admin1.yaml")
+    return {row["name"]: (country, float(row["lat"]), float(row["lon"])) for country, rows in table.items() for row in rows.values()}
+
+
+def source_label(source: str | None, url: str | None = None) -> str:
+    """The outlet's name when the source prior table knows it (by name, alias, domain or
+    URL), other for any other outlet, unknown when there is none."""
+    outlet = default_priors().lookup(source, url)
+    if outlet is not None:
+        return outlet.name
+    return OTHER if (source and source.strip()) or url else UNKNOWN
+
+
+def governorate_label(admin1_name: str | None) -> str:
+    """The governorate's name when the gazetteer lists it, else other (unknown: no place)."""
+    if not admin1_name:
+        return UNKNOWN
+    return admin1_name if admin1_name in governorates() else OTHER
+
+
+def error_label(exc: BaseException) -> str:
+    """The exception's class name: the program's classes are a bounded set."""
+    name = type(exc).__name__
+    return name if name.isidentifier() and len(name) <= 40 else OTHER
+
+
+# --- recording --------------------------------------------------------------------------------
+
+
+def count_error(stage: str, exc: BaseException) -> None:
+    ERRORS.labels(stage=stage, error=error_label(exc)).inc()
+
+
+def record_outcome(article: EnrichedArticle, claims: Iterable[CasualtyClaim]) -> None:
+    """Count what one published article says: source, score, dedup kind, entities, claims."""
+    source = source_label(article.source, article.url)
+    SOURCE_ARTICLES.labels(source=source).inc()
+    CREDIBILITY.labels(source=source).observe(article.credibility.score)
+    DEDUP_DECISIONS.labels(kind=article.dedup.status).inc()
+    if article.dedup.status == "unique":
+        # A copy's entities are the original's again; counting them would count the story twice.
+        for entity in article.entities:
+            ENTITIES.labels(type=entity.type, category=entity.category or NONE).inc()
+    for claim in claims:
+        CASUALTY_CLAIMS.labels(cause=claim.cause, governorate=governorate_label(claim.admin1_name)).inc()
+
+
+def sample_tables(stores: Mapping[str, Any]) -> None:
+    """Entries and approximate bytes of each table's store (bytes from a sample of entries)."""
+    for name, store in stores.items():
+        entries = len(store)
+        sample = list(itertools.islice(store.items(), 256))
+        size = sum(_size(key) + _size(value) for key, value in sample)
+        STATE_ENTRIES.labels(table=name).set(entries)
+        STATE_BYTES.labels(table=name).set(round(entries * size / len(sample)) if sample else 0)
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, bytes | bytearray | str) else 0
+
+
+async def sample_offsets(consumer: Any, roles: Mapping[str, str]) -> None:
+    """Lag (end offset - committed offset) of the assigned partitions of the topics in ``roles``.
+
+    ``roles`` maps topic name -> role; other assigned partitions (the tables' changelogs,
+    read only to restore state) are left out.
+    """
+    try:
+        tps = [tp for tp in consumer.assignment() if tp.topic in roles]
+        ends = await consumer.highwaters(*tps) if tps else {}
+        # Faust keeps each partition's committed offset (read from the broker on assignment,
+        # then its own commits) without a public accessor; None means never committed, and
+        # the consumer then starts from the earliest offset.
+        committed = {tp: consumer._committed_offset.get(tp) for tp in tps}
+        never = [tp for tp, offset in committed.items() if offset is None]
+        earliest = await consumer.earliest_offsets(*never) if never else {}
+    except Exception as exc:  # a rebalance can revoke a partition mid-call: try next round
+        log.debug("offsets not sampled this round: %s", exc)
+        return
+    lag, end = {}, {}
+    for tp in tps:
+        if ends.get(tp) is None:
+            continue
+        start = committed[tp] if committed[tp] is not None else earliest.get(tp) or 0
+        key = (roles[tp.topic], tp.partition)
+        end[key] = ends[tp]
+        lag[key] = max(0, ends[tp] - start)
+    OFFSETS.lag, OFFSETS.end = lag, end
+
+
+# --- set-up -----------------------------------------------------------------------------------
+
+
+def prepare() -> None:
+    """Create every known label combination at zero, and the governorate positions."""
+    for stage in AGENTS:
+        MESSAGES_CONSUMED.labels(stage=stage)
+    for stage, role in PRODUCERS:
+        MESSAGES_PRODUCED.labels(stage=stage, topic=role)
+    for stage in TIMED_STAGES:
+        STAGE_DURATION.labels(stage=stage)
+    for role in ("enriched", "duplicates"):
+        END_TO_END.labels(topic=role)
+    for reason in get_args(DeadLetterReason):
+        DEAD_LETTERS.labels(reason=reason, stage="analyze" if reason == "stage_error" else "decode")
+    for kind in get_args(Dedup.model_fields["status"].annotation):
+        DEDUP_DECISIONS.labels(kind=kind)
+    for table in TABLES:
+        STATE_ENTRIES.labels(table=table)
+        STATE_BYTES.labels(table=table)
+    for source in {*(outlet.name for outlet in default_priors().outlets), OTHER, UNKNOWN}:
+        SOURCE_ARTICLES.labels(source=source)
+        CREDIBILITY.labels(source=source)
+    for kind, category in itertools.product(get_args(EntityType), (*get_args(ActorCategory), NONE)):
+        ENTITIES.labels(type=kind, category=category)
+    for cause, governorate in itertools.product(get_args(Cause), (*governorates(), OTHER, UNKNOWN)):
+        CASUALTY_CLAIMS.labels(cause=cause, governorate=governorate)
+    for name, (country, lat, lon) in governorates().items():
+        GOVERNORATE_INFO.labels(governorate=name, country=country, lat=f"{lat:.2f}", lon=f"{lon:.2f}").set(1)
+
+
+@lru_cache(maxsize=1)
+def _faust_metrics() -> Any:
+    from faust.sensors.prometheus import FaustMetrics
+
+    # A fixed prefix: Faust's default is the app id, which would rename every series per deployment.
+    return FaustMetrics.create(REGISTRY, "faust")
+
+
+def faust_monitor() -> PrometheusMonitor:
+    """A Faust monitor that records Faust's own sensors into this registry (in milliseconds)."""
+    from faust.sensors.prometheus import PrometheusMonitor
+
+    return PrometheusMonitor(metrics=_faust_metrics())
 
 
 def serve(port: int) -> None:
     """Expose /metrics on ``port`` (0: do nothing)."""
     if port:
+        prepare()
         try:
             start_http_server(port)
         except OSError as exc:

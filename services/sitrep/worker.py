@@ -26,7 +26,7 @@ from typing import Any
 
 import faust
 import orjson
-from faust.streams import _current_event
+from faust.streams import _current_event, current_event
 from pydantic import BaseModel, Field, TypeAdapter
 
 from sitrep import metrics
@@ -37,6 +37,7 @@ from sitrep.pipeline import Analysis, Outcome, analyze, finish, order_of
 from sitrep.settings import Settings
 from sitrep.stages import dedup
 from sitrep.stages.corroborate import Report
+from sitrep.stages.credibility_sources import load_priors
 
 log = logging.getLogger("sitrep.worker")
 
@@ -57,6 +58,7 @@ class Reply(BaseModel):
     """A shard's candidates, or the analysis itself, on their way to the gather agent."""
 
     id: str
+    order: int = Field(description="arrival order: two messages with one id are two articles")
     shard: int | None = Field(None, description="partition that answered; None for the analysis")
     shards: list[int] = Field([], description="with the analysis: every shard that will answer")
     candidates: list[tuple[str, int, float, bool]] = []
@@ -96,6 +98,24 @@ class TableView(MutableMapping):
         return key.to_bytes(8, "little") if isinstance(key, int) else str(key).encode()
 
 
+class ShardView(TableView):
+    """A table whose keys are scoped to the partition of the event being processed.
+
+    Each dedup shard keeps its own copy of the signatures its bands refer to. Faust's
+    stores file every key under one partition, so the same article id written from two
+    shards must be two keys, or a rebalance would drop one shard's copy with the other's.
+    """
+
+    def _key(self, key: Any) -> bytes:
+        event = current_event()
+        if event is None:
+            raise RuntimeError("shard state used outside of an event")
+        return event.message.partition.to_bytes(2, "little") + super()._key(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError("a shard view cannot be iterated")
+
+
 _reports = TypeAdapter(list[Report])
 
 
@@ -129,6 +149,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         table_cleanup_interval=60.0,
+        monitor=metrics.faust_monitor(),
     )
     raw_codec = {"key_serializer": "raw", "value_serializer": "raw"}
     topics = settings.topics
@@ -145,10 +166,11 @@ def create_app(settings: Settings) -> faust.App:
     events_table = app.Table("corroboration-events", default=None, **table)
 
     index = TableView(index_table, orjson.dumps, orjson.loads)
-    entries = TableView(entries_table, bytes, bytes)
+    entries = ShardView(entries_table, bytes, bytes)
     pending = TableView(pending_table, orjson.dumps, orjson.loads)
     events = TableView(events_table, _reports.dump_json, _reports.validate_json)
     thresholds = settings.thresholds
+    priors = load_priors(settings.source_priors)
 
     async def reject(event: Any, exc: RejectedMessage | Exception, stage: str) -> None:
         reason = exc.reason if isinstance(exc, RejectedMessage) else "stage_error"
@@ -157,9 +179,9 @@ def create_app(settings: Settings) -> faust.App:
         letter = dead_letter(msg.value, reason, detail, stage=stage, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
         await out["deadletter"].send(key=msg.key, value=letter.to_json())
         metrics.DEAD_LETTERS.labels(reason=reason, stage=stage).inc()
-        metrics.ARTICLES_PRODUCED.labels(topic="deadletter").inc()
+        metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="deadletter").inc()
 
-    async def publish(outcome: Outcome) -> None:
+    async def publish(outcome: Outcome, stage: str) -> None:
         article = outcome.article
         key = article.id.encode()
         if outcome.link is not None:
@@ -168,22 +190,22 @@ def create_app(settings: Settings) -> faust.App:
         else:
             await out["enriched"].send(key=key, value=article.to_json())
             produced = "enriched"
-        metrics.ARTICLES_PRODUCED.labels(topic=produced).inc()
-        metrics.DEDUP_DECISIONS.labels(status=article.dedup.status).inc()
+        metrics.MESSAGES_PRODUCED.labels(stage=stage, topic=produced).inc()
+        metrics.record_outcome(article, outcome.claims)
         if article.replayed_at is not None:
             metrics.END_TO_END.labels(topic=produced).observe(max(0.0, (datetime.now(UTC) - article.replayed_at).total_seconds()))
         for claim in outcome.claims:
             await out["casualties"].send(key=key, value=claim.to_json())
         for update in outcome.updates:
             await out["credibility"].send(key=update.article_id.encode(), value=update.to_json())
-        metrics.ARTICLES_PRODUCED.labels(topic="casualties").inc(len(outcome.claims))
-        metrics.ARTICLES_PRODUCED.labels(topic="credibility").inc(len(outcome.updates))
+        metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="casualties").inc(len(outcome.claims))
+        metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="credibility").inc(len(outcome.updates))
 
     @app.agent(raw_topic, name="analyze")
     async def analyze_agent(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             for event in batch:
-                metrics.ARTICLES_CONSUMED.labels(stage="analyze").inc()
+                metrics.MESSAGES_CONSUMED.labels(stage="analyze").inc()
                 msg = event.message
                 try:
                     raw = decode_raw(msg.value, max_body_bytes=thresholds.max_body_bytes)
@@ -192,27 +214,31 @@ def create_app(settings: Settings) -> faust.App:
                     continue
                 try:
                     timings: dict[str, float] = {}
-                    analysis = analyze(raw, order_of(raw, int(msg.timestamp * 1_000_000)), timings)
+                    # Without a replay stamp, broker time and offset order the message: a redelivery
+                    # gets the same order (harmless), a second message with the same id a new one.
+                    analysis = analyze(raw, order_of(raw, int(msg.timestamp * 1000) * 1000 + msg.offset % 1000), timings, priors)
                 except Exception as exc:  # a stage bug must not stop the stream
                     log.exception("analyze failed for %s", raw.id)
-                    metrics.ERRORS.labels(stage="analyze").inc()
+                    metrics.count_error("analyze", exc)
                     await reject(event, exc, "analyze")
                     continue
                 for stage, seconds in timings.items():
                     metrics.STAGE_DURATION.labels(stage=stage).observe(seconds)
                 routed = dedup.route(dedup.keys(analysis.signature), settings.partitions)
                 key = raw.id.encode()
-                reply = Reply(id=raw.id, shards=sorted(routed), analysis=analysis)
+                reply = Reply(id=raw.id, order=analysis.order, shards=sorted(routed), analysis=analysis)
                 await gather_topic.send(key=key, value=reply.model_dump_json().encode())
                 for partition, shard_keys in routed.items():
                     probe = Probe(id=raw.id, order=analysis.order, exact=analysis.exact, minhash=analysis.minhash, size=analysis.size, keys=shard_keys)
                     await lsh_topic.send(key=key, value=probe.model_dump_json().encode(), partition=partition)
+                metrics.MESSAGES_PRODUCED.labels(stage="analyze", topic="gather").inc()
+                metrics.MESSAGES_PRODUCED.labels(stage="analyze", topic="lsh").inc(len(routed))
 
     @app.agent(lsh_topic, name="index")
     async def index_agent(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             for event in batch:
-                metrics.ARTICLES_CONSUMED.labels(stage="index").inc()
+                metrics.MESSAGES_CONSUMED.labels(stage="index").inc()
                 probe = Probe.model_validate_json(event.value)
                 started = time.perf_counter()
                 with within(event):
@@ -227,8 +253,9 @@ def create_app(settings: Settings) -> faust.App:
                     )
                 metrics.STAGE_DURATION.labels(stage="dedup").observe(time.perf_counter() - started)
                 shard = event.message.partition
-                reply = Reply(id=probe.id, shard=shard, candidates=[(c.id, c.order, c.similarity, c.exact) for c in found])
+                reply = Reply(id=probe.id, order=probe.order, shard=shard, candidates=[(c.id, c.order, c.similarity, c.exact) for c in found])
                 await gather_topic.send(key=probe.id.encode(), value=reply.model_dump_json().encode())
+                metrics.MESSAGES_PRODUCED.labels(stage="index", topic="gather").inc()
 
     @app.agent(gather_topic, name="gather")
     async def gather_agent(stream: faust.StreamT) -> None:
@@ -236,26 +263,29 @@ def create_app(settings: Settings) -> faust.App:
         # itself instead of being counted twice.
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             for event in batch:
+                metrics.MESSAGES_CONSUMED.labels(stage="gather").inc()
                 reply = Reply.model_validate_json(event.value)
                 with within(event):
-                    state = pending.get(reply.id) or {"analysis": None, "shards": None, "replies": {}}
+                    slot = f"{reply.id}@{reply.order}"
+                    state = pending.get(slot) or {"analysis": None, "shards": None, "replies": {}}
                     if reply.analysis is not None:
                         state["analysis"] = reply.analysis.model_dump_json()
                         state["shards"] = reply.shards
                     else:
                         state["replies"][str(reply.shard)] = reply.candidates
                     if state["analysis"] is None or any(str(s) not in state["replies"] for s in state["shards"]):
-                        pending[reply.id] = state
+                        pending[slot] = state
                         continue
-                    del pending[reply.id]
+                    del pending[slot]
                 analysis = Analysis.model_validate_json(state["analysis"])
                 candidates = [dedup.Candidate(*c) for found in state["replies"].values() for c in found]
                 verdict = dedup.resolve(reply.id, candidates, near=thresholds.near_duplicate)
                 if analysis.event_key is None:
-                    await publish(finish(analysis, verdict, None))
+                    await publish(finish(analysis, verdict, None), "gather")
                     continue
                 message = {"analysis": state["analysis"], "verdict": verdict.model_dump_json()}
                 await events_topic.send(key=analysis.event_key.encode(), value=orjson.dumps(message))
+                metrics.MESSAGES_PRODUCED.labels(stage="gather", topic="events").inc()
 
     @app.agent(events_topic, name="corroborate")
     async def corroborate_agent(stream: faust.StreamT) -> None:
@@ -263,6 +293,7 @@ def create_app(settings: Settings) -> faust.App:
 
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             for event in batch:
+                metrics.MESSAGES_CONSUMED.labels(stage="corroborate").inc()
                 message = orjson.loads(event.value)
                 analysis = Analysis.model_validate_json(message["analysis"])
                 verdict = Dedup.model_validate_json(message["verdict"])
@@ -270,12 +301,14 @@ def create_app(settings: Settings) -> faust.App:
                 with within(event):
                     outcome = finish(analysis, verdict, events)
                 metrics.STAGE_DURATION.labels(stage="corroborate").observe(time.perf_counter() - started)
-                await publish(outcome)
+                await publish(outcome, "corroborate")
 
-    @app.timer(interval=10.0)
+    roles = {raw_topic.get_topic_name(): "raw", lsh_topic.get_topic_name(): "lsh", gather_topic.get_topic_name(): "gather", events_topic.get_topic_name(): "events"}
+
+    @app.timer(interval=5.0)
     async def report_state() -> None:
-        for name, tbl in (("dedup-index", index_table), ("dedup-entries", entries_table), ("gather-pending", pending_table), ("corroboration-events", events_table)):
-            metrics.STATE_ENTRIES.labels(table=name).set(len(tbl))
+        metrics.sample_tables({"dedup-index": index_table.data, "dedup-entries": entries_table.data, "gather-pending": pending_table.data, "corroboration-events": events_table.data})
+        await metrics.sample_offsets(app.consumer, roles)
 
     app.sitrep_settings = settings  # type: ignore[attr-defined]
     return app

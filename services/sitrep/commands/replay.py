@@ -17,8 +17,7 @@ from itertools import islice
 import orjson
 from tqdm import tqdm
 
-from sitrep import metrics
-from sitrep.kafka import client_kwargs, describe_failure
+from sitrep.kafka import client_kwargs, describe_failure, is_refusal, preflight
 from sitrep.settings import Settings
 from sitrep.sources import Message, read_messages
 
@@ -64,7 +63,10 @@ def messages(paths: list[str], loop: bool) -> Iterator[Message]:
 
 def replay(settings: Settings, paths: list[str], *, rate: float | None, limit: int | None, loop: bool, progress: bool = True) -> Summary:
     from kafka import KafkaProducer
+    from kafka.errors import KafkaError
 
+    raw = settings.topics.raw
+    preflight(settings, {raw: "Write"})
     try:
         producer = KafkaProducer(
             **client_kwargs(settings),
@@ -74,6 +76,8 @@ def replay(settings: Settings, paths: list[str], *, rate: float | None, limit: i
             batch_size=262_144,
             compression_type="lz4",
             max_request_size=settings.thresholds.max_body_bytes * 3,
+            # send() waits at most this long for the topic's metadata (default 60 s).
+            max_block_ms=15_000,
         )
     except Exception as exc:
         raise describe_failure(exc, settings) from None
@@ -83,28 +87,37 @@ def replay(settings: Settings, paths: list[str], *, rate: float | None, limit: i
     bar = tqdm(total=total, unit="article", disable=not progress, file=sys.stderr, desc="replay")
     started = time.perf_counter()
 
+    refusals: list[BaseException] = []
+
     def failed(exc: BaseException) -> None:
         summary.failed += 1
-        metrics.REPLAYED.labels(outcome="failed").inc()
-        print(f"send failed: {describe_failure(exc, settings)}", file=sys.stderr)
+        if is_refusal(exc):
+            refusals.append(exc)  # every later send would be refused too: stop, say it once
+        else:
+            print(f"send failed: {describe_failure(exc, settings)}", file=sys.stderr)
 
     try:
         for n, message in enumerate(islice(messages(paths, loop), limit)):
+            if refusals:
+                break
             if rate:
                 # Pace against the start time, not the previous send: no drift over long runs.
                 delay = started + n / rate - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
-            future = producer.send(settings.topics.raw, key=message.key, value=stamped(message, clock))
+            future = producer.send(raw, key=message.key, value=stamped(message, clock))
             future.add_errback(failed)
             summary.malformed += not message.well_formed
             summary.sent += 1
-            metrics.REPLAYED.labels(outcome="sent").inc()
             bar.update(1)
         producer.flush()
+    except KafkaError as exc:
+        raise describe_failure(exc, settings, topic=raw, operation="Write") from None
     finally:
-        producer.close()
+        producer.close(timeout=5)
         bar.close()
+    if refusals:
+        raise describe_failure(refusals[0], settings, topic=raw, operation="Write")
     summary.sent -= summary.failed
     summary.seconds = time.perf_counter() - started
     return summary
