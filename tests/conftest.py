@@ -17,6 +17,21 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_PORT = int(os.environ.get("SITREP_TEST_KAFKA_PORT", "39092"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--chaos", action="store_true", help="also run the chaos test (20,000 articles, SIGKILLs, a broker restart)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The chaos test takes minutes: it runs when asked for (ops/test --chaos), and is then
+    # a real test that passes or fails; otherwise it is left out of the run, not skipped.
+    if config.getoption("--chaos"):
+        return
+    kept = [item for item in items if "chaos" not in item.keywords]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if "chaos" in i.keywords])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def broker() -> str:
     """Bootstrap address of a running single-node KRaft broker (started if needed)."""

@@ -1,0 +1,329 @@
+"""The performance harness (issue 9): every figure measured in one run on the local real broker.
+
+    ops/bench/run [--articles N] [--rss 100000,1000000] [--skip rss]
+
+(a) ceiling: raw aiokafka consume -> produce passthrough of the same messages
+(b) the full pipeline, one worker, and its ratio to (a)
+(c) end-to-end latency p50/p95/p99 at half of (b)'s rate
+(d) offline `sitrep process` articles/s and per-stage microseconds per article
+(e) dedup stage against datasketch MinHashLSH on the same items
+(f) worker RSS after 100k and after 1M articles, retention bounds on
+(g) 2 workers over 4 partitions against 1 worker
+
+Figures are printed, never asserted: tests never assert on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SITREP = str(Path(sys.executable).with_name("sitrep"))
+PORT = int(os.environ.get("SITREP_BENCH_KAFKA_PORT", "49092"))
+BROKER = f"127.0.0.1:{PORT}"
+OUTPUT_ROLES = ("enriched", "duplicates")
+
+
+def log(text: str) -> None:
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+def broker_up() -> None:
+    env = {**os.environ, "SITREP_KAFKA_PORT": str(PORT)}
+    subprocess.run(["bash", str(ROOT / "ops/kafka/kafka.sh"), "up"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def create(topics: list[str], partitions: int) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=BROKER)
+    admin.create_topics([NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics])
+    admin.close()
+
+
+def end_offsets(topics: list[str]) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=BROKER)
+    total = 0
+    for name in topics:
+        parts = consumer.partitions_for_topic(name) or set()
+        total += sum(consumer.end_offsets([TopicPartition(name, p) for p in parts]).values())
+    consumer.close()
+    return total
+
+
+def payloads(path: Path) -> list[tuple[bytes, bytes]]:
+    return [(orjson.loads(line)["id"].encode(), line) for line in path.read_bytes().splitlines()]
+
+
+def preload(topic: str, messages: list[tuple[bytes, bytes]]) -> None:
+    producer = KafkaProducer(bootstrap_servers=BROKER, acks="all", linger_ms=10, batch_size=1_048_576, compression_type="lz4", max_request_size=10_000_000)
+    for key, value in messages:
+        producer.send(topic, key=key, value=value)
+    producer.flush()
+    producer.close()
+
+
+# --- (a) the ceiling ----------------------------------------------------------------------------
+
+
+async def _passthrough(source: str, sink: str, count: int) -> float:
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    consumer = AIOKafkaConsumer(source, bootstrap_servers=BROKER, auto_offset_reset="earliest", group_id=f"pass-{uuid.uuid4().hex[:6]}", max_partition_fetch_bytes=10_000_000, fetch_max_bytes=50_000_000)
+    producer = AIOKafkaProducer(bootstrap_servers=BROKER, linger_ms=5, max_batch_size=1_048_576, compression_type="lz4", max_request_size=10_000_000)
+    await consumer.start()
+    await producer.start()
+    moved, started = 0, None
+    try:
+        while moved < count:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=2000)
+            futures = []
+            for records in batches.values():
+                started = started or time.perf_counter()
+                for record in records:
+                    futures.append(await producer.send(sink, key=record.key, value=record.value))
+            if futures:
+                await asyncio.gather(*futures)
+                moved += len(futures)
+        return moved / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+def ceiling(messages: list[tuple[bytes, bytes]], partitions: int) -> float:
+    tag = uuid.uuid4().hex[:6]
+    source, sink = f"bench-{tag}.in", f"bench-{tag}.out"
+    create([source, sink], partitions)
+    preload(source, messages)
+    return asyncio.run(_passthrough(source, sink, len(messages)))
+
+
+# --- the pipeline on Kafka ----------------------------------------------------------------------
+
+
+class Run:
+    """One isolated pipeline: its own app id, topics and workers."""
+
+    def __init__(self, workdir: Path, partitions: int, **extra: str) -> None:
+        self.tag = f"b{uuid.uuid4().hex[:6]}"
+        self.workdir = workdir / self.tag
+        self.workdir.mkdir(parents=True)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("SITREP_")}
+        self.env.update(SITREP_BOOTSTRAP_SERVERS=BROKER, SITREP_APP_ID=self.tag, SITREP_PARTITIONS=str(partitions), SITREP_METRICS_PORT="0", **extra)
+        for role in ("raw", "enriched", "duplicates", "casualties", "credibility", "deadletter"):
+            self.env[f"SITREP_TOPICS__{role.upper()}"] = f"{self.tag}.{role}"
+        self.workers: list[subprocess.Popen] = []
+        subprocess.run([SITREP, "topics", "create"], env=self.env, check=True, stdout=subprocess.DEVNULL)
+
+    def topic(self, role: str) -> str:
+        return self.env[f"SITREP_TOPICS__{role.upper()}"]
+
+    def start_workers(self, count: int) -> None:
+        logs = []
+        for n in range(count):
+            env = {**self.env, "SITREP_STATE_DIR": str(self.workdir / f"state{n}")}
+            log_path = self.workdir / f"worker{n}.log"
+            self.workers.append(subprocess.Popen([SITREP, "worker", "--loglevel", "warning"], env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT))
+            logs.append(log_path)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if all(b"Ready" in p.read_bytes() or b"ready" in p.read_bytes() for p in logs):
+                return
+            time.sleep(0.2)
+
+    def outputs(self) -> int:
+        return end_offsets([self.topic(r) for r in OUTPUT_ROLES])
+
+    def wait_for(self, count: int, timeout: float) -> float:
+        """Seconds until ``count`` output records exist (polling end offsets)."""
+        started = time.perf_counter()
+        while time.perf_counter() - started < timeout:
+            if self.outputs() >= count:
+                return time.perf_counter() - started
+            time.sleep(0.25)
+        raise TimeoutError(f"only {self.outputs()} of {count} outputs after {timeout} s")
+
+    def rss_mb(self) -> float:
+        total = 0
+        for proc in self.workers:
+            for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return total / 1024
+
+    def stop(self) -> None:
+        for proc in self.workers:
+            proc.terminate()
+        for proc in self.workers:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def throughput(workdir: Path, messages: list[tuple[bytes, bytes]], *, partitions: int, workers: int) -> float:
+    """Articles/s of the pipeline draining a pre-loaded articles.raw."""
+    run = Run(workdir, partitions)
+    try:
+        preload(run.topic("raw"), messages)
+        run.start_workers(workers)
+        # Start the clock at the first output, so worker start-up is not counted.
+        run.wait_for(1, 120)
+        first = time.perf_counter()
+        run.wait_for(len(messages), 1800)
+        return (len(messages) - 1) / (time.perf_counter() - first)
+    finally:
+        run.stop()
+
+
+def latency(workdir: Path, path: Path, rate: float, count: int) -> tuple[float, float, float]:
+    """p50/p95/p99 seconds from replay to the output record being readable."""
+    run = Run(workdir, 4)
+    try:
+        run.start_workers(1)
+        consumer = KafkaConsumer(*(run.topic(r) for r in OUTPUT_ROLES), bootstrap_servers=BROKER, auto_offset_reset="earliest", group_id=None)
+        consumer.poll(timeout_ms=100)
+        replay = subprocess.Popen([SITREP, "replay", "--no-progress", "--rate", str(rate), "--limit", str(count), str(path)], env=run.env, stdout=subprocess.DEVNULL)
+        seen: list[float] = []
+        idle_since = time.monotonic()
+        # Until the replay is done and nothing new arrived for 3 s. Duplicate links carry no
+        # replay time, so latency is measured on the enriched records (nine in ten).
+        while replay.poll() is None or time.monotonic() - idle_since < 3:
+            for records in consumer.poll(timeout_ms=200).values():
+                now = time.time()
+                idle_since = time.monotonic()
+                for record in records:
+                    stamp = orjson.loads(record.value).get("replayed_at")
+                    if stamp:
+                        seen.append(now - datetime.fromisoformat(stamp).timestamp())
+        replay.wait()
+        consumer.close()
+        quantiles = statistics.quantiles(seen, n=100)
+        return quantiles[49], quantiles[94], quantiles[98]
+    finally:
+        run.stop()
+
+
+def rss(workdir: Path, path: Path, checkpoints: list[int]) -> list[tuple[int, float]]:
+    """Worker RSS (MB) after each checkpoint count of articles, replaying in a loop."""
+    run = Run(workdir, 4, SITREP_THRESHOLDS__MAX_INDEX_ARTICLES="50000", SITREP_THRESHOLDS__RETENTION_DAYS="1")
+    figures = []
+    try:
+        run.start_workers(1)
+        replay = subprocess.Popen([SITREP, "replay", "--no-progress", "--loop", "--limit", str(checkpoints[-1]), str(path)], env=run.env, stdout=subprocess.DEVNULL)
+        for target in checkpoints:
+            run.wait_for(target, 7200)
+            figures.append((target, run.rss_mb()))
+            log(f"RSS {figures[-1][1]:.0f} MB after {target} articles")
+        replay.wait()
+        return figures
+    finally:
+        run.stop()
+
+
+# --- offline --------------------------------------------------------------------------------------
+
+
+def offline(path: Path) -> tuple[float, dict[str, float]]:
+    """`sitrep process` articles/s, and per-stage microseconds per article."""
+    from sitrep.codec import decode_raw
+    from sitrep.pipeline import Pipeline, analyze
+    from sitrep.stages import dedup
+
+    lines = path.read_bytes().splitlines()
+    raws = [decode_raw(line, max_body_bytes=1_000_000) for line in lines]
+    started = time.perf_counter()
+    pipeline = Pipeline()
+    for n, raw in enumerate(raws):
+        pipeline.run(raw, n)
+    rate = len(raws) / (time.perf_counter() - started)
+    totals: dict[str, float] = {}
+    index: dict = {}
+    entries: dict = {}
+    for n, raw in enumerate(raws[:2000]):
+        timings: dict[str, float] = {}
+        analysis = analyze(raw, n, timings)
+        t0 = time.perf_counter()
+        found = dedup.probe(raw.id, n, analysis.signature, dedup.keys(analysis.signature), index, entries, min_similarity=0.2)
+        dedup.resolve(raw.id, found, near=0.5)
+        timings["dedup"] = time.perf_counter() - t0
+        for stage, seconds in timings.items():
+            totals[stage] = totals.get(stage, 0.0) + seconds
+    count = min(len(raws), 2000)
+    return rate, {stage: seconds / count * 1e6 for stage, seconds in totals.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=20_000, help="articles for (a), (b), (g)")
+    parser.add_argument("--rss", default="100000,1000000", help="checkpoints for (f), comma-separated")
+    parser.add_argument("--skip", action="append", default=[], choices=list("abcdefg"), help="skip a part (repeatable)")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
+    path = corpus.write(workdir / "articles.jsonl", args.articles)
+    messages = payloads(path)
+    sizes = [len(v) for _, v in messages]
+    log(f"{len(messages)} articles, {min(sizes)}-{max(sizes)} bytes (median {int(statistics.median(sizes))}); broker {BROKER}")
+    broker_up()
+    rows: list[tuple[str, str]] = []
+
+    ceiling_rate = pipeline_rate = None
+    if "a" not in args.skip:
+        ceiling_rate = ceiling(messages, 4)
+        rows.append(("(a) passthrough ceiling, aiokafka consume -> produce", f"{ceiling_rate:,.0f} msg/s"))
+        log(rows[-1][1])
+    if "b" not in args.skip:
+        pipeline_rate = throughput(workdir, messages, partitions=4, workers=1)
+        ratio = f" = {pipeline_rate / ceiling_rate:.0%} of (a)" if ceiling_rate else ""
+        rows.append(("(b) full pipeline, 1 worker, 4 partitions", f"{pipeline_rate:,.0f} articles/s{ratio}"))
+        log(rows[-1][1])
+    if "c" not in args.skip:
+        rate = (pipeline_rate or 200) / 2
+        p50, p95, p99 = latency(workdir, path, rate, min(len(messages), int(rate * 30)))
+        rows.append((f"(c) end-to-end latency at {rate:,.0f} articles/s", f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"))
+        log(rows[-1][1])
+    if "d" not in args.skip:
+        rate, stages = offline(path)
+        rows.append(("(d) offline sitrep process", f"{rate:,.0f} articles/s"))
+        rows.append(("    per stage, µs/article", ", ".join(f"{k} {v:.0f}" for k, v in stages.items())))
+    if "e" not in args.skip:
+        result = subprocess.run([sys.executable, str(ROOT / "ops/bench/bench_dedup.py"), "--summary"], capture_output=True, text=True)
+        rows.append(("(e) dedup vs datasketch MinHashLSH", result.stdout.strip().splitlines()[-1] if result.returncode == 0 and result.stdout.strip() else f"bench_dedup failed: {result.stderr.strip()[-200:]}"))
+    if "g" not in args.skip:
+        two = throughput(workdir, messages, partitions=4, workers=2)
+        one = pipeline_rate or throughput(workdir, messages, partitions=4, workers=1)
+        rows.append(("(g) 2 workers over 4 partitions vs 1 worker", f"{two:,.0f} vs {one:,.0f} articles/s = {two / one:.2f}x"))
+    if "f" not in args.skip:
+        checkpoints = [int(x) for x in args.rss.split(",")]
+        figures = rss(workdir, path, checkpoints)
+        text = ", ".join(f"{mb:.0f} MB after {n:,}" for n, mb in figures)
+        if len(figures) > 1:
+            text += f" (+{(figures[-1][1] / figures[0][1] - 1):.0%})"
+        rows.append(("(f) worker RSS, retention on", text))
+
+    width = max(len(k) for k, _ in rows)
+    print(f"\nSitrep benchmark, {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, {len(messages)} articles")
+    for key, value in rows:
+        print(f"  {key:<{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,55 @@
+"""Issue 8 on the real broker: every kind of bad message is dead-lettered and the worker goes on."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.integration.kafka_helpers import Worker, consume, isolated_env, produce, run_sitrep, topic
+
+pytestmark = pytest.mark.integration
+
+GOOD = "Eight civilians were killed when shells hit a market in Douma on Monday, the civil defence said."
+BAD = {
+    "invalid_json": b'{"id": "a", "body": ',
+    "invalid_record": orjson.dumps({"id": "b", "body": "text", "title": ["not", "a", "string"]}),
+    "missing_body": orjson.dumps({"id": "c", "title": "no body"}),
+    "empty_body": orjson.dumps({"id": "d", "body": "   "}),
+    "body_too_large": orjson.dumps({"id": "e", "body": "war " * 3000}),
+    "binary": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+    "not_utf8": '{"id": "f", "body": "café"}'.encode("latin-1"),
+    "too_deeply_nested": b'{"id": "g", "body": "x", "extra": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    "unknown_schema_version": orjson.dumps({"schema_version": 99, "id": "h", "body": "text"}),
+}
+
+
+def test_each_kind_of_bad_message_is_dead_lettered_with_reason_and_origin(broker: str, tmp_path: Path) -> None:
+    env = isolated_env(broker, tmp_path, SITREP_THRESHOLDS__MAX_BODY_BYTES="5000")
+    run_sitrep(env, "topics", "create")
+    worker = Worker(env, tmp_path / "worker.log").start()
+    try:
+        messages = []
+        for n, (reason, payload) in enumerate(BAD.items()):
+            messages.append((reason.encode(), payload))
+            good = orjson.dumps({"id": f"good-{n}", "title": f"Report {n}", "body": f"{GOOD} Report number {n} of {len(BAD)}."})
+            messages.append((f"good-{n}".encode(), good))
+        # A repeated id is not an error: the second one is a duplicate of the first.
+        messages.append((b"good-0", orjson.dumps({"id": "good-0", "title": "Report 0", "body": f"{GOOD} Report number 0 of {len(BAD)}."})))
+        produce(broker, topic(env, "raw"), messages)
+
+        out = consume(broker, [topic(env, "deadletter"), topic(env, "enriched"), topic(env, "duplicates")], until=2 * len(BAD) + 1, timeout=90)
+    finally:
+        worker.stop()
+    letters = {l["reason"]: l for l in out[topic(env, "deadletter")]}
+    assert set(letters) == set(BAD)
+    for reason, letter in letters.items():
+        assert letter["origin_topic"] == topic(env, "raw")
+        assert letter["origin_partition"] is not None and letter["origin_offset"] is not None
+        assert base64.b64decode(letter["original"]) == BAD[reason], reason
+        assert letter["detail"]
+    assert sorted(r["id"] for r in out[topic(env, "enriched")]) == sorted(f"good-{n}" for n in range(len(BAD)))
+    (repeat,) = out[topic(env, "duplicates")]
+    assert (repeat["id"], repeat["duplicate_of"], repeat["kind"]) == ("good-0", "good-0", "exact")
