@@ -2,52 +2,74 @@
 
 The index is sharded by LSH band: an article's band keys are routed to the partitions that
 own them (``route``), each partition answers with the earlier articles it knows that share
-a band and look alike (``probe``), and the answers are merged (``resolve``). Run with one
+bands and look alike (``probe``), and the answers are merged (``resolve``). Run with one
 shard (a ``dict``) this is ordinary LSH; run over N Kafka partitions it finds the same
 candidates, because every pair that shares a band meets in that band's partition.
 
-Similarity is estimated *containment* of the shorter text in the longer one, not Jaccard:
-a copy cut to 70 % or wrapped in extra paragraphs still contains the original.
+Signatures (``sign``, in ``dedup_sketch``): word 4-grams of the cleaned body, numbers as one
+token, a 256-bin one-permutation MinHash kept at 4 bits a bin, 16 one-row LSH bands.
+
+Similarity is a Tversky index estimated from the sketches and the exact set sizes: shared
+shingles / (smaller set + EXTRA_WEIGHT * the larger's unshared ones). With weight 0 that is
+containment, which a copy cut to 70 % or wrapped in comments still scores high on; the
+weight keeps a page that merely quotes a short article (a teaser) from passing as its copy.
+A candidate must share an estimated MIN_SHARED shingles: a very short text is no evidence
+of copying.
+
+State, per shard: ``index`` maps a band key (or the exact key) to the 8-byte keys of the
+articles filed under it, concatenated (a full bucket keeps its earliest and latest few);
+``entries`` maps a message key (``entry_key``: id and order) to its packed entry: order,
+shingle count, sketch, id. About 310 bytes an article on one shard; each further shard an
+article's bands reach holds another entry (about 170 bytes). ``evict`` bounds it by age
+and count.
+
+``sign_many`` and ``probe_many`` do a whole batch (a worker's ``take_events``) at once with
+the same answers as ``sign`` and ``probe`` one by one, which are those with a batch of one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import struct
-import zlib
-from collections.abc import Iterable, MutableMapping
-from dataclasses import dataclass, field
+import sys
+from array import array
+from collections.abc import Iterable, MutableMapping, Sequence
+from itertools import chain
+from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 
 from sitrep.models import Dedup
+from sitrep.stages.dedup_sketch import (
+    BANDS,
+    BITS,
+    NUM_PERM,
+    SHINGLE,
+    SKETCH_BYTES,
+    Signature,
+    Sketches,
+    jaccards,
+    sign,
+    sign_many,
+    tversky,
+)
 
-NUM_PERM = 128  # minhash values kept per article (16 bits each: 256 bytes)
-BANDS = 32  # LSH bands over the first BANDS * ROWS values
-ROWS = 2
-SHINGLE = 4  # words per shingle
+__all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Candidate", "Signature", "evict", "keys", "probe", "probe_many",
+           "resolve", "route", "sign", "sign_many", "similarity", "state_bytes"]
 
-_rng = np.random.default_rng(20181020)
-_A = _rng.integers(0, 2**64 - 1, size=(NUM_PERM, 1), dtype=np.uint64, endpoint=True) | np.uint64(1)
-_B = _rng.integers(0, 2**64 - 1, size=(NUM_PERM, 1), dtype=np.uint64, endpoint=True)
-_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F][:SHINGLE], dtype=np.uint64)
-_WORD = re.compile(r"\w+")
-_ENTRY = struct.Struct("<qIQ")  # order, shingle count, exact hash; then NUM_PERM uint16
-
-
-@dataclass(frozen=True, slots=True)
-class Signature:
-    """What dedup needs of an article: an exact hash, a MinHash sketch and its set size."""
-
-    exact: int
-    minhash: bytes  # NUM_PERM little-endian uint16
-    size: int
-    bands: tuple[int, ...] = field(default=())
+EXTRA_WEIGHT = 0.3  # Tversky weight of the larger text's unshared shingles
+MIN_SHARED = 8  # estimated shared shingles below which there is no evidence of a copy
+LINK_SIMILARITY = 0.55  # the earliest copy this similar and within LINK_MARGIN of the best is linked
+LINK_MARGIN = 0.3
+EXACT_BIT = 1 << 63  # marks the exact-body key among the band keys
+_ENTRY = struct.Struct("<qI")  # order, shingle count; then the sketch, then the id (UTF-8)
+_HEAD = np.dtype([("order", "<i8"), ("size", "<u4")])
+_KEY = struct.Struct("<Q")
+_BY_ORDER = itemgetter(1, 0)  # a Candidate's (order, id)
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """An earlier article that shares a band (or the exact hash) with the probed one."""
 
     id: str
@@ -56,63 +78,81 @@ class Candidate:
     exact: bool
 
 
-def normalise(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
-
-
-def sign(body: str) -> Signature:
-    """MinHash signature of the word 4-gram shingles of ``body``."""
-    words = normalise(body)
-    exact = int.from_bytes(hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest(), "little") >> 1
-    tokens = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
-    if len(tokens) >= SHINGLE:
-        windows = np.lib.stride_tricks.sliding_window_view(tokens, SHINGLE)
-        shingles = np.unique((windows * _MIX).sum(axis=1) & np.uint64(0xFFFFFFFF))
-    else:
-        shingles = np.unique(tokens) if len(tokens) else np.zeros(1, dtype=np.uint64)
-    # Multiply-shift hashing: with a random odd 64-bit a, the top 32 bits of a*x+b mod 2**64
-    # are a universal family, and numpy's wrapping uint64 arithmetic gives that without a
-    # slow modulo. (With a < 2**32 nothing wraps and the hash is monotone in x: no good.)
-    hashed = (_A * shingles[None, :] + _B) >> np.uint64(32)
-    mins = hashed.min(axis=1)
-    bands = tuple(
-        int.from_bytes(hashlib.blake2b(mins[i * ROWS : (i + 1) * ROWS].tobytes() + bytes([i]), digest_size=8).digest(), "little") >> 1
-        for i in range(BANDS)
-    )
-    return Signature(exact=exact, minhash=(mins & np.uint64(0xFFFF)).astype("<u2").tobytes(), size=int(len(shingles)), bands=bands)
-
-
 def keys(sig: Signature) -> list[int]:
-    """Index keys of a signature: its band keys, then its exact hash (marked by the top bit)."""
-    return [*sig.bands, sig.exact | (1 << 63)]
+    """Index keys of a signature: its exact hash (marked by the top bit), then its band keys.
+
+    A text too short to show copying (fewer than MIN_SHARED shingles) has no exact key
+    either: two bodies that are both "Read more" are not one story.
+    """
+    return ([sig.exact | EXACT_BIT] if sig.size >= MIN_SHARED else []) + list(sig.bands)
 
 
 def route(index_keys: Iterable[int], partitions: int) -> dict[int, list[int]]:
     """Which index keys each partition owns; every partition that owns one gets a probe."""
+    if partitions == 1:
+        return {0: list(index_keys)}
     routed: dict[int, list[int]] = {}
     for key in index_keys:
         routed.setdefault(key % partitions, []).append(key)
     return routed
 
 
-def pack(order: int, sig: Signature) -> bytes:
-    return _ENTRY.pack(order, sig.size, sig.exact) + sig.minhash
+def similarity(sig_a: Signature, sig_b: Signature) -> float:
+    """The similarity ``probe`` reports for two signatures (0 when too little is shared)."""
+    one = np.zeros(1, dtype=np.intp)
+    jac = jaccards(Sketches([sig_a.minhash]), one, Sketches([sig_b.minhash]), one)
+    sim, shared = tversky(jac, np.array([sig_a.size]), np.array([sig_b.size]), EXTRA_WEIGHT)
+    return float(np.round(sim[0], 4)) if shared[0] >= MIN_SHARED else 0.0
 
 
-def unpack(entry: bytes) -> tuple[int, int, int, bytes]:
-    order, size, exact = _ENTRY.unpack_from(entry)
-    return order, size, exact, entry[_ENTRY.size :]
+# --- state encoding -----------------------------------------------------------------------------
 
 
-def containment(sig_a: bytes, size_a: int, sig_b: bytes, size_b: int) -> float:
-    """Estimated share of the smaller shingle set found in the larger one."""
-    a = np.frombuffer(sig_a, dtype="<u2")
-    b = np.frombuffer(sig_b, dtype="<u2")
-    jaccard = float(np.count_nonzero(a == b)) / NUM_PERM
-    if jaccard <= 0.0:
-        return 0.0
-    small, large = sorted((max(size_a, 1), max(size_b, 1)))
-    return min(1.0, jaccard * (small + large) / ((1.0 + jaccard) * small))
+def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> int:
+    """The 63-bit key a message (an article id at an order) is filed under in one shard's state.
+
+    A message, not an id: a shard only learns of an id through the keys routed to it, so
+    "this id was seen before" is settled like any other likeness, by the keys two messages
+    share, and the answer is the same whatever the shards. Like an index key it is ``shard``
+    modulo ``shards``, so each partition's state is its own and a partition can evict (and
+    write the deletes to its changelog) without touching another's, even when one worker
+    holds both in one table.
+    """
+    digest = int.from_bytes(hashlib.blake2b(f"{order}:{article_id}".encode(), digest_size=8).digest(), "little") >> 1
+    return digest - digest % shards + shard
+
+
+def pack(order: int, sig: Signature, article_id: str) -> bytes:
+    return _ENTRY.pack(order, sig.size) + sig.minhash + article_id.encode()
+
+
+def unpack(entry: bytes) -> tuple[int, int, bytes, str]:
+    """Order, shingle count, sketch and id of a packed entry."""
+    order, size = _ENTRY.unpack_from(entry)
+    end = _ENTRY.size + SKETCH_BYTES
+    return order, size, entry[_ENTRY.size : end], entry[end:].decode()
+
+
+def _keys_in(data: bytes) -> array:
+    """Concatenated little-endian 8-byte article keys."""
+    found = array("Q", data)
+    if sys.byteorder == "big":
+        found.byteswap()
+    return found
+
+
+def members(bucket: bytes | None) -> list[int]:
+    """Article keys in an ``index`` bucket."""
+    return _keys_in(bucket).tolist() if bucket else []
+
+
+def bucket_of(article_keys: Iterable[int]) -> bytes:
+    return b"".join(_KEY.pack(key) for key in article_keys)
+
+
+# --- the stateful part --------------------------------------------------------------------------
+
+Request = tuple[str, int, Signature, Iterable[int]]  # article id, order, signature, this shard's keys
 
 
 def probe(
@@ -120,61 +160,269 @@ def probe(
     order: int,
     sig: Signature,
     index_keys: Iterable[int],
-    index: MutableMapping[int, list[str]],
-    entries: MutableMapping[str, bytes],
+    index: MutableMapping[int, bytes],
+    entries: MutableMapping[int, bytes],
     *,
     min_similarity: float,
-    max_bucket: int = 64,
+    max_bucket: int = 8,
+    window: int | None = None,
+    shard: int = 0,
+    shards: int = 1,
 ) -> list[Candidate]:
     """Earlier articles that share ``index_keys`` with this one and look alike; then index it.
 
-    ``index`` maps an index key to the ids filed under it, ``entries`` an id to its packed
-    signature: one shard's state, a ``dict`` in tests and offline, Faust tables in the worker.
-    A message seen again (same id, same order: a redelivery) finds what it found the first
-    time and changes nothing; the same id with a later order is a repeat, an exact copy.
+    ``index`` and ``entries`` are one shard's state (see the module docstring): ``dict`` s in
+    tests and offline, Faust tables in the worker. Only earlier articles (by ``order``, then
+    id) are candidates, and with a ``window`` only those less than ``window`` older, so the
+    answer does not depend on when eviction last ran. The exact key finds identical bodies;
+    an article sharing a band key is compared by its sketch, and reported when at least
+    ``min_similarity`` alike. A message seen again (same id, same order: a redelivery)
+    finds what it found the first time and changes nothing; an earlier message with the
+    same id that is found is a repeat: an exact copy of itself. ``shard`` of ``shards``
+    names the partition whose state this is (see ``entry_key``).
     """
-    found: dict[str, Candidate] = {}
-    known = entries.get(article_id)
-    if known is not None and unpack(known)[0] < order:
-        found[article_id] = Candidate(article_id, unpack(known)[0], 1.0, True)
-    key_list = list(index_keys)
-    for key in key_list:
-        for other in index.get(key, ()):
-            if other in found or other == article_id:
+    options = {"min_similarity": min_similarity, "max_bucket": max_bucket, "window": window, "shard": shard, "shards": shards}
+    return probe_many([(article_id, order, sig, index_keys)], index, entries, **options)[0]
+
+
+def probe_many(
+    requests: Sequence[Request],
+    index: MutableMapping[int, bytes],
+    entries: MutableMapping[int, bytes],
+    *,
+    min_similarity: float,
+    max_bucket: int = 8,
+    window: int | None = None,
+    shard: int = 0,
+    shards: int = 1,
+) -> list[list[Candidate]]:
+    """``probe`` for each request in turn, the sketches of all of them compared at once.
+
+    The same answers as calling ``probe`` request by request: who is a candidate is settled
+    in order (each request sees the ones before it), only the arithmetic is batched.
+    """
+    found: list[dict[str, Candidate]] = []
+    sharing: list[set[int]] = []  # per request: who shares a band with it, as the buckets stood
+    room = 8 * (max_bucket - 1)  # a bucket shorter than this takes one more without a second look
+    for article_id, order, sig, index_keys in requests:
+        me = entry_key(article_id, order, shard, shards)
+        hits: dict[str, Candidate] = {}
+        found.append(hits)
+        known = entries.get(me) is not None  # a redelivery
+        oldest = None if window is None else order - window
+        key_list = list(index_keys)
+        buckets = [index.get(key) for key in key_list]
+        shared = []
+        for key, bucket in zip(key_list, buckets):
+            if not bucket:
                 continue
-            packed = entries.get(other)
-            if packed is None:
+            if key < EXACT_BIT:
+                shared.append(bucket)
                 continue
-            other_order, other_size, other_exact, other_min = unpack(packed)
-            if (other_order, other) >= (order, article_id):
-                continue  # only earlier articles can be the original
-            if other_exact == sig.exact:
-                found[other] = Candidate(other, other_order, 1.0, True)
-                continue
-            sim = containment(sig.minhash, sig.size, other_min, other_size)
-            if sim >= min_similarity:
-                found[other] = Candidate(other, other_order, round(sim, 4), False)
-    if known is None:
-        entries[article_id] = pack(order, sig)
-        for key in key_list:
-            bucket = index.get(key, [])
-            # A band shared by very many articles is boilerplate, not evidence: keep the
-            # first ones (the originals) and stop growing it.
-            if len(bucket) < max_bucket:
-                index[key] = [*bucket, article_id]
-    return list(found.values())
+            for other in members(bucket):  # an identical body is an exact copy, whatever the bands say
+                earlier = _earlier(entries.get(other), order, article_id, oldest) if other != me else None
+                if earlier is not None:
+                    _keep(hits, Candidate(earlier[1], earlier[0], 1.0, True))
+        others = set(_keys_in(b"".join(shared)))
+        others.discard(me)
+        sharing.append(others)
+        if not known:
+            entries[me] = pack(order, sig, article_id)
+        filed = _KEY.pack(me)
+        for key, bucket in zip(key_list, buckets):
+            if bucket is None:
+                index[key] = filed
+            elif not known and len(bucket) < room:
+                index[key] = bucket + filed
+            else:
+                _file(index, entries, key, bucket, me, (order, article_id), max_bucket, again=known)
+    _compare(requests, sharing, entries, found, min_similarity, window)
+    return [sorted(hits.values(), key=_BY_ORDER) for hits in found]
+
+
+def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: MutableMapping[int, bytes],
+             found: list[dict[str, Candidate]], min_similarity: float, window: int | None) -> None:
+    """Estimate the similarity of every request with every article it shares a band with, at once."""
+    counts = [len(others) for others in sharing]
+    total = sum(counts)
+    if total == 0:
+        return
+    req = np.repeat(np.arange(len(sharing)), counts)
+    unique_keys, cand = np.unique(np.fromiter(chain.from_iterable(sharing), dtype=np.uint64, count=total), return_inverse=True)
+    packed_list = [entries.get(k) for k in unique_keys.tolist()]
+    present = np.fromiter((p is not None for p in packed_list), dtype=bool, count=len(packed_list))  # else evicted
+    blank = b"\0" * (_ENTRY.size + SKETCH_BYTES)
+    packed_list = [p if p is not None else blank for p in packed_list]
+    head = np.frombuffer(b"".join(p[: _ENTRY.size] for p in packed_list), dtype=_HEAD)
+    theirs = Sketches([p[_ENTRY.size : _ENTRY.size + SKETCH_BYTES] for p in packed_list])
+    mine = Sketches([sig.minhash for _, _, sig, _ in requests])
+    orders = np.array([order for _, order, _, _ in requests], dtype=np.int64)[req]
+    their_orders = head["order"][cand]
+    keep = present[cand] & (their_orders <= orders)
+    if window is not None:
+        keep &= their_orders >= orders - window
+    keep = np.flatnonzero(keep)
+    sizes = np.array([sig.size for _, _, sig, _ in requests], dtype=np.float64)
+    sims, overlap = tversky(jaccards(mine, req[keep], theirs, cand[keep]), sizes[req[keep]],
+                            head["size"][cand[keep]].astype(np.float64), EXTRA_WEIGHT)
+    passed = np.flatnonzero((sims >= min_similarity) & (overlap >= MIN_SHARED))
+    ids: dict[int, str] = {}
+    for r, c, other_order, sim in zip(req[keep[passed]].tolist(), cand[keep[passed]].tolist(),
+                                      their_orders[keep[passed]].tolist(), np.round(sims[passed], 4).tolist()):
+        other_id = ids.get(c)
+        if other_id is None:
+            other_id = ids[c] = packed_list[c][_ENTRY.size + SKETCH_BYTES :].decode()
+        article_id, order = requests[r][0], requests[r][1]
+        if other_order == order and other_id >= article_id:
+            continue  # same order: the id decides which came first
+        repeat = other_id == article_id  # the same id earlier
+        _keep(found[r], Candidate(other_id, other_order, 1.0 if repeat else sim, repeat))
+
+
+def _keep(hits: dict[str, Candidate], candidate: Candidate) -> None:
+    """File a candidate under its id; of two with one id (an id repeated), the first seen, then the closer."""
+    held = hits.get(candidate.id)
+    if held is None or (candidate.order, not candidate.exact, -candidate.similarity) < (held.order, not held.exact, -held.similarity):
+        hits[candidate.id] = candidate
+
+
+def _earlier(packed: bytes | None, order: int, article_id: str, oldest: int | None) -> tuple[int, str] | None:
+    """Order and id of an indexed article if it came before (``order``, ``article_id``) and within the window."""
+    if packed is None:
+        return None
+    other_order = _ENTRY.unpack_from(packed)[0]
+    if other_order > order or (oldest is not None and other_order < oldest):
+        return None
+    other_id = packed[_ENTRY.size + SKETCH_BYTES :].decode()
+    if other_order == order and other_id >= article_id:
+        return None
+    return other_order, other_id
+
+
+def _file(index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes], key: int, bucket: bytes, me: int,
+          rank: tuple[int, str], max_bucket: int, *, again: bool) -> None:
+    """Add an article to a bucket once; a full bucket keeps its earliest and its latest articles.
+
+    A band shared by very many articles is boilerplate, not evidence: a bucket holds at most
+    ``max_bucket`` articles, the ``max_bucket // 2`` earliest (the first reports) and the
+    latest (still there when the earliest have been evicted). Which ones depends only on
+    their order, not on the order they arrived in, so every partitioning of the stream keeps
+    the same ones. A bucket is sorted by order from the moment it fills, so a full one is
+    checked against its last article only.
+    """
+    if again and me in members(bucket):
+        return  # a redelivery: filed the first time
+    size = 8 * max_bucket
+    if len(bucket) + 8 < size:
+        index[key] = bucket + _KEY.pack(me)
+        return
+    head = 8 * (max_bucket // 2)
+    if len(bucket) >= size:
+        last = entries.get(_KEY.unpack_from(bucket, len(bucket) - 8)[0])
+        if last is not None and _before(last, rank):  # the latest: it replaces the oldest of the latest
+            index[key] = bucket[:head] + bucket[head + 8 : size] + _KEY.pack(me)
+            return
+    ranked = [(_rank(packed), other) for other in members(bucket) if (packed := entries.get(other)) is not None]  # else evicted
+    ranked.append((rank, me))
+    ranked.sort()
+    kept = ranked if len(ranked) <= max_bucket else ranked[: max_bucket // 2] + ranked[max_bucket // 2 - max_bucket :]
+    index[key] = bucket_of(other for _, other in kept)
+
+
+def _before(packed: bytes, rank: tuple[int, str]) -> bool:
+    """Whether the packed entry's article comes before (order, id) ``rank``."""
+    order = _ENTRY.unpack_from(packed)[0]
+    return order < rank[0] or (order == rank[0] and packed[_ENTRY.size + SKETCH_BYTES :].decode() < rank[1])
+
+
+def _rank(packed: bytes) -> tuple[int, str]:
+    return _ENTRY.unpack_from(packed)[0], packed[_ENTRY.size + SKETCH_BYTES :].decode()
+
+
+def _as_key(key: int | bytes) -> int:
+    """A table key as an int: tables seen through the worker's view iterate raw 8-byte keys."""
+    return int.from_bytes(key, "little") if isinstance(key, (bytes, bytearray)) else int(key)
+
+
+def evict(
+    index: MutableMapping[int, bytes],
+    entries: MutableMapping[int, bytes],
+    *,
+    now_order: int,
+    window: int | None = None,
+    max_entries: int | None = None,
+    shard: int = 0,
+    shards: int = 1,
+) -> int:
+    """Forget this shard's articles older than ``window`` before ``now_order`` and, beyond
+    ``max_entries``, the oldest; take them out of the index buckets. Returns how many went.
+
+    Pure over the two mappings and linear in their size: the worker runs it now and then, in
+    an event of partition ``shard``, so the deletes reach that partition's changelog. With
+    the same ``window`` passed to ``probe`` the answers do not depend on when it last ran.
+    """
+    rows = []
+    for raw_key in list(entries):
+        key = _as_key(raw_key)
+        if key % shards == shard and (packed := entries.get(key)) is not None:
+            order, _, _, article_id = unpack(packed)
+            rows.append((order, article_id, key))
+    doomed = {key for order, _, key in rows if window is not None and order < now_order - window}
+    if max_entries is not None:
+        alive = sorted(row for row in rows if row[2] not in doomed)
+        doomed.update(key for _, _, key in alive[: max(0, len(alive) - max_entries)])
+    if not doomed:
+        return 0
+    for key in doomed:
+        del entries[key]
+    for raw_key in list(index):
+        key = _as_key(raw_key)
+        if key % shards != shard:
+            continue
+        bucket = members(index.get(key))
+        live = [m for m in bucket if m not in doomed]
+        if not live:
+            del index[key]
+        elif len(live) != len(bucket):
+            index[key] = bucket_of(live)
+    return len(doomed)
+
+
+def state_bytes(index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes]) -> int:
+    """Serialized size of one shard's dedup state as the tables store it: 8-byte keys and values."""
+    total = 0
+    for table in (index, entries):
+        for raw_key in list(table):
+            value = table.get(_as_key(raw_key))
+            total += 8 + (len(value) if value is not None else 0)
+    return total
 
 
 def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float) -> Dedup:
-    """Merge the shards' candidates: the first-seen copy is the original; else the story."""
-    cands = sorted(candidates, key=lambda c: (c.order, c.id))
-    exact = [c for c in cands if c.exact]
-    if exact:
-        return Dedup(status="exact_duplicate", duplicate_of=exact[0].id, similarity=1.0, story_id=exact[0].id)
-    near_copies = [c for c in cands if c.similarity >= near]
-    if near_copies:
-        best = near_copies[0]
-        return Dedup(status="near_duplicate", duplicate_of=best.id, similarity=best.similarity, story_id=best.id)
-    if cands:
-        return Dedup(status="unique", similarity=max(c.similarity for c in cands), story_id=cands[0].id)
-    return Dedup(status="unique", story_id=article_id)
+    """Merge the shards' candidates into the verdict.
+
+    A copy is an exact match or a candidate at least ``near`` similar. The earliest copy at
+    least LINK_SIMILARITY similar, and within LINK_MARGIN of the best match, is the first
+    report and is linked, so a copy of a copy links to the report it copies; when no copy is
+    that close, the best match is (a weak early match is more likely a shared quote than the
+    source). The story is the earliest candidate: shards answer with candidates at least as
+    similar as the story threshold.
+    """
+    by_id: dict[str, Candidate] = {}
+    for c in candidates:
+        if c.id in by_id:
+            _keep(by_id, c)
+        else:
+            by_id[c.id] = c
+    cands = sorted(by_id.values(), key=_BY_ORDER)
+    if not cands:
+        return Dedup(status="unique", duplicate_of=None, similarity=None, story_id=article_id)
+    story = cands[0].id
+    copies = [c for c in cands if c.exact or c.similarity >= near]
+    if not copies:
+        return Dedup(status="unique", duplicate_of=None, similarity=max(c.similarity for c in cands), story_id=story)
+    best = max(copies, key=lambda c: (c.exact, c.similarity))
+    bar = max(LINK_SIMILARITY, best.similarity - LINK_MARGIN)  # an exact match has similarity 1
+    first = next((c for c in copies if c.exact or c.similarity >= bar), best)
+    status = "exact_duplicate" if first.exact else "near_duplicate"
+    return Dedup(status=status, duplicate_of=first.id, similarity=first.similarity, story_id=story)

@@ -1,0 +1,302 @@
+"""The dedup stage: signatures, sharded probing, resolution, redelivery, eviction."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitrep.models import RawArticle
+from sitrep.pipeline import analyze
+from sitrep.stages import dedup
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HAJIN = (ROOT / "seeds" / "000_66053b8fc0f2c597.txt").read_text(encoding="utf-8").split("\n", 2)[2].strip()
+IDLIB = (
+    "BEIRUT, April 12 (Reuters) - Air strikes killed at least 14 civilians, including four children, in the town of "
+    "Khan Sheikhoun in Syria's Idlib province on Wednesday, the Syrian Observatory for Human Rights said.\n\n"
+    "The Britain-based monitor said the strikes, which it believed were carried out by Russian jets, hit a market "
+    "and a residential street. Rescue workers said more than 30 people were wounded, many of them critically, and "
+    "that families were still searching the rubble of two collapsed houses near the market.\n\n"
+    "The Russian defence ministry did not immediately respond to a request for comment. Moscow has said it only "
+    "targets militants and denies hitting civilians in the province.\n\n"
+    "Idlib is part of a de-escalation zone agreed by Russia, Turkey and Iran in Astana earlier this year."
+)
+# Another event at the same place, by the same monitor, with the same stock sentences.
+IDLIB_OTHER_DAY = (
+    "BEIRUT, May 3 (Reuters) - Shelling killed at least nine people, among them two women, in the town of Khan "
+    "Sheikhoun in Syria's Idlib province on Thursday, the Syrian Observatory for Human Rights said.\n\n"
+    "The Britain-based monitor said government artillery positioned south of the town fired dozens of rockets at "
+    "a bakery and a school used as a shelter by families who had fled the fighting in Hama.\n\n"
+    "Syrian state media said the army was targeting positions of Jabhat al-Nusra in the area and had destroyed "
+    "several of their vehicles.\n\n"
+    "Idlib is part of a de-escalation zone agreed by Russia, Turkey and Iran in Astana earlier this year."
+)
+STATE_VERSION = (
+    "Idlib, SANA - Army units on Wednesday carried out precise operations against the positions of Jabhat "
+    "al-Nusra terrorists in the countryside of Idlib, killing scores of terrorists and destroying their vehicles "
+    "and weapons.\n\nA military source told SANA that the operations targeted hideouts of the terrorists in Khan "
+    "Sheikhoun and the surrounding farms, adding that a number of terrorists' dens were destroyed.\n\nThe source "
+    "denied allegations circulated by terrorist-affiliated media about civilian casualties, describing them as "
+    "fabricated."
+)
+CHROME_HEAD = "Levant Daily\nHome | World | Middle East | Syria | Opinion | Video\nSubscribe to our newsletter\n"
+COMMENTS = (
+    "\n\n42 comments\nAbu Hassan\nApril 12, 2017 at 5:31 pm\nThis is what happens when the world stays silent. "
+    "Shame on all of them.\nReply\nJohn K\nApril 12, 2017 at 6:02 pm\nThe Observatory is one man in Coventry. Why "
+    "does anyone still quote him?\nReply\n\n© 2017 Levant Daily. All rights reserved. | Privacy | Terms\n"
+)
+
+
+def truncated(text: str, share: float = 0.7) -> str:
+    words = text.split(" ")
+    return " ".join(words[: round(len(words) * share)])
+
+
+def edited(text: str) -> str:
+    """What a copying site does: synonyms, a swapped pair of paragraphs, an updated toll."""
+    paras = text.split("\n\n")
+    paras[1], paras[2] = paras[2], paras[1]
+    out = "\n\n".join(paras)
+    for a, b in (("Air strikes", "Airstrikes"), ("said", "reported"), ("14", "17"), ("wounded", "injured"), ("market", "marketplace")):
+        out = out.replace(a, b, 1)
+    return out
+
+
+COPIES = {
+    "identical": IDLIB,
+    "chrome and comments left by the cleaner": CHROME_HEAD + IDLIB + COMMENTS,
+    "cut to 70 %": truncated(IDLIB),
+    "Authored by": "Authored by Al Masdar News:\n\n" + IDLIB,
+    "(Reuters) -": "(Reuters) - " + IDLIB.split(" - ", 1)[1],
+    "originally appeared": IDLIB + "\n\nThis article originally appeared on Middle East Eye.",
+    "edited": edited(IDLIB),
+    "edited, cut and credited": "Via Syria Direct\n\n" + truncated(edited(IDLIB)),
+    "long report cut to 70 %": truncated(HAJIN),
+}
+
+
+def run(texts: list[tuple[str, str]], near: float = 0.35, story: float = 0.3, **options):
+    """Sign, probe and resolve (id, body) pairs in order on one shard; the verdicts."""
+    index: dict = {}
+    entries: dict = {}
+    verdicts = []
+    for order, (article_id, body) in enumerate(texts):
+        sig = dedup.sign(body)
+        found = dedup.probe(article_id, order, sig, dedup.keys(sig), index, entries, min_similarity=story, **options)
+        verdicts.append(dedup.resolve(article_id, found, near=near))
+    return verdicts
+
+
+@pytest.mark.parametrize("kind", list(COPIES))
+def test_a_copy_is_linked_to_the_first_report(kind: str) -> None:
+    original = HAJIN if kind.startswith("long") else IDLIB
+    first, copy = run([("wire", original), ("copy", COPIES[kind])])
+    assert first.status == "unique" and first.story_id == "wire"
+    assert copy.status == ("exact_duplicate" if kind == "identical" else "near_duplicate")
+    assert copy.duplicate_of == "wire" and copy.story_id == "wire"
+    assert copy.similarity >= 0.6
+
+
+def test_a_copy_in_a_scraped_page_is_caught_after_cleaning() -> None:
+    page = (
+        "<html><body><nav><a href='/'>Home</a> <a href='/syria'>Syria</a></nav><article><h1>Air strikes kill 14</h1>"
+        + "".join(f"<p>{p}</p>" for p in IDLIB.split("\n\n"))
+        + "</article><div class='comments'><h3>2 Comments</h3><div class='comment'><p>Shame on the world for staying "
+        "silent while this happens every single day.</p></div></div><footer>© 2017 Levant Daily</footer></body></html>"
+    )
+    sigs = [analyze(RawArticle(id=i, body=b, content_type=t), 0).signature
+            for i, b, t in (("wire", IDLIB, "text/plain"), ("page", page, "text/html"))]
+    index, entries = {}, {}
+    dedup.probe("wire", 0, sigs[0], dedup.keys(sigs[0]), index, entries, min_similarity=0.3)
+    found = dedup.probe("page", 1, sigs[1], dedup.keys(sigs[1]), index, entries, min_similarity=0.3)
+    verdict = dedup.resolve("page", found, near=0.35)
+    assert verdict.status in ("near_duplicate", "exact_duplicate") and verdict.duplicate_of == "wire"
+
+
+@pytest.mark.parametrize("other", [IDLIB_OTHER_DAY, STATE_VERSION], ids=["same place, monitor and stock text", "same event, other words"])
+def test_a_distinct_article_about_the_same_place_is_not_a_copy(other: str) -> None:
+    _, verdict = run([("wire", IDLIB), ("other", other)])
+    assert verdict.status == "unique" and verdict.duplicate_of is None
+    assert dedup.similarity(dedup.sign(IDLIB), dedup.sign(other)) < 0.35
+
+
+def test_a_teaser_of_a_short_article_does_not_make_a_page_its_copy() -> None:
+    brief = "Shelling killed five people in Douma on Monday, the Syria Civil Defence said, adding that rescuers were still searching the rubble."
+    page = HAJIN + "\n\nRelated articles\n" + brief
+    _, verdict = run([("brief", brief), ("page", page)])
+    assert verdict.status == "unique"
+
+
+def test_very_short_texts_are_not_linked() -> None:
+    _, verdict = run([("a", "Read more"), ("b", "Read more")])
+    assert verdict.status == "unique"
+
+
+def test_a_copy_of_a_copy_links_to_the_first_report() -> None:
+    verdicts = run([("wire", IDLIB), ("copy", "Via Syria Direct\n\n" + edited(IDLIB)), ("copy2", truncated("Via Syria Direct\n\n" + edited(IDLIB)))])
+    assert [v.duplicate_of for v in verdicts] == [None, "wire", "wire"]
+
+
+def test_verdicts_are_deterministic() -> None:
+    texts = [(f"id{i}", t) for i, t in enumerate([IDLIB, IDLIB_OTHER_DAY, *COPIES.values(), STATE_VERSION, HAJIN])]
+    assert run(texts) == run(texts)
+
+
+def test_signatures_do_not_depend_on_the_process() -> None:
+    code = "from sitrep.stages import dedup; import sys; s = dedup.sign(sys.stdin.read()); print(s.exact, s.minhash.hex(), s.size, s.bands)"
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], input=IDLIB, capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    }
+    sig = dedup.sign(IDLIB)
+    assert outputs == {f"{sig.exact} {sig.minhash.hex()} {sig.size} {sig.bands}\n"}
+
+
+def test_signing_in_batches_is_signing_one_by_one() -> None:
+    texts = [IDLIB, "", "Read more", "Ça va 😀 𝒜bc 12 3 — “quoted”", *COPIES.values(), HAJIN * 3]
+    assert dedup.sign_many(texts) == [dedup.sign(t) for t in texts]
+
+
+def test_numbers_are_one_token_but_an_exact_copy_keeps_its_digits() -> None:
+    a, b = dedup.sign("At least 14 people were killed in the town on Wednesday, the monitor said."), \
+        dedup.sign("At least 17 people were killed in the town on Wednesday, the monitor said.")
+    assert a.minhash == b.minhash and a.exact != b.exact
+
+
+def test_a_redelivery_finds_the_same_and_changes_nothing() -> None:
+    index, entries = {}, {}
+    sigs = {i: dedup.sign(t) for i, t in (("wire", IDLIB), ("copy", COPIES["edited"]))}
+    dedup.probe("wire", 0, sigs["wire"], dedup.keys(sigs["wire"]), index, entries, min_similarity=0.3)
+    first = dedup.probe("copy", 1, sigs["copy"], dedup.keys(sigs["copy"]), index, entries, min_similarity=0.3)
+    state = (dict(index), dict(entries))
+    again = dedup.probe("copy", 1, sigs["copy"], dedup.keys(sigs["copy"]), index, entries, min_similarity=0.3)
+    assert again == first and [c.id for c in first] == ["wire"]
+    assert (index, entries) == state
+
+
+def test_the_same_id_later_is_an_exact_copy_of_itself() -> None:
+    index, entries = {}, {}
+    sig = dedup.sign(IDLIB)
+    dedup.probe("wire", 5, sig, dedup.keys(sig), index, entries, min_similarity=0.3)
+    found = dedup.probe("wire", 9, sig, dedup.keys(sig), index, entries, min_similarity=0.3)
+    verdict = dedup.resolve("wire", found, near=0.35)
+    assert (verdict.status, verdict.duplicate_of, verdict.similarity) == ("exact_duplicate", "wire", 1.0)
+
+
+def test_only_earlier_articles_are_candidates() -> None:
+    index, entries = {}, {}
+    sig = dedup.sign(IDLIB)
+    copy = dedup.sign(COPIES["edited"])
+    dedup.probe("late", 10, copy, dedup.keys(copy), index, entries, min_similarity=0.3)
+    found = dedup.probe("early", 3, sig, dedup.keys(sig), index, entries, min_similarity=0.3)
+    assert found == []
+
+
+# --- sharding ----------------------------------------------------------------------------------
+
+POOL = [IDLIB, IDLIB_OTHER_DAY, STATE_VERSION, HAJIN, *COPIES.values()]
+
+
+def sharded(texts: list[str], shards: int, batch: int) -> list:
+    """Route every article's keys to ``shards`` shards, probe them in batches, resolve the union."""
+    state = [({}, {}) for _ in range(shards)]
+    verdicts = []
+    for start in range(0, len(texts), batch):
+        sigs = dedup.sign_many(texts[start : start + batch])
+        per_shard: list[list] = [[] for _ in range(shards)]
+        for order, sig in enumerate(sigs, start):
+            for shard, shard_keys in dedup.route(dedup.keys(sig), shards).items():
+                per_shard[shard].append((f"a{order % 7}" if order % 5 == 4 else f"a{order}", order, sig, shard_keys))
+        found: dict[int, list] = {}
+        for shard, requests in enumerate(per_shard):
+            index, entries = state[shard]
+            for (_, order, _, _), cands in zip(requests, dedup.probe_many(requests, index, entries, min_similarity=0.3, max_bucket=4, shard=shard, shards=shards)):
+                found.setdefault(order, []).extend(cands)
+        verdicts += [dedup.resolve(f"a{o}", found.get(o, []), near=0.35) for o in range(start, start + len(sigs))]
+    return verdicts
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picks=st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=30), shards=st.integers(2, 9), batch=st.integers(1, 12))
+def test_sharded_probing_resolves_as_one_shard(picks: list[int], shards: int, batch: int) -> None:
+    texts = [POOL[i] for i in picks]
+    assert sharded(texts, shards, batch) == sharded(texts, 1, 1)
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+def filled(n: int, shards: int = 1, shard: int = 0) -> tuple[dict, dict]:
+    index, entries = {}, {}
+    for order in range(n):
+        sig = dedup.sign(f"{IDLIB} Report number {order} of the series, filed from desk {order * 7919 % 101}.")
+        dedup.probe(f"r{order}", order * 10, sig, dedup.keys(sig), index, entries, min_similarity=0.3, shard=shard, shards=shards)
+    return index, entries
+
+
+def test_eviction_forgets_articles_outside_the_window_and_their_index_references() -> None:
+    index, entries = filled(20)
+    gone = dedup.evict(index, entries, now_order=200, window=100)
+    assert gone == 10
+    assert sorted(dedup.unpack(e)[3] for e in entries.values()) == sorted(f"r{i}" for i in range(10, 20))
+    assert all(m in entries for bucket in index.values() for m in dedup.members(bucket))
+    sig = dedup.sign(IDLIB)
+    found = dedup.probe("new", 205, sig, dedup.keys(sig), index, entries, min_similarity=0.3)
+    assert found and min(c.order for c in found) >= 100
+
+
+def test_eviction_caps_the_number_of_articles_keeping_the_latest() -> None:
+    index, entries = filled(20)
+    assert dedup.evict(index, entries, now_order=200, max_entries=5) == 15
+    assert sorted(dedup.unpack(e)[0] for e in entries.values()) == [150, 160, 170, 180, 190]
+    assert dedup.evict(index, entries, now_order=200, max_entries=5) == 0
+
+
+def test_a_window_in_probe_gives_the_same_answer_before_and_after_eviction() -> None:
+    sig = dedup.sign(IDLIB)
+    index, entries = filled(20)
+    before = dedup.probe("new", 205, sig, dedup.keys(sig), dict(index), dict(entries), min_similarity=0.3, window=100)
+    dedup.evict(index, entries, now_order=205, window=100)
+    after = dedup.probe("new", 205, sig, dedup.keys(sig), index, entries, min_similarity=0.3, window=100)
+    assert before == after and before
+
+
+def test_eviction_touches_only_its_own_shard() -> None:
+    index, entries = filled(10, shards=3, shard=1)
+    other_index, other_entries = filled(10, shards=3, shard=2)
+    index.update(other_index)
+    entries.update(other_entries)
+    assert dedup.evict(index, entries, now_order=1000, window=1, shard=1, shards=3) == 10
+    assert len(entries) == 10 and all(key % 3 == 2 for key in entries)
+
+
+def test_state_bytes_counts_keys_and_values() -> None:
+    index, entries = filled(3)
+    assert dedup.state_bytes(index, entries) == sum(8 + len(v) for v in [*index.values(), *entries.values()])
+
+
+@settings(max_examples=60, deadline=None)
+@given(orders=st.lists(st.integers(0, 10_000), min_size=1, max_size=30, unique=True), seed=st.randoms(use_true_random=False))
+def test_a_full_bucket_keeps_the_same_articles_whatever_order_they_arrive_in(orders: list[int], seed) -> None:
+    sig = dedup.sign(IDLIB)
+
+    def bucket_after(arrivals: list[int]) -> dict:
+        index, entries = {}, {}
+        for order in arrivals:
+            dedup.probe(f"r{order}", order, sig, dedup.keys(sig), index, entries, min_similarity=0.3, max_bucket=6)
+        return {key: sorted(dedup.unpack(entries[m])[0] for m in dedup.members(bucket)) for key, bucket in index.items()}
+
+    shuffled = list(orders)
+    seed.shuffle(shuffled)
+    kept = bucket_after(sorted(orders))
+    assert bucket_after(shuffled) == kept
+    ranked = sorted(orders)
+    assert all(v == (ranked if len(ranked) <= 6 else ranked[:3] + ranked[-3:]) for v in kept.values())
