@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_PORT = int(os.environ.get("SITREP_TEST_KAFKA_PORT", "39092"))
+# Below the ephemeral range (32768+), so an outgoing connection can never hold the port.
+TEST_PORT = int(os.environ.get("SITREP_TEST_KAFKA_PORT", "21092"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

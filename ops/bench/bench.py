@@ -36,7 +36,7 @@ import corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SITREP = str(Path(sys.executable).with_name("sitrep"))
-PORT = int(os.environ.get("SITREP_BENCH_KAFKA_PORT", "49092"))
+PORT = int(os.environ.get("SITREP_BENCH_KAFKA_PORT", "23092"))
 BROKER = f"127.0.0.1:{PORT}"
 OUTPUT_ROLES = ("enriched", "duplicates")
 

@@ -34,6 +34,7 @@ from sitrep.stages.extract import extract
 from sitrep.stages.types import CleanArticle, Extraction, Stage
 
 STAGES = ("clean", "extract", "sign", "dedup", "corroborate")
+EVICT_EVERY_ARTICLES = 10_000  # offline, the retention bounds are applied this often
 
 
 class Analysis(Stage):
@@ -204,9 +205,10 @@ class Pipeline:
     """All stages in one process, state in dicts: ``sitrep process`` and the unit tests."""
 
     thresholds: Thresholds = field(default_factory=Thresholds)
-    index: dict[int, list[str]] = field(default_factory=dict)
-    entries: dict[str, bytes] = field(default_factory=dict)
+    index: dict[int, bytes] = field(default_factory=dict)
+    entries: dict[int, bytes] = field(default_factory=dict)
     events: dict[str, list[Report]] = field(default_factory=dict)
+    probed: int = 0
     priors: SourcePriors | None = None
 
     def run(self, raw: RawArticle, order: int) -> Outcome:
@@ -219,7 +221,11 @@ class Pipeline:
             self.index,
             self.entries,
             min_similarity=self.thresholds.story,
+            window=self.thresholds.window,
         )
+        self.probed += 1
+        if self.probed % EVICT_EVERY_ARTICLES == 0:
+            dedup.evict(self.index, self.entries, now_order=order, window=self.thresholds.window, max_entries=self.thresholds.max_index_articles)
         verdict = dedup.resolve(raw.id, candidates, near=self.thresholds.near_duplicate)
         return finish(analysis, verdict, self.events)
 

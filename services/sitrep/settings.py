@@ -7,6 +7,7 @@ nothing else calls ``os.getenv``. Nested groups use a double underscore, e.g.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -46,11 +47,16 @@ class Thresholds(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    near_duplicate: float = Field(0.5, ge=0, le=1, description="estimated containment above which a copy is a near duplicate")
-    story: float = Field(0.2, ge=0, le=1, description="estimated containment above which two reports are one story")
+    near_duplicate: float = Field(0.35, ge=0, le=1, description="similarity (see stages/dedup.py) from which an article is a near copy")
+    story: float = Field(0.3, ge=0, le=1, description="similarity from which two reports are one story")
     max_body_bytes: int = Field(1_000_000, gt=0, description="raw bodies larger than this go to the dead-letter topic")
     retention_days: float = Field(30.0, gt=0, description="how long dedup and corroboration state remembers an article")
     max_index_articles: int = Field(1_000_000, gt=0, description="size cap of the dedup index, in articles")
+
+    @property
+    def window(self) -> int:
+        """The retention window in the unit of arrival orders: microseconds."""
+        return int(self.retention_days * 86_400 * 1_000_000)
 
 
 class Settings(BaseSettings):
@@ -82,6 +88,7 @@ class Settings(BaseSettings):
     state_dir: Path = Path(".state")
     store: Literal["memory", "rocksdb"] = "memory"
     batch_size: int = Field(200, ge=1)
+    analyze_processes: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=0, description="processes for the stateless stage (0: in the worker's own process)")
     batch_seconds: float = Field(0.05, gt=0)
 
     thresholds: Thresholds = Thresholds()

@@ -26,20 +26,24 @@ from typing import Any
 
 import faust
 import orjson
-from faust.streams import _current_event, current_event
+from faust.streams import _current_event
 from pydantic import BaseModel, Field, TypeAdapter
 
 from sitrep import metrics
 from sitrep.codec import dead_letter, decode_raw
 from sitrep.errors import RejectedMessage
 from sitrep.kafka import faust_credentials
-from sitrep.pipeline import Analysis, Outcome, analyze, finish, order_of
+from sitrep.parallel import AnalyzePool, Failed
+from sitrep.pipeline import Analysis, Outcome, finish, order_of
 from sitrep.settings import Settings
 from sitrep.stages import dedup
 from sitrep.stages.corroborate import Report
-from sitrep.stages.credibility_sources import load_priors
 
 log = logging.getLogger("sitrep.worker")
+
+# Eviction scans a shard's whole state: often enough to hold the bounds, rarely enough to
+# cost nothing on the hot path (probes already ignore articles outside the window).
+EVICT_EVERY_SECONDS = 30.0
 
 
 class Probe(BaseModel):
@@ -62,7 +66,8 @@ class Reply(BaseModel):
     shard: int | None = Field(None, description="partition that answered; None for the analysis")
     shards: list[int] = Field([], description="with the analysis: every shard that will answer")
     candidates: list[tuple[str, int, float, bool]] = []
-    analysis: Analysis | None = None
+    analysis: str | None = Field(None, description="with the analysis: the Analysis as JSON, passed on unparsed")
+    event_key: str | None = None
 
 
 class TableView(MutableMapping):
@@ -98,24 +103,6 @@ class TableView(MutableMapping):
         return key.to_bytes(8, "little") if isinstance(key, int) else str(key).encode()
 
 
-class ShardView(TableView):
-    """A table whose keys are scoped to the partition of the event being processed.
-
-    Each dedup shard keeps its own copy of the signatures its bands refer to. Faust's
-    stores file every key under one partition, so the same article id written from two
-    shards must be two keys, or a rebalance would drop one shard's copy with the other's.
-    """
-
-    def _key(self, key: Any) -> bytes:
-        event = current_event()
-        if event is None:
-            raise RuntimeError("shard state used outside of an event")
-        return event.message.partition.to_bytes(2, "little") + super()._key(key)
-
-    def __iter__(self) -> Iterator[Any]:
-        raise TypeError("a shard view cannot be iterated")
-
-
 _reports = TypeAdapter(list[Report])
 
 
@@ -149,6 +136,10 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         table_cleanup_interval=60.0,
+        # A SIGKILLed worker's partitions are reassigned once its session expires: 10 s
+        # (not Faust's 60 s) lets a restarted worker resume well within 30 s.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=2.0,
         monitor=metrics.faust_monitor(),
     )
     raw_codec = {"key_serializer": "raw", "value_serializer": "raw"}
@@ -159,25 +150,32 @@ def create_app(settings: Settings) -> faust.App:
     gather_topic = app.topic(f"{settings.app_id}.gather", partitions=settings.partitions, internal=True, **raw_codec)
     events_topic = app.topic(f"{settings.app_id}.events", partitions=settings.partitions, internal=True, **raw_codec)
 
-    table = {"partitions": settings.partitions, "schema": faust.Schema(key_type=bytes, value_type=bytes, **raw_codec)}
+    # key_type/value_type bytes make Faust use the raw codec for the changelog too (a
+    # Schema argument would leave the changelog on JSON, and recovery would fail).
+    table = {"partitions": settings.partitions, "key_type": bytes, "value_type": bytes}
     index_table = app.Table("dedup-index", default=None, **table)
     entries_table = app.Table("dedup-entries", default=None, **table)
     pending_table = app.Table("gather-pending", default=None, **table)
     events_table = app.Table("corroboration-events", default=None, **table)
 
-    index = TableView(index_table, orjson.dumps, orjson.loads)
-    entries = ShardView(entries_table, bytes, bytes)
+    # Both dedup tables hold packed bytes under 8-byte keys; entry keys are shard-specific
+    # (dedup.entry_key), so each partition's state is its own.
+    index = TableView(index_table, bytes, bytes)
+    entries = TableView(entries_table, bytes, bytes)
+    thresholds = settings.thresholds
+    window = thresholds.window
+    per_shard = max(1, thresholds.max_index_articles // settings.partitions)
+    last_evicted: dict[int, float] = {}
+    pool = AnalyzePool(settings.analyze_processes, settings.source_priors)
     pending = TableView(pending_table, orjson.dumps, orjson.loads)
     events = TableView(events_table, _reports.dump_json, _reports.validate_json)
-    thresholds = settings.thresholds
-    priors = load_priors(settings.source_priors)
 
     async def reject(event: Any, exc: RejectedMessage | Exception, stage: str) -> None:
         reason = exc.reason if isinstance(exc, RejectedMessage) else "stage_error"
         detail = exc.detail if isinstance(exc, RejectedMessage) else f"{type(exc).__name__}: {exc}"
         msg = event.message
         letter = dead_letter(msg.value, reason, detail, stage=stage, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
-        await out["deadletter"].send(key=msg.key, value=letter.to_json())
+        out["deadletter"].send_soon(key=msg.key, value=letter.to_json())
         metrics.DEAD_LETTERS.labels(reason=reason, stage=stage).inc()
         metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="deadletter").inc()
 
@@ -185,77 +183,79 @@ def create_app(settings: Settings) -> faust.App:
         article = outcome.article
         key = article.id.encode()
         if outcome.link is not None:
-            await out["duplicates"].send(key=key, value=outcome.link.to_json())
+            out["duplicates"].send_soon(key=key, value=outcome.link.to_json())
             produced = "duplicates"
         else:
-            await out["enriched"].send(key=key, value=article.to_json())
+            out["enriched"].send_soon(key=key, value=article.to_json())
             produced = "enriched"
         metrics.MESSAGES_PRODUCED.labels(stage=stage, topic=produced).inc()
         metrics.record_outcome(article, outcome.claims)
         if article.replayed_at is not None:
             metrics.END_TO_END.labels(topic=produced).observe(max(0.0, (datetime.now(UTC) - article.replayed_at).total_seconds()))
         for claim in outcome.claims:
-            await out["casualties"].send(key=key, value=claim.to_json())
+            out["casualties"].send_soon(key=key, value=claim.to_json())
         for update in outcome.updates:
-            await out["credibility"].send(key=update.article_id.encode(), value=update.to_json())
+            out["credibility"].send_soon(key=update.article_id.encode(), value=update.to_json())
         metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="casualties").inc(len(outcome.claims))
         metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="credibility").inc(len(outcome.updates))
 
     @app.agent(raw_topic, name="analyze")
     async def analyze_agent(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            metrics.MESSAGES_CONSUMED.labels(stage="analyze").inc(len(batch))
+            decoded = []
             for event in batch:
-                metrics.MESSAGES_CONSUMED.labels(stage="analyze").inc()
                 msg = event.message
                 try:
                     raw = decode_raw(msg.value, max_body_bytes=thresholds.max_body_bytes)
                 except RejectedMessage as exc:
                     await reject(event, exc, "decode")
                     continue
-                try:
-                    timings: dict[str, float] = {}
-                    # Without a replay stamp, broker time and offset order the message: a redelivery
-                    # gets the same order (harmless), a second message with the same id a new one.
-                    analysis = analyze(raw, order_of(raw, int(msg.timestamp * 1000) * 1000 + msg.offset % 1000), timings, priors)
-                except Exception as exc:  # a stage bug must not stop the stream
-                    log.exception("analyze failed for %s", raw.id)
-                    metrics.count_error("analyze", exc)
-                    await reject(event, exc, "analyze")
+                # Without a replay stamp, broker time and offset order the message: a redelivery
+                # gets the same order (harmless), a second message with the same id a new one.
+                decoded.append((event, raw, order_of(raw, int(msg.timestamp * 1000) * 1000 + msg.offset % 1000)))
+            results = await pool.run([(raw, order) for _, raw, order in decoded])
+            for (event, raw, _), result in zip(decoded, results):
+                if isinstance(result, Failed):
+                    log.error("analyze failed for %s: %s", raw.id, result.error)
+                    metrics.count_error("analyze", RuntimeError(result.error))
+                    await reject(event, RejectedMessage("stage_error", result.error), "analyze")
                     continue
-                for stage, seconds in timings.items():
+                for stage, seconds in result.timings.items():
                     metrics.STAGE_DURATION.labels(stage=stage).observe(seconds)
-                routed = dedup.route(dedup.keys(analysis.signature), settings.partitions)
+                sig = dedup.Signature(result.exact, result.minhash, result.size, result.bands)
+                routed = dedup.route(dedup.keys(sig), settings.partitions)
                 key = raw.id.encode()
-                reply = Reply(id=raw.id, order=analysis.order, shards=sorted(routed), analysis=analysis)
-                await gather_topic.send(key=key, value=reply.model_dump_json().encode())
+                reply = Reply(id=raw.id, order=result.order, shards=sorted(routed), analysis=result.analysis_json.decode(), event_key=result.event_key)
+                gather_topic.send_soon(key=key, value=reply.model_dump_json().encode())
                 for partition, shard_keys in routed.items():
-                    probe = Probe(id=raw.id, order=analysis.order, exact=analysis.exact, minhash=analysis.minhash, size=analysis.size, keys=shard_keys)
-                    await lsh_topic.send(key=key, value=probe.model_dump_json().encode(), partition=partition)
+                    probe = Probe(id=raw.id, order=result.order, exact=result.exact, minhash=result.minhash, size=result.size, keys=shard_keys)
+                    lsh_topic.send_soon(key=key, value=probe.model_dump_json().encode(), partition=partition)
                 metrics.MESSAGES_PRODUCED.labels(stage="analyze", topic="gather").inc()
                 metrics.MESSAGES_PRODUCED.labels(stage="analyze", topic="lsh").inc(len(routed))
 
     @app.agent(lsh_topic, name="index")
     async def index_agent(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            metrics.MESSAGES_CONSUMED.labels(stage="index").inc(len(batch))
+            by_shard: dict[int, list[tuple[Any, Probe]]] = {}
             for event in batch:
-                metrics.MESSAGES_CONSUMED.labels(stage="index").inc()
-                probe = Probe.model_validate_json(event.value)
+                by_shard.setdefault(event.message.partition, []).append((event, Probe.model_validate_json(event.value)))
+            for shard, items in by_shard.items():
                 started = time.perf_counter()
-                with within(event):
-                    found = dedup.probe(
-                        probe.id,
-                        probe.order,
-                        dedup.Signature(probe.exact, probe.minhash, probe.size),
-                        probe.keys,
-                        index,
-                        entries,
-                        min_similarity=thresholds.story,
-                    )
-                metrics.STAGE_DURATION.labels(stage="dedup").observe(time.perf_counter() - started)
-                shard = event.message.partition
-                reply = Reply(id=probe.id, order=probe.order, shard=shard, candidates=[(c.id, c.order, c.similarity, c.exact) for c in found])
-                await gather_topic.send(key=probe.id.encode(), value=reply.model_dump_json().encode())
-                metrics.MESSAGES_PRODUCED.labels(stage="index", topic="gather").inc()
+                requests = [(p.id, p.order, dedup.Signature(p.exact, p.minhash, p.size), p.keys) for _, p in items]
+                # One event of the shard's partition stands for the batch: every table
+                # write below belongs to that partition's changelog.
+                with within(items[-1][0]):
+                    found = dedup.probe_many(requests, index, entries, min_similarity=thresholds.story, window=window, shard=shard, shards=settings.partitions)
+                    if time.monotonic() - last_evicted.get(shard, 0.0) > EVICT_EVERY_SECONDS:
+                        last_evicted[shard] = time.monotonic()
+                        dedup.evict(index, entries, now_order=max(p.order for _, p in items), window=window, max_entries=per_shard, shard=shard, shards=settings.partitions)
+                metrics.STAGE_DURATION.labels(stage="dedup").observe((time.perf_counter() - started) / len(items))
+                for (_, probe), candidates in zip(items, found):
+                    reply = Reply(id=probe.id, order=probe.order, shard=shard, candidates=[(c.id, c.order, c.similarity, c.exact) for c in candidates])
+                    gather_topic.send_soon(key=probe.id.encode(), value=reply.model_dump_json().encode())
+                metrics.MESSAGES_PRODUCED.labels(stage="index", topic="gather").inc(len(items))
 
     @app.agent(gather_topic, name="gather")
     async def gather_agent(stream: faust.StreamT) -> None:
@@ -269,22 +269,22 @@ def create_app(settings: Settings) -> faust.App:
                     slot = f"{reply.id}@{reply.order}"
                     state = pending.get(slot) or {"analysis": None, "shards": None, "replies": {}}
                     if reply.analysis is not None:
-                        state["analysis"] = reply.analysis.model_dump_json()
+                        state["analysis"] = reply.analysis
                         state["shards"] = reply.shards
+                        state["event_key"] = reply.event_key
                     else:
                         state["replies"][str(reply.shard)] = reply.candidates
                     if state["analysis"] is None or any(str(s) not in state["replies"] for s in state["shards"]):
                         pending[slot] = state
                         continue
                     del pending[slot]
-                analysis = Analysis.model_validate_json(state["analysis"])
                 candidates = [dedup.Candidate(*c) for found in state["replies"].values() for c in found]
                 verdict = dedup.resolve(reply.id, candidates, near=thresholds.near_duplicate)
-                if analysis.event_key is None:
-                    await publish(finish(analysis, verdict, None), "gather")
+                if state["event_key"] is None:
+                    await publish(finish(Analysis.model_validate_json(state["analysis"]), verdict, None), "gather")
                     continue
                 message = {"analysis": state["analysis"], "verdict": verdict.model_dump_json()}
-                await events_topic.send(key=analysis.event_key.encode(), value=orjson.dumps(message))
+                events_topic.send_soon(key=state["event_key"].encode(), value=orjson.dumps(message))
                 metrics.MESSAGES_PRODUCED.labels(stage="gather", topic="events").inc()
 
     @app.agent(events_topic, name="corroborate")
@@ -311,4 +311,5 @@ def create_app(settings: Settings) -> faust.App:
         await metrics.sample_offsets(app.consumer, roles)
 
     app.sitrep_settings = settings  # type: ignore[attr-defined]
+    app.sitrep_pool = pool  # type: ignore[attr-defined]
     return app

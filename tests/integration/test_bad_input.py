@@ -12,7 +12,18 @@ from tests.integration.kafka_helpers import Worker, consume, isolated_env, produ
 
 pytestmark = pytest.mark.integration
 
-GOOD = "Eight civilians were killed when shells hit a market in Douma on Monday, the civil defence said."
+# Distinct reports (similar ones would rightly be linked as copies of each other).
+GOOD = [
+    "Eight civilians were killed when shells hit a market in Douma on Monday, the civil defence said.",
+    "A car bomb exploded near a checkpoint in Azaz, wounding 14 people, Turkish media reported.",
+    "Russian jets struck the town of Saraqib overnight; the Observatory said five fighters died.",
+    "Government forces retook two villages east of Hama after a week of fighting, state media said.",
+    "The SDF said it had cleared mines from the road between Raqqa and Tabqa on Thursday.",
+    "An IED hit a bus carrying workers near Palmyra, killing three, according to SANA.",
+    "Rebels shelled the Hamdaniyeh district of Aleppo; a police source reported two dead.",
+    "Coalition aircraft destroyed an Islamic State boat on the Euphrates near Mayadin.",
+    "Turkish artillery hit YPG positions near Tal Rifaat, the Kurdish Hawar agency said.",
+]
 BAD = {
     "invalid_json": b'{"id": "a", "body": ',
     "invalid_record": orjson.dumps({"id": "b", "body": "text", "title": ["not", "a", "string"]}),
@@ -34,10 +45,10 @@ def test_each_kind_of_bad_message_is_dead_lettered_with_reason_and_origin(broker
         messages = []
         for n, (reason, payload) in enumerate(BAD.items()):
             messages.append((reason.encode(), payload))
-            good = orjson.dumps({"id": f"good-{n}", "title": f"Report {n}", "body": f"{GOOD} Report number {n} of {len(BAD)}."})
+            good = orjson.dumps({"id": f"good-{n}", "title": f"Report {n}", "body": GOOD[n]})
             messages.append((f"good-{n}".encode(), good))
         # A repeated id is not an error: the second one is a duplicate of the first.
-        messages.append((b"good-0", orjson.dumps({"id": "good-0", "title": "Report 0", "body": f"{GOOD} Report number 0 of {len(BAD)}."})))
+        messages.append((b"good-0", orjson.dumps({"id": "good-0", "title": "Report 0", "body": GOOD[0]})))
         produce(broker, topic(env, "raw"), messages)
 
         out = consume(broker, [topic(env, "deadletter"), topic(env, "enriched"), topic(env, "duplicates")], until=2 * len(BAD) + 1, timeout=90)

@@ -72,13 +72,20 @@ def _comparable(record: dict) -> dict:
 
 def test_process_gives_the_same_records_as_the_kafka_path(broker: str, worker: Worker, tmp_path: Path) -> None:
     env = worker.env
-    run_sitrep(env, "replay", "--no-progress", str(ROOT / "seeds"))
+    # Sequential replay (each article through before the next), the case in which the
+    # stream and the batch must agree; a consumer applies credibility.updates to get the
+    # final scores that `process` writes.
+    run_sitrep(env, "replay", "--no-progress", "--rate", "3", str(ROOT / "seeds"))
     offline = tmp_path / "offline.jsonl"
     run_sitrep(env, "process", "--no-progress", str(ROOT / "seeds"), "-o", str(offline))
     expected = [orjson.loads(line) for line in offline.read_bytes().splitlines()]
 
-    out = consume(broker, [topic(env, "enriched"), topic(env, "duplicates")], until=len(expected))
+    out = consume(broker, [topic(env, "enriched"), topic(env, "duplicates"), topic(env, "credibility")], until=len(expected))
     by_id = {r["id"]: r for r in out[topic(env, "enriched")]}
+    for update in out[topic(env, "credibility")]:
+        if update["article_id"] in by_id:
+            final = {"score": update["new_score"], "band": update["new_band"], "signals": update["signals"]}
+            by_id[update["article_id"]]["credibility"] = final
     links = {r["id"]: r for r in out[topic(env, "duplicates")]}
     assert set(by_id) | set(links) == {r["id"] for r in expected}
     for record in expected:

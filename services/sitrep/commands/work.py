@@ -6,7 +6,6 @@ import faust
 
 from sitrep import metrics
 from sitrep.kafka import create_topics, preflight
-from sitrep.pipeline import warm_up
 from sitrep.settings import Settings
 from sitrep.worker import create_app
 
@@ -27,12 +26,14 @@ def work(settings: Settings, *, loglevel: str = "info") -> int:
     topics, internal = settings.topics, internal_topics(settings, app)
     needs = {topics.raw: "Read", **{name: "Write" for name in topics.outputs().values()}, **{name: "Read and Write" for name in internal}}
     preflight(settings, needs, group=settings.app_id, create=internal)
-    # Public topics first, with our partition count: Faust would otherwise create the
-    # output topics on first send with the broker default.
+    # Public topics and the agents' own topics first, with our partition count: Faust would
+    # create outputs on first send with the broker default, and a topic it creates while
+    # joining the group can miss the assignment (then nothing reads it for minutes).
     create_topics(settings)
+    create_topics(settings, names=sorted({n for agent in app.agents.values() for n in agent.channel.topics} - set(topics.public())))
     (settings.state_dir / settings.app_id).mkdir(parents=True, exist_ok=True)
     metrics.serve(settings.metrics_port)
-    warm_up()
+    app.sitrep_pool.start()  # analyze processes up and warm before the first batch
     worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()
     return 0

@@ -1,0 +1,107 @@
+"""Run the stateless ``analyze`` stage in worker processes, so a worker uses every core.
+
+Cleaning and extraction are pure Python and CPU-bound: in the Faust process they would
+hold the event loop (and its one core) while Kafka I/O waits. The pool takes a batch of
+raw articles and hands back, per article, what the agent needs to route it (id, order,
+signature) and the analysis already serialised, so nothing heavy crosses the process
+boundary twice. With ``processes=0`` the same function runs inline (tests, one core).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitrep.models import RawArticle
+from sitrep.pipeline import analyze, warm_up
+from sitrep.stages.credibility_sources import SourcePriors, load_priors
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzed:
+    """One article through ``analyze``: routing fields plus the analysis as JSON."""
+
+    id: str
+    order: int
+    exact: int
+    minhash: bytes
+    size: int
+    bands: tuple[int, ...]
+    event_key: str | None
+    analysis_json: bytes
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """An article a stage raised on: it goes to the dead-letter topic, the batch goes on."""
+
+    id: str
+    error: str
+
+
+_priors: SourcePriors | None = None
+
+
+def _init(priors_path: str | None) -> None:
+    global _priors
+    _priors = load_priors(Path(priors_path) if priors_path else None)
+    warm_up()
+
+
+def analyze_batch(batch: list[tuple[RawArticle, int]]) -> list[Analyzed | Failed]:
+    """``analyze`` each (article, order); a failure is returned, never raised."""
+    results: list[Analyzed | Failed] = []
+    for raw, order in batch:
+        timings: dict[str, float] = {}
+        try:
+            a = analyze(raw, order, timings, _priors)
+        except Exception as exc:  # a stage bug must not lose the rest of the batch
+            results.append(Failed(raw.id, f"{type(exc).__name__}: {exc}"))
+            continue
+        results.append(Analyzed(raw.id, a.order, a.exact, a.minhash, a.size, tuple(a.bands), a.event_key, a.model_dump_json().encode(), timings))
+    return results
+
+
+class AnalyzePool:
+    """``analyze_batch`` spread over ``processes`` processes (0: inline in this process)."""
+
+    def __init__(self, processes: int, priors_path: Path | None) -> None:
+        self.processes = processes
+        self.priors_path = str(priors_path) if priors_path else None
+        self.executor: ProcessPoolExecutor | None = None
+        if processes > 0:
+            # spawn, not fork: the worker forks nothing once Kafka client threads run.
+            context = multiprocessing.get_context("spawn")
+            self.executor = ProcessPoolExecutor(processes, mp_context=context, initializer=_init, initargs=(self.priors_path,))
+        else:
+            _init(self.priors_path)
+
+    def start(self) -> None:
+        """Start and warm up every process now, so the first batch does not wait for them."""
+        if self.executor is not None:
+            list(self.executor.map(_pid, range(self.processes)))
+
+    async def run(self, batch: list[tuple[RawArticle, int]]) -> list[Analyzed | Failed]:
+        if self.executor is None:
+            return analyze_batch(batch)
+        # One chunk per process keeps every core busy without many small pickles.
+        size = -(-len(batch) // self.processes)
+        chunks = [batch[i : i + size] for i in range(0, len(batch), size)]
+        parts = await asyncio.gather(*(self._submit(chunk) for chunk in chunks))
+        return [result for part in parts for result in part]
+
+    async def _submit(self, chunk: list[tuple[RawArticle, int]]) -> list[Analyzed | Failed]:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, analyze_batch, chunk)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
