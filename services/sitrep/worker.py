@@ -20,14 +20,14 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
 import orjson
 from faust.streams import _current_event
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field
 
 from sitrep import metrics
 from sitrep.codec import dead_letter, decode_raw
@@ -37,7 +37,7 @@ from sitrep.parallel import AnalyzePool, Failed
 from sitrep.pipeline import Analysis, Outcome, finish, order_of
 from sitrep.settings import Settings
 from sitrep.stages import dedup
-from sitrep.stages.corroborate import Report
+from sitrep.state import EventStore, TableView
 
 log = logging.getLogger("sitrep.worker")
 
@@ -68,42 +68,6 @@ class Reply(BaseModel):
     candidates: list[tuple[str, int, float, bool]] = []
     analysis: str | None = Field(None, description="with the analysis: the Analysis as JSON, passed on unparsed")
     event_key: str | None = None
-
-
-class TableView(MutableMapping):
-    """A Faust table seen through an encoder/decoder, so stages get plain Python values."""
-
-    def __init__(self, table: Any, encode: Any, decode: Any) -> None:
-        self.table, self.encode, self.decode = table, encode, decode
-
-    def __getitem__(self, key: Any) -> Any:
-        raw = self.table[self._key(key)]
-        if raw is None:
-            raise KeyError(key)
-        return self.decode(raw)
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        raw = self.table.get(self._key(key))
-        return default if raw is None else self.decode(raw)
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self.table[self._key(key)] = self.encode(value)
-
-    def __delitem__(self, key: Any) -> None:
-        del self.table[self._key(key)]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.table.keys())
-
-    def __len__(self) -> int:
-        return len(self.table)
-
-    @staticmethod
-    def _key(key: Any) -> bytes:
-        return key.to_bytes(8, "little") if isinstance(key, int) else str(key).encode()
-
-
-_reports = TypeAdapter(list[Report])
 
 
 @contextlib.contextmanager
@@ -153,10 +117,14 @@ def create_app(settings: Settings) -> faust.App:
     # key_type/value_type bytes make Faust use the raw codec for the changelog too (a
     # Schema argument would leave the changelog on JSON, and recovery would fail).
     table = {"partitions": settings.partitions, "key_type": bytes, "value_type": bytes}
+    # Pending entries live for milliseconds and event reports are rewritten as they are
+    # rescored: changelogs compacted within a minute keep recovery after a crash short (by
+    # default Kafka compacts only closed 1 GB segments).
+    short_lived = {"segment.ms": "60000", "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": "60000"}
     index_table = app.Table("dedup-index", default=None, **table)
     entries_table = app.Table("dedup-entries", default=None, **table)
-    pending_table = app.Table("gather-pending", default=None, **table)
-    events_table = app.Table("corroboration-events", default=None, **table)
+    pending_table = app.Table("gather-pending", default=None, extra_topic_configs=short_lived, **table)
+    events_table = app.Table("corroboration-events", default=None, extra_topic_configs=short_lived, **table)
 
     # Both dedup tables hold packed bytes under 8-byte keys; entry keys are shard-specific
     # (dedup.entry_key), so each partition's state is its own.
@@ -168,7 +136,7 @@ def create_app(settings: Settings) -> faust.App:
     last_evicted: dict[int, float] = {}
     pool = AnalyzePool(settings.analyze_processes, settings.source_priors)
     pending = TableView(pending_table, orjson.dumps, orjson.loads)
-    events = TableView(events_table, _reports.dump_json, _reports.validate_json)
+    events = EventStore(events_table)
 
     async def reject(event: Any, exc: RejectedMessage | Exception, stage: str) -> None:
         reason = exc.reason if isinstance(exc, RejectedMessage) else "stage_error"
@@ -259,25 +227,30 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.agent(gather_topic, name="gather")
     async def gather_agent(stream: faust.StreamT) -> None:
-        # Replies are filed by shard, so a redelivered reply (at-least-once) overwrites
-        # itself instead of being counted twice.
+        # The analysis (large, written once) and the shards' replies (small, one per shard)
+        # wait under two keys; replies are filed by shard, so a redelivered one (at-least-
+        # once) overwrites itself instead of counting twice. Both go when the article does.
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             for event in batch:
                 metrics.MESSAGES_CONSUMED.labels(stage="gather").inc()
                 reply = Reply.model_validate_json(event.value)
+                slot = f"{reply.id}@{reply.order}"
                 with within(event):
-                    slot = f"{reply.id}@{reply.order}"
-                    state = pending.get(slot) or {"analysis": None, "shards": None, "replies": {}}
+                    replies = pending.get("r:" + slot) or {}
                     if reply.analysis is not None:
-                        state["analysis"] = reply.analysis
-                        state["shards"] = reply.shards
-                        state["event_key"] = reply.event_key
+                        head = {"analysis": reply.analysis, "shards": reply.shards, "event_key": reply.event_key}
                     else:
-                        state["replies"][str(reply.shard)] = reply.candidates
-                    if state["analysis"] is None or any(str(s) not in state["replies"] for s in state["shards"]):
-                        pending[slot] = state
+                        head = pending.get("a:" + slot)
+                        replies[str(reply.shard)] = reply.candidates
+                    if head is None or any(str(s) not in replies for s in head["shards"]):
+                        if reply.analysis is not None:
+                            pending["a:" + slot] = head
+                        else:
+                            pending["r:" + slot] = replies
                         continue
-                    del pending[slot]
+                    pending.pop("a:" + slot, None)
+                    pending.pop("r:" + slot, None)
+                state = {**head, "replies": replies}
                 candidates = [dedup.Candidate(*c) for found in state["replies"].values() for c in found]
                 verdict = dedup.resolve(reply.id, candidates, near=thresholds.near_duplicate)
                 if state["event_key"] is None:

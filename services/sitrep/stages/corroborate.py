@@ -33,7 +33,7 @@ from sitrep.stages.types import CleanArticle, Extraction, Stage
 MIN_CHANGE = 0.01  # smallest score change published on credibility.updates
 WINDOW_DAYS = 2  # event days further apart than this are different events
 RETENTION_DAYS = 30.0  # of arrival time
-MAX_REPORTS = 200  # per event key
+MAX_REPORTS = 50  # per event key: the latest arrivals (every write rewrites the list)
 _MICROSECONDS_PER_DAY = 86_400_000_000
 
 
@@ -110,9 +110,14 @@ def event_key(clean: CleanArticle, extraction: Extraction) -> str | None:
 
 
 def same_event(a: Report, b: Report, window_days: int = WINDOW_DAYS) -> bool:
-    """Within ``window_days`` of each other and, when both name a town, the same town."""
+    """Within ``window_days`` of each other and, when both name a town, the same town.
+
+    A report with no date (neither the event's nor the publication's) is no one's
+    corroboration: without a day it cannot be placed in one event rather than another,
+    and counting it would merge every undated report of a governorate into one.
+    """
     day_a, day_b = a.day or a.published, b.day or b.published
-    if day_a is not None and day_b is not None and abs((day_a - day_b).days) > window_days:
+    if day_a is None or day_b is None or abs((day_a - day_b).days) > window_days:
         return False
     return not (a.fine and b.fine and a.place != b.place)
 

@@ -1,0 +1,54 @@
+"""The worker's table views behave as the plain mappings the stages expect."""
+
+from __future__ import annotations
+
+from sitrep.state import EventStore, TableView
+from sitrep.stages.corroborate import Report
+
+
+def report(rid: str, killed: int) -> Report:
+    return Report(id=rid, source="SANA", order=1, killed=killed, story_id=rid)
+
+
+class CountingTable(dict):
+    """A dict standing in for a Faust table, counting the writes a changelog would get."""
+
+    writes = 0
+
+    def __setitem__(self, key, value):
+        type(self).writes += 1
+        super().__setitem__(key, value)
+
+
+def test_event_store_round_trips_reports_by_event() -> None:
+    store = EventStore(CountingTable())
+    store["SY-07|airstrike"] = [report("a", 5), report("b", 7)]
+    assert [r.id for r in store["SY-07|airstrike"]] == ["a", "b"]
+    assert store.get("SY-02|shelling") is None
+    assert list(store) == ["SY-07|airstrike"]
+
+
+def test_filing_one_report_writes_only_that_report_and_the_id_list() -> None:
+    table = CountingTable()
+    store = EventStore(table)
+    store["k"] = [report(str(n), n) for n in range(40)]
+    CountingTable.writes = 0
+    store["k"] = [*store["k"], report("new", 3)]
+    assert CountingTable.writes == 2  # the new report and the id list
+
+
+def test_dropped_reports_leave_the_table() -> None:
+    table = CountingTable()
+    store = EventStore(table)
+    store["k"] = [report("old", 1), report("kept", 2)]
+    store["k"] = [report("kept", 2)]
+    assert b"k#old" not in table and [r.id for r in store["k"]] == ["kept"]
+
+
+def test_table_view_encodes_int_and_str_keys() -> None:
+    table: dict = {}
+    view = TableView(table, bytes, bytes)
+    view[7] = b"x"
+    view["a"] = b"y"
+    assert table == {(7).to_bytes(8, "little"): b"x", b"a": b"y"}
+    assert view.get(7) == b"x" and view.pop("a", None) == b"y" and view.pop("a", None) is None
