@@ -56,8 +56,9 @@ def create(topics: list[str], partitions: int) -> None:
     admin.close()
 
 
-def end_offsets(topics: list[str]) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=BROKER)
+def end_offsets(topics: list[str], broker: str = BROKER) -> int:
+    """Messages in ``topics`` so far: the sum of their partitions' end offsets."""
+    consumer = KafkaConsumer(bootstrap_servers=broker)
     total = 0
     for name in topics:
         parts = consumer.partitions_for_topic(name) or set()

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import logging
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,7 @@ class Failed:
     error: str
 
 
+log = logging.getLogger("sitrep.parallel")
 _priors: SourcePriors | None = None
 
 
@@ -75,11 +78,14 @@ class AnalyzePool:
         self.priors_path = str(priors_path) if priors_path else None
         self.executor: ProcessPoolExecutor | None = None
         if processes > 0:
-            # spawn, not fork: the worker forks nothing once Kafka client threads run.
-            context = multiprocessing.get_context("spawn")
-            self.executor = ProcessPoolExecutor(processes, mp_context=context, initializer=_init, initargs=(self.priors_path,))
-        else:
-            _init(self.priors_path)
+            self.executor = self._new_executor()
+        # The inline path (processes=0, or a broken pool's batch) needs the data here too.
+        _init(self.priors_path)
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the worker forks nothing once Kafka client threads run.
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=_init, initargs=(self.priors_path,))
 
     def start(self) -> None:
         """Start and warm up every process now, so the first batch does not wait for them."""
@@ -87,12 +93,22 @@ class AnalyzePool:
             list(self.executor.map(_pid, range(self.processes)))
 
     async def run(self, batch: list[tuple[RawArticle, int]]) -> list[Analyzed | Failed]:
+        if not batch:
+            return []
         if self.executor is None:
             return analyze_batch(batch)
         # One chunk per process keeps every core busy without many small pickles.
         size = -(-len(batch) // self.processes)
         chunks = [batch[i : i + size] for i in range(0, len(batch), size)]
-        parts = await asyncio.gather(*(self._submit(chunk) for chunk in chunks))
+        try:
+            parts = await asyncio.gather(*(self._submit(chunk) for chunk in chunks))
+        except BrokenProcessPool:
+            # A process died (killed, out of memory): start a new pool, and do this batch
+            # here, so no article of it is lost.
+            log.exception("analyze pool broke; restarting it")
+            self.close()
+            self.executor = self._new_executor()
+            return analyze_batch(batch)
         return [result for part in parts for result in part]
 
     async def _submit(self, chunk: list[tuple[RawArticle, int]]) -> list[Analyzed | Failed]:

@@ -17,6 +17,7 @@ the event's partition and a restarted or rebalanced worker gets its state back.
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 import logging
 import time
 import weakref
@@ -31,6 +32,7 @@ from pydantic import BaseModel, Field
 
 from sitrep import metrics
 from sitrep.codec import dead_letter, decode_raw
+from sitrep.models import Dedup
 from sitrep.errors import RejectedMessage
 from sitrep.kafka import faust_credentials
 from sitrep.parallel import AnalyzePool, Failed
@@ -44,6 +46,8 @@ log = logging.getLogger("sitrep.worker")
 # Eviction scans a shard's whole state: often enough to hold the bounds, rarely enough to
 # cost nothing on the hot path (probes already ignore articles outside the window).
 EVICT_EVERY_SECONDS = 30.0
+# Offsets are committed every second (broker_commit_interval), after the producer flush.
+FORGET_AFTER_SECONDS = 10.0
 
 
 class Probe(BaseModel):
@@ -167,6 +171,19 @@ def create_app(settings: Settings) -> faust.App:
         metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="casualties").inc(len(outcome.claims))
         metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="credibility").inc(len(outcome.updates))
 
+    async def guarded(handle: Any, event: Any, stage: str) -> None:
+        """Run one event's step; a failure dead-letters that event and the batch goes on.
+
+        Faust acks a batch's events even when the agent raises, so an exception escaping
+        here would lose the whole batch instead of one message.
+        """
+        try:
+            await handle(event)
+        except Exception as exc:
+            log.exception("%s failed on %s[%s]@%s", stage, event.message.topic, event.message.partition, event.message.offset)
+            metrics.count_error(stage, exc)
+            await reject(event, exc, stage)
+
     @app.agent(raw_topic, name="analyze")
     async def analyze_agent(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
@@ -208,73 +225,103 @@ def create_app(settings: Settings) -> faust.App:
             metrics.MESSAGES_CONSUMED.labels(stage="index").inc(len(batch))
             by_shard: dict[int, list[tuple[Any, Probe]]] = {}
             for event in batch:
-                by_shard.setdefault(event.message.partition, []).append((event, Probe.model_validate_json(event.value)))
+                try:
+                    by_shard.setdefault(event.message.partition, []).append((event, Probe.model_validate_json(event.value)))
+                except Exception as exc:
+                    metrics.count_error("index", exc)
+                    await reject(event, exc, "index")
             for shard, items in by_shard.items():
-                started = time.perf_counter()
-                requests = [(p.id, p.order, dedup.Signature(p.exact, p.minhash, p.size), p.keys) for _, p in items]
-                # One event of the shard's partition stands for the batch: every table
-                # write below belongs to that partition's changelog.
-                with within(items[-1][0]):
-                    found = dedup.probe_many(requests, index, entries, min_similarity=thresholds.story, window=window, shard=shard, shards=settings.partitions)
-                    if time.monotonic() - last_evicted.get(shard, 0.0) > EVICT_EVERY_SECONDS:
-                        last_evicted[shard] = time.monotonic()
-                        dedup.evict(index, entries, now_order=max(p.order for _, p in items), window=window, max_entries=per_shard, shard=shard, shards=settings.partitions)
-                metrics.STAGE_DURATION.labels(stage="dedup").observe((time.perf_counter() - started) / len(items))
-                for (_, probe), candidates in zip(items, found):
-                    reply = Reply(id=probe.id, order=probe.order, shard=shard, candidates=[(c.id, c.order, c.similarity, c.exact) for c in candidates])
-                    gather_topic.send_soon(key=probe.id.encode(), value=reply.model_dump_json().encode())
-                metrics.MESSAGES_PRODUCED.labels(stage="index", topic="gather").inc(len(items))
+                try:
+                    await probe_shard(shard, items)
+                except Exception as exc:  # dead-letter this shard's share of the batch, go on
+                    log.exception("index failed on shard %s", shard)
+                    metrics.count_error("index", exc)
+                    for event, _ in items:
+                        await reject(event, exc, "index")
+
+    async def probe_shard(shard: int, items: list[tuple[Any, Probe]]) -> None:
+        """Probe one shard with its share of a batch and send the candidates to the gather stage."""
+        started = time.perf_counter()
+        requests = [(p.id, p.order, dedup.Signature(p.exact, p.minhash, p.size), p.keys) for _, p in items]
+        # One event of the shard's partition stands for the batch: every table
+        # write below belongs to that partition's changelog.
+        with within(items[-1][0]):
+            found = dedup.probe_many(requests, index, entries, min_similarity=thresholds.story, window=window, shard=shard, shards=settings.partitions)
+            if time.monotonic() - last_evicted.get(shard, 0.0) > EVICT_EVERY_SECONDS:
+                last_evicted[shard] = time.monotonic()
+                dedup.evict(index, entries, now_order=max(p.order for _, p in items), window=window, max_entries=per_shard, shard=shard, shards=settings.partitions)
+        metrics.STAGE_DURATION.labels(stage="dedup").observe((time.perf_counter() - started) / len(items))
+        for (_, probe), candidates in zip(items, found):
+            reply = Reply(id=probe.id, order=probe.order, shard=shard, candidates=[(c.id, c.order, c.similarity, c.exact) for c in candidates])
+            gather_topic.send_soon(key=probe.id.encode(), value=reply.model_dump_json().encode())
+        metrics.MESSAGES_PRODUCED.labels(stage="index", topic="gather").inc(len(items))
 
     @app.agent(gather_topic, name="gather")
     async def gather_agent(stream: faust.StreamT) -> None:
         # The analysis (large, written once) and the shards' replies (small, one per shard)
         # wait under two keys; replies are filed by shard, so a redelivered one (at-least-
         # once) overwrites itself instead of counting twice. Both go when the article does.
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
-            for event in batch:
-                metrics.MESSAGES_CONSUMED.labels(stage="gather").inc()
-                reply = Reply.model_validate_json(event.value)
-                slot = f"{reply.id}@{reply.order}"
-                with within(event):
-                    replies = pending.get("r:" + slot) or {}
+        # A finished article's entries are deleted only once its output is surely
+        # committed: deleting them at once, a crash between the delete reaching the
+        # changelog and the output reaching its topic would leave the redelivered last
+        # reply waiting for an analysis that is gone, and the article lost.
+        done: deque[tuple[float, int, str]] = deque()
+        latest: dict[int, Any] = {}
+
+        async def gather_one(event: Any) -> None:
+            reply = Reply.model_validate_json(event.value)
+            slot = f"{reply.id}@{reply.order}"
+            with within(event):
+                replies = dict(pending.get("r:" + slot) or {})
+                if reply.analysis is not None:
+                    head = {"analysis": reply.analysis, "shards": reply.shards, "event_key": reply.event_key}
+                else:
+                    head = pending.get("a:" + slot)
+                    replies[str(reply.shard)] = reply.candidates
+                if head is None or any(str(s) not in replies for s in head["shards"]):
                     if reply.analysis is not None:
-                        head = {"analysis": reply.analysis, "shards": reply.shards, "event_key": reply.event_key}
+                        pending["a:" + slot] = head
                     else:
-                        head = pending.get("a:" + slot)
-                        replies[str(reply.shard)] = reply.candidates
-                    if head is None or any(str(s) not in replies for s in head["shards"]):
-                        if reply.analysis is not None:
-                            pending["a:" + slot] = head
-                        else:
-                            pending["r:" + slot] = replies
-                        continue
+                        pending["r:" + slot] = replies
+                    return
+                done.append((time.monotonic(), event.message.partition, slot))
+                latest[event.message.partition] = event
+            state = {**head, "replies": replies}
+            candidates = [dedup.Candidate(*c) for found in state["replies"].values() for c in found]
+            verdict = dedup.resolve(reply.id, candidates, near=thresholds.near_duplicate)
+            if state["event_key"] is None:
+                await publish(finish(Analysis.model_validate_json(state["analysis"]), verdict, None), "gather")
+                return
+            message = {"analysis": state["analysis"], "verdict": verdict.model_dump_json()}
+            events_topic.send_soon(key=state["event_key"].encode(), value=orjson.dumps(message))
+            metrics.MESSAGES_PRODUCED.labels(stage="gather", topic="events").inc()
+
+        async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            while done and time.monotonic() - done[0][0] > FORGET_AFTER_SECONDS:
+                _, partition, slot = done.popleft()
+                with within(latest[partition]):
                     pending.pop("a:" + slot, None)
                     pending.pop("r:" + slot, None)
-                state = {**head, "replies": replies}
-                candidates = [dedup.Candidate(*c) for found in state["replies"].values() for c in found]
-                verdict = dedup.resolve(reply.id, candidates, near=thresholds.near_duplicate)
-                if state["event_key"] is None:
-                    await publish(finish(Analysis.model_validate_json(state["analysis"]), verdict, None), "gather")
-                    continue
-                message = {"analysis": state["analysis"], "verdict": verdict.model_dump_json()}
-                events_topic.send_soon(key=state["event_key"].encode(), value=orjson.dumps(message))
-                metrics.MESSAGES_PRODUCED.labels(stage="gather", topic="events").inc()
+            for event in batch:
+                metrics.MESSAGES_CONSUMED.labels(stage="gather").inc()
+                await guarded(gather_one, event, "gather")
+
+    async def corroborate_one(event: Any) -> None:
+        message = orjson.loads(event.value)
+        analysis = Analysis.model_validate_json(message["analysis"])
+        verdict = Dedup.model_validate_json(message["verdict"])
+        started = time.perf_counter()
+        with within(event):
+            outcome = finish(analysis, verdict, events)
+        metrics.STAGE_DURATION.labels(stage="corroborate").observe(time.perf_counter() - started)
+        await publish(outcome, "corroborate")
 
     @app.agent(events_topic, name="corroborate")
     async def corroborate_agent(stream: faust.StreamT) -> None:
-        from sitrep.models import Dedup
-
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             for event in batch:
                 metrics.MESSAGES_CONSUMED.labels(stage="corroborate").inc()
-                message = orjson.loads(event.value)
-                analysis = Analysis.model_validate_json(message["analysis"])
-                verdict = Dedup.model_validate_json(message["verdict"])
-                started = time.perf_counter()
-                with within(event):
-                    outcome = finish(analysis, verdict, events)
-                metrics.STAGE_DURATION.labels(stage="corroborate").observe(time.perf_counter() - started)
-                await publish(outcome, "corroborate")
+                await guarded(corroborate_one, event, "corroborate")
 
     roles = {raw_topic.get_topic_name(): "raw", lsh_topic.get_topic_name(): "lsh", gather_topic.get_topic_name(): "gather", events_topic.get_topic_name(): "events"}
 
@@ -283,6 +330,9 @@ def create_app(settings: Settings) -> faust.App:
         metrics.sample_tables({"dedup-index": index_table.data, "dedup-entries": entries_table.data, "gather-pending": pending_table.data, "corroboration-events": events_table.data})
         await metrics.sample_offsets(app.consumer, roles)
 
+    # Table writes and send_soon go through Faust's producer buffer, which by default the
+    # conductor drains (with a warning) every 100 messages: far too often for our batches.
+    app.producer.buffer.max_messages = 20 * settings.batch_size
     app.sitrep_settings = settings  # type: ignore[attr-defined]
     app.sitrep_pool = pool  # type: ignore[attr-defined]
     return app

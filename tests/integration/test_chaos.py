@@ -26,21 +26,10 @@ from tests.integration.kafka_helpers import SITREP, Worker, isolated_env, run_si
 
 sys.path.insert(0, str(ROOT / "ops/bench"))
 import corpus  # noqa: E402
+from bench import end_offsets  # noqa: E402
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 ARTICLES = int(os.environ.get("SITREP_CHAOS_ARTICLES", "20000"))
-
-
-def output_count(broker: str, topics: list[str]) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=broker)
-    from kafka import TopicPartition
-
-    total = 0
-    for name in topics:
-        parts = consumer.partitions_for_topic(name) or set()
-        total += sum(consumer.end_offsets([TopicPartition(name, p) for p in parts]).values())
-    consumer.close()
-    return total
 
 
 def restart_broker() -> None:
@@ -64,7 +53,7 @@ def test_nothing_lost_or_doubled_under_crashes(broker: str, tmp_path: Path) -> N
     events = [(k, "kill") for k in kills] + [(broker_restart, "broker")]
     deadline = time.monotonic() + 1800
     for at, what in sorted(events):
-        while output_count(broker, outputs) < at:
+        while end_offsets(outputs, broker) < at:
             assert time.monotonic() < deadline, "pipeline stalled"
             if worker.proc.poll() is not None:
                 worker.start()  # a worker that died on its own is restarted, and counted
