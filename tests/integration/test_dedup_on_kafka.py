@@ -94,8 +94,9 @@ def test_one_worker_one_partition_equals_two_workers_four_partitions(broker: str
             assert kind in ("near", "exact") and original == root(r["id"]), (r["id"], suffix, kind, original)
 
 
-def test_copy_of_an_article_seen_before_sigkill_is_still_caught(broker: str, tmp_path: Path) -> None:
-    env = isolated_env(broker, tmp_path, partitions=4)
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
+def test_copy_of_an_article_seen_before_sigkill_is_still_caught(broker: str, tmp_path: Path, store: str) -> None:
+    env = isolated_env(broker, tmp_path, partitions=4, SITREP_STORE=store)
     run_sitrep(env, "topics", "create")
     base = originals()
     worker = Worker(env, tmp_path / "worker.log").start()
