@@ -140,13 +140,14 @@ class Run:
         for n in range(count):
             env = {**self.env, "SITREP_STATE_DIR": str(self.workdir / f"state{n}")}
             log_path = self.workdir / f"worker{n}.log"
-            self.workers.append(subprocess.Popen([SITREP, "worker", "--loglevel", "warning"], env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT))
+            self.workers.append(subprocess.Popen([SITREP, "worker"], env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT))
             logs.append(log_path)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if all(b"Ready" in p.read_bytes() or b"ready" in p.read_bytes() for p in logs):
+            if all(b"[^Worker]: Ready" in p.read_bytes() for p in logs):
                 return
             time.sleep(0.2)
+        raise TimeoutError(f"workers not ready after 120 s: see {', '.join(map(str, logs))}")
 
     def outputs(self) -> int:
         return end_offsets([self.topic(r) for r in OUTPUT_ROLES])
