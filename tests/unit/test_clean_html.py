@@ -8,27 +8,17 @@ it (``.gold.txt``). ``ops/bench/bench_clean.py --html`` compares with trafilatur
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from ops.bench.bench_clean import word_f1
 from sitrep.models import RawArticle
 from sitrep.stages.clean import clean_article
 from sitrep.stages.clean_html import html_to_text
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "cleaning" / "html"
-
-
-def word_f1(found: str, gold: str) -> float:
-    """F1 of the words found against the words of the known article (multiset overlap)."""
-    got, want = Counter(found.lower().split()), Counter(gold.lower().split())
-    common = sum((got & want).values())
-    if not common:
-        return 0.0
-    precision, recall = common / sum(got.values()), common / sum(want.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def clean_page(name: str):  # noqa: ANN201 - a CleanArticle
