@@ -17,10 +17,10 @@ the event's partition and a restarted or rebalanced worker gets its state back.
 from __future__ import annotations
 
 import contextlib
-from collections import deque
 import logging
 import time
 import weakref
+from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -32,9 +32,9 @@ from pydantic import BaseModel, Field
 
 from sitrep import metrics
 from sitrep.codec import dead_letter, decode_raw
-from sitrep.models import Dedup
 from sitrep.errors import RejectedMessage
 from sitrep.kafka import faust_credentials
+from sitrep.models import Dedup
 from sitrep.parallel import AnalyzePool, Failed
 from sitrep.pipeline import Analysis, Outcome, finish, order_of
 from sitrep.settings import Settings
