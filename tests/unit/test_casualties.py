@@ -147,3 +147,20 @@ def test_evidence_offsets_point_into_the_body():
     _, x = claims("t", body)
     for claim in x.casualties:
         assert body[claim.evidence.start:claim.evidence.end] == claim.evidence.text
+
+
+@pytest.mark.parametrize(
+    ("body", "place"),
+    [
+        ("BEIRUT (Reuters) - Air strikes killed at least 10 people in Douma in the rebel-held Eastern Ghouta on Monday.", "Dūmā"),
+        ("AMMAN, Jan 3 (Reuters) - Shelling killed six civilians in Daraa city, residents said.", "Dar‘ā"),
+        ("Raqqa, SANA – 33 civilians were killed when warplanes of the US-led coalition hit a school in al-Mansoura.", "Ar Raqqah"),
+    ],
+)
+def test_a_foreign_dateline_is_not_where_it_happened(body: str, place: str) -> None:
+    from sitrep.stages.extract import extract
+    from sitrep.stages.types import CleanArticle
+
+    extraction = extract(CleanArticle(id="d", body=body))
+    names = {e.id: e.name for e in extraction.entities}
+    assert names[extraction.casualties[0].location] == place

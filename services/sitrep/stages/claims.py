@@ -111,6 +111,12 @@ class Context:
     votes: dict[str, Counter] = field(default_factory=dict)  # article-wide perpetrator votes per cause
     donors: list[bool] = field(default_factory=list)  # per sentence: may lend cause/perpetrator to a neighbour
 
+    @property
+    def dateline_end(self) -> int:
+        """Where a wire dateline ("BEIRUT, April 12 (Reuters) -") ends; 0 when there is none."""
+        m = _DATELINE.match(self.body)
+        return m.end() if m else 0
+
 
 def read_claims(ctx: Context) -> list[Claim]:
     """One claim per sentence that reports casualties, cause/perpetrator/date filled in."""
@@ -273,15 +279,27 @@ def _location(ctx: Context, i: int) -> str | None:
     """The most specific place of the claim's sentence (or the one before): where it happened.
 
     A place the attack came *from* ("rockets fired from Afrin hit Reyhanli") is the last resort.
+    A dateline in another country than the places the story names (Beirut, Amman, Moscow
+    over a Syrian story) is where the reporter filed from, not where it happened.
     """
     order = [ctx.spans[i], *(s for s in _neighbours(ctx, i) if s.start < ctx.spans[i].start)]
+    skip = ctx.dateline_end
+    countries = Counter(m.place.cc for m in ctx.places if m.start >= skip) if skip else Counter()
+    home = countries.most_common(1)[0][0] if countries else None
     for span in order:
         here = [m for m in ctx.places if span.start <= m.start < span.end
+                and not (m.start < skip and home is not None and m.place.cc != home)
                 and m.place.kind not in ("country", "river", "lake")]
         if here:
             return max(here, key=lambda m: (not _is_origin(ctx.body, m.start), m.place.kind != "admin1",
                                             -m.start)).place.id
     return None
+
+
+# "BEIRUT, April 12 (Reuters) -", "DAMASCUS (SANA) –", "Idlib, SANA -": a place (and maybe a
+# date and an agency) at the very start of the body, closed by a dash.
+_DATELINE = re.compile(r"\s*[A-Z][A-Za-z'.-]+(?:[ -][A-Z][A-Za-z'.-]+){0,2}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"
+                       r"(?:,?\s*\(?[A-Z][A-Za-z ]{1,30}\)?)?\s*[-–—]\s")
 
 
 def _is_origin(text: str, start: int) -> bool:
