@@ -36,6 +36,7 @@ from prometheus_client.registry import Collector
 
 from sitrep.errors import ConfigError
 from sitrep.models import ActorCategory, Cause, DeadLetterReason, Dedup, EntityType
+from sitrep.pipeline import STAGES
 from sitrep.stages.credibility_sources import default_priors
 
 if TYPE_CHECKING:
@@ -54,9 +55,9 @@ _STAGE_BUCKETS = (0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.00
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
-# The agents (consumers) and the timed pure stages; pipeline.STAGES names the latter too.
+# The agents (consumers) and the timed pure stages (named once, in pipeline.STAGES).
 AGENTS = ("analyze", "index", "gather", "corroborate")
-TIMED_STAGES = ("clean", "extract", "sign", "dedup", "corroborate")
+TIMED_STAGES = STAGES
 OUTPUT_ROLES = ("enriched", "duplicates", "casualties", "credibility")
 # (stage, topic role) pairs that produce: internal hops, outputs, dead letters.
 PRODUCERS = (

@@ -28,6 +28,7 @@ from sitrep.models import (
 from sitrep.settings import Thresholds
 from sitrep.stages import credibility, dedup
 from sitrep.stages.clean import clean_article
+from sitrep.stages.clean import warm_up as clean_warm_up
 from sitrep.stages.corroborate import Report, Revision, corroborate, event_key, report_for
 from sitrep.stages.credibility_sources import SourcePriors
 from sitrep.stages.extract import extract
@@ -99,6 +100,7 @@ def warm_up() -> None:
     A worker that builds its gazetteer while its first batch waits falls a second behind
     its peers; a copy on another partition could then reach the index before its original.
     """
+    clean_warm_up()  # the language model: a short warm-up article is too short to need it
     analyze(RawArticle(id="warm-up", title="Warm up", body="Warm up: 3 people were killed in Aleppo on Monday."), 0)
 
 

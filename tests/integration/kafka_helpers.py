@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import socket
@@ -14,11 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer
 
 ROOT = Path(__file__).resolve().parents[2]
 SITREP = str(Path(sys.executable).with_name("sitrep"))
-_ports = itertools.count(0)
 
 
 def free_port() -> int:
