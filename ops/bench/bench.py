@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -39,6 +40,7 @@ SITREP = str(Path(sys.executable).with_name("sitrep"))
 PORT = int(os.environ.get("SITREP_BENCH_KAFKA_PORT", "23092"))
 BROKER = f"127.0.0.1:{PORT}"
 OUTPUT_ROLES = ("enriched", "duplicates")
+PROFILE_DIR: Path | None = None  # --profile: where py-spy writes the workers' profiles
 
 
 def log(text: str) -> None:
@@ -72,7 +74,7 @@ def payloads(path: Path) -> list[tuple[bytes, bytes]]:
 
 
 def preload(topic: str, messages: list[tuple[bytes, bytes]]) -> None:
-    producer = KafkaProducer(bootstrap_servers=BROKER, acks="all", linger_ms=10, batch_size=1_048_576, compression_type="lz4", max_request_size=10_000_000)
+    producer = KafkaProducer(bootstrap_servers=BROKER, acks="all", linger_ms=10, batch_size=1_048_576, compression_type="zstd", max_request_size=10_000_000)
     for key, value in messages:
         producer.send(topic, key=key, value=value)
     producer.flush()
@@ -86,7 +88,7 @@ async def _passthrough(source: str, sink: str, count: int) -> float:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
     consumer = AIOKafkaConsumer(source, bootstrap_servers=BROKER, auto_offset_reset="earliest", group_id=f"pass-{uuid.uuid4().hex[:6]}", max_partition_fetch_bytes=10_000_000, fetch_max_bytes=50_000_000)
-    producer = AIOKafkaProducer(bootstrap_servers=BROKER, linger_ms=5, max_batch_size=1_048_576, compression_type="lz4", max_request_size=10_000_000)
+    producer = AIOKafkaProducer(bootstrap_servers=BROKER, linger_ms=5, max_batch_size=1_048_576, compression_type="zstd", max_request_size=10_000_000)
     await consumer.start()
     await producer.start()
     moved, started = 0, None
@@ -130,6 +132,7 @@ class Run:
         for role in ("raw", "enriched", "duplicates", "casualties", "credibility", "deadletter"):
             self.env[f"SITREP_TOPICS__{role.upper()}"] = f"{self.tag}.{role}"
         self.workers: list[subprocess.Popen] = []
+        self.profilers: list[subprocess.Popen] = []
         subprocess.run([SITREP, "topics", "create"], env=self.env, check=True, stdout=subprocess.DEVNULL)
 
     def topic(self, role: str) -> str:
@@ -145,6 +148,8 @@ class Run:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if all(b"[^Worker]: Ready" in p.read_bytes() for p in logs):
+                if PROFILE_DIR:
+                    self.profile()
                 return
             time.sleep(0.2)
         raise TimeoutError(f"workers not ready after 120 s: see {', '.join(map(str, logs))}")
@@ -169,7 +174,19 @@ class Run:
                     total += int(line.split()[1])
         return total / 1024
 
+    def profile(self) -> None:
+        """Sample every worker (and its analyze processes) with py-spy until ``stop``."""
+        PROFILE_DIR.mkdir(parents=True, exist_ok=True)
+        spy = str(Path(sys.executable).with_name("py-spy"))
+        for n, proc in enumerate(self.workers):
+            out = PROFILE_DIR / f"{self.tag}-worker{n}.speedscope.json"
+            self.profilers.append(subprocess.Popen([spy, "record", "--pid", str(proc.pid), "--subprocesses", "--rate", "50", "--format", "speedscope", "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            log(f"profiling worker {n} into {out}")
+
     def stop(self) -> None:
+        for spy in self.profilers:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            spy.wait(60)
         for proc in self.workers:
             proc.terminate()
         for proc in self.workers:
@@ -276,7 +293,10 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=20_000, help="articles for (a), (b), (g)")
     parser.add_argument("--rss", default="100000,1000000", help="checkpoints for (f), comma-separated")
     parser.add_argument("--skip", action="append", default=[], choices=list("abcdefg"), help="skip a part (repeatable)")
+    parser.add_argument("--profile", type=Path, help="sample the workers with py-spy and write speedscope profiles here")
     args = parser.parse_args()
+    global PROFILE_DIR
+    PROFILE_DIR = args.profile
 
     workdir = Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
     path = corpus.write(workdir / "articles.jsonl", args.articles)

@@ -1,10 +1,11 @@
 """Run the stateless ``analyze`` stage in worker processes, so a worker uses every core.
 
-Cleaning and extraction are pure Python and CPU-bound: in the Faust process they would
-hold the event loop (and its one core) while Kafka I/O waits. The pool takes a batch of
-raw articles and hands back, per article, what the agent needs to route it (id, order,
-signature) and the analysis already serialised, so nothing heavy crosses the process
-boundary twice. With ``processes=0`` the same function runs inline (tests, one core).
+Decoding, cleaning and extraction are pure Python and CPU-bound: in the Faust process they
+would hold the event loop (and its one core) while Kafka I/O waits. The pool takes a batch
+of message values (bytes, as they came off ``articles.raw``) and hands back, per message,
+what the agent needs to route it (id, order, signature) and the analysis already
+serialised, or why it was rejected: nothing is parsed twice and nothing heavy crosses the
+process boundary twice. With ``processes=0`` the same function runs inline (tests, one core).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitrep.models import RawArticle
-from sitrep.pipeline import analyze, warm_up
+from sitrep.codec import decode_raw
+from sitrep.errors import RejectedMessage
+from sitrep.pipeline import analyze, order_of, warm_up
 from sitrep.stages.credibility_sources import SourcePriors, load_priors
 
 
@@ -40,10 +42,13 @@ class Analyzed:
 
 @dataclass(frozen=True, slots=True)
 class Failed:
-    """An article a stage raised on: it goes to the dead-letter topic, the batch goes on."""
+    """A message that could not be decoded, or an article a stage raised on: it goes to the
+    dead-letter topic with the reason, and the batch goes on."""
 
-    id: str
-    error: str
+    id: str | None
+    stage: str  # decode or analyze
+    reason: str  # a DeadLetterReason
+    detail: str
 
 
 log = logging.getLogger("sitrep.parallel")
@@ -56,15 +61,23 @@ def _init(priors_path: str | None) -> None:
     warm_up()
 
 
-def analyze_batch(batch: list[tuple[RawArticle, int]]) -> list[Analyzed | Failed]:
-    """``analyze`` each (article, order); a failure is returned, never raised."""
+Message = tuple[bytes | None, int]  # a message value, and its order if it carries no replay time
+
+
+def analyze_batch(batch: list[Message], max_body_bytes: int) -> list[Analyzed | Failed]:
+    """Decode and ``analyze`` each message; a failure is returned, never raised."""
     results: list[Analyzed | Failed] = []
-    for raw, order in batch:
+    for value, fallback in batch:
         timings: dict[str, float] = {}
         try:
-            a = analyze(raw, order, timings, _priors)
+            raw = decode_raw(value, max_body_bytes=max_body_bytes)
+        except RejectedMessage as exc:
+            results.append(Failed(None, "decode", exc.reason, exc.detail))
+            continue
+        try:
+            a = analyze(raw, order_of(raw, fallback), timings, _priors)
         except Exception as exc:  # a stage bug must not lose the rest of the batch
-            results.append(Failed(raw.id, f"{type(exc).__name__}: {exc}"))
+            results.append(Failed(raw.id, "analyze", "stage_error", f"{type(exc).__name__}: {exc}"))
             continue
         results.append(Analyzed(raw.id, a.order, a.exact, a.minhash, a.size, tuple(a.bands), a.event_key, a.model_dump_json().encode(), timings))
     return results
@@ -73,8 +86,9 @@ def analyze_batch(batch: list[tuple[RawArticle, int]]) -> list[Analyzed | Failed
 class AnalyzePool:
     """``analyze_batch`` spread over ``processes`` processes (0: inline in this process)."""
 
-    def __init__(self, processes: int, priors_path: Path | None) -> None:
+    def __init__(self, processes: int, priors_path: Path | None, max_body_bytes: int) -> None:
         self.processes = processes
+        self.max_body_bytes = max_body_bytes
         self.priors_path = str(priors_path) if priors_path else None
         self.executor: ProcessPoolExecutor | None = None
         if processes > 0:
@@ -92,11 +106,11 @@ class AnalyzePool:
         if self.executor is not None:
             list(self.executor.map(_pid, range(self.processes)))
 
-    async def run(self, batch: list[tuple[RawArticle, int]]) -> list[Analyzed | Failed]:
+    async def run(self, batch: list[Message]) -> list[Analyzed | Failed]:
         if not batch:
             return []
         if self.executor is None:
-            return analyze_batch(batch)
+            return analyze_batch(batch, self.max_body_bytes)
         # One chunk per process keeps every core busy without many small pickles.
         size = -(-len(batch) // self.processes)
         chunks = [batch[i : i + size] for i in range(0, len(batch), size)]
@@ -108,11 +122,11 @@ class AnalyzePool:
             log.exception("analyze pool broke; restarting it")
             self.close()
             self.executor = self._new_executor()
-            return analyze_batch(batch)
+            return analyze_batch(batch, self.max_body_bytes)
         return [result for part in parts for result in part]
 
-    async def _submit(self, chunk: list[tuple[RawArticle, int]]) -> list[Analyzed | Failed]:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, analyze_batch, chunk)
+    async def _submit(self, chunk: list[Message]) -> list[Analyzed | Failed]:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, analyze_batch, chunk, self.max_body_bytes)
 
     def close(self) -> None:
         if self.executor is not None:

@@ -1,17 +1,21 @@
-"""The Faust worker: four short agents wiring the pure stages to Kafka.
+"""The Faust worker: three short agents wiring the pure stages to Kafka.
 
 ```
-articles.raw ──analyze──▶ <app>.lsh (probes, partitioned by LSH band)
-             └─────────▶ <app>.gather (the analysis, keyed by article id)
-<app>.lsh ──index──▶ <app>.gather (candidates from that band shard)
-<app>.gather ──gather──▶ <app>.events (keyed by event) or straight to the outputs
+articles.raw ──analyze──▶ <app>.lsh (probes: an article's index keys, by LSH band)
+             └─────────▶ <app>.events (the analysis, under the article's route key)
+<app>.lsh ──index──▶ <app>.events (each band shard's candidates, under the route key)
 <app>.events ──corroborate──▶ articles.enriched | articles.duplicates,
                               claims.casualties, credibility.updates
 anything undecodable or failing a stage ──▶ articles.deadletter
 ```
-Each agent takes batches (``take_events``), runs a stage function, sends, and counts.
-Tables are written inside the event that caused the write, so their changelog partition is
-the event's partition and a restarted or rebalanced worker gets its state back.
+The route key is the article's event (place, cause, day) when it has one, else its id:
+the analysis and the shards' answers meet in the partition that holds the event's state,
+so an article is gathered, judged and corroborated in one step, and its analysis crosses
+Kafka once. Each agent takes batches (``take_events``), runs a stage function, sends, and
+counts. Tables are written inside the event that caused the write, so their changelog
+partition is the event's partition and a restarted or rebalanced worker gets its state
+back. The dedup index is not a table: each shard's is derived from its entries
+(``dedup.rebuild``) the first time the shard is probed after a start or a rebalance.
 """
 
 from __future__ import annotations
@@ -28,18 +32,17 @@ from typing import Any
 import faust
 import orjson
 from faust.streams import _current_event
-from pydantic import BaseModel, Field
 
 from sitrep import metrics
-from sitrep.codec import dead_letter, decode_raw
+from sitrep.codec import dead_letter
 from sitrep.errors import RejectedMessage
 from sitrep.kafka import faust_credentials
-from sitrep.models import Dedup
 from sitrep.parallel import AnalyzePool, Failed
-from sitrep.pipeline import Analysis, Outcome, finish, order_of
+from sitrep.pipeline import Analysis, Outcome, finish
 from sitrep.settings import Settings
 from sitrep.stages import dedup
 from sitrep.state import EventStore, TableView
+from sitrep.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
 
 log = logging.getLogger("sitrep.worker")
 
@@ -48,30 +51,6 @@ log = logging.getLogger("sitrep.worker")
 EVICT_EVERY_SECONDS = 30.0
 # Offsets are committed every second (broker_commit_interval), after the producer flush.
 FORGET_AFTER_SECONDS = 10.0
-
-
-class Probe(BaseModel):
-    """One band shard's share of an article's index keys."""
-
-    id: str
-    order: int
-    exact: int
-    minhash: bytes
-    size: int
-    keys: list[int]
-    model_config = {"ser_json_bytes": "base64", "val_json_bytes": "base64"}
-
-
-class Reply(BaseModel):
-    """A shard's candidates, or the analysis itself, on their way to the gather agent."""
-
-    id: str
-    order: int = Field(description="arrival order: two messages with one id are two articles")
-    shard: int | None = Field(None, description="partition that answered; None for the analysis")
-    shards: list[int] = Field([], description="with the analysis: every shard that will answer")
-    candidates: list[tuple[str, int, float, bool]] = []
-    analysis: str | None = Field(None, description="with the analysis: the Analysis as JSON, passed on unparsed")
-    event_key: str | None = None
 
 
 @contextlib.contextmanager
@@ -97,7 +76,9 @@ def create_app(settings: Settings) -> faust.App:
         processing_guarantee=settings.processing_guarantee,
         web_enabled=False,
         producer_linger=0.005,
-        producer_compression_type="lz4",
+        # zstd at its default level compresses our JSON better than lz4 at aiokafka's
+        # level 9, at several times the speed (ops/bench).
+        producer_compression_type="zstd",
         producer_max_batch_size=1_048_576,
         stream_buffer_maxsize=4096,
         broker_commit_every=1000,
@@ -115,7 +96,6 @@ def create_app(settings: Settings) -> faust.App:
     raw_topic = app.topic(topics.raw, partitions=settings.partitions, **raw_codec)
     out = {role: app.topic(name, partitions=settings.partitions, **raw_codec) for role, name in topics.outputs().items()}
     lsh_topic = app.topic(f"{settings.app_id}.lsh", partitions=settings.partitions, internal=True, **raw_codec)
-    gather_topic = app.topic(f"{settings.app_id}.gather", partitions=settings.partitions, internal=True, **raw_codec)
     events_topic = app.topic(f"{settings.app_id}.events", partitions=settings.partitions, internal=True, **raw_codec)
 
     # key_type/value_type bytes make Faust use the raw codec for the changelog too (a
@@ -125,31 +105,33 @@ def create_app(settings: Settings) -> faust.App:
     # rescored: changelogs compacted within a minute keep recovery after a crash short (by
     # default Kafka compacts only closed 1 GB segments).
     short_lived = {"segment.ms": "60000", "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": "60000"}
-    index_table = app.Table("dedup-index", default=None, **table)
     entries_table = app.Table("dedup-entries", default=None, **table)
     pending_table = app.Table("gather-pending", default=None, extra_topic_configs=short_lived, **table)
     events_table = app.Table("corroboration-events", default=None, extra_topic_configs=short_lived, **table)
 
-    # Both dedup tables hold packed bytes under 8-byte keys; entry keys are shard-specific
-    # (dedup.entry_key), so each partition's state is its own.
-    index = TableView(index_table, bytes, bytes)
+    # Dedup entries are packed bytes under 8-byte keys; entry keys are shard-specific
+    # (dedup.entry_key), so each partition's state is its own. The index of each shard
+    # is derived from them, in memory.
     entries = TableView(entries_table, bytes, bytes)
+    indexes: dict[int, dict[int, bytes]] = {}
     thresholds = settings.thresholds
     window = thresholds.window
     per_shard = max(1, thresholds.max_index_articles // settings.partitions)
     last_evicted: dict[int, float] = {}
-    pool = AnalyzePool(settings.analyze_processes, settings.source_priors)
-    pending = TableView(pending_table, orjson.dumps, orjson.loads)
+    pool = AnalyzePool(settings.analyze_processes, settings.source_priors, thresholds.max_body_bytes)
+    pending = TableView(pending_table, bytes, bytes)
     events = EventStore(events_table)
 
-    async def reject(event: Any, exc: RejectedMessage | Exception, stage: str) -> None:
+    async def reject(event: Any, exc: RejectedMessage | Exception, stage: str, value: bytes | None = None) -> None:
+        """Dead-letter a message (or, with ``value``, the one article of a batch message that failed)."""
         reason = exc.reason if isinstance(exc, RejectedMessage) else "stage_error"
         detail = exc.detail if isinstance(exc, RejectedMessage) else f"{type(exc).__name__}: {exc}"
         msg = event.message
-        letter = dead_letter(msg.value, reason, detail, stage=stage, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
+        original = msg.value if value is None else value
+        letter = dead_letter(original, reason, detail, stage=stage, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
         out["deadletter"].send_soon(key=msg.key, value=letter.to_json())
-        metrics.DEAD_LETTERS.labels(reason=reason, stage=stage).inc()
-        metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="deadletter").inc()
+        metrics.child(metrics.DEAD_LETTERS, reason, stage).inc()
+        metrics.child(metrics.MESSAGES_PRODUCED, stage, "deadletter").inc()
 
     async def publish(outcome: Outcome, stage: str) -> None:
         article = outcome.article
@@ -160,89 +142,104 @@ def create_app(settings: Settings) -> faust.App:
         else:
             out["enriched"].send_soon(key=key, value=article.to_json())
             produced = "enriched"
-        metrics.MESSAGES_PRODUCED.labels(stage=stage, topic=produced).inc()
+        metrics.child(metrics.MESSAGES_PRODUCED, stage, produced).inc()
         metrics.record_outcome(article, outcome.claims)
         if article.replayed_at is not None:
-            metrics.END_TO_END.labels(topic=produced).observe(max(0.0, (datetime.now(UTC) - article.replayed_at).total_seconds()))
+            seconds = max(0.0, (datetime.now(UTC) - article.replayed_at).total_seconds())
+            metrics.child(metrics.END_TO_END, produced).observe(seconds)
         for claim in outcome.claims:
             out["casualties"].send_soon(key=key, value=claim.to_json())
         for update in outcome.updates:
             out["credibility"].send_soon(key=update.article_id.encode(), value=update.to_json())
-        metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="casualties").inc(len(outcome.claims))
-        metrics.MESSAGES_PRODUCED.labels(stage=stage, topic="credibility").inc(len(outcome.updates))
+        metrics.child(metrics.MESSAGES_PRODUCED, stage, "casualties").inc(len(outcome.claims))
+        metrics.child(metrics.MESSAGES_PRODUCED, stage, "credibility").inc(len(outcome.updates))
 
-    async def guarded(handle: Any, event: Any, stage: str) -> None:
-        """Run one event's step; a failure dead-letters that event and the batch goes on.
+    async def guarded(handle: Any, event: Any, stage: str, part: Part | None = None) -> None:
+        """Run one event's step (or one part's, of a batch message); a failure dead-letters
+        that event (or part) and the batch goes on.
 
         Faust acks a batch's events even when the agent raises, so an exception escaping
         here would lose the whole batch instead of one message.
         """
         try:
-            await handle(event)
+            await (handle(event) if part is None else handle(event, part))
         except Exception as exc:
             log.exception("%s failed on %s[%s]@%s", stage, event.message.topic, event.message.partition, event.message.offset)
             metrics.count_error(stage, exc)
-            await reject(event, exc, stage)
+            await reject(event, exc, stage, None if part is None else part.encode())
 
     @app.agent(raw_topic, name="analyze")
     async def analyze_agent(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
-            metrics.MESSAGES_CONSUMED.labels(stage="analyze").inc(len(batch))
-            decoded = []
-            for event in batch:
-                msg = event.message
-                try:
-                    raw = decode_raw(msg.value, max_body_bytes=thresholds.max_body_bytes)
-                except RejectedMessage as exc:
-                    await reject(event, exc, "decode")
-                    continue
-                # Without a replay stamp, broker time and offset order the message: a redelivery
-                # gets the same order (harmless), a second message with the same id a new one.
-                decoded.append((event, raw, order_of(raw, int(msg.timestamp * 1000) * 1000 + msg.offset % 1000)))
-            results = await pool.run([(raw, order) for _, raw, order in decoded])
-            for (event, raw, _), result in zip(decoded, results):
+            metrics.child(metrics.MESSAGES_CONSUMED, "analyze").inc(len(batch))
+            # Without a replay stamp, broker time and offset order a message: a redelivery
+            # gets the same order (harmless), a second message with the same id a new one.
+            messages = [(e.message.value, int(e.message.timestamp * 1000) * 1000 + e.message.offset % 1000) for e in batch]
+            probes: dict[int, list[Probe]] = {}
+            for event, result in zip(batch, await pool.run(messages)):
                 if isinstance(result, Failed):
-                    log.error("analyze failed for %s: %s", raw.id, result.error)
-                    metrics.count_error("analyze", RuntimeError(result.error))
-                    await reject(event, RejectedMessage("stage_error", result.error), "analyze")
+                    if result.stage == "analyze":
+                        log.error("analyze failed for %s: %s", result.id, result.detail)
+                        metrics.count_error("analyze", RuntimeError(result.detail))
+                    await reject(event, RejectedMessage(result.reason, result.detail), result.stage)
                     continue
                 for stage, seconds in result.timings.items():
-                    metrics.STAGE_DURATION.labels(stage=stage).observe(seconds)
+                    metrics.child(metrics.STAGE_DURATION, stage).observe(seconds)
                 sig = dedup.Signature(result.exact, result.minhash, result.size, result.bands)
                 routed = dedup.route(dedup.keys(sig), settings.partitions)
-                key = raw.id.encode()
-                reply = Reply(id=raw.id, order=result.order, shards=sorted(routed), analysis=result.analysis_json.decode(), event_key=result.event_key)
-                gather_topic.send_soon(key=key, value=reply.model_dump_json().encode())
+                route = result.event_key or result.id
+                part = Part(result.id, result.order, shards=sorted(routed), event_key=result.event_key, analysis=result.analysis_json)
+                events_topic.send_soon(key=route.encode(), value=part.encode(), partition=partition_of(route, settings.partitions))
                 for partition, shard_keys in routed.items():
-                    probe = Probe(id=raw.id, order=result.order, exact=result.exact, minhash=result.minhash, size=result.size, keys=shard_keys)
-                    lsh_topic.send_soon(key=key, value=probe.model_dump_json().encode(), partition=partition)
-                metrics.MESSAGES_PRODUCED.labels(stage="analyze", topic="gather").inc()
-                metrics.MESSAGES_PRODUCED.labels(stage="analyze", topic="lsh").inc(len(routed))
+                    probes.setdefault(partition, []).append(Probe(result.id, result.order, result.exact, result.minhash, result.size, shard_keys, route))
+                metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "events").inc()
+            for partition, shard_probes in probes.items():  # one message per shard per batch
+                lsh_topic.send_soon(key=None, value=encode_probes(shard_probes), partition=partition)
+            metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "lsh").inc(len(probes))
+
+    def index_of(shard: int) -> dict[int, bytes]:
+        """The shard's dedup index, derived from its entries the first time it is asked for."""
+        index = indexes.get(shard)
+        if index is None:
+            started = time.perf_counter()
+            index = indexes[shard] = dedup.rebuild(entries, shard=shard, shards=settings.partitions)
+            log.info("dedup index of shard %d rebuilt from its entries: %d keys in %.2f s", shard, len(index), time.perf_counter() - started)
+        return index
+
+    @app.on_partitions_revoked.connect
+    async def forget_indexes(sender: Any, revoked: set[Any], **kwargs: Any) -> None:
+        # A shard that comes back is rebuilt from its entries as they are then.
+        for tp in revoked:
+            if tp.topic == lsh_topic.get_topic_name():
+                indexes.pop(tp.partition, None)
 
     @app.agent(lsh_topic, name="index")
     async def index_agent(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
-            metrics.MESSAGES_CONSUMED.labels(stage="index").inc(len(batch))
+            metrics.child(metrics.MESSAGES_CONSUMED, "index").inc(len(batch))
             by_shard: dict[int, list[tuple[Any, Probe]]] = {}
             for event in batch:
                 try:
-                    by_shard.setdefault(event.message.partition, []).append((event, Probe.model_validate_json(event.value)))
+                    probes = decode_probes(event.value)
                 except Exception as exc:
                     metrics.count_error("index", exc)
                     await reject(event, exc, "index")
+                    continue
+                by_shard.setdefault(event.message.partition, []).extend((event, probe) for probe in probes)
             for shard, items in by_shard.items():
                 try:
                     await probe_shard(shard, items)
                 except Exception as exc:  # dead-letter this shard's share of the batch, go on
                     log.exception("index failed on shard %s", shard)
                     metrics.count_error("index", exc)
-                    for event, _ in items:
+                    for event in {id(e): e for e, _ in items}.values():
                         await reject(event, exc, "index")
 
     async def probe_shard(shard: int, items: list[tuple[Any, Probe]]) -> None:
-        """Probe one shard with its share of a batch and send the candidates to the gather stage."""
+        """Probe one shard with its share of a batch and send the candidates on."""
         started = time.perf_counter()
         requests = [(p.id, p.order, dedup.Signature(p.exact, p.minhash, p.size), p.keys) for _, p in items]
+        index = index_of(shard)
         # One event of the shard's partition stands for the batch: every table
         # write below belongs to that partition's changelog.
         with within(items[-1][0]):
@@ -250,51 +247,53 @@ def create_app(settings: Settings) -> faust.App:
             if time.monotonic() - last_evicted.get(shard, 0.0) > EVICT_EVERY_SECONDS:
                 last_evicted[shard] = time.monotonic()
                 dedup.evict(index, entries, now_order=max(p.order for _, p in items), window=window, max_entries=per_shard, shard=shard, shards=settings.partitions)
-        metrics.STAGE_DURATION.labels(stage="dedup").observe((time.perf_counter() - started) / len(items))
+        metrics.child(metrics.STAGE_DURATION, "dedup").observe((time.perf_counter() - started) / len(items))
+        answers: dict[int, list[Part]] = {}
         for (_, probe), candidates in zip(items, found):
-            reply = Reply(id=probe.id, order=probe.order, shard=shard, candidates=[(c.id, c.order, c.similarity, c.exact) for c in candidates])
-            gather_topic.send_soon(key=probe.id.encode(), value=reply.model_dump_json().encode())
-        metrics.MESSAGES_PRODUCED.labels(stage="index", topic="gather").inc(len(items))
+            rows = [(c.id, c.order, c.similarity, c.exact) for c in candidates]
+            answers.setdefault(partition_of(probe.route, settings.partitions), []).append(Part(probe.id, probe.order, shard=shard, candidates=rows))
+        for partition, group in answers.items():  # one message per destination per batch
+            events_topic.send_soon(key=None, value=encode_answers(group), partition=partition)
+        metrics.child(metrics.MESSAGES_PRODUCED, "index", "events").inc(len(answers))
 
-    @app.agent(gather_topic, name="gather")
-    async def gather_agent(stream: faust.StreamT) -> None:
-        # The analysis (large, written once) and the shards' replies (small, one per shard)
-        # wait under two keys; replies are filed by shard, so a redelivered one (at-least-
-        # once) overwrites itself instead of counting twice. Both go when the article does.
-        # A finished article's entries are deleted only once its output is surely
-        # committed: deleting them at once, a crash between the delete reaching the
+    @app.agent(events_topic, name="corroborate")
+    async def corroborate_agent(stream: faust.StreamT) -> None:
+        # An article's analysis (large, written once) and its shards' answers (small, one
+        # per shard) wait under two keys; answers are filed by shard, so a redelivered one
+        # (at-least-once) overwrites itself instead of counting twice. Both go when the
+        # article does. A finished article's entries are deleted only once its output is
+        # surely committed: deleting them at once, a crash between the delete reaching the
         # changelog and the output reaching its topic would leave the redelivered last
-        # reply waiting for an analysis that is gone, and the article lost.
+        # answer waiting for an analysis that is gone, and the article lost.
         done: deque[tuple[float, int, str]] = deque()
         latest: dict[int, Any] = {}
 
-        async def gather_one(event: Any) -> None:
-            reply = Reply.model_validate_json(event.value)
-            slot = f"{reply.id}@{reply.order}"
+        async def corroborate_one(event: Any, part: Part) -> None:
+            slot = part.slot
             with within(event):
-                replies = dict(pending.get("r:" + slot) or {})
-                if reply.analysis is not None:
-                    head = {"analysis": reply.analysis, "shards": reply.shards, "event_key": reply.event_key}
+                answers = orjson.loads(pending.get("r:" + slot) or b"{}")
+                if part.analysis is not None:
+                    head: Part | None = part
                 else:
-                    head = pending.get("a:" + slot)
-                    replies[str(reply.shard)] = reply.candidates
-                if head is None or any(str(s) not in replies for s in head["shards"]):
-                    if reply.analysis is not None:
-                        pending["a:" + slot] = head
+                    stored = pending.get("a:" + slot)
+                    head = decode_parts(stored)[0] if stored is not None else None
+                    answers[str(part.shard)] = part.candidates
+                if head is None or any(str(s) not in answers for s in head.shards):
+                    if part.analysis is not None:
+                        pending["a:" + slot] = event.value
                     else:
-                        pending["r:" + slot] = replies
+                        pending["r:" + slot] = orjson.dumps(answers)
                     return
                 done.append((time.monotonic(), event.message.partition, slot))
                 latest[event.message.partition] = event
-            state = {**head, "replies": replies}
-            candidates = [dedup.Candidate(*c) for found in state["replies"].values() for c in found]
-            verdict = dedup.resolve(reply.id, candidates, near=thresholds.near_duplicate)
-            if state["event_key"] is None:
-                await publish(finish(Analysis.model_validate_json(state["analysis"]), verdict, None), "gather")
-                return
-            message = {"analysis": state["analysis"], "verdict": verdict.model_dump_json()}
-            events_topic.send_soon(key=state["event_key"].encode(), value=orjson.dumps(message))
-            metrics.MESSAGES_PRODUCED.labels(stage="gather", topic="events").inc()
+            candidates = [dedup.Candidate(*c) for found in answers.values() for c in found]
+            verdict = dedup.resolve(part.id, candidates, near=thresholds.near_duplicate)
+            analysis = Analysis.model_validate_json(head.analysis or b"")
+            started = time.perf_counter()
+            with within(event):
+                outcome = finish(analysis, verdict, events)
+            metrics.child(metrics.STAGE_DURATION, "corroborate").observe(time.perf_counter() - started)
+            await publish(outcome, "corroborate")
 
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             while done and time.monotonic() - done[0][0] > FORGET_AFTER_SECONDS:
@@ -302,32 +301,23 @@ def create_app(settings: Settings) -> faust.App:
                 with within(latest[partition]):
                     pending.pop("a:" + slot, None)
                     pending.pop("r:" + slot, None)
+            metrics.child(metrics.MESSAGES_CONSUMED, "corroborate").inc(len(batch))
             for event in batch:
-                metrics.MESSAGES_CONSUMED.labels(stage="gather").inc()
-                await guarded(gather_one, event, "gather")
+                try:
+                    parts = decode_parts(event.value)
+                except Exception as exc:
+                    metrics.count_error("corroborate", exc)
+                    await reject(event, exc, "corroborate")
+                    continue
+                for part in parts:
+                    await guarded(corroborate_one, event, "corroborate", part)
 
-    async def corroborate_one(event: Any) -> None:
-        message = orjson.loads(event.value)
-        analysis = Analysis.model_validate_json(message["analysis"])
-        verdict = Dedup.model_validate_json(message["verdict"])
-        started = time.perf_counter()
-        with within(event):
-            outcome = finish(analysis, verdict, events)
-        metrics.STAGE_DURATION.labels(stage="corroborate").observe(time.perf_counter() - started)
-        await publish(outcome, "corroborate")
-
-    @app.agent(events_topic, name="corroborate")
-    async def corroborate_agent(stream: faust.StreamT) -> None:
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
-            for event in batch:
-                metrics.MESSAGES_CONSUMED.labels(stage="corroborate").inc()
-                await guarded(corroborate_one, event, "corroborate")
-
-    roles = {raw_topic.get_topic_name(): "raw", lsh_topic.get_topic_name(): "lsh", gather_topic.get_topic_name(): "gather", events_topic.get_topic_name(): "events"}
+    roles = {raw_topic.get_topic_name(): "raw", lsh_topic.get_topic_name(): "lsh", events_topic.get_topic_name(): "events"}
 
     @app.timer(interval=5.0)
     async def report_state() -> None:
-        metrics.sample_tables({"dedup-index": index_table.data, "dedup-entries": entries_table.data, "gather-pending": pending_table.data, "corroboration-events": events_table.data})
+        tables = {"dedup-entries": [entries_table.data], "gather-pending": [pending_table.data], "corroboration-events": [events_table.data]}
+        metrics.sample_tables({"dedup-index": list(indexes.values()), **tables})
         await metrics.sample_offsets(app.consumer, roles)
 
     # Table writes and send_soon go through Faust's producer buffer, which by default the

@@ -74,7 +74,7 @@ def scrape() -> list[Sample]:
     except RejectedMessage as exc:
         metrics.DEAD_LETTERS.labels(reason=exc.reason, stage="decode").inc()
     metrics.count_error("analyze", ValueError("a message with free text that must not become a label"))
-    metrics.sample_tables({"dedup-index": {b"k" * 8: b"v" * 92}})
+    metrics.sample_tables({"dedup-index": [{b"k" * 8: b"v" * 92}]})
     asyncio.run(metrics.sample_offsets(FakeConsumer(), {"app.raw": "raw"}))
     families = text_string_to_metric_families(generate_latest(REGISTRY).decode())
     return [s for f in families for s in f.samples if s.name.startswith(("sitrep_", "faust_"))]

@@ -16,12 +16,11 @@ weight keeps a page that merely quotes a short article (a teaser) from passing a
 A candidate must share an estimated MIN_SHARED shingles: a very short text is no evidence
 of copying.
 
-State, per shard: ``index`` maps a band key (or the exact key) to the 8-byte keys of the
-articles filed under it, concatenated (a full bucket keeps its earliest and latest few);
-``entries`` maps a message key (``entry_key``: id and order) to its packed entry: order,
-shingle count, sketch, id. About 310 bytes an article on one shard; each further shard an
-article's bands reach holds another entry (about 170 bytes). ``evict`` bounds it by age
-and count.
+State, per shard (``dedup_state``): ``entries``, one packed record per article (order,
+shingle count, sketch, id, and the index keys it is filed under), and ``index``, from an
+index key to the articles filed under it (a full bucket keeps its earliest and latest few).
+Only the entries are kept (in the worker, a table with a changelog): the index is derived
+from them (``rebuild``). ``evict`` bounds both by age and count.
 
 ``sign_many`` and ``probe_many`` do a whole batch (a worker's ``take_events``) at once with
 the same answers as ``sign`` and ``probe`` one by one, which are those with a batch of one.
@@ -29,11 +28,7 @@ the same answers as ``sign`` and ``probe`` one by one, which are those with a ba
 
 from __future__ import annotations
 
-import hashlib
-import struct
-import sys
-from array import array
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple
@@ -41,31 +36,32 @@ from typing import NamedTuple
 import numpy as np
 
 from sitrep.models import Dedup
-from sitrep.stages.dedup_sketch import (
-    BANDS,
-    BITS,
-    NUM_PERM,
-    SHINGLE,
-    SKETCH_BYTES,
-    Signature,
-    Sketches,
-    jaccards,
-    sign,
-    sign_many,
-    tversky,
+from sitrep.stages.dedup_sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
+from sitrep.stages.dedup_state import (
+    ID_AT,
+    all_members,
+    bucket_of,
+    entry_key,
+    filed_under,
+    heads,
+    id_of,
+    members,
+    order_of,
+    pack,
+    shard_entries,
+    state_bytes,
+    unpack,
 )
 
-__all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Candidate", "Signature", "evict", "keys", "probe", "probe_many",
-           "resolve", "route", "sign", "sign_many", "similarity", "state_bytes"]
+__all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Candidate", "Signature", "entry_key", "evict", "keys", "members",
+           "pack", "probe", "probe_many", "rebuild", "resolve", "route", "sign", "sign_many", "similarity",
+           "state_bytes", "unpack"]
 
 EXTRA_WEIGHT = 0.3  # Tversky weight of the larger text's unshared shingles
 MIN_SHARED = 8  # estimated shared shingles below which there is no evidence of a copy
 LINK_SIMILARITY = 0.55  # the earliest copy this similar and within LINK_MARGIN of the best is linked
 LINK_MARGIN = 0.3
 EXACT_BIT = 1 << 63  # marks the exact-body key among the band keys
-_ENTRY = struct.Struct("<qI")  # order, shingle count; then the sketch, then the id (UTF-8)
-_HEAD = np.dtype([("order", "<i8"), ("size", "<u4")])
-_KEY = struct.Struct("<Q")
 _BY_ORDER = itemgetter(1, 0)  # a Candidate's (order, id)
 
 
@@ -103,51 +99,6 @@ def similarity(sig_a: Signature, sig_b: Signature) -> float:
     jac = jaccards(Sketches([sig_a.minhash]), one, Sketches([sig_b.minhash]), one)
     sim, shared = tversky(jac, np.array([sig_a.size]), np.array([sig_b.size]), EXTRA_WEIGHT)
     return float(np.round(sim[0], 4)) if shared[0] >= MIN_SHARED else 0.0
-
-
-# --- state encoding -----------------------------------------------------------------------------
-
-
-def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> int:
-    """The 63-bit key a message (an article id at an order) is filed under in one shard's state.
-
-    A message, not an id: a shard only learns of an id through the keys routed to it, so
-    "this id was seen before" is settled like any other likeness, by the keys two messages
-    share, and the answer is the same whatever the shards. Like an index key it is ``shard``
-    modulo ``shards``, so each partition's state is its own and a partition can evict (and
-    write the deletes to its changelog) without touching another's, even when one worker
-    holds both in one table.
-    """
-    digest = int.from_bytes(hashlib.blake2b(f"{order}:{article_id}".encode(), digest_size=8).digest(), "little") >> 1
-    return digest - digest % shards + shard
-
-
-def pack(order: int, sig: Signature, article_id: str) -> bytes:
-    return _ENTRY.pack(order, sig.size) + sig.minhash + article_id.encode()
-
-
-def unpack(entry: bytes) -> tuple[int, int, bytes, str]:
-    """Order, shingle count, sketch and id of a packed entry."""
-    order, size = _ENTRY.unpack_from(entry)
-    end = _ENTRY.size + SKETCH_BYTES
-    return order, size, entry[_ENTRY.size : end], entry[end:].decode()
-
-
-def _keys_in(data: bytes) -> array:
-    """Concatenated little-endian 8-byte article keys."""
-    found = array("Q", data)
-    if sys.byteorder == "big":
-        found.byteswap()
-    return found
-
-
-def members(bucket: bytes | None) -> list[int]:
-    """Article keys in an ``index`` bucket."""
-    return _keys_in(bucket).tolist() if bucket else []
-
-
-def bucket_of(article_keys: Iterable[int]) -> bytes:
-    return b"".join(_KEY.pack(key) for key in article_keys)
 
 
 # --- the stateful part --------------------------------------------------------------------------
@@ -223,12 +174,12 @@ def probe_many(
                 earlier = _earlier(entries.get(other), order, article_id, oldest) if other != me else None
                 if earlier is not None:
                     _keep(hits, Candidate(earlier[1], earlier[0], 1.0, True))
-        others = set(_keys_in(b"".join(shared)))
+        others = all_members(shared)
         others.discard(me)
         sharing.append(others)
         if not known:
-            entries[me] = pack(order, sig, article_id)
-        filed = _KEY.pack(me)
+            entries[me] = pack(order, sig, article_id, key_list)
+        filed = bucket_of([me])
         for key, bucket in zip(key_list, buckets):
             if bucket is None:
                 index[key] = filed
@@ -251,27 +202,27 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Muta
     unique_keys, cand = np.unique(np.fromiter(chain.from_iterable(sharing), dtype=np.uint64, count=total), return_inverse=True)
     packed_list = [entries.get(k) for k in unique_keys.tolist()]
     present = np.fromiter((p is not None for p in packed_list), dtype=bool, count=len(packed_list))  # else evicted
-    blank = b"\0" * (_ENTRY.size + SKETCH_BYTES)
+    blank = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")
     packed_list = [p if p is not None else blank for p in packed_list]
-    head = np.frombuffer(b"".join(p[: _ENTRY.size] for p in packed_list), dtype=_HEAD)
-    theirs = Sketches([p[_ENTRY.size : _ENTRY.size + SKETCH_BYTES] for p in packed_list])
+    their_order_list, their_sizes = heads(packed_list)
+    theirs = Sketches([p[ID_AT - SKETCH_BYTES : ID_AT] for p in packed_list])
     mine = Sketches([sig.minhash for _, _, sig, _ in requests])
     orders = np.array([order for _, order, _, _ in requests], dtype=np.int64)[req]
-    their_orders = head["order"][cand]
+    their_orders = np.array(their_order_list, dtype=np.int64)[cand]
     keep = present[cand] & (their_orders <= orders)
     if window is not None:
         keep &= their_orders >= orders - window
     keep = np.flatnonzero(keep)
     sizes = np.array([sig.size for _, _, sig, _ in requests], dtype=np.float64)
     sims, overlap = tversky(jaccards(mine, req[keep], theirs, cand[keep]), sizes[req[keep]],
-                            head["size"][cand[keep]].astype(np.float64), EXTRA_WEIGHT)
+                            np.array(their_sizes, dtype=np.float64)[cand[keep]], EXTRA_WEIGHT)
     passed = np.flatnonzero((sims >= min_similarity) & (overlap >= MIN_SHARED))
     ids: dict[int, str] = {}
     for r, c, other_order, sim in zip(req[keep[passed]].tolist(), cand[keep[passed]].tolist(),
                                       their_orders[keep[passed]].tolist(), np.round(sims[passed], 4).tolist()):
         other_id = ids.get(c)
         if other_id is None:
-            other_id = ids[c] = packed_list[c][_ENTRY.size + SKETCH_BYTES :].decode()
+            other_id = ids[c] = id_of(packed_list[c])
         article_id, order = requests[r][0], requests[r][1]
         if other_order == order and other_id >= article_id:
             continue  # same order: the id decides which came first
@@ -290,10 +241,10 @@ def _earlier(packed: bytes | None, order: int, article_id: str, oldest: int | No
     """Order and id of an indexed article if it came before (``order``, ``article_id``) and within the window."""
     if packed is None:
         return None
-    other_order = _ENTRY.unpack_from(packed)[0]
+    other_order = order_of(packed)
     if other_order > order or (oldest is not None and other_order < oldest):
         return None
-    other_id = packed[_ENTRY.size + SKETCH_BYTES :].decode()
+    other_id = id_of(packed)
     if other_order == order and other_id >= article_id:
         return None
     return other_order, other_id
@@ -314,13 +265,13 @@ def _file(index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes]
         return  # a redelivery: filed the first time
     size = 8 * max_bucket
     if len(bucket) + 8 < size:
-        index[key] = bucket + _KEY.pack(me)
+        index[key] = bucket + bucket_of([me])
         return
     head = 8 * (max_bucket // 2)
     if len(bucket) >= size:
-        last = entries.get(_KEY.unpack_from(bucket, len(bucket) - 8)[0])
+        last = entries.get(members(bucket[-8:])[0])
         if last is not None and _before(last, rank):  # the latest: it replaces the oldest of the latest
-            index[key] = bucket[:head] + bucket[head + 8 : size] + _KEY.pack(me)
+            index[key] = bucket[:head] + bucket[head + 8 : size] + bucket_of([me])
             return
     ranked = [(_rank(packed), other) for other in members(bucket) if (packed := entries.get(other)) is not None]  # else evicted
     ranked.append((rank, me))
@@ -331,17 +282,12 @@ def _file(index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes]
 
 def _before(packed: bytes, rank: tuple[int, str]) -> bool:
     """Whether the packed entry's article comes before (order, id) ``rank``."""
-    order = _ENTRY.unpack_from(packed)[0]
-    return order < rank[0] or (order == rank[0] and packed[_ENTRY.size + SKETCH_BYTES :].decode() < rank[1])
+    order = order_of(packed)
+    return order < rank[0] or (order == rank[0] and id_of(packed) < rank[1])
 
 
 def _rank(packed: bytes) -> tuple[int, str]:
-    return _ENTRY.unpack_from(packed)[0], packed[_ENTRY.size + SKETCH_BYTES :].decode()
-
-
-def _as_key(key: int | bytes) -> int:
-    """A table key as an int: tables seen through the worker's view iterate raw 8-byte keys."""
-    return int.from_bytes(key, "little") if isinstance(key, (bytes, bytearray)) else int(key)
+    return order_of(packed), id_of(packed)
 
 
 def evict(
@@ -357,45 +303,46 @@ def evict(
     """Forget this shard's articles older than ``window`` before ``now_order`` and, beyond
     ``max_entries``, the oldest; take them out of the index buckets. Returns how many went.
 
-    Pure over the two mappings and linear in their size: the worker runs it now and then, in
+    Pure over the two mappings and linear in the entries: the worker runs it now and then, in
     an event of partition ``shard``, so the deletes reach that partition's changelog. With
     the same ``window`` passed to ``probe`` the answers do not depend on when it last ran.
     """
-    rows = []
-    for raw_key in list(entries):
-        key = _as_key(raw_key)
-        if key % shards == shard and (packed := entries.get(key)) is not None:
-            order, _, _, article_id = unpack(packed)
-            rows.append((order, article_id, key))
-    doomed = {key for order, _, key in rows if window is not None and order < now_order - window}
+    rows = [(order_of(packed), id_of(packed), key, packed) for key, packed in shard_entries(entries, shard, shards)]
+    doomed = {key: packed for order, _, key, packed in rows if window is not None and order < now_order - window}
     if max_entries is not None:
         alive = sorted(row for row in rows if row[2] not in doomed)
-        doomed.update(key for _, _, key in alive[: max(0, len(alive) - max_entries)])
-    if not doomed:
-        return 0
-    for key in doomed:
+        doomed.update((key, packed) for _, _, key, packed in alive[: max(0, len(alive) - max_entries)])
+    for key, packed in doomed.items():
         del entries[key]
-    for raw_key in list(index):
-        key = _as_key(raw_key)
-        if key % shards != shard:
-            continue
-        bucket = members(index.get(key))
-        live = [m for m in bucket if m not in doomed]
-        if not live:
-            del index[key]
-        elif len(live) != len(bucket):
-            index[key] = bucket_of(live)
+        for index_key in filed_under(packed):
+            bucket = index.get(index_key)
+            if bucket is None:
+                continue
+            live = [m for m in members(bucket) if m != key]
+            if live:
+                index[index_key] = bucket_of(live)
+            else:
+                del index[index_key]
     return len(doomed)
 
 
-def state_bytes(index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes]) -> int:
-    """Serialized size of one shard's dedup state as the tables store it: 8-byte keys and values."""
-    total = 0
-    for table in (index, entries):
-        for raw_key in list(table):
-            value = table.get(_as_key(raw_key))
-            total += 8 + (len(value) if value is not None else 0)
-    return total
+def rebuild(entries: Mapping[int, bytes], *, shard: int = 0, shards: int = 1, max_bucket: int = 8) -> dict[int, bytes]:
+    """The index of one shard, derived from its entries (after a restart or a rebalance).
+
+    The articles are filed in their order, so a full bucket keeps the earliest and latest
+    of those still held, as it did when they arrived (unless eviction had emptied part of
+    it: then the rebuilt one may hold a few more, which only adds candidates).
+    """
+    rows = sorted((order_of(packed), id_of(packed), key, packed) for key, packed in shard_entries(entries, shard, shards))
+    index: dict[int, bytes] = {}
+    for order, article_id, key, packed in rows:
+        for index_key in filed_under(packed):
+            bucket = index.get(index_key)
+            if bucket is None:
+                index[index_key] = bucket_of([key])
+            else:
+                _file(index, entries, index_key, bucket, key, (order, article_id), max_bucket, again=False)
+    return index
 
 
 def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float) -> Dedup:

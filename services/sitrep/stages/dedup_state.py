@@ -1,0 +1,116 @@
+"""How one dedup shard's state is laid out: packed entries, and the index derived from them.
+
+``entries`` maps a message key (``entry_key``: article id and order) to its packed entry:
+order, shingle count, sketch, id, and the index keys filed in this shard. It is the state
+that is kept: a Faust table with a changelog in the worker, a ``dict`` offline.
+
+``index`` maps an index key (a band key, or the exact key) to the 8-byte entry keys of the
+articles filed under it, concatenated. It is derived: ``rebuild`` makes it again from the
+entries (after a restart or a rebalance), so it is never written to a changelog, and a
+restarted worker reads one small record per article instead of every bucket it touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import sys
+from array import array
+from collections.abc import Iterable, Mapping
+
+from sitrep.stages.dedup_sketch import SKETCH_BYTES, Signature
+
+_ENTRY = struct.Struct("<qIH")  # order, shingle count, id length; then the sketch, the id, the keys
+_KEY = struct.Struct("<Q")
+ID_AT = _ENTRY.size + SKETCH_BYTES  # where an entry's id starts
+
+
+def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> int:
+    """The 63-bit key a message (an article id at an order) is filed under in one shard's state.
+
+    A message, not an id: a shard only learns of an id through the keys routed to it, so
+    "this id was seen before" is settled like any other likeness, by the keys two messages
+    share, and the answer is the same whatever the shards. Like an index key it is ``shard``
+    modulo ``shards``, so each partition's state is its own and a partition can evict (and
+    write the deletes to its changelog) without touching another's, even when one worker
+    holds both in one table.
+    """
+    digest = int.from_bytes(hashlib.blake2b(f"{order}:{article_id}".encode(), digest_size=8).digest(), "little") >> 1
+    return digest - digest % shards + shard
+
+
+def pack(order: int, sig: Signature, article_id: str, index_keys: Iterable[int] = ()) -> bytes:
+    """An entry: what probes compare against, and the keys it is filed under in this shard."""
+    raw_id = article_id.encode()
+    return _ENTRY.pack(order, sig.size, len(raw_id)) + sig.minhash + raw_id + bucket_of(index_keys)
+
+
+def unpack(entry: bytes) -> tuple[int, int, bytes, str]:
+    """Order, shingle count, sketch and id of a packed entry."""
+    order, size, id_len = _ENTRY.unpack_from(entry)
+    return order, size, entry[_ENTRY.size : ID_AT], entry[ID_AT : ID_AT + id_len].decode()
+
+
+def order_of(entry: bytes) -> int:
+    return _ENTRY.unpack_from(entry)[0]
+
+
+def id_of(entry: bytes) -> str:
+    return entry[ID_AT : ID_AT + _ENTRY.unpack_from(entry)[2]].decode()
+
+
+def filed_under(entry: bytes) -> list[int]:
+    """The index keys an entry is filed under in its shard."""
+    return members(entry[ID_AT + _ENTRY.unpack_from(entry)[2] :])
+
+
+def heads(entries: list[bytes]) -> tuple[list[int], list[int]]:
+    """Orders and shingle counts of many entries."""
+    rows = [_ENTRY.unpack_from(e) for e in entries]
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def _keys_in(data: bytes) -> array:
+    """Concatenated little-endian 8-byte keys."""
+    found = array("Q", data)
+    if sys.byteorder == "big":
+        found.byteswap()
+    return found
+
+
+def members(bucket: bytes | None) -> list[int]:
+    """Entry keys in an ``index`` bucket."""
+    return _keys_in(bucket).tolist() if bucket else []
+
+
+def all_members(buckets: Iterable[bytes]) -> set[int]:
+    return set(_keys_in(b"".join(buckets)))
+
+
+def bucket_of(keys: Iterable[int]) -> bytes:
+    return b"".join(_KEY.pack(key) for key in keys)
+
+
+def as_key(key: int | bytes) -> int:
+    """A table key as an int: tables seen through the worker's view iterate raw 8-byte keys."""
+    return int.from_bytes(key, "little") if isinstance(key, (bytes, bytearray)) else int(key)
+
+
+def shard_entries(entries: Mapping[int, bytes], shard: int = 0, shards: int = 1) -> list[tuple[int, bytes]]:
+    """This shard's (entry key, entry) pairs."""
+    rows = []
+    for raw_key in list(entries):
+        key = as_key(raw_key)
+        if key % shards == shard and (packed := entries.get(key)) is not None:
+            rows.append((key, packed))
+    return rows
+
+
+def state_bytes(index: Mapping[int, bytes], entries: Mapping[int, bytes]) -> int:
+    """Size of one shard's dedup state as 8-byte keys and packed values (index included)."""
+    total = 0
+    for table in (index, entries):
+        for raw_key in list(table):
+            value = table.get(as_key(raw_key))
+            total += 8 + (len(value) if value is not None else 0)
+    return total

@@ -1,0 +1,104 @@
+"""The messages on the worker's internal topics, and their bytes.
+
+Internal messages are JSON encoded with orjson (no pydantic on the hot path). Probes and
+shard answers are small, and Faust's cost is per message, not per byte: they travel in
+batches, one message per destination partition per batch (``encode_probes``,
+``encode_answers``). An article's analysis, the one large payload, travels alone and once,
+as the JSON ``analyze`` made, after a newline that ends the message's JSON head: it is
+stored and passed on as bytes and parsed only when the article is finished.
+
+Everything about one article meets on the ``<app>.events`` partition of its route key
+(``partition_of``), chosen here rather than by the producer's partitioner, so a batch of
+answers for many articles can be sent to one partition.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import orjson
+
+CandidateRow = tuple[str, int, float, bool]  # id, order, similarity, exact
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One band shard's share of an article's index keys (on ``<app>.lsh``)."""
+
+    id: str
+    order: int
+    exact: int
+    minhash: bytes
+    size: int
+    keys: list[int]
+    route: str  # the key the shard's answer is sent under: where the article is gathered
+
+    def row(self) -> list:
+        return [self.id, self.order, self.exact, base64.b64encode(self.minhash).decode(), self.size, self.keys, self.route]
+
+    @classmethod
+    def from_row(cls, row: list) -> Probe:
+        article_id, order, exact, minhash, size, keys, route = row
+        return cls(str(article_id), int(order), int(exact), base64.b64decode(minhash), int(size), [int(k) for k in keys], str(route))
+
+
+def encode_probes(probes: Iterable[Probe]) -> bytes:
+    return orjson.dumps({"probes": [p.row() for p in probes]})
+
+
+def decode_probes(data: bytes) -> list[Probe]:
+    return [Probe.from_row(row) for row in orjson.loads(data)["probes"]]
+
+
+def partition_of(route: str, partitions: int) -> int:
+    """The ``<app>.events`` partition where an article with this route key is gathered."""
+    return zlib.crc32(route.encode()) % partitions
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A part of an article on ``<app>.events``: its analysis, or one shard's candidates.
+
+    The analysis names the shards that will answer; the article is finished when it and
+    every one of their answers are in.
+    """
+
+    id: str
+    order: int
+    shard: int | None = None  # the shard that answered; None for the analysis
+    shards: list[int] = field(default_factory=list)  # with the analysis
+    candidates: list[CandidateRow] = field(default_factory=list)  # with an answer
+    event_key: str | None = None  # with the analysis
+    analysis: bytes | None = None  # the Analysis as JSON, unparsed
+
+    @property
+    def slot(self) -> str:
+        """The article this part belongs to: two messages with one id are two articles."""
+        return f"{self.id}@{self.order}"
+
+    def encode(self) -> bytes:
+        """An analysis as a message of its own; an answer as a message of one (``encode_answers``)."""
+        if self.analysis is None:
+            return encode_answers([self])
+        head = orjson.dumps({"id": self.id, "order": self.order, "shards": self.shards, "event_key": self.event_key})
+        return head + b"\n" + self.analysis
+
+
+def encode_answers(answers: Iterable[Part]) -> bytes:
+    return orjson.dumps({"answers": [[a.id, a.order, a.shard, a.candidates] for a in answers]})
+
+
+def decode_parts(data: bytes) -> list[Part]:
+    """The parts in an ``<app>.events`` message: one analysis, or a batch of answers."""
+    head, newline, analysis = data.partition(b"\n")  # orjson never writes a raw newline
+    o = orjson.loads(head)
+    if newline:
+        return [Part(str(o["id"]), int(o["order"]), shards=[int(s) for s in o["shards"]], event_key=o["event_key"], analysis=analysis)]
+    parts = []
+    for article_id, order, shard, candidates in o["answers"]:
+        rows = [(str(i), int(at), float(sim), bool(exact)) for i, at, sim, exact in candidates]
+        parts.append(Part(str(article_id), int(order), shard=int(shard), candidates=rows))
+    return parts
