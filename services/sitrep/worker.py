@@ -30,12 +30,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import faust
-import orjson
 from faust.streams import _current_event
 
 from sitrep import metrics
 from sitrep.codec import dead_letter
 from sitrep.errors import RejectedMessage
+from sitrep.gather import Gatherer
 from sitrep.kafka import faust_credentials
 from sitrep.parallel import AnalyzePool, Failed
 from sitrep.pipeline import Analysis, Outcome, finish
@@ -258,37 +258,24 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.agent(events_topic, name="corroborate")
     async def corroborate_agent(stream: faust.StreamT) -> None:
-        # An article's analysis (large, written once) and its shards' answers (small, one
-        # per shard) wait under two keys; answers are filed by shard, so a redelivered one
-        # (at-least-once) overwrites itself instead of counting twice. Both go when the
-        # article does. A finished article's entries are deleted only once its output is
-        # surely committed: deleting them at once, a crash between the delete reaching the
+        # A finished article's stored parts are deleted only once its output is surely
+        # committed: deleting them at once, a crash between the delete reaching the
         # changelog and the output reaching its topic would leave the redelivered last
         # answer waiting for an analysis that is gone, and the article lost.
+        gatherer = Gatherer(pending)
         done: deque[tuple[float, int, str]] = deque()
         latest: dict[int, Any] = {}
 
         async def corroborate_one(event: Any, part: Part) -> None:
-            slot = part.slot
-            with within(event):
-                answers = orjson.loads(pending.get("r:" + slot) or b"{}")
-                if part.analysis is not None:
-                    head: Part | None = part
-                else:
-                    stored = pending.get("a:" + slot)
-                    head = decode_parts(stored)[0] if stored is not None else None
-                    answers[str(part.shard)] = part.candidates
-                if head is None or any(str(s) not in answers for s in head.shards):
-                    if part.analysis is not None:
-                        pending["a:" + slot] = event.value
-                    else:
-                        pending["r:" + slot] = orjson.dumps(answers)
-                    return
-                done.append((time.monotonic(), event.message.partition, slot))
+            gathered = gatherer.add(part, event.value, event)
+            if gathered is None:
+                return
+            if gathered.stored:
+                done.append((time.monotonic(), event.message.partition, part.slot))
                 latest[event.message.partition] = event
-            candidates = [dedup.Candidate(*c) for found in answers.values() for c in found]
+            candidates = [dedup.Candidate(*c) for found in gathered.answers.values() for c in found]
             verdict = dedup.resolve(part.id, candidates, near=thresholds.near_duplicate)
-            analysis = Analysis.model_validate_json(head.analysis or b"")
+            analysis = Analysis.model_validate_json(gathered.head.analysis or b"")
             started = time.perf_counter()
             with within(event):
                 outcome = finish(analysis, verdict, events)
@@ -311,6 +298,10 @@ def create_app(settings: Settings) -> faust.App:
                     continue
                 for part in parts:
                     await guarded(corroborate_one, event, "corroborate", part)
+            # What is still incomplete waits in the table, written before the batch's offsets are committed.
+            for event, key, value in gatherer.unfinished():
+                with within(event):
+                    pending[key] = value
 
     roles = {raw_topic.get_topic_name(): "raw", lsh_topic.get_topic_name(): "lsh", events_topic.get_topic_name(): "events"}
 

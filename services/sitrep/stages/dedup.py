@@ -28,6 +28,7 @@ the same answers as ``sign`` and ``probe`` one by one, which are those with a ba
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from itertools import chain
 from operator import itemgetter
@@ -40,6 +41,7 @@ from sitrep.stages.dedup_sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BY
 from sitrep.stages.dedup_state import (
     ID_AT,
     all_members,
+    answer_of,
     bucket_of,
     entry_key,
     filed_under,
@@ -154,14 +156,21 @@ def probe_many(
     """
     found: list[dict[str, Candidate]] = []
     sharing: list[set[int]] = []  # per request: who shares a band with it, as the buckets stood
+    staged: dict[int, bytes] = {}  # the batch's new entries; stored with their answers at the end
+    state = ChainMap(staged, entries)  # so each request sees the ones before it
+    mine: list[tuple[int, list[int], bool]] = []  # per request: entry key, index keys, new here
     room = 8 * (max_bucket - 1)  # a bucket shorter than this takes one more without a second look
     for article_id, order, sig, index_keys in requests:
         me = entry_key(article_id, order, shard, shards)
+        key_list = list(index_keys)
         hits: dict[str, Candidate] = {}
         found.append(hits)
-        known = entries.get(me) is not None  # a redelivery
+        new = state.get(me) is None  # else a redelivery: answered below as the first time
+        mine.append((me, key_list, new))
+        if not new:
+            sharing.append(set())
+            continue
         oldest = None if window is None else order - window
-        key_list = list(index_keys)
         buckets = [index.get(key) for key in key_list]
         shared = []
         for key, bucket in zip(key_list, buckets):
@@ -171,27 +180,56 @@ def probe_many(
                 shared.append(bucket)
                 continue
             for other in members(bucket):  # an identical body is an exact copy, whatever the bands say
-                earlier = _earlier(entries.get(other), order, article_id, oldest) if other != me else None
+                earlier = _earlier(state.get(other), order, article_id, oldest) if other != me else None
                 if earlier is not None:
                     _keep(hits, Candidate(earlier[1], earlier[0], 1.0, True))
         others = all_members(shared)
         others.discard(me)
         sharing.append(others)
-        if not known:
-            entries[me] = pack(order, sig, article_id, key_list)
+        staged[me] = pack(order, sig, article_id, key_list)
         filed = bucket_of([me])
         for key, bucket in zip(key_list, buckets):
             if bucket is None:
                 index[key] = filed
-            elif not known and len(bucket) < room:
+            elif len(bucket) < room:
                 index[key] = bucket + filed
             else:
-                _file(index, entries, key, bucket, me, (order, article_id), max_bucket, again=known)
-    _compare(requests, sharing, entries, found, min_similarity, window)
-    return [sorted(hits.values(), key=_BY_ORDER) for hits in found]
+                _file(index, state, key, bucket, me, (order, article_id), max_bucket)
+    _compare(requests, sharing, state, found, min_similarity, window)
+    answers = [_front(sorted(hits.values(), key=_BY_ORDER)) for hits in found]
+    for (article_id, order, sig, _), (me, key_list, new), answer in zip(requests, mine, answers):
+        if new:
+            found_keys = [(entry_key(c.id, c.order, shard, shards), c.similarity, c.exact) for c in answer]
+            entries[me] = pack(order, sig, article_id, key_list, found_keys)
+    return [answer if new else _answered(entries.get(me), entries) for answer, (me, _, new) in zip(answers, mine)]
 
 
-def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: MutableMapping[int, bytes],
+def _front(candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates that can decide a verdict: in order, each more alike than all before it.
+
+    ``resolve`` takes the earliest candidate (the story), the earliest of the most alike
+    (exact above all), and the earliest at least as alike as a bar: each of these is more
+    alike than every candidate before it, so ``resolve`` over every shard's front gives
+    what it gives over all the candidates, and a shard's answer stays a few entries long.
+    """
+    kept: list[Candidate] = []
+    for c in candidates:
+        if not kept or (c.exact, c.similarity) > (kept[-1].exact, kept[-1].similarity):
+            kept.append(c)
+    return kept
+
+
+def _answered(packed: bytes | None, entries: Mapping[int, bytes]) -> list[Candidate]:
+    """The answer stored with an entry, as candidates (those evicted since are gone)."""
+    found = []
+    for key, similarity, exact in answer_of(packed) if packed is not None else []:
+        other = entries.get(key)
+        if other is not None:
+            found.append(Candidate(id_of(other), order_of(other), similarity, exact))
+    return found
+
+
+def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapping[int, bytes],
              found: list[dict[str, Candidate]], min_similarity: float, window: int | None) -> None:
     """Estimate the similarity of every request with every article it shares a band with, at once."""
     counts = [len(others) for others in sharing]
@@ -250,8 +288,8 @@ def _earlier(packed: bytes | None, order: int, article_id: str, oldest: int | No
     return other_order, other_id
 
 
-def _file(index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes], key: int, bucket: bytes, me: int,
-          rank: tuple[int, str], max_bucket: int, *, again: bool) -> None:
+def _file(index: MutableMapping[int, bytes], entries: Mapping[int, bytes], key: int, bucket: bytes, me: int,
+          rank: tuple[int, str], max_bucket: int) -> None:
     """Add an article to a bucket once; a full bucket keeps its earliest and its latest articles.
 
     A band shared by very many articles is boilerplate, not evidence: a bucket holds at most
@@ -261,8 +299,6 @@ def _file(index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes]
     the same ones. A bucket is sorted by order from the moment it fills, so a full one is
     checked against its last article only.
     """
-    if again and me in members(bucket):
-        return  # a redelivery: filed the first time
     size = 8 * max_bucket
     if len(bucket) + 8 < size:
         index[key] = bucket + bucket_of([me])
@@ -341,7 +377,7 @@ def rebuild(entries: Mapping[int, bytes], *, shard: int = 0, shards: int = 1, ma
             if bucket is None:
                 index[index_key] = bucket_of([key])
             else:
-                _file(index, entries, index_key, bucket, key, (order, article_id), max_bucket, again=False)
+                _file(index, entries, index_key, bucket, key, (order, article_id), max_bucket)
     return index
 
 

@@ -1,8 +1,10 @@
 """How one dedup shard's state is laid out: packed entries, and the index derived from them.
 
 ``entries`` maps a message key (``entry_key``: article id and order) to its packed entry:
-order, shingle count, sketch, id, and the index keys filed in this shard. It is the state
-that is kept: a Faust table with a changelog in the worker, a ``dict`` offline.
+order, shingle count, sketch, id, the index keys filed in this shard, and the answer the
+shard gave the first time (so a redelivered probe gets the same answer, whatever was filed
+since). It is the state that is kept: a Faust table with a changelog in the worker, a
+``dict`` offline.
 
 ``index`` maps an index key (a band key, or the exact key) to the 8-byte entry keys of the
 articles filed under it, concatenated. It is derived: ``rebuild`` makes it again from the
@@ -16,11 +18,15 @@ import hashlib
 import struct
 import sys
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from sitrep.stages.dedup_sketch import SKETCH_BYTES, Signature
 
-_ENTRY = struct.Struct("<qIH")  # order, shingle count, id length; then the sketch, the id, the keys
+# order, shingle count, id length, key count; then the sketch, the id, the keys, the answer
+_ENTRY = struct.Struct("<qIHH")
+_FOUND = struct.Struct("<QH")  # a candidate in an answer: its entry key; similarity * 10^4, top bit if exact
+_EXACT = 1 << 15
+Answer = Sequence[tuple[int, float, bool]]  # the candidates found: entry key, similarity, exact
 _KEY = struct.Struct("<Q")
 ID_AT = _ENTRY.size + SKETCH_BYTES  # where an entry's id starts
 
@@ -39,15 +45,18 @@ def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> i
     return digest - digest % shards + shard
 
 
-def pack(order: int, sig: Signature, article_id: str, index_keys: Iterable[int] = ()) -> bytes:
-    """An entry: what probes compare against, and the keys it is filed under in this shard."""
+def pack(order: int, sig: Signature, article_id: str, index_keys: Sequence[int] = (), answer: Answer = ()) -> bytes:
+    """An entry: what probes compare against, the keys it is filed under in this shard, and
+    the answer it got."""
     raw_id = article_id.encode()
-    return _ENTRY.pack(order, sig.size, len(raw_id)) + sig.minhash + raw_id + bucket_of(index_keys)
+    head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys))
+    found = b"".join(_FOUND.pack(key, round(sim * 10_000) | (_EXACT if exact else 0)) for key, sim, exact in answer)
+    return head + sig.minhash + raw_id + bucket_of(index_keys) + found
 
 
 def unpack(entry: bytes) -> tuple[int, int, bytes, str]:
     """Order, shingle count, sketch and id of a packed entry."""
-    order, size, id_len = _ENTRY.unpack_from(entry)
+    order, size, id_len, _ = _ENTRY.unpack_from(entry)
     return order, size, entry[_ENTRY.size : ID_AT], entry[ID_AT : ID_AT + id_len].decode()
 
 
@@ -61,7 +70,16 @@ def id_of(entry: bytes) -> str:
 
 def filed_under(entry: bytes) -> list[int]:
     """The index keys an entry is filed under in its shard."""
-    return members(entry[ID_AT + _ENTRY.unpack_from(entry)[2] :])
+    _, _, id_len, n_keys = _ENTRY.unpack_from(entry)
+    start = ID_AT + id_len
+    return members(entry[start : start + 8 * n_keys])
+
+
+def answer_of(entry: bytes) -> list[tuple[int, float, bool]]:
+    """The candidates the entry's article was answered with the first time: entry key, similarity, exact."""
+    _, _, id_len, n_keys = _ENTRY.unpack_from(entry)
+    rest = entry[ID_AT + id_len + 8 * n_keys :]
+    return [(key, (value & ~_EXACT) / 10_000, bool(value & _EXACT)) for key, value in _FOUND.iter_unpack(rest)]
 
 
 def heads(entries: list[bytes]) -> tuple[list[int], list[int]]:
