@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from sitrep.stages.gazetteer import gazetteer
 from sitrep.stages.numbers import alternation, number_pattern, value
+from sitrep.stages.translit import Caseless
 
 _KILL_AFTER = (r"killed|dead|died|martyred|slain|perished|massacred|executed|beheaded|shot\s+dead|neutrali[sz]ed|"
                r"eliminated|liquidated|"
@@ -95,7 +96,7 @@ class _Patterns:
     active: re.Pattern[str]
     attribution: re.Pattern[str]
     passive: re.Pattern[str]
-    none: re.Pattern[str]
+    none: Caseless
     victim_class: dict[str, str]
 
 
@@ -146,10 +147,9 @@ def patterns() -> _Patterns:
         active=re.compile(rf"\s+(?:{number}|a|an|the|his|her|their|its)\b", re.IGNORECASE),
         attribution=re.compile(r"\s+(?:said|says|told|added|reported|stated|claimed|confirmed|explained)\b", re.IGNORECASE),
         passive=re.compile(r"\b(?:were|was|been|are|is|being)\b", re.IGNORECASE),
-        none=re.compile(r"\bno\s+(?:casualties|deaths|fatalities|injuries|one\s+was\s+(?:killed|hurt|injured|wounded))\b|"
-                        r"\bno\s+(?:immediate\s+)?reports?\s+of\s+(?:casualties|deaths|injuries)\b|"
-                        r"\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b|\bnot\s+report\s+(?:any\s+)?casualties\b",
-                        re.IGNORECASE),
+        none=Caseless(r"\bno\s+(?:casualties|deaths|fatalities|injuries|one\s+was\s+(?:killed|hurt|injured|wounded))\b|"
+                      r"\bno\s+(?:immediate\s+)?reports?\s+of\s+(?:casualties|deaths|injuries)\b|"
+                      r"\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b|\bnot\s+report\s+(?:any\s+)?casualties\b"),
         victim_class=victim_class,
     )
 
@@ -177,8 +177,7 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
     end = -1
     for lo, hi in windows:
         for word in _WORD.finditer(sentence, max(lo, end), hi):
-            token = word.group()
-            if not (token[0].isdigit() or token.lower().rstrip(",.").split("-")[0] in p.starters):
+            if not _may_start_number(word.group()):
                 continue
             m = p.figure.match(sentence, word.start())
             if m is not None and m.start() >= end:
@@ -209,17 +208,26 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
             continue
         reading.spans.append((f.start, f.end))
     if reading.killed is None and reading.injured is None:
-        none = p.none.search(sentence)
+        none = p.none.span(sentence)
         if none is None:
             return None
         # "No casualties were reported": an event with a cause and an actor but no toll. A
         # plain "did not report casualties" leaves the toll unknown rather than zero.
-        reading.killed = None if none.group().lower().startswith("not") else 0
-        reading.spans.append((none.start(), none.end()))
+        reading.killed = None if sentence[none[0]:none[1]].lower().startswith("not") else 0
+        reading.spans.append(none)
     reading.cumulative = bool(p.cumulative.search(sentence)) if cumulative is None else cumulative
-    if not reading.victims - {"unknown"} and "civilian" in sentence.lower():
+    if not reading.victims - {"unknown"} and "civilian" in lower:
         reading.victims = {"civilians"}  # "23 people, most of them civilians, were killed"
     return reading
+
+
+@lru_cache(maxsize=8192)
+def _may_start_number(token: str) -> bool:
+    """Whether a number phrase can begin with ``token`` ("16", "at", "dozens", "twenty-five,").
+
+    Cached: the same few hundred words come up in every report.
+    """
+    return token[0].isdigit() or token.lower().rstrip(",.").split("-")[0] in patterns().starters
 
 
 def _windows(anchors: list[int], size: int) -> list[tuple[int, int]]:

@@ -19,23 +19,24 @@ said."):
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sitrep.stages import casualties
 from sitrep.stages.gazetteer import Gazetteer, Hit
 from sitrep.stages.geo import PlaceMention
 from sitrep.stages.sentences import Span
+from sitrep.stages.translit import Caseless
 
-_OBJECT_BEFORE = re.compile(r"\b(?:against|targeting|targeted|target|on|at|struck|hit|hitting|striking|fighting|"
-                            r"battling|attacked|attacking|bombed|shelled|from|with|between|versus|vs\.?|to|into|"
-                            r"(?:positions|areas|territory|territories|hideouts|headquarters|strongholds|bases|"
-                            r"gatherings|fortifications|ranks|control|hands|remnants|dozens|scores|hundreds)\s+of|"
-                            r"over|for|killed|killing|wounded|injured|among|including)\s+(?:the\s+|a\s+)?$", re.IGNORECASE)
-_SUBSET_BEFORE = re.compile(r"\b(?:including|among\s+them|among\s+the\s+dead(?:\s+were)?|mostly)\s+(?:\S+\s+){0,2}$",
-                            re.IGNORECASE)
+_OBJECT_BEFORE = Caseless(r"\b(?:against|targeting|targeted|target|on|at|struck|hit|hitting|striking|fighting|"
+                         r"battling|attacked|attacking|bombed|shelled|from|with|between|versus|vs\.?|to|into|"
+                         r"(?:positions|areas|territory|territories|hideouts|headquarters|strongholds|bases|"
+                         r"gatherings|fortifications|ranks|control|hands|remnants|dozens|scores|hundreds)\s+of|"
+                         r"over|for|killed|killing|wounded|injured|among|including)\s+(?:the\s+|a\s+)?$")
+_SUBSET_BEFORE = Caseless(r"\b(?:including|among\s+them|among\s+the\s+dead(?:\s+were)?|mostly)\s+(?:\S+\s+){0,2}$")
 # The word after an actor that makes it a target or a descriptor, not the one who killed:
 # "IS-held", "regime positions", "Russian-backed"; or part of an organisation's name: "the
 # Syrian American Medical Society".
@@ -47,29 +48,31 @@ _OBJECT_NEXT = frozenset(
 _ORG_NEXT = frozenset(
     "Medical Red Human News Press Embassy Foreign University Society Network Council Institute Observatory "
     "Ambassador Consulate Media Television Agency".split())
-_BY = re.compile(r"\bby\s+(?:the\s+)?(?:(?:suspected|alleged|unidentified|unknown)\s+)?$|"
-                 r"\b(?:believed|thought|suspected|said)\s+to\s+(?:be|have\s+been)\s+(?:the\s+)?$|"
-                 r"\b(?:aircraft|warplanes|jets|planes|helicopters|drones|artillery|forces|troops|fighters|militants|"
-                 r"members|snipers|gunmen)\s+(?:of|belonging\s+to|from)\s+(?:the\s+)?$|"
-                 r"\b(?:blamed|blaming|accused|accusing|blames|accuses)\s+(?:the\s+)?$", re.IGNORECASE)
+_BY = Caseless(r"\bby\s+(?:the\s+)?(?:(?:suspected|alleged|unidentified|unknown)\s+)?$|"
+              r"\b(?:believed|thought|suspected|said)\s+to\s+(?:be|have\s+been)\s+(?:the\s+)?$|"
+              r"\b(?:aircraft|warplanes|jets|planes|helicopters|drones|artillery|forces|troops|fighters|militants|"
+              r"members|snipers|gunmen)\s+(?:of|belonging\s+to|from)\s+(?:the\s+)?$|"
+              r"\b(?:blamed|blaming|accused|accusing|blames|accuses)\s+(?:the\s+)?$")
 # "Islamic State said it carried out the bombing": the one sentence where the subject is the
 # perpetrator even two sentences away from the toll.
-_CLAIMED = re.compile(r"claimed\s+(?:responsibility|the\s+(?:attack|bombing|blast|killing))|"
-                      r"said\s+(?:it|they)\s+(?:had\s+)?(?:carried\s+out|was\s+behind|were\s+behind)|"
-                      r"(?:took|claims?|claiming)\s+responsibility", re.IGNORECASE)
-_ATTACK_VERB = re.compile(r"\b(?:fired|fire|targeted|target|shelled|shell|launched|struck|strike|attacked|"
-                          r"opened\s+fire|detonated|dropped|bombed|pounded|stormed|carried\s+out|blew\s+up|"
-                          r"raided|executed|ambushed)\b", re.IGNORECASE)
+_CLAIMED = Caseless(r"claimed\s+(?:responsibility|the\s+(?:attack|bombing|blast|killing))|"
+                   r"said\s+(?:it|they)\s+(?:had\s+)?(?:carried\s+out|was\s+behind|were\s+behind)|"
+                   r"(?:took|claims?|claiming)\s+responsibility")
+_ATTACK_VERB = Caseless(r"\b(?:fired|fire|targeted|target|shelled|shell|launched|struck|strike|attacked|"
+                       r"opened\s+fire|detonated|dropped|bombed|pounded|stormed|carried\s+out|blew\s+up|"
+                       r"raided|executed|ambushed)\b")
 # Last words that the regexes above can end on (a cheap test before running them).
 _BY_WORDS = frozenset("by the suspected alleged unidentified unknown be been of to from blamed blaming accused accusing "
                       "blames accuses".split())
+_BY_ENDINGS = tuple(_BY_WORDS)
+_BY_BEFORE_THE = tuple("by be been of to from blamed blaming accused accusing blames accuses".split())  # "by the"
 _SUBSET_WORDS = frozenset("including them dead were mostly".split())
 _OBJECT_WORDS = frozenset(
     "against targeting targeted target on at struck hit hitting striking fighting battling attacked attacking bombed "
     "shelled from with between versus vs vs. to into over for killed killing wounded injured among including the a "
     "of".split())
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
-_FOILED = re.compile(r"repel|thwart|foil|repuls|against", re.IGNORECASE)  # "repelled an attack by X"
+_FOILED = Caseless(r"repel|thwart|foil|repuls|against")  # "repelled an attack by X"
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WHEN = re.compile(r"\b(yesterday|last\s+night|today|this\s+morning|tonight|(?:on|late|early|last)\s+("
                    + "|".join(_WEEKDAYS) + r"))\b", re.IGNORECASE)
@@ -92,6 +95,27 @@ class Claim:
     day: date | None = None
 
 
+class Side(NamedTuple):
+    """One text's actor mentions and cue hits in text order, with their starts for bisecting.
+
+    The claim reader asks "which actors (cues) start between here and there" for every
+    sentence; on sorted starts that is two bisections instead of a pass over the article.
+    """
+
+    text: str
+    actors: list[tuple[int, int, str, bool]]  # start, end, actor id, air alias
+    actor_starts: list[int]
+    cues: list[Hit]
+    cue_starts: list[int]
+
+
+def side_of(text: str, actors: list[tuple[int, int, str, bool]], cues: list[Hit]) -> Side:
+    """The ``Side`` of ``text``: its mentions sorted by start (they do not overlap)."""
+    actors = sorted(actors, key=lambda a: a[0])
+    cues = sorted(cues, key=lambda c: c.start)
+    return Side(text, actors, [a[0] for a in actors], cues, [c.start for c in cues])
+
+
 @dataclass
 class Context:
     """What the claims of one article draw on."""
@@ -110,6 +134,12 @@ class Context:
     published: date | None = None
     votes: dict[str, Counter] = field(default_factory=dict)  # article-wide perpetrator votes per cause
     donors: list[bool] = field(default_factory=list)  # per sentence: may lend cause/perpetrator to a neighbour
+    body_side: Side = field(init=False)
+    title_side: Side = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.body_side = side_of(self.body, self.actors, self.cues)
+        self.title_side = side_of(self.title, self.title_actors, self.title_cues)
 
     @property
     def dateline_end(self) -> int:
@@ -122,10 +152,9 @@ def read_claims(ctx: Context) -> list[Claim]:
     """One claim per sentence that reports casualties, cause/perpetrator/date filled in."""
     readings: dict[int, casualties.Reading] = {}
     triggers = ctx.triggers
-    for i, span in enumerate(ctx.spans):
+    for i in _sentences_with(ctx.spans, triggers):  # only a sentence with a casualty word can tell a toll
+        span = ctx.spans[i]
         lo, hi = bisect_left(triggers, span.start), bisect_left(triggers, span.end)
-        if lo == hi:
-            continue  # no casualty word: nothing to read
         cumulative = bisect_left(ctx.periods, span.start) != bisect_left(ctx.periods, span.end)
         text = ctx.body[span.start:span.end]
         reading = casualties.read(text, [t - span.start for t in triggers[lo:hi]], cumulative)
@@ -142,10 +171,10 @@ def read_claims(ctx: Context) -> list[Claim]:
         if reading.cumulative:
             # A running total ("since 2011") has no single cause or author: only what its own
             # sentence says, never what the neighbouring event report says.
-            own = _best_cue(ctx.cues, ctx.actors, span.start, span.end, anchor)
+            own = _best_cue(ctx.body_side, span.start, span.end, anchor)
             claim.cause = own[0] if own and own[1] >= 3 else "unknown"
-            found = _agent(ctx.body, ctx.actors, ctx.cues, span.start, span.end, anchor, claim.cause,
-                           [(span.start + a, span.start + b) for a, b in reading.spans], True, ctx.gaz)
+            found = _agent(ctx.body_side, span.start, span.end, anchor, claim.cause,
+                           [(span.start + a, span.start + b) for a, b in reading.spans], True, ctx.gaz, floor=4)
             claim.perpetrator = found[1] if found and found[0] >= 4 else None
         else:
             claim.cause, claim.cause_rank = _cause(ctx, i, anchor)
@@ -156,6 +185,17 @@ def read_claims(ctx: Context) -> list[Claim]:
     return _merge(claims)
 
 
+def _sentences_with(spans: list[Span], offsets: list[int]) -> list[int]:
+    """Indices of the sentences (in order, each once) that one of the sorted ``offsets`` falls in."""
+    starts = [span.start for span in spans]
+    found: list[int] = []
+    for at in offsets:
+        i = bisect_right(starts, at) - 1
+        if i >= 0 and at < spans[i].end and (not found or found[-1] != i):
+            found.append(i)
+    return found
+
+
 def _neighbours(ctx: Context, i: int) -> list[Span]:
     """The sentences just before and after sentence ``i`` that have no figures of their own.
 
@@ -164,13 +204,13 @@ def _neighbours(ctx: Context, i: int) -> list[Span]:
     return [ctx.spans[j] for j in (i - 1, i + 1) if 0 <= j < len(ctx.spans) and ctx.donors[j]]
 
 
-def _best_cue(cues: list[Hit], actors: list[tuple[int, int, str, bool]], start: int, end: int,
-              anchor: int, reach: int = 10**9) -> tuple[str, int] | None:
+def _best_cue(side: Side, start: int, end: int, anchor: int, reach: int = 10**9) -> tuple[str, int] | None:
     """(cause, priority) of the strongest cue between ``start`` and ``end`` within ``reach`` of the figure."""
+    cues = side.cues[bisect_left(side.cue_starts, start):bisect_left(side.cue_starts, end)]
+    actors = side.actors[bisect_left(side.actor_starts, start):bisect_left(side.actor_starts, end)]
     found = [(t.priority, -abs(c.start - anchor), t.ref) for c in cues
-             if start <= c.start < end and abs(c.start - anchor) <= reach for t in c.targets]
-    found += [(7, -abs(s - anchor), "airstrike") for s, _, _, air in actors
-              if air and start <= s < end and abs(s - anchor) <= reach]
+             if abs(c.start - anchor) <= reach for t in c.targets]
+    found += [(7, -abs(s - anchor), "airstrike") for s, _, _, air in actors if air and abs(s - anchor) <= reach]
     if not found:
         return None
     priority, _, cause = max(found)
@@ -182,61 +222,124 @@ def _cause(ctx: Context, i: int, anchor: int) -> tuple[str, int]:
     span = ctx.spans[i]
     # Within the sentence, only cues near the figure speak for it: "..., as the army prepared
     # a ground assault" at the end of a long sentence is not how the 100 died.
-    own = _best_cue(ctx.cues, ctx.actors, span.start, span.end, anchor, reach=_CUE_REACH)
+    own = _best_cue(ctx.body_side, span.start, span.end, anchor, reach=_CUE_REACH)
     if own and own[1] >= 3:
         return own[0], 3
-    near = [c for c in (_best_cue(ctx.cues, ctx.actors, s.start, s.end, anchor) for s in _neighbours(ctx, i)) if c]
-    title = _best_cue(ctx.title_cues, ctx.title_actors, 0, len(ctx.title), 0)
+    near = [c for c in (_best_cue(ctx.body_side, s.start, s.end, anchor) for s in _neighbours(ctx, i)) if c]
+    title = _best_cue(ctx.title_side, 0, len(ctx.title), 0)
     for found, rank in ((near, 2), ([title] if title else [], 1)):
         strong = [c for c in found if c[1] >= 3]
         if strong:
             return max(strong, key=lambda c: c[1])[0], rank
     if own:
         return own[0], 3
-    lead = [c for c in (_best_cue(ctx.cues, ctx.actors, s.start, s.end, s.start) for s in ctx.spans[:4]) if c]
+    lead = [c for c in (_best_cue(ctx.body_side, s.start, s.end, s.start) for s in ctx.spans[:4]) if c]
     return (max(lead, key=lambda c: c[1])[0], 0) if lead else ("unknown", 0)
 
 
-def _agent(text: str, actors: list[tuple[int, int, str, bool]], cues: list[Hit], start: int, end: int,
-           anchor: int, cause: str, skip: list[tuple[int, int]], subject: bool, gaz: Gazetteer) -> tuple[float, str] | None:
-    """The actor most plainly doing the killing between ``start`` and ``end``, with its score."""
+def _agent(side: Side, start: int, end: int, anchor: int, cause: str, skip: list[tuple[int, int]], subject: bool,
+           gaz: Gazetteer, floor: float) -> tuple[float, str] | None:
+    """The actor most plainly doing the killing between ``start`` and ``end``, with its score.
+
+    Only actors that can score ``floor`` or more are weighed (the caller has no use for the
+    others), so most mentions are dismissed before any of the word-window regexes runs.
+    """
     best: tuple[float, int, str] | None = None
-    for s, e, aid, air in actors:
-        if not start <= s < end or any(a <= s < b for a, b in skip):
+    lo, hi = bisect_left(side.actor_starts, start), bisect_left(side.actor_starts, end)
+    for i in range(lo, hi):
+        s, _, aid, _ = side.actors[i]
+        if any(a <= s < b for a, b in skip):
             continue
-        nxt = _NEXT_WORD.match(text, e, min(len(text), e + 24))
-        if nxt and (nxt.group(1).lower() in _OBJECT_NEXT or nxt.group(1) in _ORG_NEXT):
+        score = _agent_score(side, i, start, end, anchor, cause, subject, gaz, floor)
+        if score is None:
             continue
-        before = text[max(start, s - 40):s]
-        # The word-window regexes only run when a word they end on is there: most mentions
-        # have none, and these checks are the hot loop of claim reading.
-        tail = set(before.lower().split()[-3:])
-        by = bool(tail & _BY_WORDS) and bool(_BY.search(before))
-        if (tail & _SUBSET_WORDS and _SUBSET_BEFORE.search(before)) or (
-                not by and tail & _OBJECT_WORDS and _OBJECT_BEFORE.search(before)):
-            continue
-        score = 0.0
-        if by and not _FOILED.search(text[max(start, s - 60):s]):
-            score += 5
-        if air and cause in ("airstrike", "unknown"):
-            score += 4
-        linked = [t.ref for c in cues if e <= c.start <= min(end, e + 40) for t in c.targets]
-        if linked:
-            score += 4 if cause in linked or cause == "unknown" else 1
-        if _ATTACK_VERB.search(text, e, min(end, e + 60)):
-            score += 3  # "as terrorists positioned in Yarmouk fired mortar shells"
-        if subject and e <= anchor:
-            # The first actor of the sentence is its subject: "The army and Hezbollah killed..."
-            score += 2.2 if not any(start <= a < s for a, _, _, _ in actors) else 2
-        after = text[e:min(end, e + 80)]
-        if ("respons" in after or "claim" in after or " it " in after) and _CLAIMED.search(after):
-            score += 4
-        if gaz.actors[aid].generic:
-            score -= 0.5
         candidate = (score, -abs(s - anchor), aid)
         if best is None or candidate > best:
             best = candidate
     return (best[0], best[2]) if best else None
+
+
+def _agent_score(side: Side, i: int, start: int, end: int, anchor: int, cause: str, subject: bool, gaz: Gazetteer,
+                 floor: float) -> float | None:
+    """How plainly actor mention ``i`` does the killing; None when it is a target or victim,
+    or cannot reach ``floor``.
+
+    The clues are weighed cheapest first, each regex not yet run assumed to agree; a mention
+    that cannot reach ``floor`` even so is dropped there, before the costlier checks.
+    """
+    text = side.text
+    s, e, aid, air = side.actors[i]
+    before = text[max(start, s - 40):s]
+    # The word-window regexes only run when a word they end on is there: most mentions
+    # have none, and these checks are the hot loop of claim reading.
+    tail = before.lower().split()[-3:]
+    by = not _BY_WORDS.isdisjoint(tail)
+    linked_bonus = 0
+    cue, reach = bisect_left(side.cue_starts, e), min(end, e + 40)
+    if cue < len(side.cue_starts) and side.cue_starts[cue] <= reach:  # a cue word right after the actor
+        linked = [t.ref for c in side.cues[cue:bisect_right(side.cue_starts, reach)] for t in c.targets]
+        linked_bonus = 4 if cause in linked or cause == "unknown" else 1
+    air_bonus = 4 if air and cause in ("airstrike", "unknown") else 0
+    # The first actor of the sentence is its subject: "The army and Hezbollah killed..."
+    subject_bonus = (2.2 if side.actor_starts[bisect_left(side.actor_starts, start)] >= s else 2) if (
+        subject and e <= anchor) else 0
+    after = text[e:min(end, e + 80)]
+    claimed = "respons" in after or "claim" in after or " it " in after
+    generic = gaz.actors[aid].generic
+    # The most the mention can score, "by" (5) and an attack verb (3) assumed. Summed in any
+    # order: a score with 2.2 in it is never within rounding of the whole-number floors.
+    others = air_bonus + linked_bonus + subject_bonus + (4 if claimed else 0) - (0.5 if generic else 0)
+    if (8 if by else 3) + others < floor:
+        return None
+    by = by and _may_end_in_by(tail) and _BY.found(before)
+    if (8 if by else 3) + others < floor:
+        return None
+    nxt = _NEXT_WORD.match(text, e, min(len(text), e + 24))
+    if nxt and (nxt.group(1).lower() in _OBJECT_NEXT or nxt.group(1) in _ORG_NEXT):
+        return None
+    if (not _SUBSET_WORDS.isdisjoint(tail) and _SUBSET_BEFORE.found(before)) or (
+            not by and not _OBJECT_WORDS.isdisjoint(tail) and _OBJECT_BEFORE.found(before)):
+        return None
+    by = by and not _FOILED.found(text[max(start, s - 60):s])
+    # "as terrorists positioned in Yarmouk fired mortar shells"
+    attack = _ATTACK_VERB.found(text, e, min(end, e + 60))
+    claimed = claimed and _CLAIMED.found(after)
+    return _total(by, air_bonus, linked_bonus, attack, subject_bonus, claimed, generic)
+
+
+def _may_end_in_by(words: list[str]) -> bool:
+    """Whether ``_BY`` can match text whose last lower-cased words are ``words``: a cheap
+    necessary condition, so that the regex runs on a few windows rather than every one.
+
+    Every ``_BY`` phrase ends with one of ``_BY_WORDS`` and a space, so the last word ends
+    with it ("(by" too); a final "the" follows one of ``_BY_BEFORE_THE``. A word with
+    characters outside ASCII is let through: case-insensitive matching pairs some of them
+    with ASCII letters ("ſ" with "s") that ``lower`` keeps apart.
+    """
+    last = words[-1]
+    if last == "the":
+        return len(words) > 1 and (words[-2].endswith(_BY_BEFORE_THE) or not words[-2].isascii())
+    return last.endswith(_BY_ENDINGS) or not last.isascii()
+
+
+def _total(by: bool, air: int, linked: int, attack: bool, subject: float, claimed: bool, generic: bool) -> float:
+    """An agent's score from its clues, always summed in this order (floats: 2.2 is inexact)."""
+    score = 0.0
+    if by:
+        score += 5
+    if air:
+        score += air
+    if linked:
+        score += linked
+    if attack:
+        score += 3
+    if subject:
+        score += subject
+    if claimed:
+        score += 4
+    if generic:
+        score -= 0.5
+    return score
 
 
 def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
@@ -244,13 +347,12 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
     """Who did the killing, and how close to the figure that was found (ranks as for causes)."""
     span = ctx.spans[i]
     skip = [(span.start + a, span.start + b) for a, b in reading.spans]  # the victims: "31 IS militants"
-    own = _agent(ctx.body, ctx.actors, ctx.cues, span.start, span.end, anchor, cause, skip, True, ctx.gaz)
+    own = _agent(ctx.body_side, span.start, span.end, anchor, cause, skip, True, ctx.gaz, floor=2)
     if own and own[0] >= 2:
         return own[1], 3
-    near = [_agent(ctx.body, ctx.actors, ctx.cues, s.start, s.end, anchor, cause, [], False, ctx.gaz)
+    near = [_agent(ctx.body_side, s.start, s.end, anchor, cause, [], False, ctx.gaz, floor=4)
             for s in _neighbours(ctx, i)]
-    title = _agent(ctx.title, ctx.title_actors, ctx.title_cues, 0, len(ctx.title), len(ctx.title), cause, [],
-                   True, ctx.gaz)
+    title = _agent(ctx.title_side, 0, len(ctx.title), len(ctx.title), cause, [], True, ctx.gaz, floor=2)
     for found, rank in ((near, 2), ([title], 1)):
         linked = [c for c in found if c and c[0] >= 4]
         if linked:
@@ -261,8 +363,9 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
     votes = ctx.votes.get(cause)
     if votes is None:
         votes = ctx.votes[cause] = Counter()
-        for s in ctx.spans:
-            hit = _agent(ctx.body, ctx.actors, ctx.cues, s.start, s.end, s.end, cause, [], False, ctx.gaz)
+        for j in _sentences_with(ctx.spans, ctx.body_side.actor_starts):  # those that name an actor
+            s = ctx.spans[j]
+            hit = _agent(ctx.body_side, s.start, s.end, s.end, cause, [], False, ctx.gaz, floor=4)
             if hit and hit[0] >= 4:
                 votes[hit[1]] += 1
     if votes:

@@ -13,9 +13,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 from sitrep.stages.gazetteer import Gazetteer, Hit, Target, gazetteer
-from sitrep.stages.geo import PlaceMention, geo_of
+from sitrep.stages.geo import PlaceMention, geo_model
 from sitrep.stages.numbers import alternation
 from sitrep.stages.translit import normalize_key
 
@@ -54,7 +55,8 @@ class Found:
         row["mentions"].append((start, end))
 
     def covered(self) -> list[tuple[int, int]]:
-        return sorted(span for row in self.entities.values() for span in row["mentions"])
+        """Every mention's span, in no particular order."""
+        return list(chain.from_iterable(row["mentions"] for row in self.entities.values()))
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,14 @@ def collect(body: str, places: list[PlaceMention], actors: list[tuple[Hit, Targe
             titles: list[Hit], gaz: Gazetteer, heuristics: bool = True) -> Found:
     """Gather every entity mention in ``body``; ``heuristics`` adds people and unknown names."""
     found = Found()
+    entities = found.entities
     for m in places:
-        kind = "FACILITY" if m.place.kind == "facility" else "PLACE"
-        found.mention(m.place.id, m.start, m.end, type=kind, name=m.place.name, geo=m.place)
+        place = m.place
+        row = entities.get(place.id)
+        if row is None:
+            kind = "FACILITY" if place.kind == "facility" else "PLACE"
+            row = entities[place.id] = {"id": place.id, "mentions": [], "type": kind, "name": place.name, "geo": place}
+        row["mentions"].append((m.start, m.end))
     specific = Counter(t.ref for _, t in actors
                        if gaz.actors[t.ref].category in _NON_STATE and not gaz.actors[t.ref].generic)
     stand_in = specific.most_common(1)[0][0] if specific else None
@@ -103,8 +110,11 @@ def collect(body: str, places: list[PlaceMention], actors: list[tuple[Hit, Targe
         actor = gaz.actors[target.ref]
         if actor.generic and stand_in:
             actor = gaz.actors[stand_in]
-        found.mention(actor.id, hit.start, hit.end, type=actor.type, name=actor.name,
-                      category=actor.category, role=actor.role)
+        row = entities.get(actor.id)
+        if row is None:
+            row = entities[actor.id] = {"id": actor.id, "mentions": [], "type": actor.type, "name": actor.name,
+                                        "category": actor.category, "role": actor.role}
+        row["mentions"].append((hit.start, hit.end))
         if actor.type in ("STATE", "ARMED_GROUP") or (actor.type == "PERSON" and actor.category not in (None, "other")):
             found.actor_mentions.append((hit.start, hit.end, actor.id, target.air))
     weapons = _weapons()
@@ -113,8 +123,9 @@ def collect(body: str, places: list[PlaceMention], actors: list[tuple[Hit, Targe
         if name:
             found.mention(f"weapon:{normalize_key(name).replace(' ', '-')}", cue.start, cue.end, type="WEAPON", name=name)
     if heuristics:
-        _people(body, titles, found)
-        _unknown_names(body, found)
+        known = _Spans(found.covered(), len(body))
+        _people(body, titles, found, known)
+        _unknown_names(body, found, known)
     return found
 
 
@@ -122,19 +133,27 @@ class _Spans:
     """Text already taken by a mention, as a byte mask: overlap tests are one C-level find."""
 
     def __init__(self, spans: list[tuple[int, int]], size: int) -> None:
-        self.spans = spans
+        self.spans: list[tuple[int, int]] = []
         self.mask = bytearray(size + 1)
+        self.add(spans)
+
+    def add(self, spans: list[tuple[int, int]]) -> None:
+        self.spans += spans
+        mask = self.mask
         for s, e in spans:
-            self.mask[s:e] = b"\x01" * (e - s)
+            mask[s:e] = b"\x01" * (e - s)
 
     def overlaps(self, start: int, end: int) -> bool:
         return self.mask.find(1, start, end) != -1
 
 
-def _people(body: str, titles: list[Hit], found: Found) -> None:
-    """People introduced by a title ("Army Colonel Thomas Veale"), with rank and office."""
+def _people(body: str, titles: list[Hit], found: Found, known: _Spans) -> None:
+    """People introduced by a title ("Army Colonel Thomas Veale"), with rank and office.
+
+    ``known`` is the text the gazetteer names take; the people and the offices read as their
+    roles are added to it at the end.
+    """
     lex = _lexicon()
-    known = _Spans(found.covered(), len(body))
     people: dict[str, dict] = {}
     for hit in titles:
         m = lex.name_after.match(body, hit.end)
@@ -174,6 +193,7 @@ def _people(body: str, titles: list[Hit], found: Found) -> None:
             # Found by the title heuristic, not in the gazetteer: known=False, as the contract says.
             found.mention(pid, start, end, type="PERSON", name=row["name"], role=row["role"],
                           category=row["category"], known=False)
+    known.add([span for row in people.values() for span in row["spans"]] + found.consumed)
 
 
 _SENTENCE_START = re.compile(r"(?:[.!?]['\"”’]?\s+|\n\s*|[“\"]\s*)$")
@@ -182,10 +202,12 @@ _BYLINE = re.compile(r"(?:^|\n)[ \t]*(?:by|By|BY)[: \t]+$")
 _PLACE_BEFORE = re.compile(r"\b(?:village|town|city|of|in|near|outside)\s+$")
 
 
-def _unknown_names(body: str, found: Found) -> None:
-    """Capitalised names no gazetteer knows, kept with a guessed type rather than dropped."""
+def _unknown_names(body: str, found: Found, known: _Spans) -> None:
+    """Capitalised names no gazetteer knows, kept with a guessed type rather than dropped.
+
+    ``known`` is the text already taken: every mention so far, and the offices of people.
+    """
     lex = _lexicon()
-    known = _Spans(found.covered() + found.consumed, len(body))
     known_texts = {body[s:e].lower() for s, e in known.spans}
     # Known names are blanked out first, so the regex only yields what is left; a run that
     # continues a known name ("Hajin Military Council", "Army Colonel Thomas Veale") is part
@@ -193,6 +215,9 @@ def _unknown_names(body: str, found: Found) -> None:
     blank = _blank(body, known.spans)
     mask = known.mask
     for m in _NAME_RUN.finditer(blank):
+        first = m.group()
+        if " " not in first and first.lower() in lex.stop:
+            continue  # the commonest case: "The", "In", "Monday"
         start, end = m.start(), m.end()
         if (start >= 2 and mask[start - 2] and body[start - 1] in " -") or (
                 end + 1 < len(body) and mask[end + 1] and body[end] in " -"):
@@ -202,9 +227,6 @@ def _unknown_names(body: str, found: Found) -> None:
             if lead is None or known.overlaps(lead.start(), start):
                 continue  # the middle of a word ("McDonald", "al-Qaeda-linked")
             start = lead.start()
-        first = m.group()
-        if " " not in first and first.lower() in lex.stop:
-            continue  # the commonest case: "The", "In", "Monday"
         words = body[start:m.end()].split()
         while words and words[0].lower().rstrip(".,") in lex.stop:  # "The", "According", "Moreover"
             start = body.index(words[1], start + len(words[0])) if len(words) > 1 else m.end()
@@ -219,14 +241,29 @@ def _unknown_names(body: str, found: Found) -> None:
         nxt = _LOWER_WORD.match(body, m.end(), m.end() + 20)
         kind = lex.kinds.get(words[-1].lower()) or lex.kinds.get(words[0].lower())
         kind = kind or (_KIND_AFTER.get(nxt.group(1)) if nxt else None)
-        if kind is None and len(words) >= 2 and (words[0].lower() in lex.given_names or _BYLINE.search(body, 0, start)):
+        if kind is None and len(words) >= 2 and (words[0].lower() in lex.given_names or _after_byline(body, start)):
             kind = "PERSON"
         if kind is None and len(words) == 1 and (start == 0 or _SENTENCE_START.search(body, max(0, start - 4), start)):
             continue  # a capitalised first word is usually just a first word
         if kind is None and _PLACE_BEFORE.search(body, max(0, start - 12), start):
             kind = "PLACE"
-        eid = "unk:" + normalize_key(text).replace(" ", "-").replace("'", "")
-        found.mention(eid, start, m.end(), type=kind or "MISC", name=text, known=False)
+        found.mention(_unknown_id(text), start, m.end(), type=kind or "MISC", name=text, known=False)
+
+
+@lru_cache(maxsize=4096)
+def _unknown_id(name: str) -> str:
+    """The entity id of a name no gazetteer knows (cached: names recur within and across reports)."""
+    return "unk:" + normalize_key(name).replace(" ", "-").replace("'", "")
+
+
+def _after_byline(body: str, start: int) -> bool:
+    """Whether ``start`` follows a byline's "By " at the head of its line ("By Tom Perry").
+
+    A match can only begin at the line break before ``start`` (or at the very start), so the
+    regex is tried there alone (searching the whole body before every name made this quadratic).
+    """
+    line = max(0, body.rfind("\n", 0, max(0, start - 1)))
+    return _BYLINE.match(body, line, start) is not None
 
 
 def _blank(body: str, spans: list[tuple[int, int]]) -> str:
@@ -254,15 +291,18 @@ def to_models(found: Found, body: str) -> list[dict]:
     """The collected entities as ``Entity``-shaped dicts, in order of first mention.
 
     Dicts, not models: the caller validates the whole extraction in one pydantic call, which
-    costs a fraction of building each Mention on its own.
+    costs a fraction of building each Mention on its own. A place's ``Geo`` is the exception:
+    it is the same for every article, so it is validated once and shared (``geo_model``).
     """
+    rows = [(sorted(set(row["mentions"])), row) for row in found.entities.values()]
+    rows.sort(key=lambda r: r[0][0] if r[0] else (10**9, 0))  # stable: ties keep their order
     out = []
-    for row in sorted(found.entities.values(), key=lambda r: min(r["mentions"], default=(10**9, 0))):
+    for spans, row in rows:
         place = row.get("geo")
         out.append({
             "id": row["id"], "type": row["type"], "name": row["name"], "category": row.get("category"),
-            "mentions": [{"text": body[s:e], "start": s, "end": e} for s, e in sorted(set(row["mentions"]))],
-            "geo": geo_of(place) if place is not None else None, "role": row.get("role"),
+            "mentions": [{"text": body[s:e], "start": s, "end": e} for s, e in spans],
+            "geo": geo_model(place) if place is not None else None, "role": row.get("role"),
             "known": row.get("known", True),
         })
     return out

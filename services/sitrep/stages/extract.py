@@ -18,6 +18,7 @@ grammar and the capitalised-name guesses do not.
 from __future__ import annotations
 
 import logging
+from itertools import islice
 
 from sitrep.stages import claims as claims_
 from sitrep.stages import entities as entities_
@@ -66,7 +67,7 @@ def _extract(clean: CleanArticle, full: bool) -> Extraction:
             title_actors=[(h.start, h.end, t.ref, t.air) for h, t in title_actors], published=clean.published,
         )
         found_claims = claims_.read_claims(ctx)
-    lead = [s for s in spans if len(body[s.start:s.end].split()) >= 6][:2]
+    lead = list(islice((s for s in spans if len(body[s.start:s.end].split()) >= 6), 2))  # the first two
     primary = geo.primary_location(
         places, [m.place for m in title_places], [m.place for m in dateline], lead[-1].end if lead else 0,
         [(c.sentence.start, c.sentence.end) for c in found_claims], body,

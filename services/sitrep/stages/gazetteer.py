@@ -284,18 +284,17 @@ def _longest(hits: list[tuple[int, int, tuple[Target, ...]]]) -> list[Hit]:
     """
     hits.sort()
     kept: list[Hit] = []
-    last_end = -1
+    last_start = last_end = -1
     for start, neg_end, targets in hits:
         end = -neg_end
         if start < last_end:
-            prev = kept[-1]
-            if end - start > prev.end - prev.start:
+            if end - start > last_end - last_start:
                 # A longer name starting inside the previous one ("US" then "US-led coalition").
                 kept[-1] = Hit(start, end, targets)
-                last_end = end
+                last_start, last_end = start, end
             continue
         kept.append(Hit(start, end, targets))
-        last_end = end
+        last_start, last_end = start, end
     return kept
 
 

@@ -22,16 +22,19 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from functools import lru_cache
 from typing import NamedTuple
 
+from sitrep.models import Geo
 from sitrep.stages.gazetteer import Gazetteer, Hit, Place, Target
+from sitrep.stages.translit import Caseless
 
 _DIRECTION = r"(?:north|south|east|west)(?:ern)?(?:[- ]?(?:north|south|east|west)(?:ern)?)?"
 _GOV_AFTER = re.compile(rf"(?:['’]s?)?\s+(?:{_DIRECTION}\s+)?(?:provinces?|governorates?|countrysides?|"
                         r"country\s+side|rural\s+areas?|suburbs|desert|region)\b", re.IGNORECASE)
 _GOV_LIST = re.compile(r"\s*(?:,|and|&)\s+[A-Z][\w'’-]+(?:\s+[A-Za-z][\w'’-]+)?\s+(?:provinces|governorates|countrysides)\b")
-_GOV_BEFORE = re.compile(rf"(?:\b(?:province|governorate|countryside|suburbs|outskirts)\s+of\s+(?:the\s+)?|\brural\s+|"
-                         rf"\b{_DIRECTION}\s+(?:countryside\s+of\s+)?)$", re.IGNORECASE)
+_GOV_BEFORE = Caseless(rf"(?:\b(?:province|governorate|countryside|suburbs|outskirts)\s+of\s+(?:the\s+)?|\brural\s+|"
+                       rf"\b{_DIRECTION}\s+(?:countryside\s+of\s+)?)$")
 _COUNTRYSIDE_WORD = re.compile(r"province|governorate|countryside|country\s+side|rural|suburbs|outskirts", re.IGNORECASE)
 _PLACE_CUE = re.compile(r"\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
                         r"district|area|neighbou?rhood)\s+(?:the\s+)?$", re.IGNORECASE)
@@ -55,15 +58,17 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer) -> tuple[list[PlaceMenti
     places: list[PlaceMention] = []
     actors: list[tuple[Hit, Target]] = []
     for hit in hits:
-        first = hit.targets[0]
-        if len(hit.targets) == 1:  # the common case: one meaning, no choice to make
-            if first.kind == "actor":
+        start, end, targets = hit
+        first = targets[0]
+        if len(targets) == 1:  # the common case: one meaning, no choice to make
+            kind = first.kind
+            if kind == "actor":
                 actors.append((hit, first))
                 continue
-            if first.kind == "place" and not first.guarded:
-                places.append(_governorate(text, PlaceMention(hit.start, hit.end, gaz.places[first.ref]), gaz))
+            if kind == "place" and not first.guarded:
+                places.append(_governorate(text, PlaceMention(start, end, gaz.places[first.ref]), gaz))
                 continue
-            if first.kind != "place":
+            if kind != "place":
                 continue
         if context_admin1 is None:
             context = {t.ref for h in hits if len(h.targets) == 1 for t in h.targets if t.kind == "place"}
@@ -98,16 +103,16 @@ def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMenti
         return mention
     own = place.governorate or place.id
     after = _GOV_AFTER.match(text, mention.end)
-    window = text[max(0, mention.start - 40):mention.start].lower()
-    before = None
-    if "of " in window or "rural" in window or "ern " in window or "th " in window or "st " in window:
-        before = _GOV_BEFORE.search(text, max(0, mention.start - 40), mention.start)
     if after:
         target = gaz.countryside[own] if _COUNTRYSIDE_WORD.search(after.group()) else own
         return PlaceMention(mention.start, after.end(), gaz.places[target])
-    if before:
-        target = gaz.countryside[own] if _COUNTRYSIDE_WORD.search(before.group()) else own
-        return PlaceMention(before.start(), mention.end, gaz.places[target])
+    window = text[max(0, mention.start - 40):mention.start].lower()
+    if "of " in window or "rural" in window or "ern " in window or "th " in window or "st " in window:
+        before = _GOV_BEFORE.span(text, max(0, mention.start - 40), mention.start)
+        if before:
+            start, end = before
+            target = gaz.countryside[own] if _COUNTRYSIDE_WORD.search(text[start:end]) else own
+            return PlaceMention(start, mention.end, gaz.places[target])
     if _GOV_LIST.match(text, mention.end):
         return PlaceMention(mention.start, mention.end, gaz.places[own])
     return mention
@@ -117,6 +122,12 @@ def geo_of(place: Place) -> dict:
     """The output contract's ``Geo`` for a place, as the dict it is validated from."""
     return {"lat": place.lat, "lon": place.lon, "country_code": place.cc, "admin1_code": place.admin1,
             "admin1_name": place.admin1_name, "geonameid": place.geonameid}
+
+
+@lru_cache(maxsize=4096)
+def geo_model(place: Place) -> Geo:
+    """``geo_of`` validated, once per place: models are frozen, so articles can share it."""
+    return Geo.model_validate(geo_of(place))
 
 
 def primary_location(

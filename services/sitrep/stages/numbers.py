@@ -48,6 +48,7 @@ _DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+")
 _TOKEN = re.compile(r"[a-z]+")
 
 
+@lru_cache(maxsize=4096)  # the same phrases ("at least 16", "two") come up again and again
 def value(phrase: str) -> int | None:
     """The ACLED value of a number phrase, or None when it holds no number.
 
