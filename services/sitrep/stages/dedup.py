@@ -28,7 +28,6 @@ the same answers as ``sign`` and ``probe`` one by one, which are those with a ba
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from itertools import chain
 from operator import itemgetter
@@ -47,9 +46,11 @@ from sitrep.stages.dedup_state import (
     filed_under,
     heads,
     id_of,
+    key_bytes,
     members,
     order_of,
     pack,
+    packed_answer,
     shard_entries,
     state_bytes,
     unpack,
@@ -156,8 +157,8 @@ def probe_many(
     """
     found: list[dict[str, Candidate]] = []
     sharing: list[set[int]] = []  # per request: who shares a band with it, as the buckets stood
-    staged: dict[int, bytes] = {}  # the batch's new entries; stored with their answers at the end
-    state = ChainMap(staged, entries)  # so each request sees the ones before it
+    state = _Staged(entries)  # so each request sees the ones before it in the batch
+    filed_as: dict[tuple[str, int], int] = {}  # (id, order) of a candidate -> its entry key
     mine: list[tuple[int, list[int], bool]] = []  # per request: entry key, index keys, new here
     room = 8 * (max_bucket - 1)  # a bucket shorter than this takes one more without a second look
     for article_id, order, sig, index_keys in requests:
@@ -183,11 +184,12 @@ def probe_many(
                 earlier = _earlier(state.get(other), order, article_id, oldest) if other != me else None
                 if earlier is not None:
                     _keep(hits, Candidate(earlier[1], earlier[0], 1.0, True))
+                    filed_as[earlier[1], earlier[0]] = other
         others = all_members(shared)
         others.discard(me)
         sharing.append(others)
-        staged[me] = pack(order, sig, article_id, key_list)
-        filed = bucket_of([me])
+        state.new[me] = pack(order, sig, article_id, key_list)
+        filed = key_bytes(me)
         for key, bucket in zip(key_list, buckets):
             if bucket is None:
                 index[key] = filed
@@ -195,13 +197,30 @@ def probe_many(
                 index[key] = bucket + filed
             else:
                 _file(index, state, key, bucket, me, (order, article_id), max_bucket)
-    _compare(requests, sharing, state, found, min_similarity, window)
+    _compare(requests, sharing, state, found, min_similarity, window, filed_as)
     answers = [_front(sorted(hits.values(), key=_BY_ORDER)) for hits in found]
-    for (article_id, order, sig, _), (me, key_list, new), answer in zip(requests, mine, answers):
+    for (me, _, new), answer in zip(mine, answers):
         if new:
-            found_keys = [(entry_key(c.id, c.order, shard, shards), c.similarity, c.exact) for c in answer]
-            entries[me] = pack(order, sig, article_id, key_list, found_keys)
+            found_keys = [(filed_as[c.id, c.order], c.similarity, c.exact) for c in answer]
+            entries[me] = state.new[me] + packed_answer(found_keys)
     return [answer if new else _answered(entries.get(me), entries) for answer, (me, _, new) in zip(answers, mine)]
+
+
+class _Staged:
+    """A batch's new entries over the stored ones: lookups see both; the new ones are stored
+    (with their answers) when the batch is done. A plain ``get``, as fast as the stores'."""
+
+    __slots__ = ("get", "new")
+
+    def __init__(self, stored: Mapping[int, bytes]) -> None:
+        new: dict[int, bytes] = {}
+        stored_get = stored.get
+
+        def get(key: int, default: bytes | None = None) -> bytes | None:
+            found = new.get(key)
+            return found if found is not None else stored_get(key, default)
+
+        self.new, self.get = new, get
 
 
 def _front(candidates: list[Candidate]) -> list[Candidate]:
@@ -229,8 +248,9 @@ def _answered(packed: bytes | None, entries: Mapping[int, bytes]) -> list[Candid
     return found
 
 
-def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapping[int, bytes],
-             found: list[dict[str, Candidate]], min_similarity: float, window: int | None) -> None:
+def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapping[int, bytes] | _Staged,
+             found: list[dict[str, Candidate]], min_similarity: float, window: int | None,
+             filed_as: dict[tuple[str, int], int]) -> None:
     """Estimate the similarity of every request with every article it shares a band with, at once."""
     counts = [len(others) for others in sharing]
     total = sum(counts)
@@ -238,7 +258,8 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
         return
     req = np.repeat(np.arange(len(sharing)), counts)
     unique_keys, cand = np.unique(np.fromiter(chain.from_iterable(sharing), dtype=np.uint64, count=total), return_inverse=True)
-    packed_list = [entries.get(k) for k in unique_keys.tolist()]
+    key_list = unique_keys.tolist()
+    packed_list = [entries.get(k) for k in key_list]
     present = np.fromiter((p is not None for p in packed_list), dtype=bool, count=len(packed_list))  # else evicted
     blank = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")
     packed_list = [p if p is not None else blank for p in packed_list]
@@ -266,6 +287,7 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
             continue  # same order: the id decides which came first
         repeat = other_id == article_id  # the same id earlier
         _keep(found[r], Candidate(other_id, other_order, 1.0 if repeat else sim, repeat))
+        filed_as[other_id, other_order] = key_list[c]
 
 
 def _keep(hits: dict[str, Candidate], candidate: Candidate) -> None:
@@ -288,7 +310,7 @@ def _earlier(packed: bytes | None, order: int, article_id: str, oldest: int | No
     return other_order, other_id
 
 
-def _file(index: MutableMapping[int, bytes], entries: Mapping[int, bytes], key: int, bucket: bytes, me: int,
+def _file(index: MutableMapping[int, bytes], entries: Mapping[int, bytes] | _Staged, key: int, bucket: bytes, me: int,
           rank: tuple[int, str], max_bucket: int) -> None:
     """Add an article to a bucket once; a full bucket keeps its earliest and its latest articles.
 
@@ -301,13 +323,13 @@ def _file(index: MutableMapping[int, bytes], entries: Mapping[int, bytes], key: 
     """
     size = 8 * max_bucket
     if len(bucket) + 8 < size:
-        index[key] = bucket + bucket_of([me])
+        index[key] = bucket + key_bytes(me)
         return
     head = 8 * (max_bucket // 2)
     if len(bucket) >= size:
         last = entries.get(members(bucket[-8:])[0])
         if last is not None and _before(last, rank):  # the latest: it replaces the oldest of the latest
-            index[key] = bucket[:head] + bucket[head + 8 : size] + bucket_of([me])
+            index[key] = bucket[:head] + bucket[head + 8 : size] + key_bytes(me)
             return
     ranked = [(_rank(packed), other) for other in members(bucket) if (packed := entries.get(other)) is not None]  # else evicted
     ranked.append((rank, me))
@@ -375,7 +397,7 @@ def rebuild(entries: Mapping[int, bytes], *, shard: int = 0, shards: int = 1, ma
         for index_key in filed_under(packed):
             bucket = index.get(index_key)
             if bucket is None:
-                index[index_key] = bucket_of([key])
+                index[index_key] = key_bytes(key)
             else:
                 _file(index, entries, index_key, bucket, key, (order, article_id), max_bucket)
     return index

@@ -50,8 +50,12 @@ def pack(order: int, sig: Signature, article_id: str, index_keys: Sequence[int] 
     the answer it got."""
     raw_id = article_id.encode()
     head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys))
-    found = b"".join(_FOUND.pack(key, round(sim * 10_000) | (_EXACT if exact else 0)) for key, sim, exact in answer)
-    return head + sig.minhash + raw_id + bucket_of(index_keys) + found
+    return head + sig.minhash + raw_id + bucket_of(index_keys) + packed_answer(answer)
+
+
+def packed_answer(answer: Answer) -> bytes:
+    """An answer as it ends an entry: ``pack(..., answer)`` is ``pack(...) + packed_answer(answer)``."""
+    return b"".join(_FOUND.pack(key, round(sim * 10_000) | (_EXACT if exact else 0)) for key, sim, exact in answer)
 
 
 def unpack(entry: bytes) -> tuple[int, int, bytes, str]:
@@ -106,7 +110,16 @@ def all_members(buckets: Iterable[bytes]) -> set[int]:
 
 
 def bucket_of(keys: Iterable[int]) -> bytes:
-    return b"".join(_KEY.pack(key) for key in keys)
+    """Keys as concatenated little-endian 8-byte words."""
+    packed = array("Q", keys)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def key_bytes(key: int) -> bytes:
+    """One key as a bucket of one."""
+    return _KEY.pack(key)
 
 
 def as_key(key: int | bytes) -> int:
