@@ -1,6 +1,8 @@
 """Faust tables seen as the plain mappings the pure stages take as their state.
 
-``TableView`` encodes and decodes values; ``EventStore`` gives the corroboration stage its
+``TableView`` encodes and decodes values; ``WriteBehind`` holds a step's writes and stores
+each key once at the end (a table write is a changelog message); ``EventStore`` gives the
+corroboration stage its
 ``event key -> [Report]`` mapping while storing each report under its own key, so filing
 one report (or rescoring a few) writes those reports and a short id list, not the whole
 event, to the changelog.
@@ -47,6 +49,42 @@ class TableView(MutableMapping):
     @staticmethod
     def _key(key: Any) -> bytes:
         return key.to_bytes(8, "little") if isinstance(key, int) else str(key).encode()
+
+
+class WriteBehind(MutableMapping):
+    """A mapping whose writes wait in memory until ``flush``: a key written twice in one step
+    (an entry, then the entry with its answer) reaches the table, and its changelog, once."""
+
+    def __init__(self, store: MutableMapping) -> None:
+        self.store = store
+        self.pending: dict[Any, Any] = {}
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        found = self.pending.get(key)
+        return found if found is not None else self.store.get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.pending[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        raise NotImplementedError("WriteBehind holds writes only")
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter({*self.store, *self.pending})
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def flush(self) -> None:
+        for key, value in self.pending.items():
+            self.store[key] = value
+        self.pending.clear()
 
 
 class EventStore(MutableMapping):

@@ -41,7 +41,7 @@ from sitrep.parallel import AnalyzePool, Failed
 from sitrep.pipeline import Analysis, Outcome, finish
 from sitrep.settings import Settings
 from sitrep.stages import dedup
-from sitrep.state import EventStore, TableView
+from sitrep.state import EventStore, TableView, WriteBehind
 from sitrep.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
 
 log = logging.getLogger("sitrep.worker")
@@ -243,7 +243,9 @@ def create_app(settings: Settings) -> faust.App:
         # One event of the shard's partition stands for the batch: every table
         # write below belongs to that partition's changelog.
         with within(items[-1][0]):
-            found = dedup.probe_many(requests, index, entries, min_similarity=thresholds.story, window=window, shard=shard, shards=settings.partitions)
+            staged = WriteBehind(entries)
+            found = dedup.probe_many(requests, index, staged, min_similarity=thresholds.story, window=window, shard=shard, shards=settings.partitions)
+            staged.flush()
             if time.monotonic() - last_evicted.get(shard, 0.0) > EVICT_EVERY_SECONDS:
                 last_evicted[shard] = time.monotonic()
                 dedup.evict(index, entries, now_order=max(p.order for _, p in items), window=window, max_entries=per_shard, shard=shard, shards=settings.partitions)

@@ -52,3 +52,22 @@ def test_table_view_encodes_int_and_str_keys() -> None:
     view["a"] = b"y"
     assert table == {(7).to_bytes(8, "little"): b"x", b"a": b"y"}
     assert view.get(7) == b"x" and view.pop("a", None) == b"y" and view.pop("a", None) is None
+
+
+def test_write_behind_stores_each_key_once_at_the_end() -> None:
+    from sitrep.state import WriteBehind
+
+    writes: list[tuple[str, bytes]] = []
+
+    class Counting(dict):
+        def __setitem__(self, key: str, value: bytes) -> None:
+            writes.append((key, value))
+            super().__setitem__(key, value)
+
+    store = Counting(old=b"1")
+    staged = WriteBehind(store)
+    staged["new"] = b"entry"
+    staged["new"] += b"+answer"
+    assert staged.get("new") == b"entry+answer" and staged["old"] == b"1" and writes == []
+    staged.flush()
+    assert writes == [("new", b"entry+answer")] and store["new"] == b"entry+answer"

@@ -42,15 +42,18 @@ from sitrep.stages.dedup_state import (
     all_members,
     answer_of,
     bucket_of,
+    comes_before,
     entry_key,
     filed_under,
     heads,
     id_of,
     key_bytes,
+    last_key,
     members,
     order_of,
     pack,
     packed_answer,
+    rank_of,
     shard_entries,
     state_bytes,
     unpack,
@@ -157,7 +160,6 @@ def probe_many(
     """
     found: list[dict[str, Candidate]] = []
     sharing: list[set[int]] = []  # per request: who shares a band with it, as the buckets stood
-    state = _Staged(entries)  # so each request sees the ones before it in the batch
     filed_as: dict[tuple[str, int], int] = {}  # (id, order) of a candidate -> its entry key
     mine: list[tuple[int, list[int], bool]] = []  # per request: entry key, index keys, new here
     room = 8 * (max_bucket - 1)  # a bucket shorter than this takes one more without a second look
@@ -166,7 +168,7 @@ def probe_many(
         key_list = list(index_keys)
         hits: dict[str, Candidate] = {}
         found.append(hits)
-        new = state.get(me) is None  # else a redelivery: answered below as the first time
+        new = entries.get(me) is None  # else a redelivery: answered below as the first time
         mine.append((me, key_list, new))
         if not new:
             sharing.append(set())
@@ -181,14 +183,14 @@ def probe_many(
                 shared.append(bucket)
                 continue
             for other in members(bucket):  # an identical body is an exact copy, whatever the bands say
-                earlier = _earlier(state.get(other), order, article_id, oldest) if other != me else None
+                earlier = _earlier(entries.get(other), order, article_id, oldest) if other != me else None
                 if earlier is not None:
                     _keep(hits, Candidate(earlier[1], earlier[0], 1.0, True))
                     filed_as[earlier[1], earlier[0]] = other
         others = all_members(shared)
         others.discard(me)
         sharing.append(others)
-        state.new[me] = pack(order, sig, article_id, key_list)
+        entries[me] = pack(order, sig, article_id, key_list)
         filed = key_bytes(me)
         for key, bucket in zip(key_list, buckets):
             if bucket is None:
@@ -196,31 +198,13 @@ def probe_many(
             elif len(bucket) < room:
                 index[key] = bucket + filed
             else:
-                _file(index, state, key, bucket, me, (order, article_id), max_bucket)
-    _compare(requests, sharing, state, found, min_similarity, window, filed_as)
+                _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
+    _compare(requests, sharing, entries, found, min_similarity, window, filed_as)
     answers = [_front(sorted(hits.values(), key=_BY_ORDER)) for hits in found]
     for (me, _, new), answer in zip(mine, answers):
-        if new:
-            found_keys = [(filed_as[c.id, c.order], c.similarity, c.exact) for c in answer]
-            entries[me] = state.new[me] + packed_answer(found_keys)
+        if new and answer:  # the answer goes with the entry (the worker writes it once a batch)
+            entries[me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact) for c in answer])
     return [answer if new else _answered(entries.get(me), entries) for answer, (me, _, new) in zip(answers, mine)]
-
-
-class _Staged:
-    """A batch's new entries over the stored ones: lookups see both; the new ones are stored
-    (with their answers) when the batch is done. A plain ``get``, as fast as the stores'."""
-
-    __slots__ = ("get", "new")
-
-    def __init__(self, stored: Mapping[int, bytes]) -> None:
-        new: dict[int, bytes] = {}
-        stored_get = stored.get
-
-        def get(key: int, default: bytes | None = None) -> bytes | None:
-            found = new.get(key)
-            return found if found is not None else stored_get(key, default)
-
-        self.new, self.get = new, get
 
 
 def _front(candidates: list[Candidate]) -> list[Candidate]:
@@ -248,7 +232,7 @@ def _answered(packed: bytes | None, entries: Mapping[int, bytes]) -> list[Candid
     return found
 
 
-def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapping[int, bytes] | _Staged,
+def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapping[int, bytes],
              found: list[dict[str, Candidate]], min_similarity: float, window: int | None,
              filed_as: dict[tuple[str, int], int]) -> None:
     """Estimate the similarity of every request with every article it shares a band with, at once."""
@@ -259,22 +243,22 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
     req = np.repeat(np.arange(len(sharing)), counts)
     unique_keys, cand = np.unique(np.fromiter(chain.from_iterable(sharing), dtype=np.uint64, count=total), return_inverse=True)
     key_list = unique_keys.tolist()
-    packed_list = [entries.get(k) for k in key_list]
+    packed_list = list(map(entries.get, key_list))
     present = np.fromiter((p is not None for p in packed_list), dtype=bool, count=len(packed_list))  # else evicted
     blank = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")
     packed_list = [p if p is not None else blank for p in packed_list]
-    their_order_list, their_sizes = heads(packed_list)
+    head = heads(packed_list)
     theirs = Sketches([p[ID_AT - SKETCH_BYTES : ID_AT] for p in packed_list])
     mine = Sketches([sig.minhash for _, _, sig, _ in requests])
     orders = np.array([order for _, order, _, _ in requests], dtype=np.int64)[req]
-    their_orders = np.array(their_order_list, dtype=np.int64)[cand]
+    their_orders = head["order"][cand]
     keep = present[cand] & (their_orders <= orders)
     if window is not None:
         keep &= their_orders >= orders - window
     keep = np.flatnonzero(keep)
     sizes = np.array([sig.size for _, _, sig, _ in requests], dtype=np.float64)
     sims, overlap = tversky(jaccards(mine, req[keep], theirs, cand[keep]), sizes[req[keep]],
-                            np.array(their_sizes, dtype=np.float64)[cand[keep]], EXTRA_WEIGHT)
+                            head["size"][cand[keep]].astype(np.float64), EXTRA_WEIGHT)
     passed = np.flatnonzero((sims >= min_similarity) & (overlap >= MIN_SHARED))
     ids: dict[int, str] = {}
     for r, c, other_order, sim in zip(req[keep[passed]].tolist(), cand[keep[passed]].tolist(),
@@ -286,7 +270,11 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
         if other_order == order and other_id >= article_id:
             continue  # same order: the id decides which came first
         repeat = other_id == article_id  # the same id earlier
-        _keep(found[r], Candidate(other_id, other_order, 1.0 if repeat else sim, repeat))
+        hits = found[r]
+        if other_id in hits:
+            _keep(hits, Candidate(other_id, other_order, 1.0 if repeat else sim, repeat))
+        else:
+            hits[other_id] = Candidate(other_id, other_order, 1.0 if repeat else sim, repeat)
         filed_as[other_id, other_order] = key_list[c]
 
 
@@ -310,7 +298,7 @@ def _earlier(packed: bytes | None, order: int, article_id: str, oldest: int | No
     return other_order, other_id
 
 
-def _file(index: MutableMapping[int, bytes], entries: Mapping[int, bytes] | _Staged, key: int, bucket: bytes, me: int,
+def _file(index: MutableMapping[int, bytes], entries: Mapping[int, bytes], key: int, bucket: bytes, me: int,
           rank: tuple[int, str], max_bucket: int) -> None:
     """Add an article to a bucket once; a full bucket keeps its earliest and its latest articles.
 
@@ -327,25 +315,17 @@ def _file(index: MutableMapping[int, bytes], entries: Mapping[int, bytes] | _Sta
         return
     head = 8 * (max_bucket // 2)
     if len(bucket) >= size:
-        last = entries.get(members(bucket[-8:])[0])
-        if last is not None and _before(last, rank):  # the latest: it replaces the oldest of the latest
+        last = entries.get(last_key(bucket))
+        if last is not None and comes_before(last, rank):  # the latest: it replaces the oldest of the latest
             index[key] = bucket[:head] + bucket[head + 8 : size] + key_bytes(me)
             return
-    ranked = [(_rank(packed), other) for other in members(bucket) if (packed := entries.get(other)) is not None]  # else evicted
+    ranked = [(rank_of(packed), other) for other in members(bucket) if (packed := entries.get(other)) is not None]  # else evicted
     ranked.append((rank, me))
     ranked.sort()
     kept = ranked if len(ranked) <= max_bucket else ranked[: max_bucket // 2] + ranked[max_bucket // 2 - max_bucket :]
     index[key] = bucket_of(other for _, other in kept)
 
 
-def _before(packed: bytes, rank: tuple[int, str]) -> bool:
-    """Whether the packed entry's article comes before (order, id) ``rank``."""
-    order = order_of(packed)
-    return order < rank[0] or (order == rank[0] and id_of(packed) < rank[1])
-
-
-def _rank(packed: bytes) -> tuple[int, str]:
-    return order_of(packed), id_of(packed)
 
 
 def evict(

@@ -20,10 +20,13 @@ import sys
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
+
 from sitrep.stages.dedup_sketch import SKETCH_BYTES, Signature
 
 # order, shingle count, id length, key count; then the sketch, the id, the keys, the answer
 _ENTRY = struct.Struct("<qIHH")
+_HEAD = np.dtype([("order", "<i8"), ("size", "<u4"), ("id_len", "<u2"), ("keys", "<u2")])
 _FOUND = struct.Struct("<QH")  # a candidate in an answer: its entry key; similarity * 10^4, top bit if exact
 _EXACT = 1 << 15
 Answer = Sequence[tuple[int, float, bool]]  # the candidates found: entry key, similarity, exact
@@ -72,6 +75,18 @@ def id_of(entry: bytes) -> str:
     return entry[ID_AT : ID_AT + _ENTRY.unpack_from(entry)[2]].decode()
 
 
+def rank_of(entry: bytes) -> tuple[int, str]:
+    """Order and id: which of two articles came first."""
+    order, _, id_len, _ = _ENTRY.unpack_from(entry)
+    return order, entry[ID_AT : ID_AT + id_len].decode()
+
+
+def comes_before(entry: bytes, rank: tuple[int, str]) -> bool:
+    """Whether the entry's article comes before (order, id) ``rank`` (the id read only on a tie)."""
+    order, _, id_len, _ = _ENTRY.unpack_from(entry)
+    return order < rank[0] or (order == rank[0] and entry[ID_AT : ID_AT + id_len].decode() < rank[1])
+
+
 def filed_under(entry: bytes) -> list[int]:
     """The index keys an entry is filed under in its shard."""
     _, _, id_len, n_keys = _ENTRY.unpack_from(entry)
@@ -86,10 +101,9 @@ def answer_of(entry: bytes) -> list[tuple[int, float, bool]]:
     return [(key, (value & ~_EXACT) / 10_000, bool(value & _EXACT)) for key, value in _FOUND.iter_unpack(rest)]
 
 
-def heads(entries: list[bytes]) -> tuple[list[int], list[int]]:
-    """Orders and shingle counts of many entries."""
-    rows = [_ENTRY.unpack_from(e) for e in entries]
-    return [r[0] for r in rows], [r[1] for r in rows]
+def heads(entries: list[bytes]) -> np.ndarray:
+    """Orders and shingle counts (fields ``order``, ``size``) of many entries, at once."""
+    return np.frombuffer(b"".join(e[: _ENTRY.size] for e in entries), dtype=_HEAD)
 
 
 def _keys_in(data: bytes) -> array:
@@ -117,9 +131,12 @@ def bucket_of(keys: Iterable[int]) -> bytes:
     return packed.tobytes()
 
 
-def key_bytes(key: int) -> bytes:
-    """One key as a bucket of one."""
-    return _KEY.pack(key)
+def last_key(bucket: bytes) -> int:
+    """The key a bucket ends with."""
+    return _KEY.unpack_from(bucket, len(bucket) - 8)[0]
+
+
+key_bytes = _KEY.pack  # one key as a bucket of one (a C call: this is the hot path)
 
 
 def as_key(key: int | bytes) -> int:
