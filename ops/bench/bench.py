@@ -41,6 +41,7 @@ PORT = int(os.environ.get("SITREP_BENCH_KAFKA_PORT", "23092"))
 BROKER = f"127.0.0.1:{PORT}"
 OUTPUT_ROLES = ("enriched", "duplicates")
 PROFILE_DIR: Path | None = None  # --profile: where py-spy writes the workers' profiles
+WORKER_ENV: dict[str, str] = {}  # --set: settings for the workers (SITREP_...=...)
 
 
 def log(text: str) -> None:
@@ -128,7 +129,7 @@ class Run:
         self.workdir = workdir / self.tag
         self.workdir.mkdir(parents=True)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SITREP_")}
-        self.env.update(SITREP_BOOTSTRAP_SERVERS=BROKER, SITREP_APP_ID=self.tag, SITREP_PARTITIONS=str(partitions), SITREP_METRICS_PORT="0", **extra)
+        self.env.update(SITREP_BOOTSTRAP_SERVERS=BROKER, SITREP_APP_ID=self.tag, SITREP_PARTITIONS=str(partitions), SITREP_METRICS_PORT="0", **WORKER_ENV, **extra)
         for role in ("raw", "enriched", "duplicates", "casualties", "credibility", "deadletter"):
             self.env[f"SITREP_TOPICS__{role.upper()}"] = f"{self.tag}.{role}"
         self.workers: list[subprocess.Popen] = []
@@ -294,9 +295,12 @@ def main() -> int:
     parser.add_argument("--rss", default="100000,1000000", help="checkpoints for (f), comma-separated")
     parser.add_argument("--skip", action="append", default=[], choices=list("abcdefg"), help="skip a part (repeatable)")
     parser.add_argument("--profile", type=Path, help="sample the workers with py-spy and write speedscope profiles here")
+    parser.add_argument("--latency-rate", type=float, help="articles/s for (c) (default: half of (b))")
+    parser.add_argument("--set", action="append", default=[], metavar="SITREP_X=VALUE", help="a setting for the workers (repeatable)")
     args = parser.parse_args()
     global PROFILE_DIR
     PROFILE_DIR = args.profile
+    WORKER_ENV.update(item.split("=", 1) for item in args.set)
 
     workdir = Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
     path = corpus.write(workdir / "articles.jsonl", args.articles)
@@ -317,7 +321,7 @@ def main() -> int:
         rows.append(("(b) full pipeline, 1 worker, 4 partitions", f"{pipeline_rate:,.0f} articles/s{ratio}"))
         log(rows[-1][1])
     if "c" not in args.skip:
-        rate = (pipeline_rate or 200) / 2
+        rate = args.latency_rate or (pipeline_rate or 200) / 2
         p50, p95, p99 = latency(workdir, path, rate, min(len(messages), int(rate * 30)))
         rows.append((f"(c) end-to-end latency at {rate:,.0f} articles/s", f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"))
         log(rows[-1][1])

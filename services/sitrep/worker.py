@@ -46,9 +46,6 @@ from sitrep.wire import Part, Probe, decode_parts, decode_probes, encode_answers
 
 log = logging.getLogger("sitrep.worker")
 
-# Eviction scans a shard's whole state: often enough to hold the bounds, rarely enough to
-# cost nothing on the hot path (probes already ignore articles outside the window).
-EVICT_EVERY_SECONDS = 30.0
 # Offsets are committed every second (broker_commit_interval), after the producer flush.
 FORGET_AFTER_SECONDS = 10.0
 
@@ -113,11 +110,10 @@ def create_app(settings: Settings) -> faust.App:
     # (dedup.entry_key), so each partition's state is its own. The index of each shard
     # is derived from them, in memory.
     entries = TableView(entries_table, bytes, bytes)
-    indexes: dict[int, dict[int, bytes]] = {}
+    indexes: dict[int, tuple[dict[int, bytes], dedup.Ages]] = {}  # per shard: its index, its entries by age
     thresholds = settings.thresholds
     window = thresholds.window
     per_shard = max(1, thresholds.max_index_articles // settings.partitions)
-    last_evicted: dict[int, float] = {}
     pool = AnalyzePool(settings.analyze_processes, settings.source_priors, thresholds.max_body_bytes)
     pending = TableView(pending_table, bytes, bytes)
     events = EventStore(events_table)
@@ -197,14 +193,15 @@ def create_app(settings: Settings) -> faust.App:
                 lsh_topic.send_soon(key=None, value=encode_probes(shard_probes), partition=partition)
             metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "lsh").inc(len(probes))
 
-    def index_of(shard: int) -> dict[int, bytes]:
-        """The shard's dedup index, derived from its entries the first time it is asked for."""
-        index = indexes.get(shard)
-        if index is None:
+    def index_of(shard: int) -> tuple[dict[int, bytes], dedup.Ages]:
+        """The shard's dedup index and ages, derived from its entries the first time they are asked for."""
+        derived = indexes.get(shard)
+        if derived is None:
             started = time.perf_counter()
-            index = indexes[shard] = dedup.rebuild(entries, shard=shard, shards=settings.partitions)
-            log.info("dedup index of shard %d rebuilt from its entries: %d keys in %.2f s", shard, len(index), time.perf_counter() - started)
-        return index
+            derived = indexes[shard] = (dedup.rebuild(entries, shard=shard, shards=settings.partitions),
+                                        dedup.ages_of(entries, shard=shard, shards=settings.partitions))
+            log.info("dedup index of shard %d rebuilt from its %d entries: %d keys in %.2f s", shard, len(derived[1]), len(derived[0]), time.perf_counter() - started)
+        return derived
 
     @app.on_partitions_revoked.connect
     async def forget_indexes(sender: Any, revoked: set[Any], **kwargs: Any) -> None:
@@ -239,16 +236,14 @@ def create_app(settings: Settings) -> faust.App:
         """Probe one shard with its share of a batch and send the candidates on."""
         started = time.perf_counter()
         requests = [(p.id, p.order, dedup.Signature(p.exact, p.minhash, p.size), p.keys) for _, p in items]
-        index = index_of(shard)
+        index, ages = index_of(shard)
         # One event of the shard's partition stands for the batch: every table
         # write below belongs to that partition's changelog.
         with within(items[-1][0]):
             staged = WriteBehind(entries)
-            found = dedup.probe_many(requests, index, staged, min_similarity=thresholds.story, window=window, shard=shard, shards=settings.partitions)
+            found = dedup.probe_many(requests, index, staged, min_similarity=thresholds.story, window=window, shard=shard, shards=settings.partitions, ages=ages)
             staged.flush()
-            if time.monotonic() - last_evicted.get(shard, 0.0) > EVICT_EVERY_SECONDS:
-                last_evicted[shard] = time.monotonic()
-                dedup.evict(index, entries, now_order=max(p.order for _, p in items), window=window, max_entries=per_shard, shard=shard, shards=settings.partitions)
+            dedup.evict_oldest(index, entries, ages, now_order=max(p.order for _, p in items), window=window, max_entries=per_shard)
         metrics.child(metrics.STAGE_DURATION, "dedup").observe((time.perf_counter() - started) / len(items))
         answers: dict[int, list[Part]] = {}
         for (_, probe), candidates in zip(items, found):
@@ -310,7 +305,7 @@ def create_app(settings: Settings) -> faust.App:
     @app.timer(interval=5.0)
     async def report_state() -> None:
         tables = {"dedup-entries": [entries_table.data], "gather-pending": [pending_table.data], "corroboration-events": [events_table.data]}
-        metrics.sample_tables({"dedup-index": list(indexes.values()), **tables})
+        metrics.sample_tables({"dedup-index": [index for index, _ in indexes.values()], **tables})
         await metrics.sample_offsets(app.consumer, roles)
 
     # Table writes and send_soon go through Faust's producer buffer, which by default the

@@ -372,3 +372,17 @@ def test_resolving_the_shards_fronts_gives_what_resolving_everything_gives(rows,
         by_shard.setdefault(shard, {})[c.id] = c
     fronts = [c for found in by_shard.values() for c in dedup._front(sorted(found.values(), key=dedup._BY_ORDER))]
     assert dedup.resolve("me", fronts, near=near) == dedup.resolve("me", everything, near=near)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 40), st.integers(1, 30), st.integers(0, 400), st.integers(1, 4))
+def test_evicting_from_the_heap_of_ages_forgets_what_a_scan_forgets(n, cap, window, shards) -> None:
+    scanned, heaped = filled(n, shards=shards, shard=shards - 1), ({}, {})
+    ages: dedup.Ages = []
+    for order in range(n):
+        sig = dedup.sign(f"{IDLIB} Report number {order} of the series, filed from desk {order * 7919 % 101}.")
+        dedup.probe_many([(f"r{order}", order * 10, sig, dedup.keys(sig))], *heaped, min_similarity=0.3, shard=shards - 1, shards=shards, ages=ages)
+    assert sorted(ages) == sorted(dedup.ages_of(heaped[1], shard=shards - 1, shards=shards))
+    gone = dedup.evict(*scanned, now_order=n * 10, window=window, max_entries=cap, shard=shards - 1, shards=shards)
+    assert dedup.evict_oldest(*heaped, ages, now_order=n * 10, window=window, max_entries=cap) == gone
+    assert heaped[1] == scanned[1] and as_sets(heaped[0]) == as_sets(scanned[0])

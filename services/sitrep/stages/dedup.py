@@ -28,6 +28,7 @@ the same answers as ``sign`` and ``probe`` one by one, which are those with a ba
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from itertools import chain
 from operator import itemgetter
@@ -59,9 +60,9 @@ from sitrep.stages.dedup_state import (
     unpack,
 )
 
-__all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Candidate", "Signature", "entry_key", "evict", "keys", "members",
-           "pack", "probe", "probe_many", "rebuild", "resolve", "route", "sign", "sign_many", "similarity",
-           "state_bytes", "unpack"]
+__all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Ages", "Candidate", "Signature", "ages_of", "entry_key", "evict",
+           "evict_oldest", "keys", "members", "pack", "probe", "probe_many", "rebuild", "resolve", "route", "sign",
+           "sign_many", "similarity", "state_bytes", "unpack"]
 
 EXTRA_WEIGHT = 0.3  # Tversky weight of the larger text's unshared shingles
 MIN_SHARED = 8  # estimated shared shingles below which there is no evidence of a copy
@@ -152,11 +153,13 @@ def probe_many(
     window: int | None = None,
     shard: int = 0,
     shards: int = 1,
+    ages: Ages | None = None,
 ) -> list[list[Candidate]]:
     """``probe`` for each request in turn, the sketches of all of them compared at once.
 
     The same answers as calling ``probe`` request by request: who is a candidate is settled
-    in order (each request sees the ones before it), only the arithmetic is batched.
+    in order (each request sees the ones before it), only the arithmetic is batched. With
+    ``ages``, every article filed is pushed on that heap (see ``evict_oldest``).
     """
     found: list[dict[str, Candidate]] = []
     sharing: list[set[int]] = []  # per request: who shares a band with it, as the buckets stood
@@ -191,6 +194,8 @@ def probe_many(
         others.discard(me)
         sharing.append(others)
         entries[me] = pack(order, sig, article_id, key_list)
+        if ages is not None:
+            heapq.heappush(ages, (order, article_id, me))
         filed = key_bytes(me)
         for key, bucket in zip(key_list, buckets):
             if bucket is None:
@@ -351,17 +356,57 @@ def evict(
         alive = sorted(row for row in rows if row[2] not in doomed)
         doomed.update((key, packed) for _, _, key, packed in alive[: max(0, len(alive) - max_entries)])
     for key, packed in doomed.items():
-        del entries[key]
-        for index_key in filed_under(packed):
-            bucket = index.get(index_key)
-            if bucket is None:
-                continue
-            live = [m for m in members(bucket) if m != key]
-            if live:
-                index[index_key] = bucket_of(live)
-            else:
-                del index[index_key]
+        _forget(index, entries, key, packed)
     return len(doomed)
+
+
+def _forget(index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes], key: int, packed: bytes) -> None:
+    """Drop an entry, and its key from the buckets it is filed in."""
+    del entries[key]
+    for index_key in filed_under(packed):
+        bucket = index.get(index_key)
+        if bucket is None:
+            continue
+        live = [m for m in members(bucket) if m != key]
+        if live:
+            index[index_key] = bucket_of(live)
+        else:
+            del index[index_key]
+
+
+Ages = list[tuple[int, str, int]]  # a heap of (order, id, entry key): a shard's entries, oldest first
+
+
+def ages_of(entries: Mapping[int, bytes], *, shard: int = 0, shards: int = 1) -> Ages:
+    """The heap of a shard's entries by age (after a restart or a rebalance)."""
+    ages = [(*rank_of(packed), key) for key, packed in shard_entries(entries, shard, shards)]
+    heapq.heapify(ages)
+    return ages
+
+
+def evict_oldest(
+    index: MutableMapping[int, bytes],
+    entries: MutableMapping[int, bytes],
+    ages: Ages,
+    *,
+    now_order: int,
+    window: int | None = None,
+    max_entries: int | None = None,
+) -> int:
+    """What ``evict`` forgets, found on a heap of ages (``probe_many(..., ages=)`` keeps it)
+    instead of a scan of the entries: its cost is what goes, so the worker runs it on
+    every batch. Returns how many went."""
+    gone = 0
+    while ages:
+        order = ages[0][0]
+        if not ((window is not None and order < now_order - window) or (max_entries is not None and len(ages) > max_entries)):
+            break
+        _, _, key = heapq.heappop(ages)
+        packed = entries.get(key)
+        if packed is not None:
+            _forget(index, entries, key, packed)
+            gone += 1
+    return gone
 
 
 def rebuild(entries: Mapping[int, bytes], *, shard: int = 0, shards: int = 1, max_bucket: int = 8) -> dict[int, bytes]:
