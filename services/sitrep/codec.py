@@ -19,6 +19,7 @@ from sitrep.models import SCHEMA_VERSION, DeadLetter, RawArticle
 # than this share of it: scraped pages carry the odd stray \x0c, images carry thousands.
 _BINARY_CONTROL_SHARE = 0.05
 _CONTROL = frozenset(range(0, 32)) - {9, 10, 13, 12}
+_CONTROL_BYTES = bytes(sorted(_CONTROL))  # for bytes.translate, which counts them in C
 
 
 def looks_binary(data: bytes | str) -> bool:
@@ -28,7 +29,7 @@ def looks_binary(data: bytes | str) -> bool:
         sample = sample.encode("utf-8", "surrogatepass")
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b in _CONTROL)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return bool(sample) and controls / len(sample) > _BINARY_CONTROL_SHARE
 
 
