@@ -164,6 +164,15 @@ def create_app(settings: Settings) -> faust.App:
             metrics.count_error(stage, exc)
             await reject(event, exc, stage, None if part is None else part.encode())
 
+    async def decoded(event: Any, decode: Any, stage: str) -> list[Any]:
+        """What an internal message carries; nothing once it is dead-lettered as undecodable."""
+        try:
+            return decode(event.value)
+        except Exception as exc:
+            metrics.count_error(stage, exc)
+            await reject(event, exc, stage)
+            return []
+
     @app.agent(raw_topic, name="analyze")
     async def analyze_agent(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
@@ -216,12 +225,7 @@ def create_app(settings: Settings) -> faust.App:
             metrics.child(metrics.MESSAGES_CONSUMED, "index").inc(len(batch))
             by_shard: dict[int, list[tuple[Any, Probe]]] = {}
             for event in batch:
-                try:
-                    probes = decode_probes(event.value)
-                except Exception as exc:
-                    metrics.count_error("index", exc)
-                    await reject(event, exc, "index")
-                    continue
+                probes = await decoded(event, decode_probes, "index")
                 by_shard.setdefault(event.message.partition, []).extend((event, probe) for probe in probes)
             for shard, items in by_shard.items():
                 try:
@@ -287,13 +291,7 @@ def create_app(settings: Settings) -> faust.App:
                     pending.pop("r:" + slot, None)
             metrics.child(metrics.MESSAGES_CONSUMED, "corroborate").inc(len(batch))
             for event in batch:
-                try:
-                    parts = decode_parts(event.value)
-                except Exception as exc:
-                    metrics.count_error("corroborate", exc)
-                    await reject(event, exc, "corroborate")
-                    continue
-                for part in parts:
+                for part in await decoded(event, decode_parts, "corroborate"):
                     await guarded(corroborate_one, event, "corroborate", part)
             # What is still incomplete waits in the table, written before the batch's offsets are committed.
             for event, key, value in gatherer.unfinished():
