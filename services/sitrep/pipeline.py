@@ -35,7 +35,6 @@ from sitrep.stages.extract import extract
 from sitrep.stages.types import CleanArticle, Extraction, Stage
 
 STAGES = ("clean", "extract", "sign", "dedup", "corroborate")
-EVICT_EVERY_ARTICLES = 10_000  # offline, the retention bounds are applied this often
 
 
 class Analysis(Stage):
@@ -209,8 +208,8 @@ class Pipeline:
     thresholds: Thresholds = field(default_factory=Thresholds)
     index: dict[int, bytes] = field(default_factory=dict)
     entries: dict[int, bytes] = field(default_factory=dict)
+    ages: dedup.Ages = field(default_factory=list)
     events: dict[str, list[Report]] = field(default_factory=dict)
-    probed: int = 0
     priors: SourcePriors | None = None
 
     def run(self, raw: RawArticle, order: int) -> Outcome:
@@ -224,10 +223,10 @@ class Pipeline:
             self.entries,
             min_similarity=self.thresholds.story,
             window=self.thresholds.window,
+            ages=self.ages,
         )
-        self.probed += 1
-        if self.probed % EVICT_EVERY_ARTICLES == 0:
-            dedup.evict(self.index, self.entries, now_order=order, window=self.thresholds.window, max_entries=self.thresholds.max_index_articles)
+        # The retention bounds, as the worker applies them: from the heap of ages, at the cost of what goes.
+        dedup.evict_oldest(self.index, self.entries, self.ages, now_order=order, window=self.thresholds.window, max_entries=self.thresholds.max_index_articles)
         verdict = dedup.resolve(raw.id, candidates, near=self.thresholds.near_duplicate)
         return finish(analysis, verdict, self.events)
 

@@ -51,9 +51,13 @@ class TableView(MutableMapping):
         return key.to_bytes(8, "little") if isinstance(key, int) else str(key).encode()
 
 
+_GONE = object()  # a delete waiting in a WriteBehind
+
+
 class WriteBehind(MutableMapping):
-    """A mapping whose writes wait in memory until ``flush``: a key written twice in one step
-    (an entry, then the entry with its answer) reaches the table, and its changelog, once."""
+    """A mapping whose writes and deletes wait in memory until ``flush``: a key written twice
+    in one step (an entry, then the entry with its answer) reaches the table, and its
+    changelog, once."""
 
     def __init__(self, store: MutableMapping) -> None:
         self.store = store
@@ -61,7 +65,9 @@ class WriteBehind(MutableMapping):
 
     def get(self, key: Any, default: Any = None) -> Any:
         found = self.pending.get(key)
-        return found if found is not None else self.store.get(key, default)
+        if found is None:
+            return self.store.get(key, default)
+        return default if found is _GONE else found
 
     def __getitem__(self, key: Any) -> Any:
         found = self.get(key)
@@ -73,17 +79,23 @@ class WriteBehind(MutableMapping):
         self.pending[key] = value
 
     def __delitem__(self, key: Any) -> None:
-        raise NotImplementedError("WriteBehind holds writes only")
+        if self.get(key) is None:
+            raise KeyError(key)
+        self.pending[key] = _GONE
 
     def __iter__(self) -> Iterator[Any]:
-        return iter({*self.store, *self.pending})
+        yield from (key for key in self.store if key not in self.pending)
+        yield from (key for key, value in self.pending.items() if value is not _GONE)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
     def flush(self) -> None:
         for key, value in self.pending.items():
-            self.store[key] = value
+            if value is not _GONE:
+                self.store[key] = value
+            elif self.store.get(key) is not None:
+                del self.store[key]
         self.pending.clear()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sitrep.state import EventStore, TableView
+import pytest
+
+from sitrep.state import EventStore, TableView, WriteBehind
 from sitrep.stages.corroborate import Report
 
 
@@ -55,8 +57,6 @@ def test_table_view_encodes_int_and_str_keys() -> None:
 
 
 def test_write_behind_stores_each_key_once_at_the_end() -> None:
-    from sitrep.state import WriteBehind
-
     writes: list[tuple[str, bytes]] = []
 
     class Counting(dict):
@@ -71,3 +71,16 @@ def test_write_behind_stores_each_key_once_at_the_end() -> None:
     assert staged.get("new") == b"entry+answer" and staged["old"] == b"1" and writes == []
     staged.flush()
     assert writes == [("new", b"entry+answer")] and store["new"] == b"entry+answer"
+
+
+def test_write_behind_holds_deletes_too() -> None:
+    store = {"old": b"1", "other": b"2"}
+    staged = WriteBehind(store)
+    del staged["old"]
+    staged["new"] = b"3"
+    assert staged.get("old") is None and "old" not in staged and sorted(staged) == ["new", "other"]
+    assert store == {"old": b"1", "other": b"2"}
+    with pytest.raises(KeyError):
+        del staged["never"]
+    staged.flush()
+    assert store == {"other": b"2", "new": b"3"}

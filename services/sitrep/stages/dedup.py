@@ -111,6 +111,7 @@ def similarity(sig_a: Signature, sig_b: Signature) -> float:
 # --- the stateful part --------------------------------------------------------------------------
 
 Request = tuple[str, int, Signature, Iterable[int]]  # article id, order, signature, this shard's keys
+Ages = list[tuple[int, str, int]]  # a heap of (order, id, entry key): a shard's entries, oldest first
 
 
 def probe(
@@ -126,6 +127,7 @@ def probe(
     window: int | None = None,
     shard: int = 0,
     shards: int = 1,
+    ages: Ages | None = None,
 ) -> list[Candidate]:
     """Earlier articles that share ``index_keys`` with this one and look alike; then index it.
 
@@ -139,7 +141,7 @@ def probe(
     same id that is found is a repeat: an exact copy of itself. ``shard`` of ``shards``
     names the partition whose state this is (see ``entry_key``).
     """
-    options = {"min_similarity": min_similarity, "max_bucket": max_bucket, "window": window, "shard": shard, "shards": shards}
+    options = {"min_similarity": min_similarity, "max_bucket": max_bucket, "window": window, "shard": shard, "shards": shards, "ages": ages}
     return probe_many([(article_id, order, sig, index_keys)], index, entries, **options)[0]
 
 
@@ -346,18 +348,13 @@ def evict(
     """Forget this shard's articles older than ``window`` before ``now_order`` and, beyond
     ``max_entries``, the oldest; take them out of the index buckets. Returns how many went.
 
-    Pure over the two mappings and linear in the entries: the worker runs it now and then, in
-    an event of partition ``shard``, so the deletes reach that partition's changelog. With
-    the same ``window`` passed to ``probe`` the answers do not depend on when it last ran.
+    Pure over the two mappings and linear in the entries (it lines them up by age first):
+    with the same ``window`` passed to ``probe`` the answers do not depend on when it last
+    ran. A caller that keeps the heap of ages as it files (``probe_many(..., ages=)``)
+    calls ``evict_oldest`` instead, at the cost of what goes.
     """
-    rows = [(order_of(packed), id_of(packed), key, packed) for key, packed in shard_entries(entries, shard, shards)]
-    doomed = {key: packed for order, _, key, packed in rows if window is not None and order < now_order - window}
-    if max_entries is not None:
-        alive = sorted(row for row in rows if row[2] not in doomed)
-        doomed.update((key, packed) for _, _, key, packed in alive[: max(0, len(alive) - max_entries)])
-    for key, packed in doomed.items():
-        _forget(index, entries, key, packed)
-    return len(doomed)
+    ages = ages_of(entries, shard=shard, shards=shards)
+    return evict_oldest(index, entries, ages, now_order=now_order, window=window, max_entries=max_entries)
 
 
 def _forget(index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes], key: int, packed: bytes) -> None:
@@ -372,9 +369,6 @@ def _forget(index: MutableMapping[int, bytes], entries: MutableMapping[int, byte
             index[index_key] = bucket_of(live)
         else:
             del index[index_key]
-
-
-Ages = list[tuple[int, str, int]]  # a heap of (order, id, entry key): a shard's entries, oldest first
 
 
 def ages_of(entries: Mapping[int, bytes], *, shard: int = 0, shards: int = 1) -> Ages:
