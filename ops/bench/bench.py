@@ -59,14 +59,16 @@ def create(topics: list[str], partitions: int) -> None:
     admin.close()
 
 
-def end_offsets(topics: list[str], broker: str = BROKER) -> int:
-    """Messages in ``topics`` so far: the sum of their partitions' end offsets."""
-    consumer = KafkaConsumer(bootstrap_servers=broker)
+def end_offsets(topics: list[str], broker: str = BROKER, consumer: KafkaConsumer | None = None) -> int:
+    """Messages in ``topics`` so far: the sum of their partitions' end offsets (asked through
+    ``consumer`` when given: a client made for every poll would cost the workers CPU)."""
+    client = consumer or KafkaConsumer(bootstrap_servers=broker)
     total = 0
     for name in topics:
-        parts = consumer.partitions_for_topic(name) or set()
-        total += sum(consumer.end_offsets([TopicPartition(name, p) for p in parts]).values())
-    consumer.close()
+        parts = client.partitions_for_topic(name) or set()
+        total += sum(client.end_offsets([TopicPartition(name, p) for p in parts]).values())
+    if consumer is None:
+        client.close()
     return total
 
 
@@ -134,6 +136,7 @@ class Run:
             self.env[f"SITREP_TOPICS__{role.upper()}"] = f"{self.tag}.{role}"
         self.workers: list[subprocess.Popen] = []
         self.profilers: list[subprocess.Popen] = []
+        self.watcher: KafkaConsumer | None = None
         subprocess.run([SITREP, "topics", "create"], env=self.env, check=True, stdout=subprocess.DEVNULL)
 
     def topic(self, role: str) -> str:
@@ -156,7 +159,8 @@ class Run:
         raise TimeoutError(f"workers not ready after 120 s: see {', '.join(map(str, logs))}")
 
     def outputs(self) -> int:
-        return end_offsets([self.topic(r) for r in OUTPUT_ROLES])
+        self.watcher = self.watcher or KafkaConsumer(bootstrap_servers=BROKER)
+        return end_offsets([self.topic(r) for r in OUTPUT_ROLES], consumer=self.watcher)
 
     def wait_for(self, count: int, timeout: float) -> float:
         """Seconds until ``count`` output records exist (polling end offsets)."""
@@ -185,6 +189,8 @@ class Run:
             log(f"profiling worker {n} into {out}")
 
     def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
         for spy in self.profilers:
             spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             spy.wait(60)

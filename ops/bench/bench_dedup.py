@@ -94,9 +94,10 @@ def sitrep_links(items: Sequence[dict], thresholds: Thresholds) -> tuple[dict[st
     bodies: list[str] = []
     for order, it in enumerate(items):
         outcome = pipeline.run(RawArticle.model_validate(it), order)
-        links[it["id"]] = outcome.article.dedup.duplicate_of
-        stories[it["id"]] = outcome.article.dedup.story_id
-        bodies.append(outcome.article.body or outcome.article.title)
+        links[it["id"]] = outcome.verdict.duplicate_of
+        stories[it["id"]] = outcome.verdict.story_id
+        article = outcome.article
+        bodies.append(article.body or article.title)
     return links, stories, bodies
 
 

@@ -42,7 +42,7 @@ from sitrep.stages.credibility_sources import default_priors
 if TYPE_CHECKING:
     from faust.sensors.prometheus import PrometheusMonitor
 
-    from sitrep.models import CasualtyClaim, EnrichedArticle
+    from sitrep.records import Facts
 
 log = logging.getLogger("sitrep.metrics")
 
@@ -170,18 +170,18 @@ def count_error(stage: str, exc: BaseException) -> None:
     ERRORS.labels(stage=stage, error=error_label(exc)).inc()
 
 
-def record_outcome(article: EnrichedArticle, claims: Iterable[CasualtyClaim]) -> None:
+def record_outcome(facts: Facts, status: str, score: float) -> None:
     """Count what one published article says: source, score, dedup kind, entities, claims."""
-    source = source_label(article.source, article.url)
+    source = source_label(facts.source, facts.url)
     child(SOURCE_ARTICLES, source).inc()
-    child(CREDIBILITY, source).observe(article.credibility.score)
-    child(DEDUP_DECISIONS, article.dedup.status).inc()
-    if article.dedup.status == "unique":
-        # A copy's entities are the original's again; counting them would count the story twice.
-        for entity in article.entities:
-            child(ENTITIES, entity.type, entity.category or NONE).inc()
-    for claim in claims:
-        child(CASUALTY_CLAIMS, claim.cause, governorate_label(claim.admin1_name)).inc()
+    child(CREDIBILITY, source).observe(score)
+    child(DEDUP_DECISIONS, status).inc()
+    if status == "unique":
+        # A copy's entities and claims are the original's again; counting them would count the story twice.
+        for kind, category in facts.entities:
+            child(ENTITIES, kind, category or NONE).inc()
+        for cause, governorate in facts.claims:
+            child(CASUALTY_CLAIMS, cause, governorate_label(governorate)).inc()
 
 
 def sample_tables(stores: Mapping[str, Iterable[Mapping[Any, Any]]]) -> None:

@@ -3,9 +3,10 @@
 Decoding, cleaning and extraction are pure Python and CPU-bound: in the Faust process they
 would hold the event loop (and its one core) while Kafka I/O waits. The pool takes a batch
 of message values (bytes, as they came off ``articles.raw``) and hands back, per message,
-what the agent needs to route it (id, order, signature) and the analysis already
-serialised, or why it was rejected: nothing is parsed twice and nothing heavy crosses the
-process boundary twice. With ``processes=0`` the same function runs inline (tests, one core).
+what the agent needs to route it (id, order, signature) and the article prepared for
+finishing (``records.prepare``: its output records rendered but for the verdict's fields),
+or why it was rejected: nothing is parsed twice and nothing heavy crosses the process
+boundary twice. With ``processes=0`` the same function runs inline (tests, one core).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from pathlib import Path
 from sitrep.codec import decode_raw
 from sitrep.errors import RejectedMessage
 from sitrep.pipeline import analyze, order_of, warm_up
+from sitrep.records import prepare
 from sitrep.stages.credibility_sources import SourcePriors, load_priors
 
 
 @dataclass(frozen=True, slots=True)
 class Analyzed:
-    """One article through ``analyze``: routing fields plus the analysis as JSON."""
+    """One article through ``analyze``: routing fields plus the encoded ``Prepared``."""
 
     id: str
     order: int
@@ -37,7 +39,7 @@ class Analyzed:
     size: int
     bands: tuple[int, ...]
     event_key: str | None
-    analysis_json: bytes
+    prepared: bytes
     timings: dict[str, float]
 
 
@@ -85,7 +87,7 @@ def analyze_batch(batch: list[Message], max_body_bytes: int) -> list[Analyzed | 
         except Exception as exc:  # a stage bug must not lose the rest of the batch
             results.append(Failed(raw.id, "analyze", "stage_error", f"{type(exc).__name__}: {exc}"))
             continue
-        results.append(Analyzed(raw.id, a.order, a.exact, a.minhash, a.size, tuple(a.bands), a.event_key, a.model_dump_json().encode(), timings))
+        results.append(Analyzed(raw.id, a.order, a.exact, a.minhash, a.size, tuple(a.bands), a.event_key, prepare(a).encode(), timings))
     return results
 
 

@@ -15,21 +15,13 @@ from datetime import UTC, datetime
 
 from pydantic import ConfigDict
 
-from sitrep.models import (
-    CasualtyClaim,
-    Credibility,
-    CredibilityUpdate,
-    Dedup,
-    DuplicateLink,
-    EnrichedArticle,
-    RawArticle,
-    Signal,
-)
+from sitrep.models import Credibility, CredibilityUpdate, Dedup, DuplicateLink, EnrichedArticle, RawArticle, Signal
+from sitrep.records import Facts, Prepared, article_record, claim_records, prepare
 from sitrep.settings import Thresholds
 from sitrep.stages import credibility, dedup
 from sitrep.stages.clean import clean_article
 from sitrep.stages.clean import warm_up as clean_warm_up
-from sitrep.stages.corroborate import Report, Revision, corroborate, event_key, report_for
+from sitrep.stages.corroborate import Report, Revision, corroborate, event_key
 from sitrep.stages.credibility_sources import SourcePriors
 from sitrep.stages.extract import extract
 from sitrep.stages.types import CleanArticle, Extraction, Stage
@@ -103,79 +95,6 @@ def warm_up() -> None:
     analyze(RawArticle(id="warm-up", title="Warm up", body="Warm up: 3 people were killed in Aleppo on Monday."), 0)
 
 
-def report_of(analysis: Analysis, verdict: Dedup) -> Report:
-    """The slim record the corroboration state keeps for an article."""
-    return report_for(analysis.clean, analysis.extraction, analysis.text_signals, analysis.order, verdict)
-
-
-def score_alone(analysis: Analysis, verdict: Dedup) -> tuple[Credibility, str]:
-    """Score for an article without an event key: no corroboration state involved."""
-    report = report_of(analysis, verdict)
-    return credibility.score(report.text_signals, credibility.stream_signals(report, [])), verdict.story_id
-
-
-def enriched(analysis: Analysis, verdict: Dedup, cred: Credibility, story_id: str) -> EnrichedArticle:
-    clean, ext = analysis.clean, analysis.extraction
-    return EnrichedArticle(
-        id=clean.id,
-        source=clean.source,
-        url=clean.url,
-        title=clean.title,
-        author=clean.author,
-        published=clean.published,
-        published_from=clean.published_from,
-        dateline=clean.dateline,
-        language=clean.language,
-        body=clean.body,
-        removed=clean.removed,
-        entities=ext.entities,
-        primary_location=ext.primary_location,
-        casualties=ext.casualties,
-        dedup=verdict.model_copy(update={"story_id": story_id}),
-        credibility=cred,
-        replayed_at=clean.replayed_at,
-        processed_at=datetime.now(UTC),
-    )
-
-
-def duplicate_link(article: EnrichedArticle) -> DuplicateLink:
-    verdict = article.dedup
-    return DuplicateLink(
-        id=article.id,
-        duplicate_of=verdict.duplicate_of or article.id,
-        similarity=verdict.similarity if verdict.similarity is not None else 1.0,
-        kind="exact" if verdict.status == "exact_duplicate" else "near",
-        story_id=verdict.story_id,
-        source=article.source,
-        title=article.title,
-        processed_at=article.processed_at,
-    )
-
-
-def claims_of(article: EnrichedArticle) -> list[CasualtyClaim]:
-    """One ``claims.casualties`` record per claim, with its place and perpetrator resolved."""
-    by_id = {e.id: e for e in article.entities}
-    claims = []
-    for index, claim in enumerate(article.casualties):
-        place = by_id.get(claim.location or "")
-        actor = by_id.get(claim.perpetrator or "")
-        claims.append(
-            CasualtyClaim(
-                **claim.model_dump(),
-                article_id=article.id,
-                claim_index=index,
-                source=article.source,
-                published=article.published,
-                location_name=place.name if place else None,
-                admin1_name=place.geo.admin1_name if place and place.geo else None,
-                country_code=place.geo.country_code if place and place.geo else None,
-                perpetrator_category=actor.category if actor else None,
-                story_id=article.dedup.story_id,
-            )
-        )
-    return claims
-
-
 def update_of(revision: Revision) -> CredibilityUpdate:
     return CredibilityUpdate(
         article_id=revision.report.id,
@@ -193,12 +112,21 @@ def update_of(revision: Revision) -> CredibilityUpdate:
 
 @dataclass
 class Outcome:
-    """What one article produces: its full record, and the records for the other topics."""
+    """What one article produces: its records for the output topics, as JSON."""
 
-    article: EnrichedArticle
-    link: DuplicateLink | None
-    claims: list[CasualtyClaim]
+    id: str
+    verdict: Dedup  # with the story id corroboration settled on
+    credibility: Credibility
+    record: bytes  # articles.enriched
+    link: bytes | None  # articles.duplicates, for a copy (which publishes no claims)
+    claims: list[bytes]  # claims.casualties
     updates: list[CredibilityUpdate]
+    facts: Facts
+
+    @property
+    def article(self) -> EnrichedArticle:
+        """The enriched record as a model (for reading offline; the worker sends the bytes)."""
+        return EnrichedArticle.model_validate_json(self.record)
 
 
 @dataclass
@@ -228,21 +156,35 @@ class Pipeline:
         # The retention bounds, as the worker applies them: from the heap of ages, at the cost of what goes.
         dedup.evict_oldest(self.index, self.entries, self.ages, now_order=order, window=self.thresholds.window, max_entries=self.thresholds.max_index_articles)
         verdict = dedup.resolve(raw.id, candidates, near=self.thresholds.near_duplicate)
-        return finish(analysis, verdict, self.events)
+        return finish(prepare(analysis), verdict, self.events)
 
     def run_all(self, raws: list[RawArticle]) -> Iterator[Outcome]:
         for order, raw in enumerate(raws):
             yield self.run(raw, order)
 
 
-def finish(analysis: Analysis, verdict: Dedup, events: dict[str, list[Report]] | None) -> Outcome:
-    """Corroborate and score a deduplicated article, and build its output records."""
-    if analysis.event_key is None or events is None:
-        cred, story_id = score_alone(analysis, verdict)
+def finish(prepared: Prepared, verdict: Dedup, events: dict[str, list[Report]] | None) -> Outcome:
+    """Corroborate and score a deduplicated article, and complete its output records."""
+    report = prepared.report.model_copy(update={"copy_of": verdict.duplicate_of, "story_id": verdict.story_id})
+    if prepared.event_key is None or events is None:
+        cred, story_id = credibility.score(report.text_signals, credibility.stream_signals(report, [])), verdict.story_id
         revisions: list[Revision] = []
     else:
-        cred, story_id, revisions = corroborate(report_of(analysis, verdict), analysis.event_key, events)
-    article = enriched(analysis, verdict, cred, story_id)
-    if verdict.status != "unique":
-        return Outcome(article, duplicate_link(article), [], [update_of(r) for r in revisions])
-    return Outcome(article, None, claims_of(article), [update_of(r) for r in revisions])
+        cred, story_id, revisions = corroborate(report, prepared.event_key, events)
+    verdict = verdict.model_copy(update={"story_id": story_id})
+    now = datetime.now(UTC)
+    record = article_record(prepared, verdict, cred, now)
+    updates = [update_of(r) for r in revisions]
+    if verdict.status == "unique":
+        return Outcome(prepared.id, verdict, cred, record, None, claim_records(prepared, story_id), updates, prepared.facts)
+    link = DuplicateLink(
+        id=prepared.id,
+        duplicate_of=verdict.duplicate_of or prepared.id,
+        similarity=verdict.similarity if verdict.similarity is not None else 1.0,
+        kind="exact" if verdict.status == "exact_duplicate" else "near",
+        story_id=story_id,
+        source=report.source,
+        title=prepared.title,
+        processed_at=now,
+    )
+    return Outcome(prepared.id, verdict, cred, record, link.to_json(), [], updates, prepared.facts)

@@ -38,7 +38,8 @@ from sitrep.errors import RejectedMessage
 from sitrep.gather import Gatherer
 from sitrep.kafka import faust_credentials
 from sitrep.parallel import AnalyzePool, Failed
-from sitrep.pipeline import Analysis, Outcome, finish
+from sitrep.pipeline import Outcome, finish
+from sitrep.records import Prepared
 from sitrep.settings import Settings
 from sitrep.stages import dedup
 from sitrep.state import EventStore, TableView, WriteBehind
@@ -75,7 +76,7 @@ def create_app(settings: Settings) -> faust.App:
         producer_linger=0.005,
         # zstd at its default level compresses our JSON better than lz4 at aiokafka's
         # level 9, at several times the speed (ops/bench).
-        producer_compression_type="zstd",
+        producer_compression_type=None if settings.compression == "none" else settings.compression,
         producer_max_batch_size=1_048_576,
         stream_buffer_maxsize=4096,
         broker_commit_every=1000,
@@ -129,22 +130,21 @@ def create_app(settings: Settings) -> faust.App:
         metrics.child(metrics.DEAD_LETTERS, reason, stage).inc()
         metrics.child(metrics.MESSAGES_PRODUCED, stage, "deadletter").inc()
 
-    async def publish(outcome: Outcome, stage: str) -> None:
-        article = outcome.article
-        key = article.id.encode()
+    async def publish(outcome: Outcome, replayed_at: str | None, stage: str) -> None:
+        key = outcome.id.encode()
         if outcome.link is not None:
-            out["duplicates"].send_soon(key=key, value=outcome.link.to_json())
+            out["duplicates"].send_soon(key=key, value=outcome.link)
             produced = "duplicates"
         else:
-            out["enriched"].send_soon(key=key, value=article.to_json())
+            out["enriched"].send_soon(key=key, value=outcome.record)
             produced = "enriched"
         metrics.child(metrics.MESSAGES_PRODUCED, stage, produced).inc()
-        metrics.record_outcome(article, outcome.claims)
-        if article.replayed_at is not None:
-            seconds = max(0.0, (datetime.now(UTC) - article.replayed_at).total_seconds())
+        metrics.record_outcome(outcome.facts, outcome.verdict.status, outcome.credibility.score)
+        if replayed_at is not None:
+            seconds = max(0.0, (datetime.now(UTC) - datetime.fromisoformat(replayed_at)).total_seconds())
             metrics.child(metrics.END_TO_END, produced).observe(seconds)
         for claim in outcome.claims:
-            out["casualties"].send_soon(key=key, value=claim.to_json())
+            out["casualties"].send_soon(key=key, value=claim)
         for update in outcome.updates:
             out["credibility"].send_soon(key=update.article_id.encode(), value=update.to_json())
         metrics.child(metrics.MESSAGES_PRODUCED, stage, "casualties").inc(len(outcome.claims))
@@ -193,7 +193,7 @@ def create_app(settings: Settings) -> faust.App:
                 sig = dedup.Signature(result.exact, result.minhash, result.size, result.bands)
                 routed = dedup.route(dedup.keys(sig), settings.partitions)
                 route = result.event_key or result.id
-                part = Part(result.id, result.order, shards=sorted(routed), event_key=result.event_key, analysis=result.analysis_json)
+                part = Part(result.id, result.order, shards=sorted(routed), event_key=result.event_key, analysis=result.prepared)
                 events_topic.send_soon(key=route.encode(), value=part.encode(), partition=partition_of(route, settings.partitions))
                 for partition, shard_keys in routed.items():
                     probes.setdefault(partition, []).append(Probe(result.id, result.order, result.exact, result.minhash, result.size, shard_keys, route))
@@ -276,12 +276,12 @@ def create_app(settings: Settings) -> faust.App:
                 latest[event.message.partition] = event
             candidates = [dedup.Candidate(*c) for found in gathered.answers.values() for c in found]
             verdict = dedup.resolve(part.id, candidates, near=thresholds.near_duplicate)
-            analysis = Analysis.model_validate_json(gathered.head.analysis or b"")
+            prepared = Prepared.decode(gathered.head.analysis or b"")
             started = time.perf_counter()
             with within(event):
-                outcome = finish(analysis, verdict, events)
+                outcome = finish(prepared, verdict, events)
             metrics.child(metrics.STAGE_DURATION, "corroborate").observe(time.perf_counter() - started)
-            await publish(outcome, "corroborate")
+            await publish(outcome, prepared.replayed_at, "corroborate")
 
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             while done and time.monotonic() - done[0][0] > FORGET_AFTER_SECONDS:

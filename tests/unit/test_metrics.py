@@ -68,7 +68,7 @@ def scrape() -> list[Sample]:
     pipeline = Pipeline()
     for n, message in enumerate(read_messages([str(ROOT / "seeds")])):
         outcome = pipeline.run(decode_raw(message.value, max_body_bytes=1_000_000), n)
-        metrics.record_outcome(outcome.article, outcome.claims)
+        metrics.record_outcome(outcome.facts, outcome.verdict.status, outcome.credibility.score)
     try:
         decode_raw(b"{broken", max_body_bytes=10)
     except RejectedMessage as exc:

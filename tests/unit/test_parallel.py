@@ -27,7 +27,7 @@ def test_pool_matches_inline_and_handles_an_empty_batch() -> None:
     finally:
         pool.close()
     inline = analyze_batch(ARTICLES, CAP)
-    assert [r.analysis_json for r in pooled] == [r.analysis_json for r in inline]
+    assert [r.prepared for r in pooled] == [r.prepared for r in inline]
     assert all(isinstance(r, Analyzed) for r in pooled)
 
 

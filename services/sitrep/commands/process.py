@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from sitrep.codec import dead_letter, decode_raw
 from sitrep.errors import RejectedMessage
-from sitrep.models import Credibility, EnrichedArticle
+from sitrep.models import Credibility
 from sitrep.pipeline import Pipeline, order_of
 from sitrep.settings import Settings
 from sitrep.sources import read_messages
@@ -44,7 +44,7 @@ class Summary:
 def process(settings: Settings, paths: list[str], out: Path, deadletter: Path | None = None, progress: bool = True) -> Summary:
     pipeline = Pipeline(thresholds=settings.thresholds, priors=load_priors(settings.source_priors))
     summary = Summary()
-    records: list[EnrichedArticle] = []
+    records: list[bytes] = []
     position: dict[str, int] = {}
     letters = []
     started = time.perf_counter()
@@ -63,18 +63,17 @@ def process(settings: Settings, paths: list[str], out: Path, deadletter: Path | 
         for update in outcome.updates:
             at = position.get(update.article_id)
             if at is not None:
-                old = records[at]
                 cred = Credibility(score=update.new_score, band=update.new_band, signals=update.signals)
-                records[at] = old.model_copy(update={"credibility": cred})
+                records[at] = orjson.dumps({**orjson.loads(records[at]), "credibility": cred.model_dump(mode="json")})
                 summary.revisions += 1
-        position.setdefault(outcome.article.id, len(records))
-        records.append(outcome.article)
-        summary.statuses[outcome.article.dedup.status] += 1
+        position.setdefault(outcome.id, len(records))
+        records.append(outcome.record)
+        summary.statuses[outcome.verdict.status] += 1
     summary.articles = len(records)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as handle:
         for record in records:
-            handle.write(record.to_json() + b"\n")
+            handle.write(record + b"\n")
     if deadletter is not None:
         with deadletter.open("wb") as handle:
             for letter in letters:
