@@ -78,6 +78,9 @@ def create_app(settings: Settings) -> faust.App:
         # level 9, at several times the speed (ops/bench).
         producer_compression_type=None if settings.compression == "none" else settings.compression,
         producer_max_batch_size=1_048_576,
+        # An article's prepared records travel as one message: room for the largest body
+        # allowed, its removed chrome and its entities (aiokafka's default is 1 MB).
+        producer_max_request_size=4 * settings.thresholds.max_body_bytes + 1_048_576,
         stream_buffer_maxsize=4096,
         broker_commit_every=1000,
         broker_commit_interval=1.0,

@@ -64,3 +64,23 @@ def test_each_kind_of_bad_message_is_dead_lettered_with_reason_and_origin(broker
     assert sorted(r["id"] for r in out[topic(env, "enriched")]) == sorted(f"good-{n}" for n in range(len(BAD)))
     (repeat,) = out[topic(env, "duplicates")]
     assert (repeat["id"], repeat["duplicate_of"], repeat["kind"]) == ("good-0", "good-0", "exact")
+
+
+def test_an_article_at_the_body_cap_is_enriched_and_the_worker_goes_on(broker: str, tmp_path: Path) -> None:
+    # Its enriched record (body, removed chrome, entities) is over a megabyte: more than a
+    # Kafka client sends by default, which once crashed the worker's producer.
+    env = isolated_env(broker, tmp_path)
+    run_sitrep(env, "topics", "create")
+    worker = Worker(env, tmp_path / "worker.log").start()
+    try:
+        paragraphs = [f"Report {n}: {GOOD[n % len(GOOD)]}" for n in range(9_000)]
+        body = "\n\n".join(paragraphs)[:990_000]
+        messages = [(b"huge", orjson.dumps({"id": "huge", "title": "Many reports", "body": body})),
+                    (b"after", orjson.dumps({"id": "after", "title": "After", "body": GOOD[1]}))]
+        produce(broker, topic(env, "raw"), messages)
+        out = consume(broker, [topic(env, "enriched"), topic(env, "duplicates"), topic(env, "deadletter")], until=2, timeout=120)
+    finally:
+        worker.stop()
+    enriched = {r["id"]: r for r in out[topic(env, "enriched")]}
+    assert set(enriched) == {"huge", "after"} and not out[topic(env, "deadletter")]
+    assert len(orjson.dumps(enriched["huge"])) > 1_048_576
