@@ -1,7 +1,8 @@
 """Faust tables seen as the plain mappings the pure stages take as their state.
 
-``TableView`` encodes and decodes values; ``WriteBehind`` holds a step's writes and stores
-each key once at the end (a table write is a changelog message); ``EventStore`` gives the
+``TableView`` encodes and decodes values; ``EntryLog`` keeps the dedup entries in memory
+and stores each batch's new ones as one table record (a table write is a changelog
+message); ``EventStore`` gives the
 corroboration stage its
 ``event key -> [Report]`` mapping while storing each report under its own key, so filing
 one report (or rescoring a few) writes those reports and a short id list, not the whole
@@ -10,6 +11,8 @@ event, to the changelog.
 
 from __future__ import annotations
 
+import struct
+import time
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -49,54 +52,6 @@ class TableView(MutableMapping):
     @staticmethod
     def _key(key: Any) -> bytes:
         return key.to_bytes(8, "little") if isinstance(key, int) else str(key).encode()
-
-
-_GONE = object()  # a delete waiting in a WriteBehind
-
-
-class WriteBehind(MutableMapping):
-    """A mapping whose writes and deletes wait in memory until ``flush``: a key written twice
-    in one step (an entry, then the entry with its answer) reaches the table, and its
-    changelog, once."""
-
-    def __init__(self, store: MutableMapping) -> None:
-        self.store = store
-        self.pending: dict[Any, Any] = {}
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        found = self.pending.get(key)
-        if found is None:
-            return self.store.get(key, default)
-        return default if found is _GONE else found
-
-    def __getitem__(self, key: Any) -> Any:
-        found = self.get(key)
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self.pending[key] = value
-
-    def __delitem__(self, key: Any) -> None:
-        if self.get(key) is None:
-            raise KeyError(key)
-        self.pending[key] = _GONE
-
-    def __iter__(self) -> Iterator[Any]:
-        yield from (key for key in self.store if key not in self.pending)
-        yield from (key for key, value in self.pending.items() if value is not _GONE)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def flush(self) -> None:
-        for key, value in self.pending.items():
-            if value is not _GONE:
-                self.store[key] = value
-            elif self.store.get(key) is not None:
-                del self.store[key]
-        self.pending.clear()
 
 
 class EventStore(MutableMapping):
@@ -151,3 +106,103 @@ class EventStore(MutableMapping):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+_ENTRY = struct.Struct("<QI")  # an entry in a record: its key, its length
+_RECORD = struct.Struct(">HQ")  # a record's table key: its shard, its sequence number
+
+
+class EntryLog(dict):
+    """The dedup entries of every shard a worker holds, in memory, and kept in a table as one
+    record per batch and shard: the entries that batch filed.
+
+    A batch files one entry an article in each shard its keys reach, about four for each
+    article: written one by one, they were a third of all the messages a worker sent.
+    Entries are written once (with their answer) and deleted when evicted; a record goes
+    from the table when its last entry does. After a restart or a rebalance ``load`` reads
+    a shard's records back. An entry evicted from a record still holding others comes back
+    with it, and the next ``dedup.evict_oldest`` evicts it again (it is the oldest).
+
+    A ``dict``, so the stages' many reads cost what a dict's do; only ``[]=`` and ``del``
+    (all the dedup stage uses to write) are logged. ``save`` and the deletes write the
+    table: call them within an event of the shard's partition.
+    """
+
+    def __init__(self, table: MutableMapping[bytes, bytes], shards: int) -> None:
+        super().__init__()
+        self.table, self.shards = table, shards
+        self.home: dict[int, bytes] = {}  # entry key -> the record holding it
+        self.held: dict[bytes, int] = {}  # record -> how many of its entries are live
+        self.filed: dict[int, bytes] = {}  # written since the last save
+        self.last: dict[int, int] = {}  # per shard: the last record's sequence number
+
+    def __setitem__(self, key: int, value: bytes) -> None:
+        super().__setitem__(key, value)
+        self.filed[key] = value
+
+    def __delitem__(self, key: int) -> None:
+        super().__delitem__(key)
+        self.filed.pop(key, None)
+        self._release(key)
+
+    def _release(self, key: int) -> None:
+        record = self.home.pop(key, None)
+        if record is not None:
+            self.held[record] -= 1
+            if self.held[record] == 0:
+                del self.held[record]
+                if self.table.get(record) is not None:
+                    del self.table[record]
+
+    def save(self, shard: int) -> None:
+        """Store what was filed since the last save (all of it ``shard``'s) as one record."""
+        if not self.filed:
+            return
+        sequence = self.last[shard] = max(time.time_ns(), self.last.get(shard, 0) + 1)
+        record = _RECORD.pack(shard, sequence)
+        self.table[record] = b"".join(_ENTRY.pack(key, len(value)) + value for key, value in self.filed.items())
+        for key in self.filed:
+            self._release(key)  # a rewrite moves an entry to the new record
+            self.home[key] = record
+        self.held[record] = len(self.filed)
+        self.filed.clear()
+
+    def load(self, shard: int) -> None:
+        """Read ``shard``'s records from the table (as restored), oldest first."""
+        records = sorted((key, value) for key, value in list(self.table.items()) if self._shard_of(key) == shard and value is not None)
+        for record, value in records:
+            for key, entry in self._unpacked(record, value):
+                self._release(key)
+                super().__setitem__(key, entry)
+                self.home[key] = record
+                self.held[record] = self.held.get(record, 0) + 1
+            if len(record) == _RECORD.size:
+                self.last[shard] = max(self.last.get(shard, 0), _RECORD.unpack(record)[1])
+
+    def drop(self, shard: int) -> None:
+        """Forget ``shard``'s entries here (its partition went to another worker); the table keeps them."""
+        for key in [k for k in self if k % self.shards == shard]:
+            super().__delitem__(key)
+            self.filed.pop(key, None)
+            record = self.home.pop(key, None)
+            if record is not None and self.held.get(record, 0) > 0:
+                self.held[record] -= 1
+                if self.held[record] == 0:
+                    del self.held[record]
+
+    def _shard_of(self, record: bytes) -> int:
+        if len(record) == _RECORD.size:
+            return _RECORD.unpack(record)[0]
+        return int.from_bytes(record, "little") % self.shards  # an entry of its own (before records)
+
+    @staticmethod
+    def _unpacked(record: bytes, value: bytes) -> Iterator[tuple[int, bytes]]:
+        if len(record) != _RECORD.size:
+            yield int.from_bytes(record, "little"), value
+            return
+        at = 0
+        while at < len(value):
+            key, length = _ENTRY.unpack_from(value, at)
+            at += _ENTRY.size
+            yield key, value[at : at + length]
+            at += length

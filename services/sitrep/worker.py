@@ -42,7 +42,7 @@ from sitrep.pipeline import Outcome, finish
 from sitrep.records import Prepared
 from sitrep.settings import Settings
 from sitrep.stages import dedup
-from sitrep.state import EventStore, TableView, WriteBehind
+from sitrep.state import EntryLog, EventStore, TableView
 from sitrep.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
 
 log = logging.getLogger("sitrep.worker")
@@ -110,10 +110,10 @@ def create_app(settings: Settings) -> faust.App:
     pending_table = app.Table("gather-pending", default=None, extra_topic_configs=short_lived, **table)
     events_table = app.Table("corroboration-events", default=None, extra_topic_configs=short_lived, **table)
 
-    # Dedup entries are packed bytes under 8-byte keys; entry keys are shard-specific
-    # (dedup.entry_key), so each partition's state is its own. The index of each shard
-    # is derived from them, in memory.
-    entries = TableView(entries_table, bytes, bytes)
+    # Dedup entries are packed bytes under shard-specific keys (dedup.entry_key), so each
+    # partition's state is its own; they live in memory and reach the table as one record
+    # per batch and shard. The index of each shard is derived from them, in memory.
+    entries = EntryLog(entries_table, settings.partitions)
     indexes: dict[int, tuple[dict[int, bytes], dedup.Ages]] = {}  # per shard: its index, its entries by age
     thresholds = settings.thresholds
     window = thresholds.window
@@ -210,6 +210,7 @@ def create_app(settings: Settings) -> faust.App:
         derived = indexes.get(shard)
         if derived is None:
             started = time.perf_counter()
+            entries.load(shard)
             derived = indexes[shard] = (dedup.rebuild(entries, shard=shard, shards=settings.partitions),
                                         dedup.ages_of(entries, shard=shard, shards=settings.partitions))
             log.info("dedup index of shard %d rebuilt from its %d entries: %d keys in %.2f s", shard, len(derived[1]), len(derived[0]), time.perf_counter() - started)
@@ -219,8 +220,8 @@ def create_app(settings: Settings) -> faust.App:
     async def forget_indexes(sender: Any, revoked: set[Any], **kwargs: Any) -> None:
         # A shard that comes back is rebuilt from its entries as they are then.
         for tp in revoked:
-            if tp.topic == lsh_topic.get_topic_name():
-                indexes.pop(tp.partition, None)
+            if tp.topic == lsh_topic.get_topic_name() and indexes.pop(tp.partition, None) is not None:
+                entries.drop(tp.partition)
 
     @app.agent(lsh_topic, name="index")
     async def index_agent(stream: faust.StreamT) -> None:
@@ -247,9 +248,10 @@ def create_app(settings: Settings) -> faust.App:
         # One event of the shard's partition stands for the batch: every table
         # write below belongs to that partition's changelog.
         with within(items[-1][0]):
-            staged = WriteBehind(entries)
-            found = dedup.probe_many(requests, index, staged, min_similarity=thresholds.story, window=window, shard=shard, shards=settings.partitions, ages=ages)
-            staged.flush()
+            try:
+                found = dedup.probe_many(requests, index, entries, min_similarity=thresholds.story, window=window, shard=shard, shards=settings.partitions, ages=ages)
+            finally:  # what was filed, even by a probe that failed half-way, is the shard's record
+                entries.save(shard)
             dedup.evict_oldest(index, entries, ages, now_order=max(p.order for _, p in items), window=window, max_entries=per_shard)
         metrics.child(metrics.STAGE_DURATION, "dedup").observe((time.perf_counter() - started) / len(items))
         answers: dict[int, list[Part]] = {}
@@ -305,7 +307,7 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.timer(interval=5.0)
     async def report_state() -> None:
-        tables = {"dedup-entries": [entries_table.data], "gather-pending": [pending_table.data], "corroboration-events": [events_table.data]}
+        tables = {"dedup-entries": [entries], "gather-pending": [pending_table.data], "corroboration-events": [events_table.data]}
         metrics.sample_tables({"dedup-index": [index for index, _ in indexes.values()], **tables})
         await metrics.sample_offsets(app.consumer, roles)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
+import random
 
-from sitrep.state import EventStore, TableView, WriteBehind
+from sitrep.stages import dedup
 from sitrep.stages.corroborate import Report
+from sitrep.state import EntryLog, EventStore, TableView
 
 
 def report(rid: str, killed: int) -> Report:
@@ -56,31 +57,86 @@ def test_table_view_encodes_int_and_str_keys() -> None:
     assert view.get(7) == b"x" and view.pop("a", None) == b"y" and view.pop("a", None) is None
 
 
-def test_write_behind_stores_each_key_once_at_the_end() -> None:
-    writes: list[tuple[str, bytes]] = []
-
-    class Counting(dict):
-        def __setitem__(self, key: str, value: bytes) -> None:
-            writes.append((key, value))
-            super().__setitem__(key, value)
-
-    store = Counting(old=b"1")
-    staged = WriteBehind(store)
-    staged["new"] = b"entry"
-    staged["new"] += b"+answer"
-    assert staged.get("new") == b"entry+answer" and staged["old"] == b"1" and writes == []
-    staged.flush()
-    assert writes == [("new", b"entry+answer")] and store["new"] == b"entry+answer"
+def signed(count: int, seed: int = 3) -> list[tuple[str, dedup.Signature]]:
+    """Article-like texts, one in four a copy of an earlier one with a changed sentence."""
+    rng = random.Random(seed)
+    words = "shelling killed civilians in Aleppo Idlib Raqqa on Monday said the observatory forces army rebels town".split()
+    texts: list[str] = []
+    for n in range(count):
+        if texts and n % 4 == 0:
+            texts.append(rng.choice(texts) + f" Updated {n}.")
+        else:
+            texts.append(" ".join(rng.choice(words) for _ in range(80)) + f" Report {n}.")
+    return [(f"a{n}", sig) for n, sig in enumerate(dedup.sign_many(texts))]
 
 
-def test_write_behind_holds_deletes_too() -> None:
-    store = {"old": b"1", "other": b"2"}
-    staged = WriteBehind(store)
-    del staged["old"]
-    staged["new"] = b"3"
-    assert staged.get("old") is None and "old" not in staged and sorted(staged) == ["new", "other"]
-    assert store == {"old": b"1", "other": b"2"}
-    with pytest.raises(KeyError):
-        del staged["never"]
-    staged.flush()
-    assert store == {"other": b"2", "new": b"3"}
+def file_batches(log: EntryLog, articles: list[tuple[str, dedup.Signature]], *, shard: int, shards: int, cap: int,
+                 index: dict, ages: list, start: int = 0) -> list:
+    """Probe ``articles`` in batches of 25 as the index agent does: probe, save, evict."""
+    answers = []
+    for at in range(0, len(articles), 25):
+        batch = articles[at : at + 25]
+        requests = [(i, start + at + n, sig, dedup.route(dedup.keys(sig), shards).get(shard, [])) for n, (i, sig) in enumerate(batch)]
+        requests = [r for r in requests if r[3]]
+        answers += dedup.probe_many(requests, index, log, min_similarity=0.3, shard=shard, shards=shards, ages=ages)
+        log.save(shard)
+        dedup.evict_oldest(index, log, ages, now_order=start + at + len(batch), max_entries=cap)
+    return answers
+
+
+def test_a_batch_of_entries_is_one_record_and_a_restart_reads_them_back() -> None:
+    table = CountingTable()
+    log = EntryLog(table, shards=2)
+    index: dict = {}
+    ages: list = []
+    CountingTable.writes = 0
+    file_batches(log, signed(200), shard=1, shards=2, cap=10_000, index=index, ages=ages)
+    assert CountingTable.writes == len(table) == 8  # 200 articles in batches of 25: one record each
+    assert len(log) > 150 and all(key % 2 == 1 for key in log)
+
+    restarted = EntryLog(table, shards=2)
+    restarted.load(1)
+    assert dict(restarted) == dict(log)
+    assert dedup.rebuild(restarted, shard=1, shards=2) == dedup.rebuild(log, shard=1, shards=2)
+
+
+def test_evicted_entries_leave_with_their_record_and_a_reload_evicts_the_rest_again() -> None:
+    table = CountingTable()
+    log = EntryLog(table, shards=1)
+    index: dict = {}
+    ages: list = []
+    articles = signed(300)
+    first = file_batches(log, articles[:250], shard=0, shards=1, cap=60, index=index, ages=ages)
+    assert len(log) == 60 and len(table) <= 4  # the oldest records went with their entries
+
+    restarted = EntryLog(CountingTable(table), shards=1)  # a new worker, the table restored
+    restarted.load(0)  # a record half evicted brings back its evicted entries...
+    index2, ages2 = dedup.rebuild(restarted, shard=0, shards=1), dedup.ages_of(restarted, shard=0, shards=1)
+    dedup.evict_oldest(index2, restarted, ages2, now_order=250, max_entries=60)
+    assert dict(restarted) == dict(log)  # ...and the first eviction takes them again
+    # From here on the restarted shard answers as the one that never stopped.
+    later = file_batches(restarted, articles[250:], shard=0, shards=1, cap=60, index=index2, ages=ages2, start=250)
+    assert later == file_batches(log, articles[250:], shard=0, shards=1, cap=60, index=index, ages=ages, start=250)
+    assert first and any(later)
+
+
+def test_a_revoked_shard_is_forgotten_here_and_kept_in_the_table() -> None:
+    table = CountingTable()
+    log = EntryLog(table, shards=2)
+    for shard in (0, 1):
+        file_batches(log, signed(50, seed=shard), shard=shard, shards=2, cap=1000, index={}, ages=[])
+    kept = {k: v for k, v in log.items() if k % 2 == 0}
+    before = dict(table)
+    log.drop(1)
+    assert dict(log) == kept and table == before
+    log.load(1)
+    assert len(log) > len(kept)
+
+
+def test_entries_stored_one_by_one_by_an_earlier_version_still_load() -> None:
+    table = {(6).to_bytes(8, "little"): b"six", (7).to_bytes(8, "little"): b"seven"}
+    log = EntryLog(table, shards=2)
+    log.load(0)
+    assert dict(log) == {6: b"six"}
+    del log[6]
+    assert (6).to_bytes(8, "little") not in table
