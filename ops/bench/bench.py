@@ -59,6 +59,16 @@ def create(topics: list[str], partitions: int) -> None:
     admin.close()
 
 
+def drop(prefix: str) -> None:
+    """Delete the topics a measurement made: a broker left holding hundreds of them from
+    earlier measurements (and runs) answers later ones measurably slower."""
+    admin = KafkaAdminClient(bootstrap_servers=BROKER)
+    names = [name for name in admin.list_topics() if name.startswith(prefix)]
+    if names:
+        admin.delete_topics(names)
+    admin.close()
+
+
 def end_offsets(topics: list[str], broker: str = BROKER, consumer: KafkaConsumer | None = None) -> int:
     """Messages in ``topics`` so far: the sum of their partitions' end offsets (asked through
     ``consumer`` when given: a client made for every poll would cost the workers CPU)."""
@@ -116,8 +126,11 @@ def ceiling(messages: list[tuple[bytes, bytes]], partitions: int) -> float:
     tag = uuid.uuid4().hex[:6]
     source, sink = f"bench-{tag}.in", f"bench-{tag}.out"
     create([source, sink], partitions)
-    preload(source, messages)
-    return asyncio.run(_passthrough(source, sink, len(messages)))
+    try:
+        preload(source, messages)
+        return asyncio.run(_passthrough(source, sink, len(messages)))
+    finally:
+        drop(f"bench-{tag}.")
 
 
 # --- the pipeline on Kafka ----------------------------------------------------------------------
@@ -201,6 +214,7 @@ class Run:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        drop(self.tag)
 
 
 def throughput(workdir: Path, messages: list[tuple[bytes, bytes]], *, partitions: int, workers: int) -> float:
