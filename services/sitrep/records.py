@@ -108,16 +108,16 @@ def prepare(analysis: Analysis) -> Prepared:
     )
     record = article.model_dump(mode="json")
     replayed_at = record["replayed_at"]
-    claims = [_head(claim.model_dump(mode="json"), CLAIM_TAIL) for claim in claims_of(article)]
-    by_id = {e.id: e for e in ext.entities}
+    claims = claims_of(article)
     facts = Facts(
         source=clean.source,
         url=clean.url,
         entities=[(e.type, e.category) for e in ext.entities],
-        claims=[(c.cause, place.geo.admin1_name if (place := by_id.get(c.location or "")) and place.geo else None) for c in ext.casualties],
+        claims=[(c.cause, c.admin1_name) for c in claims],
     )
     report = report_for(clean, ext, analysis.text_signals, analysis.order, _PLACEHOLDER_DEDUP)
-    return Prepared(clean.id, analysis.event_key, report, clean.title, replayed_at, facts, _head(record, ARTICLE_TAIL), claims)
+    rendered = [_head(claim.model_dump(mode="json"), CLAIM_TAIL) for claim in claims]
+    return Prepared(clean.id, analysis.event_key, report, clean.title, replayed_at, facts, _head(record, ARTICLE_TAIL), rendered)
 
 
 def claims_of(article: EnrichedArticle) -> list[CasualtyClaim]:

@@ -145,13 +145,14 @@ class EntryLog(dict):
         self.filed.pop(key, None)
         self._release(key)
 
-    def _release(self, key: int) -> None:
+    def _release(self, key: int, *, keep_record: bool = False) -> None:
+        """The entry leaves its record; a record left empty leaves the table (unless ``keep_record``)."""
         record = self.home.pop(key, None)
         if record is not None:
             self.held[record] -= 1
             if self.held[record] == 0:
                 del self.held[record]
-                if self.table.get(record) is not None:
+                if not keep_record and self.table.get(record) is not None:
                     del self.table[record]
 
     def save(self, shard: int) -> None:
@@ -184,11 +185,7 @@ class EntryLog(dict):
         for key in [k for k in self if k % self.shards == shard]:
             super().__delitem__(key)
             self.filed.pop(key, None)
-            record = self.home.pop(key, None)
-            if record is not None and self.held.get(record, 0) > 0:
-                self.held[record] -= 1
-                if self.held[record] == 0:
-                    del self.held[record]
+            self._release(key, keep_record=True)
 
     def _shard_of(self, record: bytes) -> int:
         if len(record) == _RECORD.size:
