@@ -1,10 +1,14 @@
 """Gathering an article's parts (its analysis, its shards' answers) on ``<app>.events``.
 
 The analysis (large, sent once) and the answers (small, one per shard) of an article
-usually arrive in the same batch of events: they are collected here in memory, and only an
-article still incomplete at the end of a batch is written to the pending table, whose
-changelog carries it over a crash. Offsets are committed only after a batch, so that is as
-safe as writing every part as it comes, at a fraction of the changelog traffic.
+arrive within milliseconds of each other, usually in different batches: they are collected
+here in memory, and only an article still incomplete when the consumer is about to commit
+offsets is written to the pending table (``unfinished``, called by the worker just before
+every commit), whose changelog carries it over a crash. Faust flushes the producer before
+it commits, so every part whose offset a commit covers is either finished (its output
+flushed) or in the changelog: as safe as writing every part as it comes, and with commits
+once a second, almost no article is ever written (writing what a batch left incomplete,
+as before, wrote nearly every analysis: it waits one hop for its answers).
 
 Stored, the analysis and the answers wait under two keys (``a:`` and ``r:`` + the slot),
 so an answer does not rewrite the analysis; answers are filed by shard, so a redelivered
@@ -34,6 +38,7 @@ class Waiting:
     stored: bool = False  # some of it is in the pending table
     changed: set[str] = field(default_factory=set)  # "a", "r": what the table lacks
     event: Any = None  # the last event that brought a part: its partition's changelog
+    partition: int | None = None  # the partition the parts came from
 
     @property
     def complete(self) -> bool:
@@ -56,11 +61,11 @@ class Gatherer:
         self.pending = pending
         self.waiting: dict[str, Waiting] = {}
 
-    def add(self, part: Part, raw: bytes, event: Any = None) -> Gathered | None:
+    def add(self, part: Part, raw: bytes, event: Any = None, partition: int | None = None) -> Gathered | None:
         """File one part (``raw``: its message, kept for an analysis); the article when complete."""
         slot = part.slot
         waiting = self.waiting.get(slot) or self._load(slot)
-        waiting.event = event
+        waiting.event, waiting.partition = event, partition
         if part.analysis is not None:
             waiting.head, waiting.head_raw = part, raw
             waiting.changed.add("a")
@@ -77,7 +82,8 @@ class Gatherer:
     def unfinished(self) -> list[tuple[Any, str, bytes]]:
         """The writes that keep the articles still incomplete (event, key, value), and forget them here.
 
-        Called at the end of a batch: what is not complete by then waits in the table.
+        Called just before offsets are committed: what is not complete by then waits in the
+        table, and is read back from it when its next part comes.
         """
         writes = []
         for slot, waiting in self.waiting.items():
@@ -87,6 +93,10 @@ class Gatherer:
                 writes.append((waiting.event, "r:" + slot, orjson.dumps(waiting.answers)))
         self.waiting.clear()
         return writes
+
+    def forget(self, partitions: set[int]) -> None:
+        """Drop what came from ``partitions`` (revoked: their new owner reads them again)."""
+        self.waiting = {slot: w for slot, w in self.waiting.items() if w.partition not in partitions}
 
     def _load(self, slot: str) -> Waiting:
         head_raw = self.pending.get("a:" + slot)

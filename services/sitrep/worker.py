@@ -25,7 +25,7 @@ import logging
 import time
 import weakref
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +59,23 @@ def within(event: Any) -> Iterator[None]:
         yield
     finally:
         _current_event.reset(token)
+
+
+class BeforeCommit(faust.Sensor):
+    """Calls ``callback`` when the consumer is about to commit offsets.
+
+    Faust calls ``on_commit_initiated`` synchronously, before it works out which offsets to
+    commit and before the producer flush that precedes the commit: table writes made here
+    reach the changelog before the offsets they protect are committed.
+    """
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        super().__init__()
+        self.callback = callback
+
+    def on_commit_initiated(self, consumer: Any) -> Any:
+        self.callback()
+        return None
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -124,6 +141,7 @@ def create_app(settings: Settings) -> faust.App:
     per_shard = max(1, thresholds.max_index_articles // settings.partitions)
     pool = AnalyzePool(settings.analyze_processes, settings.source_priors, thresholds.max_body_bytes)
     pending = TableView(pending_table, bytes, bytes)
+    gatherer = Gatherer(pending)
     events = EventStore(events_table)
 
     async def reject(event: Any, exc: RejectedMessage | Exception, stage: str, value: bytes | None = None) -> None:
@@ -226,6 +244,8 @@ def create_app(settings: Settings) -> faust.App:
         for tp in revoked:
             if tp.topic == lsh_topic.get_topic_name() and indexes.pop(tp.partition, None) is not None:
                 entries.drop(tp.partition)
+        # Faust committed (and so stored what was unfinished) before telling us.
+        gatherer.forget({tp.partition for tp in revoked if tp.topic == events_topic.get_topic_name()})
 
     @app.agent(lsh_topic, name="index")
     async def index_agent(stream: faust.StreamT) -> None:
@@ -272,12 +292,11 @@ def create_app(settings: Settings) -> faust.App:
         # committed: deleting them at once, a crash between the delete reaching the
         # changelog and the output reaching its topic would leave the redelivered last
         # answer waiting for an analysis that is gone, and the article lost.
-        gatherer = Gatherer(pending)
         done: deque[tuple[float, int, str]] = deque()
         latest: dict[int, Any] = {}
 
         async def corroborate_one(event: Any, part: Part) -> None:
-            gathered = gatherer.add(part, event.value, event)
+            gathered = gatherer.add(part, event.value, event, event.message.partition)
             if gathered is None:
                 return
             if gathered.stored:
@@ -302,10 +321,14 @@ def create_app(settings: Settings) -> faust.App:
             for event in batch:
                 for part in await decoded(event, decode_parts, "corroborate"):
                     await guarded(corroborate_one, event, "corroborate", part)
-            # What is still incomplete waits in the table, written before the batch's offsets are committed.
-            for event, key, value in gatherer.unfinished():
-                with within(event):
-                    pending[key] = value
+
+    def store_unfinished() -> None:
+        # What is still incomplete waits in the table, written before any offset is committed.
+        for event, key, value in gatherer.unfinished():
+            with within(event):
+                pending[key] = value
+
+    app.sensors.add(BeforeCommit(store_unfinished))
 
     roles = {raw_topic.get_topic_name(): "raw", lsh_topic.get_topic_name(): "lsh", events_topic.get_topic_name(): "events"}
 

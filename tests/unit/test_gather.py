@@ -1,4 +1,4 @@
-"""Gathering an article's analysis and its shards' answers, within a batch and across a crash."""
+"""Gathering an article's analysis and its shards' answers, between commits and across a crash."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ FROM_0 = Part("a1", 7, shard=0, candidates=[("w1", 3, 0.91, False)])
 FROM_2 = Part("a1", 7, shard=2, candidates=[])
 
 
-def test_an_article_complete_within_a_batch_writes_nothing() -> None:
+def test_an_article_complete_before_the_commit_writes_nothing() -> None:
     pending: dict[str, bytes] = {}
     gatherer = Gatherer(pending)
     assert gatherer.add(ANALYSIS, ANALYSIS.encode()) is None
@@ -37,7 +37,7 @@ def test_an_incomplete_article_waits_in_the_table_and_is_finished_after_a_crash(
     assert [tuple(c) for c in done.answers["0"]] == FROM_0.candidates
 
 
-def test_only_what_changed_in_the_batch_is_written_again() -> None:
+def test_only_what_changed_since_the_last_commit_is_written_again() -> None:
     pending: dict[str, bytes] = {}
     gatherer = Gatherer(pending)
     gatherer.add(ANALYSIS, ANALYSIS.encode())
@@ -49,3 +49,18 @@ def test_only_what_changed_in_the_batch_is_written_again() -> None:
 def test_an_article_without_shards_is_complete_with_its_analysis() -> None:
     alone = Part("tiny", 1, shards=[], event_key=None, analysis=b"{}")
     assert Gatherer({}).add(alone, alone.encode()) is not None
+
+
+def test_a_revoked_partition_is_forgotten_and_its_parts_read_back_by_their_new_owner() -> None:
+    pending: dict[str, bytes] = {}
+    gatherer = Gatherer(pending)
+    gatherer.add(ANALYSIS, ANALYSIS.encode(), partition=1)
+    other = Part("b2", 8, shards=[0], event_key=None, analysis=b"{}")
+    gatherer.add(other, other.encode(), partition=3)
+    pending.update({key: value for _, key, value in gatherer.unfinished()})  # the commit before the revoke
+    gatherer.add(FROM_0, FROM_0.encode(), partition=1)  # comes after the commit, its offset uncommitted
+    gatherer.forget({1})
+    assert [key for _, key, _ in gatherer.unfinished()] == []  # nothing of partition 1 is written now
+    new_owner = Gatherer(pending)
+    assert new_owner.add(FROM_0, FROM_0.encode(), partition=1) is None  # redelivered to it
+    assert new_owner.add(FROM_2, FROM_2.encode(), partition=1) is not None
