@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sitrep.codec import decode_raw
 from sitrep.errors import RejectedMessage
+from sitrep.memory import Trimmer
 from sitrep.pipeline import analyze, order_of, warm_up
 from sitrep.records import prepare
 from sitrep.stages.credibility_sources import SourcePriors, load_priors
@@ -56,6 +57,7 @@ class Failed:
 
 log = logging.getLogger("sitrep.parallel")
 _priors: SourcePriors | None = None
+_trimmer = Trimmer()
 
 
 def _init(priors_path: str | None) -> None:
@@ -88,6 +90,7 @@ def analyze_batch(batch: list[Message], max_body_bytes: int) -> list[Analyzed | 
             results.append(Failed(raw.id, "analyze", "stage_error", f"{type(exc).__name__}: {exc}"))
             continue
         results.append(Analyzed(raw.id, a.order, a.exact, a.minhash, a.size, tuple(a.bands), a.event_key, prepare(a).encode(), timings))
+    _trimmer.maybe()
     return results
 
 

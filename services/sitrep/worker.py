@@ -37,6 +37,7 @@ from sitrep.codec import dead_letter
 from sitrep.errors import RejectedMessage
 from sitrep.gather import Gatherer
 from sitrep.kafka import faust_credentials
+from sitrep.memory import Trimmer
 from sitrep.parallel import AnalyzePool, Failed
 from sitrep.pipeline import Outcome, finish
 from sitrep.records import Prepared
@@ -332,8 +333,11 @@ def create_app(settings: Settings) -> faust.App:
 
     roles = {raw_topic.get_topic_name(): "raw", lsh_topic.get_topic_name(): "lsh", events_topic.get_topic_name(): "events"}
 
+    trimmer = Trimmer()
+
     @app.timer(interval=5.0)
     async def report_state() -> None:
+        trimmer.maybe()
         tables = {"dedup-entries": [entries], "gather-pending": [pending_table.data], "corroboration-events": [events_table.data]}
         metrics.sample_tables({"dedup-index": [index for index, _ in indexes.values()], **tables})
         await metrics.sample_offsets(app.consumer, roles)
