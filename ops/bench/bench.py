@@ -25,8 +25,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -232,8 +234,8 @@ def throughput(workdir: Path, messages: list[tuple[bytes, bytes]], *, partitions
         run.stop()
 
 
-def latency(workdir: Path, path: Path, rate: float, count: int) -> tuple[float, float, float]:
-    """p50/p95/p99 seconds from replay to the output record being readable."""
+def latency(workdir: Path, path: Path, rate: float, count: int) -> tuple[tuple[float, float, float], dict[str, tuple[float, float, float]]]:
+    """p50/p95/p99 seconds from replay to the output record being readable, and per hop."""
     run = Run(workdir, 4)
     try:
         run.start_workers(1)
@@ -254,10 +256,52 @@ def latency(workdir: Path, path: Path, rate: float, count: int) -> tuple[float, 
                         seen.append(now - datetime.fromisoformat(stamp).timestamp())
         replay.wait()
         consumer.close()
-        quantiles = statistics.quantiles(seen, n=100)
-        return quantiles[49], quantiles[94], quantiles[98]
+        return quantiles(seen), hops(run)
     finally:
         run.stop()
+
+
+def quantiles(values: list[float]) -> tuple[float, float, float]:
+    cuts = statistics.quantiles(values, n=100)
+    return cuts[49], cuts[94], cuts[98]
+
+
+def hops(run: Run) -> dict[str, tuple[float, float, float]]:
+    """Where the latency goes: each hop's p50/p95/p99 seconds, from the timestamps the
+    producers gave the messages (replay, then the worker's agents) on every topic an
+    article crosses."""
+    from sitrep.wire import decode_parts, decode_probes
+
+    stamps: dict[str, dict[str, int]] = {}
+
+    def read(role: str) -> Iterator[Any]:
+        name = run.topic(role) if role in ("raw", "enriched") else f"{run.tag}.{role}"
+        reader = KafkaConsumer(bootstrap_servers=BROKER, enable_auto_commit=False)
+        parts = [TopicPartition(name, p) for p in reader.partitions_for_topic(name) or ()]
+        reader.assign(parts)
+        reader.seek_to_beginning(*parts)
+        end = reader.end_offsets(parts)
+        while any(reader.position(tp) < end[tp] for tp in parts):
+            for records in reader.poll(timeout_ms=500).values():
+                yield from records
+        reader.close()
+
+    for record in read("raw"):
+        stamps.setdefault(record.key.decode(), {})["raw"] = record.timestamp
+    for record in read("lsh"):
+        for probe in decode_probes(record.value):
+            stamps.setdefault(probe.id, {}).setdefault("probe", record.timestamp)
+    for record in read("events"):
+        for part in decode_parts(record.value):
+            times = stamps.setdefault(part.id, {})
+            if part.analysis is None:
+                times["answer"] = max(times.get("answer", 0), record.timestamp)
+    for record in read("enriched"):
+        stamps.setdefault(record.key.decode(), {})["out"] = record.timestamp
+    rows = [t for t in stamps.values() if len(t) == 4]
+    steps = {"analyze (raw -> probes sent)": ("raw", "probe"), "dedup shards (-> last answer sent)": ("probe", "answer"),
+             "gather, corroborate (-> record sent)": ("answer", "out")}
+    return {name: quantiles([(t[b] - t[a]) / 1000 for t in rows]) for name, (a, b) in steps.items()} if len(rows) > 100 else {}
 
 
 def rss(workdir: Path, path: Path, checkpoints: list[int]) -> list[tuple[int, float]]:
@@ -342,9 +386,11 @@ def main() -> int:
         log(rows[-1][1])
     if "c" not in args.skip:
         rate = args.latency_rate or (pipeline_rate or 200) / 2
-        p50, p95, p99 = latency(workdir, path, rate, min(len(messages), int(rate * 30)))
+        (p50, p95, p99), steps = latency(workdir, path, rate, min(len(messages), int(rate * 30)))
         rows.append((f"(c) end-to-end latency at {rate:,.0f} articles/s", f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"))
         log(rows[-1][1])
+        for step, (q50, q95, q99) in steps.items():
+            rows.append((f"    {step}", f"p50 {q50 * 1000:.0f} ms, p95 {q95 * 1000:.0f} ms, p99 {q99 * 1000:.0f} ms"))
     if "d" not in args.skip:
         rate, stages = offline(path)
         rows.append(("(d) offline sitrep process", f"{rate:,.0f} articles/s"))
