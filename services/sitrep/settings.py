@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     batch_size: int = Field(200, ge=1)
     analyze_processes: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=0, description="processes for the stateless stage (0: in the worker's own process)")
     batch_seconds: float = Field(0.01, gt=0)
+    analyze_batch_seconds: float | None = Field(None, gt=0, description="the analyze agent's batch window (None: batch_seconds); its batches set how many probes, answers and dedup records an article costs downstream")
     compression: Literal["none", "zstd", "lz4", "gzip", "snappy"] = Field("zstd", description="compression of every batch the worker produces")
 
     thresholds: Thresholds = Thresholds()

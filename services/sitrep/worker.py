@@ -201,7 +201,7 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.agent(raw_topic, name="analyze")
     async def analyze_agent(stream: faust.StreamT) -> None:
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+        async for batch in stream.take_events(settings.batch_size, within=settings.analyze_batch_seconds or settings.batch_seconds):
             metrics.child(metrics.MESSAGES_CONSUMED, "analyze").inc(len(batch))
             # Without a replay stamp, broker time and offset order a message: a redelivery
             # gets the same order (harmless), a second message with the same id a new one.
