@@ -139,7 +139,10 @@ def create_app(settings: Settings) -> faust.App:
     indexes: dict[int, tuple[dict[int, bytes], dedup.Ages]] = {}  # per shard: its index, its entries by age
     thresholds = settings.thresholds
     window = thresholds.window
-    per_shard = max(1, thresholds.max_index_articles // settings.partitions)
+    # An article files an entry in every shard one of its 17 index keys reaches: nearly
+    # all of them. Each shard keeps the cap, as one shard offline does, so the index
+    # remembers as many articles whatever the partitions (not a quarter as many over four).
+    per_shard = thresholds.max_index_articles
     pool = AnalyzePool(settings.analyze_processes, settings.source_priors, thresholds.max_body_bytes)
     pending = TableView(pending_table, bytes, bytes)
     gatherer = Gatherer(pending)
