@@ -259,17 +259,23 @@ def create_app(settings: Settings) -> faust.App:
             for event in batch:
                 probes = await decoded(event, decode_probes, "index")
                 by_shard.setdefault(event.message.partition, []).extend((event, probe) for probe in probes)
+            answers: dict[int, list[Part]] = {}  # by destination partition, from every shard of the batch
             for shard, items in by_shard.items():
                 try:
-                    await probe_shard(shard, items)
+                    probe_shard(shard, items, answers)
                 except Exception as exc:  # dead-letter this shard's share of the batch, go on
                     log.exception("index failed on shard %s", shard)
                     metrics.count_error("index", exc)
                     for event in {id(e): e for e, _ in items}.values():
                         await reject(event, exc, "index")
+            # One message per destination per batch: the answers of all four shards travel
+            # together (one message per shard and destination was up to 16 a batch).
+            for partition, group in answers.items():
+                events_topic.send_soon(key=None, value=encode_answers(group), partition=partition)
+            metrics.child(metrics.MESSAGES_PRODUCED, "index", "events").inc(len(answers))
 
-    async def probe_shard(shard: int, items: list[tuple[Any, Probe]]) -> None:
-        """Probe one shard with its share of a batch and send the candidates on."""
+    def probe_shard(shard: int, items: list[tuple[Any, Probe]], answers: dict[int, list[Part]]) -> None:
+        """Probe one shard with its share of a batch; its candidates join ``answers``."""
         started = time.perf_counter()
         requests = [(p.id, p.order, dedup.Signature(p.exact, p.minhash, p.size), p.keys) for _, p in items]
         index, ages = index_of(shard)
@@ -282,13 +288,9 @@ def create_app(settings: Settings) -> faust.App:
                 entries.save(shard)
             dedup.evict_oldest(index, entries, ages, now_order=max(p.order for _, p in items), window=window, max_entries=per_shard)
         metrics.child(metrics.STAGE_DURATION, "dedup").observe((time.perf_counter() - started) / len(items))
-        answers: dict[int, list[Part]] = {}
         for (_, probe), candidates in zip(items, found):
             rows = [(c.id, c.order, c.similarity, c.exact) for c in candidates]
             answers.setdefault(partition_of(probe.route, settings.partitions), []).append(Part(probe.id, probe.order, shard=shard, candidates=rows))
-        for partition, group in answers.items():  # one message per destination per batch
-            events_topic.send_soon(key=None, value=encode_answers(group), partition=partition)
-        metrics.child(metrics.MESSAGES_PRODUCED, "index", "events").inc(len(answers))
 
     @app.agent(events_topic, name="corroborate")
     async def corroborate_agent(stream: faust.StreamT) -> None:
