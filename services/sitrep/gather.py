@@ -6,9 +6,9 @@ here in memory, and only an article still incomplete when the consumer is about 
 offsets is written to the pending table (``unfinished``, called by the worker just before
 every commit), whose changelog carries it over a crash. Faust flushes the producer before
 it commits, so every part whose offset a commit covers is either finished (its output
-flushed) or in the changelog: as safe as writing every part as it comes, and with commits
-once a second, almost no article is ever written (writing what a batch left incomplete,
-as before, wrote nearly every analysis: it waits one hop for its answers).
+flushed) or in the changelog: as safe as writing every part as it comes. Commits come every
+second (or every 1,000 acks), so almost no article is ever written (writing what a batch
+left incomplete, as before, wrote nearly every analysis: it waits one hop for its answers).
 
 Stored, the analysis and the answers wait under two keys (``a:`` and ``r:`` + the slot),
 so an answer does not rewrite the analysis; answers are filed by shard, so a redelivered
