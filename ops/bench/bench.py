@@ -1,6 +1,6 @@
 """The performance harness (issue 9): every figure measured in one run on the local real broker.
 
-    ops/bench/run [--articles N] [--rss 100000,1000000] [--skip rss]
+    ops/bench/run [--articles N] [--rss 100000,1000000] [--skip f]
 
 (a) ceiling: raw aiokafka consume -> produce passthrough of the same messages
 (b) the full pipeline, one worker, and its ratio to (a)
@@ -17,16 +17,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +151,8 @@ class Run:
         self.workdir = workdir / self.tag
         self.workdir.mkdir(parents=True)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SITREP_")}
-        self.env.update(SITREP_BOOTSTRAP_SERVERS=BROKER, SITREP_APP_ID=self.tag, SITREP_PARTITIONS=str(partitions), SITREP_METRICS_PORT="0", **WORKER_ENV, **extra)
+        self.env.update(SITREP_BOOTSTRAP_SERVERS=BROKER, SITREP_APP_ID=self.tag, SITREP_PARTITIONS=str(partitions), SITREP_METRICS_PORT="0")
+        self.env.update(**WORKER_ENV, **extra)
         for role in ("raw", "enriched", "duplicates", "casualties", "credibility", "deadletter"):
             self.env[f"SITREP_TOPICS__{role.upper()}"] = f"{self.tag}.{role}"
         self.workers: list[subprocess.Popen] = []
@@ -187,11 +193,15 @@ class Run:
         raise TimeoutError(f"only {self.outputs()} of {count} outputs after {timeout} s")
 
     def rss_mb(self) -> float:
-        total = 0
-        for proc in self.workers:
-            for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+        """Resident MB of the workers and their analyze processes."""
+        total, pids = 0, [proc.pid for proc in self.workers]
+        while pids:
+            pid = pids.pop()
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                total += int(status.split("VmRSS:")[1].split()[0])
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    pids += [int(child) for child in (task / "children").read_text().split()]
         return total / 1024
 
     def profile(self) -> None:
@@ -304,21 +314,68 @@ def hops(run: Run) -> dict[str, tuple[float, float, float]]:
     return {name: quantiles([(t[b] - t[a]) / 1000 for t in rows]) for name, (a, b) in steps.items()} if len(rows) > 100 else {}
 
 
-def rss(workdir: Path, path: Path, checkpoints: list[int]) -> list[tuple[int, float]]:
-    """Worker RSS (MB) after each checkpoint count of articles, replaying in a loop."""
-    run = Run(workdir, 4, SITREP_THRESHOLDS__MAX_INDEX_ARTICLES="50000", SITREP_THRESHOLDS__RETENTION_DAYS="1")
-    figures = []
+def rss(workdir: Path, checkpoints: list[int], backlog: int = 10_000) -> list[tuple[int, float, float, str]]:
+    """Worker RSS (MB: median and peak) and state sizes at each checkpoint count of
+    distinct articles.
+
+    Every article is new (generated on the fly, one in ten a copy of a recent one), so the
+    dedup index fills to its cap and then evicts, as on a long live feed; a looped replay
+    of the same file would only repeat what the index already holds. The feeder keeps at
+    most ``backlog`` articles ahead of the worker's output, so the topic is never flooded
+    and the feeder takes little of the worker's CPU. The resident size moves by tens of MB
+    from second to second (batches, buffers, heap returned every 30 s), so it is sampled
+    every second and a checkpoint reports the samples of its last tenth of articles.
+    """
+    with socket.socket() as probe:  # a free port for the worker's metrics
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run = Run(workdir, 4, SITREP_THRESHOLDS__MAX_INDEX_ARTICLES="50000", SITREP_THRESHOLDS__RETENTION_DAYS="1", SITREP_METRICS_PORT=str(port))
+    producer = KafkaProducer(bootstrap_servers=BROKER, linger_ms=5, batch_size=262_144, compression_type="lz4")
+    total = checkpoints[-1]
+    feed = corpus.articles(total, seed=11)
+    figures: list[tuple[int, float, float, str]] = []
+    samples: list[float] = []
     try:
         run.start_workers(1)
-        replay = subprocess.Popen([SITREP, "replay", "--no-progress", "--loop", "--limit", str(checkpoints[-1]), str(path)], env=run.env, stdout=subprocess.DEVNULL)
-        for target in checkpoints:
-            run.wait_for(target, 7200)
-            figures.append((target, run.rss_mb()))
-            log(f"RSS {figures[-1][1]:.0f} MB after {target} articles")
-        replay.wait()
+        sent = done = 0
+        moved = last_log = time.monotonic()
+        while len(figures) < len(checkpoints):
+            for record in islice(feed, max(0, min(total, done + backlog) - sent)):
+                record["replayed_at"] = datetime.now(UTC).isoformat()
+                producer.send(run.topic("raw"), key=record["id"].encode(), value=orjson.dumps(record))
+                sent += 1
+            producer.flush()
+            time.sleep(1)
+            now_done = run.outputs()
+            if now_done > done:
+                done, moved = now_done, time.monotonic()
+            elif time.monotonic() - moved > 300:
+                raise TimeoutError(f"no output for 300 s after {done} articles: see {run.workdir}")
+            target = checkpoints[len(figures)]
+            if done >= target * 0.9:
+                samples.append(run.rss_mb())
+            if done >= target:
+                state = state_entries(port)
+                figures.append((target, statistics.median(samples), max(samples), state))
+                log(f"after {target:,}: RSS median {figures[-1][1]:.0f} MB, peak {figures[-1][2]:.0f} MB over {len(samples)} samples; state entries {state}")
+                samples = []
+            elif time.monotonic() - last_log > 60:
+                log(f"{done:,} articles out, RSS {run.rss_mb():.0f} MB, state entries {state_entries(port)}")
+                last_log = time.monotonic()
         return figures
     finally:
+        producer.close()
         run.stop()
+
+
+def state_entries(port: int) -> str:
+    """The worker's ``sitrep_state_entries`` gauges, as table=count."""
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    except OSError as exc:
+        return f"unavailable ({exc})"
+    found = re.findall(r'^sitrep_state_entries\{table="([^"]+)"\} (\S+)$', text, re.M)
+    return ", ".join(f"{table}={float(value):,.0f}" for table, value in found)
 
 
 # --- offline --------------------------------------------------------------------------------------
@@ -403,13 +460,12 @@ def main() -> int:
         one = pipeline_rate or throughput(workdir, messages, partitions=4, workers=1)
         rows.append(("(g) 2 workers over 4 partitions vs 1 worker", f"{two:,.0f} vs {one:,.0f} articles/s = {two / one:.2f}x"))
     if "f" not in args.skip:
-        checkpoints = [int(x) for x in args.rss.split(",")]
-        figures = rss(workdir, path, checkpoints)
-        text = ", ".join(f"{mb:.0f} MB after {n:,}" for n, mb in figures)
+        figures = rss(workdir, [int(x) for x in args.rss.split(",")])
+        text = ", ".join(f"{median:.0f} MB after {n:,} (peak {peak:.0f})" for n, median, peak, _ in figures)
         if len(figures) > 1:
-            text += f" (+{(figures[-1][1] / figures[0][1] - 1):.0%})"
-        rows.append(("(f) worker RSS, retention on", text))
-
+            text += f": {figures[-1][1] / figures[0][1] - 1:+.1%}"
+        rows.append(("(f) worker RSS (median of the last tenth), retention on, distinct articles", text))
+        rows.extend((f"    state entries after {n:,}", state) for n, _, _, state in figures)
     width = max(len(k) for k, _ in rows)
     print(f"\nSitrep benchmark, {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, {len(messages)} articles")
     for key, value in rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,10 +60,10 @@ def articles(count: int, seed: int = 7) -> Iterator[dict]:
     """``count`` article records (RawArticle fields), deterministic for a seed."""
     rng = random.Random(seed)
     chain = _chain(_paragraphs())
-    made: list[dict] = []
+    made: deque[dict] = deque(maxlen=500)  # copies are of the last 500 originals
     for n in range(count):
         if made and rng.random() < 0.1:
-            original = rng.choice(made[-500:])
+            original = rng.choice(made)
             body = "Authored by " + rng.choice(OUTLETS) + ":\n\n" + original["body"]
             yield {"id": f"bench-{n}", "title": original["title"], "body": body, "source": rng.choice(OUTLETS)}
             continue
