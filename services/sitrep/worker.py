@@ -292,15 +292,22 @@ def create_app(settings: Settings) -> faust.App:
             rows = [(c.id, c.order, c.similarity, c.exact) for c in candidates]
             answers.setdefault(partition_of(probe.route, settings.partitions), []).append(Part(probe.id, probe.order, shard=shard, candidates=rows))
 
+    # A finished article's stored parts are deleted only once its output is surely
+    # committed: deleting them at once, a crash between the delete reaching the changelog
+    # and the output reaching its topic would leave the redelivered last answer waiting
+    # for an analysis that is gone, and the article lost.
+    done: deque[tuple[float, int, str]] = deque()  # (finished at, partition, slot)
+    latest: dict[int, Any] = {}  # per partition: an event of it, for the deletes' changelog
+
+    def forget_finished() -> None:
+        while done and time.monotonic() - done[0][0] > FORGET_AFTER_SECONDS:
+            _, partition, slot = done.popleft()
+            with within(latest[partition]):
+                pending.pop("a:" + slot, None)
+                pending.pop("r:" + slot, None)
+
     @app.agent(events_topic, name="corroborate")
     async def corroborate_agent(stream: faust.StreamT) -> None:
-        # A finished article's stored parts are deleted only once its output is surely
-        # committed: deleting them at once, a crash between the delete reaching the
-        # changelog and the output reaching its topic would leave the redelivered last
-        # answer waiting for an analysis that is gone, and the article lost.
-        done: deque[tuple[float, int, str]] = deque()
-        latest: dict[int, Any] = {}
-
         async def corroborate_one(event: Any, part: Part) -> None:
             gathered = gatherer.add(part, event.value, event, event.message.partition)
             if gathered is None:
@@ -318,11 +325,7 @@ def create_app(settings: Settings) -> faust.App:
             await publish(outcome, prepared.replayed_at, "corroborate")
 
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
-            while done and time.monotonic() - done[0][0] > FORGET_AFTER_SECONDS:
-                _, partition, slot = done.popleft()
-                with within(latest[partition]):
-                    pending.pop("a:" + slot, None)
-                    pending.pop("r:" + slot, None)
+            forget_finished()
             metrics.child(metrics.MESSAGES_CONSUMED, "corroborate").inc(len(batch))
             for event in batch:
                 for part in await decoded(event, decode_parts, "corroborate"):
@@ -342,6 +345,7 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.timer(interval=5.0)
     async def report_state() -> None:
+        forget_finished()  # also when no batch comes: an idle worker lets go of what it finished
         trimmer.maybe()
         tables = {"dedup-entries": [entries], "gather-pending": [pending_table.data], "corroboration-events": [events_table.data]}
         metrics.sample_tables({"dedup-index": [index for index, _ in indexes.values()], **tables})

@@ -279,3 +279,7 @@ def test_every_panel_has_data_and_every_alert_evaluates_after_a_seed_replay(brok
     for name, rule in loaded.items():
         assert rule["health"] == "ok", f"alert {name}: {rule.get('lastError')}"
         assert rule["state"] != "firing", f"alert {name} fires on a healthy pipeline"
+
+    # Idle, the worker lets go of what it finished: the pending table empties (parts are
+    # kept 10 s after their article's output, for a crash to replay), no batch needed.
+    wait_for(prom, 'sum(sitrep_state_entries{table="gather-pending"})', lambda v: v == 0, "pending table emptied", worker)
