@@ -362,9 +362,10 @@ def rss(workdir: Path, checkpoints: list[int], backlog: int = 10_000) -> list[tu
             elif time.monotonic() - last_log > 60:
                 log(f"{done:,} articles out, RSS {run.rss_mb():.0f} MB, state entries {state_entries(port)}")
                 last_log = time.monotonic()
-        # Idle, the pending table should empty (finished articles' parts go after 10 s).
-        time.sleep(15)
-        log(f"idle 15 s after the last article: RSS {run.rss_mb():.0f} MB, state entries {state_entries(port)}")
+        # Idle, the pending table should empty: a finished article's parts go 10 s after it,
+        # at the next tick of the worker's 5 s state timer, which also samples the gauges.
+        time.sleep(20)
+        log(f"idle 20 s after the last article: RSS {run.rss_mb():.0f} MB, state entries {state_entries(port)}")
         return figures
     finally:
         producer.close()
