@@ -210,3 +210,13 @@ def test_the_cli_keeps_the_kafka_clients_quiet_at_any_loglevel(tmp_path, monkeyp
     setup_logging(loglevel="debug")  # what `sitrep worker --loglevel debug` does through Faust
     for name in ("kafka", "kafka.net.connection", "aiokafka", "aiokafka.conn"):
         assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING
+
+
+def test_kafka_python_checksums_batches_in_c() -> None:
+    """kafka-python falls back to a pure-Python CRC32C without the crc32c package: replay then
+    spends twice the CPU an article, and a checksum in C must give the same value."""
+    from kafka.record import util
+
+    assert util.crc32c_c is not None
+    data = bytes(range(256)) * 64
+    assert util.crc32c_c(data) == util.crc32c_py(data)
