@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -53,6 +53,24 @@ WORKER_ENV: dict[str, str] = {}  # --set: settings for the workers (SITREP_...=.
 
 def log(text: str) -> None:
     print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+def broker_pid() -> int | None:
+    """The bench broker's process id, from the pid file ops/kafka/kafka.sh keeps."""
+    cache = Path(os.environ.get("SITREP_KAFKA_CACHE", Path.home() / ".cache/sitrep/kafka"))
+    with contextlib.suppress(OSError, ValueError):
+        return int((cache / f"instance-{PORT}" / "kafka.pid").read_text())
+    return None
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds the processes have used so far (one gone counts 0)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def broker_up() -> None:
@@ -194,15 +212,23 @@ class Run:
 
     def rss_mb(self) -> float:
         """Resident MB of the workers and their analyze processes."""
-        total, pids = 0, [proc.pid for proc in self.workers]
+        total = 0
+        for pid in [proc.pid for proc in self.workers] + self.children():
+            with contextlib.suppress(OSError):
+                total += int(Path(f"/proc/{pid}/status").read_text().split("VmRSS:")[1].split()[0])
+        return total / 1024
+
+    def children(self) -> list[int]:
+        """The workers' child processes (their analyze processes) and theirs."""
+        found, pids = [], [proc.pid for proc in self.workers]
         while pids:
             pid = pids.pop()
             with contextlib.suppress(OSError):
-                status = Path(f"/proc/{pid}/status").read_text()
-                total += int(status.split("VmRSS:")[1].split()[0])
                 for task in Path(f"/proc/{pid}/task").iterdir():
-                    pids += [int(child) for child in (task / "children").read_text().split()]
-        return total / 1024
+                    kids = [int(child) for child in (task / "children").read_text().split()]
+                    found += kids
+                    pids += kids
+        return found
 
     def profile(self) -> None:
         """Sample every worker (and its analyze processes) with py-spy until ``stop``."""
@@ -247,10 +273,18 @@ def throughput(workdir: Path, messages: list[tuple[bytes, bytes]], *, partitions
 WARM_UP_SECONDS = 5.0  # (c): the first seconds of the replay are reported apart
 
 
-def latency(workdir: Path, path: Path, rate: float, seconds: float) -> tuple[tuple[float, float, float], tuple[float, float, float], dict[str, tuple[float, float, float]]]:
-    """p50/p95/p99 seconds from replay to the output record being readable: over the
-    replay's first WARM_UP_SECONDS (the worker just started: its first batches, first sends
-    to every topic) and over the ``seconds`` after them; and per hop, after them."""
+class Latency(NamedTuple):
+    warm_up: tuple[float, float, float]  # p50, p95, p99 seconds over the replay's first WARM_UP_SECONDS
+    steady: tuple[float, float, float]  # and over the rest
+    hops: dict[str, tuple[float, float, float]]  # by hop, over the rest
+    cores: dict[str, float]  # CPU of each process, in cores, over the rest
+
+
+def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
+    """Seconds from replay to the output record being readable: over the replay's first
+    WARM_UP_SECONDS (the worker just started: its first batches, first sends to every
+    topic) and over the ``seconds`` after them, when also each hop and the CPU each
+    process takes are measured."""
     run = Run(workdir, 4)
     try:
         run.start_workers(1)
@@ -258,11 +292,16 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> tuple[tup
         consumer.poll(timeout_ms=100)
         count = int(rate * (WARM_UP_SECONDS + seconds))
         replay = subprocess.Popen([SITREP, "replay", "--no-progress", "--rate", str(rate), "--limit", str(count), str(path)], env=run.env, stdout=subprocess.DEVNULL)
+        processes = {"worker": [p.pid for p in run.workers], "analyze processes": run.children(), "broker": [broker_pid() or 0], "replay": [replay.pid]}
+        started = time.monotonic()
+        marks: list[tuple[float, dict[str, float]]] = []  # CPU used by then: after the warm-up, and near the replay's end
         seen: list[tuple[float, float]] = []  # (replayed at, seconds to readable)
         idle_since = time.monotonic()
         # Until the replay is done and nothing new arrived for 3 s. Duplicate links carry no
         # replay time, so latency is measured on the enriched records (nine in ten).
         while replay.poll() is None or time.monotonic() - idle_since < 3:
+            if len(marks) < 2 and time.monotonic() - started >= WARM_UP_SECONDS + len(marks) * (seconds - 1):
+                marks.append((time.monotonic(), {name: cpu_seconds(pids) for name, pids in processes.items()}))
             for records in consumer.poll(timeout_ms=200).values():
                 now = time.time()
                 idle_since = time.monotonic()
@@ -274,9 +313,9 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> tuple[tup
         replay.wait()
         consumer.close()
         cut = min(sent for sent, _ in seen) + WARM_UP_SECONDS
-        warm_up = quantiles([wait for sent, wait in seen if sent < cut])
-        steady = quantiles([wait for sent, wait in seen if sent >= cut])
-        return warm_up, steady, hops(run, since_ms=int(cut * 1000))
+        (t0, before), (t1, after) = marks
+        return Latency(quantiles([wait for sent, wait in seen if sent < cut]), quantiles([wait for sent, wait in seen if sent >= cut]),
+                       hops(run, since_ms=int(cut * 1000)), {name: (after[name] - before[name]) / (t1 - t0) for name in processes})
     finally:
         run.stop()
 
@@ -462,12 +501,13 @@ def main() -> int:
         log(rows[-1][1])
     if "c" not in args.skip:
         rate = args.latency_rate or (pipeline_rate or 200) / 2
-        warm_up, steady, steps = latency(workdir, path, rate, seconds=max(5.0, min(30.0, len(messages) / rate - WARM_UP_SECONDS)))
-        rows.append((f"(c) end-to-end latency at {rate:,.0f} articles/s", ms(steady)))
+        measured = latency(workdir, path, rate, seconds=max(5.0, min(30.0, len(messages) / rate - WARM_UP_SECONDS)))
+        rows.append((f"(c) end-to-end latency at {rate:,.0f} articles/s", ms(measured.steady)))
         log(rows[-1][1])
-        for step, figures in steps.items():
+        for step, figures in measured.hops.items():
             rows.append((f"    {step}", ms(figures)))
-        rows.append((f"    the first {WARM_UP_SECONDS:.0f} s after the worker's start", ms(warm_up)))
+        rows.append(("    CPU, cores", ", ".join(f"{name} {cores:.2f}" for name, cores in measured.cores.items())))
+        rows.append((f"    the first {WARM_UP_SECONDS:.0f} s after the worker's start", ms(measured.warm_up)))
     if "d" not in args.skip:
         rate, stages = offline(path)
         rows.append(("(d) offline sitrep process", f"{rate:,.0f} articles/s"))
