@@ -292,7 +292,8 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         consumer.poll(timeout_ms=100)
         count = int(rate * (WARM_UP_SECONDS + seconds))
         replay = subprocess.Popen([SITREP, "replay", "--no-progress", "--rate", str(rate), "--limit", str(count), str(path)], env=run.env, stdout=subprocess.DEVNULL)
-        processes = {"worker": [p.pid for p in run.workers], "analyze processes": run.children(), "broker": [broker_pid() or 0], "replay": [replay.pid]}
+        processes = {"worker": [p.pid for p in run.workers], "analyze processes": run.children(), "broker": [broker_pid()], "replay": [replay.pid]}
+        processes = {name: pids for name, pids in processes.items() if None not in pids}
         started = time.monotonic()
         marks: list[tuple[float, dict[str, float]]] = []  # CPU used by then: after the warm-up, and near the replay's end
         seen: list[tuple[float, float]] = []  # (replayed at, seconds to readable)
@@ -300,7 +301,7 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         # Until the replay is done and nothing new arrived for 3 s. Duplicate links carry no
         # replay time, so latency is measured on the enriched records (nine in ten).
         while replay.poll() is None or time.monotonic() - idle_since < 3:
-            if len(marks) < 2 and time.monotonic() - started >= WARM_UP_SECONDS + len(marks) * (seconds - 1):
+            if len(marks) < 2 and replay.poll() is None and time.monotonic() - started >= WARM_UP_SECONDS + len(marks) * (seconds - 1):
                 marks.append((time.monotonic(), {name: cpu_seconds(pids) for name, pids in processes.items()}))
             for records in consumer.poll(timeout_ms=200).values():
                 now = time.time()
@@ -313,9 +314,12 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         replay.wait()
         consumer.close()
         cut = min(sent for sent, _ in seen) + WARM_UP_SECONDS
-        (t0, before), (t1, after) = marks
+        cores = {}
+        if len(marks) == 2:  # else the replay ended early (a short corpus)
+            (t0, before), (t1, after) = marks
+            cores = {name: (after[name] - before[name]) / (t1 - t0) for name in processes}
         return Latency(quantiles([wait for sent, wait in seen if sent < cut]), quantiles([wait for sent, wait in seen if sent >= cut]),
-                       hops(run, since_ms=int(cut * 1000)), {name: (after[name] - before[name]) / (t1 - t0) for name in processes})
+                       hops(run, since_ms=int(cut * 1000)), cores)
     finally:
         run.stop()
 
@@ -506,7 +510,8 @@ def main() -> int:
         log(rows[-1][1])
         for step, figures in measured.hops.items():
             rows.append((f"    {step}", ms(figures)))
-        rows.append(("    CPU, cores", ", ".join(f"{name} {cores:.2f}" for name, cores in measured.cores.items())))
+        if measured.cores:
+            rows.append(("    CPU, cores", ", ".join(f"{name} {cores:.2f}" for name, cores in measured.cores.items())))
         rows.append((f"    the first {WARM_UP_SECONDS:.0f} s after the worker's start", ms(measured.warm_up)))
     if "d" not in args.skip:
         rate, stages = offline(path)
