@@ -59,11 +59,17 @@ class EventStore(MutableMapping):
 
     Decoded reports are cached by their stored bytes, so an event's reports are parsed
     once, not on every article of the event; a write stores only the reports that changed.
+    An event's list is cached too, with the id list it was read from: every write of an
+    event stores a new id list, the last of its records (in the changelog as well), so
+    while the table holds the very same id list object no report of the event changed, and
+    reading it costs one table lookup instead of one a report. (A store that hands out
+    fresh bytes on every read, as RocksDB does, never hits the caches: it reads and parses.)
     """
 
     def __init__(self, table: Any) -> None:
         self.table = table
         self._parsed: dict[bytes, tuple[bytes, Report]] = {}
+        self._events: dict[str, tuple[bytes, list[Report]]] = {}  # event key -> (its stored id list, its reports)
 
     def _report(self, key: bytes) -> Report | None:
         raw = self.table.get(key)
@@ -76,15 +82,28 @@ class EventStore(MutableMapping):
         self._parsed[key] = (raw, report)
         return report
 
+    def _cached(self, key: str, ids: bytes | None) -> list[Report] | None:
+        cached = self._events.get(key)
+        return cached[1] if cached is not None and ids is not None and cached[0] is ids else None
+
     def __getitem__(self, key: str) -> list[Report]:
         ids = self.table.get(key.encode())
         if ids is None:
             raise KeyError(key)
-        return [r for i in orjson.loads(ids) if (r := self._report(f"{key}#{i}".encode())) is not None]
+        reports = self._cached(key, ids)
+        if reports is None:
+            reports = [r for i in orjson.loads(ids) if (r := self._report(f"{key}#{i}".encode())) is not None]
+            self._events[key] = (ids, reports)
+        return list(reports)
 
     def __setitem__(self, key: str, reports: list[Report]) -> None:
-        before = set(orjson.loads(self.table.get(key.encode()) or b"[]"))
+        stored = self.table.get(key.encode())
+        # Reports are frozen: one that is the very object read from this event is unchanged.
+        unchanged = {id(r) for r in self._cached(key, stored) or ()}
+        before = set(orjson.loads(stored or b"[]"))
         for report in reports:
+            if id(report) in unchanged:
+                continue
             slot = f"{key}#{report.id}".encode()
             if self._report(slot) != report:
                 raw = report.model_dump_json().encode()
@@ -95,11 +114,14 @@ class EventStore(MutableMapping):
             self._parsed.pop(slot, None)
             if self.table.get(slot) is not None:
                 del self.table[slot]
-        self.table[key.encode()] = orjson.dumps([r.id for r in reports])
+        ids = orjson.dumps([r.id for r in reports])
+        self.table[key.encode()] = ids
+        self._events[key] = (ids, list(reports))
 
     def __delitem__(self, key: str) -> None:
         self[key] = []
         del self.table[key.encode()]
+        self._events.pop(key, None)
 
     def __iter__(self) -> Iterator[str]:
         return (k.decode() for k in self.table.keys() if b"#" not in k)

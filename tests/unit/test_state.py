@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import orjson
+
 from sitrep.stages import dedup
 from sitrep.stages.corroborate import Report
 from sitrep.state import EntryLog, EventStore, TableView
@@ -38,6 +40,41 @@ def test_filing_one_report_writes_only_that_report_and_the_id_list() -> None:
     CountingTable.writes = 0
     store["k"] = [*store["k"], report("new", 3)]
     assert CountingTable.writes == 2  # the new report and the id list
+
+
+class CountingReads(dict):
+    """A dict standing in for a Faust table, counting lookups."""
+
+    reads = 0
+
+    def get(self, key, default=None):
+        type(self).reads += 1
+        return super().get(key, default)
+
+
+def test_an_unchanged_event_is_read_with_one_lookup_and_a_changed_one_afresh() -> None:
+    table = CountingReads()
+    store = EventStore(table)
+    store["k"] = [report(str(n), n) for n in range(40)]
+    CountingReads.reads = 0
+    assert len(store["k"]) == 40
+    assert CountingReads.reads == 1  # the id list, still the object written
+    # What changelog recovery does: the report, then the id list, written past the store.
+    table[b"k#7"] = report("7", 99).model_dump_json().encode()
+    table[b"k"] = orjson.dumps([str(n) for n in range(40)])
+    assert [r.killed for r in store["k"] if r.id == "7"] == [99]
+
+
+def test_a_report_rescored_in_a_copy_is_written_and_the_rest_are_not() -> None:
+    table = CountingTable()
+    store = EventStore(table)
+    store["k"] = [report(str(n), n) for n in range(10)]
+    held = store["k"]
+    CountingTable.writes = 0
+    held[3] = held[3].model_copy(update={"killed": 30})
+    store["k"] = held
+    assert CountingTable.writes == 2  # the rescored report and the id list
+    assert [r.killed for r in EventStore(table)["k"]][3] == 30  # a fresh store reads what was written
 
 
 def test_dropped_reports_leave_the_table() -> None:
