@@ -278,13 +278,14 @@ class Latency(NamedTuple):
     steady: tuple[float, float, float]  # and over the rest
     hops: dict[str, tuple[float, float, float]]  # by hop, over the rest
     cores: dict[str, float]  # CPU of each process, in cores, over the rest
+    timeline: list[str]  # second by second: latency of the articles replayed in it, CPU of each process
 
 
 def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
     """Seconds from replay to the output record being readable: over the replay's first
     WARM_UP_SECONDS (the worker just started: its first batches, first sends to every
     topic) and over the ``seconds`` after them, when also each hop and the CPU each
-    process takes are measured."""
+    process takes are measured; and second by second."""
     run = Run(workdir, 4)
     try:
         run.start_workers(1)
@@ -294,15 +295,15 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         replay = subprocess.Popen([SITREP, "replay", "--no-progress", "--rate", str(rate), "--limit", str(count), str(path)], env=run.env, stdout=subprocess.DEVNULL)
         processes = {"worker": [p.pid for p in run.workers], "analyze processes": run.children(), "broker": [broker_pid()], "replay": [replay.pid]}
         processes = {name: pids for name, pids in processes.items() if None not in pids}
-        started = time.monotonic()
-        marks: list[tuple[float, dict[str, float]]] = []  # CPU used by then: after the warm-up, and near the replay's end
+        # CPU used by each process so far, sampled every second while the replay runs.
+        samples: list[tuple[float, dict[str, float]]] = []
         seen: list[tuple[float, float]] = []  # (replayed at, seconds to readable)
         idle_since = time.monotonic()
         # Until the replay is done and nothing new arrived for 3 s. Duplicate links carry no
         # replay time, so latency is measured on the enriched records (nine in ten).
         while replay.poll() is None or time.monotonic() - idle_since < 3:
-            if len(marks) < 2 and replay.poll() is None and time.monotonic() - started >= WARM_UP_SECONDS + len(marks) * (seconds - 1):
-                marks.append((time.monotonic(), {name: cpu_seconds(pids) for name, pids in processes.items()}))
+            if replay.poll() is None and (not samples or time.time() - samples[-1][0] >= 1.0):
+                samples.append((time.time(), {name: cpu_seconds(pids) for name, pids in processes.items()}))
             for records in consumer.poll(timeout_ms=200).values():
                 now = time.time()
                 idle_since = time.monotonic()
@@ -313,15 +314,32 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
                         seen.append((sent, now - sent))
         replay.wait()
         consumer.close()
-        cut = min(sent for sent, _ in seen) + WARM_UP_SECONDS
+        first = min(sent for sent, _ in seen)
+        cut = first + WARM_UP_SECONDS
+        steady = [(t, cpu) for t, cpu in samples if t >= cut]
         cores = {}
-        if len(marks) == 2:  # else the replay ended early (a short corpus)
-            (t0, before), (t1, after) = marks
+        if len(steady) > 1:  # else the replay ended early (a short corpus)
+            (t0, before), (t1, after) = steady[0], steady[-1]
             cores = {name: (after[name] - before[name]) / (t1 - t0) for name in processes}
         return Latency(quantiles([wait for sent, wait in seen if sent < cut]), quantiles([wait for sent, wait in seen if sent >= cut]),
-                       hops(run, since_ms=int(cut * 1000)), cores)
+                       hops(run, since_ms=int(cut * 1000)), cores, timeline(first, seen, samples))
     finally:
         run.stop()
+
+
+def timeline(first: float, seen: list[tuple[float, float]], samples: list[tuple[float, dict[str, float]]]) -> list[str]:
+    """A line a second of the replay: how many articles, their median and longest wait,
+    and the cores each process used in that second."""
+    waits: dict[int, list[float]] = {}
+    for sent, wait in seen:
+        waits.setdefault(int(sent - first), []).append(wait)
+    usage = {int(t1 - first): {name: (after[name] - before[name]) / (t1 - t0) for name in after}
+             for (t0, before), (t1, after) in zip(samples, samples[1:])}
+    lines = []
+    for second, values in sorted(waits.items()):
+        cpu = ", ".join(f"{name} {cores:.2f}" for name, cores in usage.get(second, {}).items())
+        lines.append(f"{second:4d} s  {len(values):5d} articles  median {statistics.median(values) * 1000:5.0f} ms  max {max(values) * 1000:5.0f} ms  {cpu}")
+    return lines
 
 
 def ms(figures: tuple[float, float, float]) -> str:
@@ -479,6 +497,7 @@ def main() -> int:
     parser.add_argument("--skip", action="append", default=[], choices=list("abcdefg"), help="skip a part (repeatable)")
     parser.add_argument("--profile", type=Path, help="sample the workers with py-spy and write speedscope profiles here")
     parser.add_argument("--latency-rate", type=float, help="articles/s for (c) (default: half of (b))")
+    parser.add_argument("--timeline", action="store_true", help="(c) second by second: latency and the CPU of each process")
     parser.add_argument("--set", action="append", default=[], metavar="SITREP_X=VALUE", help="a setting for the workers (repeatable)")
     args = parser.parse_args()
     global PROFILE_DIR
@@ -513,6 +532,8 @@ def main() -> int:
         if measured.cores:
             rows.append(("    CPU, cores", ", ".join(f"{name} {cores:.2f}" for name, cores in measured.cores.items())))
         rows.append((f"    the first {WARM_UP_SECONDS:.0f} s after the worker's start", ms(measured.warm_up)))
+        if args.timeline:
+            print("\n(c) second by second of the replay (cores: of the second ending there)", *measured.timeline, sep="\n  ")
     if "d" not in args.skip:
         rate, stages = offline(path)
         rows.append(("(d) offline sitrep process", f"{rate:,.0f} articles/s"))
