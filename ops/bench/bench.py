@@ -56,11 +56,22 @@ def log(text: str) -> None:
 
 
 def broker_pid() -> int | None:
-    """The bench broker's process id, from the pid file ops/kafka/kafka.sh keeps."""
+    """The bench broker's process id, from the pid file ops/kafka/kafka.sh keeps (in its
+    instance dir, found as kafka.sh finds it)."""
     cache = Path(os.environ.get("SITREP_KAFKA_CACHE", Path.home() / ".cache/sitrep/kafka"))
+    instance = Path(os.environ.get("SITREP_KAFKA_DIR", cache / f"instance-{PORT}"))
     with contextlib.suppress(OSError, ValueError):
-        return int((cache / f"instance-{PORT}" / "kafka.pid").read_text())
+        return int((instance / "kafka.pid").read_text())
     return None
+
+
+CpuSample = tuple[float, dict[str, float]]  # a time, and the CPU seconds each process had used by then
+
+
+def cores_between(a: CpuSample, b: CpuSample) -> dict[str, float]:
+    """The cores each process used from sample ``a`` to sample ``b``."""
+    (t0, before), (t1, after) = a, b
+    return {name: (after[name] - before[name]) / (t1 - t0) for name in after}
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -296,7 +307,7 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         processes = {"worker": [p.pid for p in run.workers], "analyze processes": run.children(), "broker": [broker_pid()], "replay": [replay.pid]}
         processes = {name: pids for name, pids in processes.items() if None not in pids}
         # CPU used by each process so far, sampled every second while the replay runs.
-        samples: list[tuple[float, dict[str, float]]] = []
+        samples: list[CpuSample] = []
         seen: list[tuple[float, float]] = []  # (replayed at, seconds to readable)
         idle_since = time.monotonic()
         # Until the replay is done and nothing new arrived for 3 s. Duplicate links carry no
@@ -317,24 +328,20 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         first = min(sent for sent, _ in seen)
         cut = first + WARM_UP_SECONDS
         steady = [(t, cpu) for t, cpu in samples if t >= cut]
-        cores = {}
-        if len(steady) > 1:  # else the replay ended early (a short corpus)
-            (t0, before), (t1, after) = steady[0], steady[-1]
-            cores = {name: (after[name] - before[name]) / (t1 - t0) for name in processes}
+        cores = cores_between(steady[0], steady[-1]) if len(steady) > 1 else {}  # else the replay ended early (a short corpus)
         return Latency(quantiles([wait for sent, wait in seen if sent < cut]), quantiles([wait for sent, wait in seen if sent >= cut]),
                        hops(run, since_ms=int(cut * 1000)), cores, timeline(first, seen, samples))
     finally:
         run.stop()
 
 
-def timeline(first: float, seen: list[tuple[float, float]], samples: list[tuple[float, dict[str, float]]]) -> list[str]:
+def timeline(first: float, seen: list[tuple[float, float]], samples: list[CpuSample]) -> list[str]:
     """A line a second of the replay: how many articles, their median and longest wait,
     and the cores each process used in that second."""
     waits: dict[int, list[float]] = {}
     for sent, wait in seen:
         waits.setdefault(int(sent - first), []).append(wait)
-    usage = {int(t1 - first): {name: (after[name] - before[name]) / (t1 - t0) for name in after}
-             for (t0, before), (t1, after) in zip(samples, samples[1:])}
+    usage = {int(b[0] - first): cores_between(a, b) for a, b in zip(samples, samples[1:])}
     lines = []
     for second, values in sorted(waits.items()):
         cpu = ", ".join(f"{name} {cores:.2f}" for name, cores in usage.get(second, {}).items())
