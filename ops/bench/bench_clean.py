@@ -23,8 +23,8 @@ from pathlib import Path
 import yaml
 
 from sitrep.models import RawArticle
-from sitrep.stages.clean import clean_article
-from sitrep.stages.clean_html import html_to_text, trafilatura_text
+from sitrep.stages.clean.article import clean_article
+from sitrep.stages.clean.html import html_to_text, trafilatura_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

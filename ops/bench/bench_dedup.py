@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "services"))
 from sitrep.models import RawArticle  # noqa: E402
 from sitrep.pipeline import Pipeline, analyze  # noqa: E402
 from sitrep.settings import Settings, Thresholds  # noqa: E402
-from sitrep.stages import dedup  # noqa: E402
+from sitrep.stages.dedup import index as dedup  # noqa: E402
 
 ITEMS = ROOT / "tests" / "data" / "dedup" / "items.jsonl"
 NUM_PERM_DATASKETCH = 128

@@ -19,8 +19,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sitrep.stages.extract import extract
-from sitrep.stages.gazetteer import gazetteer
+from sitrep.stages.extract.article import extract
+from sitrep.stages.extract.gazetteer import gazetteer
 from sitrep.stages.types import CleanArticle
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from sitrep import __version__
 from sitrep.errors import SitrepError
 from sitrep.settings import get_settings
 
-EPILOG = "Settings come from SITREP_* environment variables (see README, 'Configuration')."
+EPILOG = "Settings come from SITREP_* environment variables (see docs/configuration.md)."
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,7 @@
 Security options (SASL/SCRAM, TLS) are turned into client arguments here and nowhere
 else, so every command connects the same way. Passwords are read from the settings'
 ``SecretStr`` only at this edge: the returned arguments are handed straight to a client and
-never logged, and every error message is built here without them (README, 'Security').
+never logged, and every error message is built here without them (docs/security.md).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _who(settings: Settings) -> str:
 
 def _not_authorised(settings: Settings, what: str, more: int = 0) -> str:
     others = f" (and {more} more topic{'s' if more > 1 else ''})" if more else ""
-    return f"not authorised at {settings.bootstrap_servers}: {_who(settings)} has no ACL for {what}{others} (see README, 'Security')"
+    return f"not authorised at {settings.bootstrap_servers}: {_who(settings)} has no ACL for {what}{others} (see docs/security.md)"
 
 
 def redact(text: str, settings: Settings) -> str:

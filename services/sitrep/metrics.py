@@ -26,19 +26,18 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, get_args
 
 import prometheus_client
-import yaml
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from sitrep.errors import ConfigError
+from sitrep.stages import data
 from sitrep.models import ActorCategory, Cause, DeadLetterReason, Dedup, EntityType
 from sitrep.pipeline import STAGES
-from sitrep.stages.credibility_sources import default_priors
+from sitrep.stages.credibility.sources import default_priors
 
 if TYPE_CHECKING:
     from faust.sensors.prometheus import PrometheusMonitor
@@ -132,7 +131,7 @@ REGISTRY.register(OFFSETS)
 
 
 def _data(*path: str) -> Any:
-    return yaml.safe_load(resources.files("sitrep").joinpath("data", *path).read_text(encoding="utf-8"))
+    return data.mapping(*path)
 
 
 @lru_cache(maxsize=1)

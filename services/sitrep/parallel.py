@@ -26,7 +26,7 @@ from sitrep.errors import RejectedMessage
 from sitrep.memory import Trimmer
 from sitrep.pipeline import analyze, order_of, warm_up
 from sitrep.records import prepare
-from sitrep.stages.credibility_sources import SourcePriors, load_priors
+from sitrep.stages.credibility.sources import SourcePriors, load_priors
 
 
 @dataclass(frozen=True, slots=True)

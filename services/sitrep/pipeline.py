@@ -18,13 +18,14 @@ from pydantic import ConfigDict
 from sitrep.models import Credibility, CredibilityUpdate, Dedup, DuplicateLink, EnrichedArticle, RawArticle, Signal
 from sitrep.records import Facts, Prepared, article_record, claim_records, prepare
 from sitrep.settings import Thresholds
-from sitrep.stages import credibility, dedup
-from sitrep.stages.clean import clean_article
-from sitrep.stages.clean import warm_up as clean_warm_up
-from sitrep.stages.corroborate import Report, Revision, corroborate, event_key
-from sitrep.stages.credibility_sources import SourcePriors
-from sitrep.stages.extract import extract
-from sitrep.stages.types import CleanArticle, Extraction, Stage
+from sitrep.stages import credibility
+from sitrep.stages import dedup
+from sitrep.stages.clean.article import clean_article
+from sitrep.stages.clean.article import warm_up as clean_warm_up
+from sitrep.stages.credibility.corroborate import corroborate, event_key
+from sitrep.stages.credibility.sources import SourcePriors
+from sitrep.stages.extract.article import extract
+from sitrep.stages.types import CleanArticle, Extraction, Report, Revision, Stage
 
 STAGES = ("clean", "extract", "sign", "dedup", "corroborate")
 

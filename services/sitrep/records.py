@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from sitrep.models import CasualtyClaim, Credibility, Dedup, EnrichedArticle
-from sitrep.stages.corroborate import Report, report_for
+from sitrep.stages.credibility.corroborate import report_for
+from sitrep.stages.types import Report
 
 if TYPE_CHECKING:
     from sitrep.pipeline import Analysis

@@ -43,7 +43,7 @@ class Topics(BaseModel):
 
 
 class Thresholds(BaseModel):
-    """Decision thresholds of the stages; see README, 'Configuration'."""
+    """Decision thresholds of the stages; see docs/configuration.md."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -78,8 +78,7 @@ class Settings(BaseSettings):
     topics: Topics = Topics()
     partitions: int = Field(4, ge=1)
     replication_factor: int = Field(1, ge=1)
-    # at-least-once, with outputs keyed by article id and redelivery made harmless (README,
-    # 'Processing guarantee'): faust-streaming 0.15's exactly_once left partition 0 of an
+    # at-least-once, with outputs keyed by article id and redelivery made harmless (docs/processing.md): faust-streaming 0.15's exactly_once left partition 0 of an
     # internal topic unconsumed on a real broker here, so it is not offered.
     processing_guarantee: Literal["at_least_once"] = "at_least_once"
 

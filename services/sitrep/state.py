@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from sitrep.stages.corroborate import Report
+from sitrep.stages.types import Report
 
 
 class TableView(MutableMapping):

@@ -50,7 +50,7 @@ Acl = tuple[ResourceType, str, ACLResourcePatternType, ACLOperation]
 
 
 def pipeline_acls(env: dict[str, str]) -> list[Acl]:
-    """What one user running every Sitrep command needs, and no more (README, 'Security').
+    """What one user running every Sitrep command needs, and no more (docs/security.md).
 
     Public topics by their literal names: Create (``topics create``, the worker), Write
     (replay to the raw topic, the worker to the outputs), Read (the worker from the raw

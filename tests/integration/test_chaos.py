@@ -3,7 +3,7 @@
 At-least-once with outputs keyed by article id: at the end every input id must be on
 `articles.enriched` or `articles.duplicates` (read_committed), none missing, and any repeat
 must be the same verdict under the same key, so that a consumer dropping repeats by key
-(README, 'Processing guarantee') sees each id exactly once. Prints sent, received, missing
+(docs/processing.md) sees each id exactly once. Prints sent, received, missing
 and repeated, and how long each restarted worker took to resume (its first new output).
 Runs with `ops/test --chaos` (about five minutes on two cores).
 """

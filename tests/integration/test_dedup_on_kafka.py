@@ -69,7 +69,7 @@ def run_pipeline(broker: str, tmp_path: Path, first: Path, then: Path, *, partit
         # Originals, then (once they are through) their copies, as in real feeds where a
         # copy follows its original by minutes or hours: the links must not depend on the
         # number of partitions or workers. (Copies arriving within the processing lag of
-        # their original, on another partition, are a documented race; README.)
+        # their original, on another partition, are a documented race; docs/dedup.md.)
         run_sitrep(env, "replay", "--no-progress", str(first))
         consume(broker, [topic(env, "enriched"), topic(env, "duplicates")], until=expected - sum(1 for _ in then.open()), timeout=90)
         run_sitrep(env, "replay", "--no-progress", str(then))

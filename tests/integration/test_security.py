@@ -2,7 +2,7 @@
 
 A second broker (its own port and directory, certificates made by the test) accepts clients
 only on a SASL_SSL listener and authorises them with the standard ACL authorizer. The user
-``sitrep`` holds exactly the ACLs of README 'Security'; ``intruder`` can log in but holds none;
+``sitrep`` holds exactly the ACLs of docs/security.md; ``intruder`` can log in but holds none;
 ``partial`` lacks only the worker's internal-topic ACLs.
 """
 
@@ -105,7 +105,7 @@ def assert_refused(result: subprocess.CompletedProcess, seconds: float, secure: 
     assert seconds < FAST_SECONDS, f"took {seconds:.1f} s"
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"sitrep {command}: not authorised at {secure.bootstrap}: user '{user}' has no ACL for {denied}"), line
-    assert line.endswith("(see README, 'Security')")
+    assert line.endswith("(see docs/security.md)")
     assert_no_secret(result.stdout + result.stderr, secure)
 
 

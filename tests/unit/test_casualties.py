@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from sitrep.stages import casualties
-from sitrep.stages.extract import extract
-from sitrep.stages.numbers import value
+from sitrep.stages.extract import casualties
+from sitrep.stages.extract.article import extract
+from sitrep.stages.extract.numbers import value
 from sitrep.stages.types import CleanArticle
 
 
@@ -158,7 +158,7 @@ def test_evidence_offsets_point_into_the_body():
     ],
 )
 def test_a_foreign_dateline_is_not_where_it_happened(body: str, place: str) -> None:
-    from sitrep.stages.extract import extract
+    from sitrep.stages.extract.article import extract
     from sitrep.stages.types import CleanArticle
 
     extraction = extract(CleanArticle(id="d", body=body))

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitrep.models import RawArticle
-from sitrep.stages.clean import clean_article, warm_up
+from sitrep.stages.clean.article import clean_article, warm_up
 from sitrep.stages.types import CleanArticle
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

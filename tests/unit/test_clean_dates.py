@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from sitrep.models import RawArticle
-from sitrep.stages.clean import clean_article
-from sitrep.stages.clean_dates import find_dates, header_length, yearless
-from sitrep.stages.clean_published import parse_record, text_date
+from sitrep.stages.clean.article import clean_article
+from sitrep.stages.clean.dates import find_dates, header_length, yearless
+from sitrep.stages.clean.published import parse_record, text_date
 
 WIRE = Path(__file__).resolve().parents[1] / "data" / "cleaning" / "wire_reports.yaml"
 

@@ -15,8 +15,8 @@ import pytest
 
 from ops.bench.bench_clean import word_f1
 from sitrep.models import RawArticle
-from sitrep.stages.clean import clean_article
-from sitrep.stages.clean_html import html_to_text
+from sitrep.stages.clean.article import clean_article
+from sitrep.stages.clean.html import html_to_text
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "cleaning" / "html"
 

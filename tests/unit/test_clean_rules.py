@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from sitrep.models import RawArticle
-from sitrep.stages import clean_data
-from sitrep.stages.clean import clean_article
-from sitrep.stages.clean_rules import all_rules, detector_ids, ruleset_for
+from sitrep.stages.data import cleaning
+from sitrep.stages.clean.article import clean_article
+from sitrep.stages.clean.rules import all_rules, detector_ids, ruleset_for
 
 TITLE = "Syrian forces capture two villages near Jordan border"
 LEAD = (
@@ -165,7 +165,7 @@ def test_site_rules_apply_only_to_their_site() -> None:
 def test_yaml_word_lists_are_strings() -> None:
     """YAML reads on/no/yes as booleans: every curated word must still be a string."""
     for name in ("rules", "text", "dates"):
-        _assert_strings(clean_data.load(name), name)
+        _assert_strings(cleaning(name), name)
 
 
 def _assert_strings(value: object, where: str) -> None:

@@ -16,10 +16,10 @@ from sitrep.models import CredibilityUpdate, RawArticle
 from sitrep.pipeline import Pipeline, update_of
 from sitrep.settings import Settings
 from sitrep.stages import credibility
-from sitrep.stages.clean import clean_article
-from sitrep.stages.corroborate import Report, corroborate, event_key, retain, same_event
-from sitrep.stages.credibility_stream import consensus
-from sitrep.stages.extract import extract
+from sitrep.stages.clean.article import clean_article
+from sitrep.stages.credibility.corroborate import Report, corroborate, event_key, retain, same_event
+from sitrep.stages.credibility.stream import consensus
+from sitrep.stages.extract.article import extract
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "credibility" / "reports.jsonl"
 PRIORS = {"Reuters": 0.875, "AFP": 0.85, "Al Jazeera": 0.65, "SANA": 0.35, "Sputnik": 0.2, "Jordan Times": 0.5}

@@ -22,7 +22,7 @@ from sitrep.commands.process import process
 from sitrep.models import Casualty, Entity, Evidence, Geo, Removed
 from sitrep.settings import Settings
 from sitrep.stages import credibility
-from sitrep.stages.credibility_sources import SourcePriors, SourcePriorsError, default_priors, load_priors
+from sitrep.stages.credibility.sources import SourcePriors, SourcePriorsError, default_priors, load_priors
 from sitrep.stages.types import CleanArticle, Extraction
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "credibility" / "reports.jsonl"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from sitrep.models import RawArticle
 from sitrep.pipeline import analyze
-from sitrep.stages import dedup
+from sitrep.stages.dedup import index as dedup
 
 ROOT = Path(__file__).resolve().parents[2]
 

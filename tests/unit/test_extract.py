@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitrep.stages.extract import _extract, extract
-from sitrep.stages.gazetteer import gazetteer
+from sitrep.stages.extract.article import _extract, extract
+from sitrep.stages.extract.gazetteer import gazetteer
 from sitrep.stages.types import CleanArticle, Extraction
 
 DATA = Path(__file__).resolve().parents[2] / "services" / "sitrep" / "data" / "gazetteer"
@@ -153,7 +153,7 @@ def test_automaton_is_built_once():
 
 
 def test_a_failing_claim_reader_still_leaves_the_names(monkeypatch):
-    from sitrep.stages import claims
+    from sitrep.stages.extract import claims
 
     def broken(ctx):
         raise RuntimeError("a case nobody foresaw")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from sitrep.stages.extract import extract
+from sitrep.stages.extract.article import extract
 from sitrep.stages.types import CleanArticle
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "extract"

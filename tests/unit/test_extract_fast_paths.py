@@ -17,11 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitrep.stages import claims, entities, sentences
-from sitrep.stages.extract import extract
-from sitrep.stages.gazetteer import gazetteer
-from sitrep.stages.geo import resolve
-from sitrep.stages.translit import Caseless, normalize
+from sitrep.stages.extract import claims
+from sitrep.stages.extract import entities
+from sitrep.stages.extract import sentences
+from sitrep.stages.extract.article import extract
+from sitrep.stages.extract.gazetteer import gazetteer
+from sitrep.stages.extract.geo import resolve
+from sitrep.stages.extract.translit import Caseless, normalize
 from sitrep.stages.types import CleanArticle
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sitrep.models import Entity
-from sitrep.stages.extract import extract
+from sitrep.stages.extract.article import extract
 from sitrep.stages.types import CleanArticle, Extraction
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sitrep.stages import geo
-from sitrep.stages.extract import extract
-from sitrep.stages.gazetteer import gazetteer
+from sitrep.stages.extract import geo
+from sitrep.stages.extract.article import extract
+from sitrep.stages.extract.gazetteer import gazetteer
 from sitrep.stages.types import CleanArticle
 
 

@@ -19,8 +19,8 @@ from sitrep.codec import decode_raw
 from sitrep.errors import RejectedMessage
 from sitrep.models import RawArticle
 from sitrep.pipeline import analyze
-from sitrep.stages.clean import clean_article
-from sitrep.stages.extract import extract
+from sitrep.stages.clean.article import clean_article
+from sitrep.stages.extract.article import extract
 
 CAP = 200_000
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))

@@ -7,7 +7,7 @@ import random
 import orjson
 
 from sitrep.stages import dedup
-from sitrep.stages.corroborate import Report
+from sitrep.stages.credibility.corroborate import Report
 from sitrep.state import EntryLog, EventStore, TableView
 
 

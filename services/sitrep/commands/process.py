@@ -23,7 +23,7 @@ from sitrep.models import Credibility
 from sitrep.pipeline import Pipeline, order_of
 from sitrep.settings import Settings
 from sitrep.sources import read_messages
-from sitrep.stages.credibility_sources import load_priors
+from sitrep.stages.credibility.sources import load_priors
 
 
 @dataclass

@@ -20,10 +20,11 @@ from __future__ import annotations
 import logging
 from itertools import islice
 
-from sitrep.stages import claims as claims_
-from sitrep.stages import entities as entities_
-from sitrep.stages import geo, sentences
-from sitrep.stages.gazetteer import gazetteer
+from sitrep.stages.extract import claims as claims_
+from sitrep.stages.extract import entities as entities_
+from sitrep.stages.extract import geo
+from sitrep.stages.extract import sentences
+from sitrep.stages.extract.gazetteer import gazetteer
 from sitrep.stages.types import CleanArticle, Extraction
 
 log = logging.getLogger(__name__)

@@ -45,13 +45,13 @@ import re
 from datetime import date
 
 from sitrep.models import RawArticle, Removed
-from sitrep.stages.clean_dates import header_length
-from sitrep.stages.clean_html import HtmlPage, html_to_text
-from sitrep.stages.clean_meta import Dateline, byline_parts, language, numeric_order, outlet_name, parse_dateline
-from sitrep.stages.clean_published import parse_record, text_date
-from sitrep.stages.clean_rules import RuleSet, ruleset_for
-from sitrep.stages.clean_structure import Page, segment
-from sitrep.stages.clean_text import key, logical_lines, looks_like_html, sanitize, strip_markup
+from sitrep.stages.clean.dates import header_length
+from sitrep.stages.clean.html import HtmlPage, html_to_text
+from sitrep.stages.clean.meta import Dateline, byline_parts, language, numeric_order, outlet_name, parse_dateline
+from sitrep.stages.clean.published import parse_record, text_date
+from sitrep.stages.clean.rules import RuleSet, ruleset_for
+from sitrep.stages.clean.structure import Page, segment
+from sitrep.stages.clean.text import key, logical_lines, looks_like_html, sanitize, strip_markup
 from sitrep.stages.types import CleanArticle
 
 _log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from sitrep.models import Geo
-from sitrep.stages.gazetteer import Gazetteer, Hit, Place, Target
-from sitrep.stages.translit import Caseless
+from sitrep.stages.extract.gazetteer import Gazetteer, Hit, Place, Target
+from sitrep.stages.extract.translit import Caseless
 
 _DIRECTION = r"(?:north|south|east|west)(?:ern)?(?:[- ]?(?:north|south|east|west)(?:ern)?)?"
 _GOV_AFTER = re.compile(rf"(?:['’]s?)?\s+(?:{_DIRECTION}\s+)?(?:provinces?|governorates?|countrysides?|"

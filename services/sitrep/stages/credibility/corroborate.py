@@ -22,50 +22,18 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from datetime import date
 
-from pydantic import Field
 
 from sitrep.models import Credibility, Dedup, Signal
-from sitrep.stages.credibility import score, stream_signals
-from sitrep.stages.credibility_sources import outlet_key
-from sitrep.stages.credibility_text import is_fine, main_claim, place_of
-from sitrep.stages.types import CleanArticle, Extraction, Stage
+from sitrep.stages.credibility.scoring import score, stream_signals
+from sitrep.stages.credibility.sources import outlet_key
+from sitrep.stages.credibility.text import is_fine, main_claim, place_of
+from sitrep.stages.types import CleanArticle, Extraction, Report, Revision
 
 MIN_CHANGE = 0.01  # smallest score change published on credibility.updates
 WINDOW_DAYS = 2  # event days further apart than this are different events
 RETENTION_DAYS = 30.0  # of arrival time
 MAX_REPORTS = 50  # per event key: the latest arrivals (every write rewrites the list)
 _MICROSECONDS_PER_DAY = 86_400_000_000
-
-
-class Report(Stage):
-    """What the corroboration state remembers of one article (no body: state stays small)."""
-
-    id: str
-    source: str | None = None
-    outlet: str | None = Field(None, description="the outlet as the source table names it: one voice per outlet")
-    order: int = Field(description="arrival: replay or broker time in microseconds, else input position")
-    published: date | None = None
-    day: date | None = Field(None, description="the event's day: the claim's date, else the publication date")
-    place: str | None = None
-    fine: bool = Field(False, description="place is a town or neighbourhood, not a governorate or region")
-    cause: str = "unknown"
-    killed: int | None = None
-    injured: int | None = None
-    victims: str = Field("unknown", description="civilians, combatants, mixed or unknown, as the claim says")
-    copy_of: str | None = Field(None, description="set for duplicates: copies are not independent")
-    story_id: str
-    text_signals: list[Signal] = []
-    credibility: Credibility | None = None
-
-
-class Revision(Stage):
-    """An earlier report whose score a later one changed."""
-
-    report: Report
-    old: Credibility
-    new: Credibility
-    reason: str
-    caused_by: str
 
 
 def report_for(clean: CleanArticle, extraction: Extraction, text_signals: list[Signal], order: int, verdict: Dedup) -> Report:

@@ -21,7 +21,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sitrep.stages.corroborate import Report
+    from sitrep.stages.types import Report
 
 Measure = tuple[float, list[str]]
 

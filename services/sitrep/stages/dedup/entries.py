@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from sitrep.stages.dedup_sketch import SKETCH_BYTES, Signature
+from sitrep.stages.dedup.sketch import SKETCH_BYTES, Signature
 
 # order, shingle count, id length, key count; then the sketch, the id, the keys, the answer
 _ENTRY = struct.Struct("<qIHH")

@@ -1,7 +1,7 @@
 """Credibility measures read off one article: attribution, hedging, loaded language,
 clickbait, page pollution, specificity.
 
-Each measure returns ``(value, evidence)``: the value in the range README.md documents
+Each measure returns ``(value, evidence)``: the value in the range docs/credibility.md documents
 for its signal, the evidence the phrases (or facts) behind it. The phrase lists live in
 ``data/credibility/lexicon.yaml`` and are matched in one Aho-Corasick pass over the
 lower-cased article (word boundaries checked, longest match wins), because the stateless
@@ -14,14 +14,13 @@ import math
 import re
 from collections import defaultdict
 from functools import lru_cache
-from importlib import resources
 from typing import NamedTuple
 
 import ahocorasick
-import yaml
 
 from sitrep.models import Casualty, Entity, Removed
-from sitrep.stages.credibility_sources import compact
+from sitrep.stages import data as curated
+from sitrep.stages.credibility.sources import compact
 from sitrep.stages.types import CleanArticle, Extraction
 
 Measure = tuple[float, list[str]]
@@ -93,8 +92,7 @@ def _weights(value: object, name: str) -> dict[str, float]:
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The packaged lexicon (``data/credibility/lexicon.yaml``), built once per process."""
-    text = resources.files("sitrep").joinpath("data", "credibility", "lexicon.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = dict(curated.mapping("credibility", "lexicon.yaml"))
     removed = _weights(data.pop("removed", {}), "removed")
     return Lexicon({name: _weights(value, name) for name, value in data.items()}, removed)
 

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sitrep.stages import clean_data
-from sitrep.stages.clean_dates import find_dates, grammar
+from sitrep.stages.data import cleaning
+from sitrep.stages.clean.dates import find_dates, grammar
 
 _UPPER_WORD = r"[A-Z\u00C0-\u00DE][A-Z\u00C0-\u00DE'’.\-]*"
 _TITLE_WORD = r"[A-Z][A-Za-z'’.\-]+"
@@ -50,7 +50,7 @@ def outlets() -> _Outlets:
     by_spelling: dict[str, str] = {}
     agencies: set[str] = set()
     month_first: set[str] = set()
-    for outlet in clean_data.load("outlets")["outlets"]:
+    for outlet in cleaning("outlets")["outlets"]:
         name = outlet["name"]
         for spelling in (name, *outlet.get("aliases", []), *outlet.get("domains", [])):
             by_spelling[str(spelling).lower()] = name
@@ -143,12 +143,12 @@ def _is_day(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _not_places() -> frozenset[str]:
-    return frozenset(str(w).lower() for w in clean_data.load("text")["dateline"]["not_places"])
+    return frozenset(str(w).lower() for w in cleaning("text")["dateline"]["not_places"])
 
 
 @lru_cache(maxsize=1)
 def _casing() -> tuple[frozenset[str], frozenset[str]]:
-    words = clean_data.load("text")["dateline"]
+    words = cleaning("text")["dateline"]
     return frozenset(words["particles"]), frozenset(words["generic"])
 
 
@@ -173,7 +173,7 @@ def place_case(place: str) -> str:
 
 @lru_cache(maxsize=1)
 def _english() -> frozenset[str]:
-    return frozenset(clean_data.load("text")["english_words"])
+    return frozenset(cleaning("text")["english_words"])
 
 
 @lru_cache(maxsize=1)

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any, NamedTuple
 
 import ahocorasick
 import yaml
 
-from sitrep.stages.translit import ARTICLES, normalize, normalize_key, variants
+from sitrep.stages import data
+from sitrep.stages.extract.translit import ARTICLES, normalize, normalize_key, variants
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Countries whose place names get generated spelling variants; elsewhere GeoNames' own
@@ -91,7 +91,7 @@ class Scan(NamedTuple):
 
 
 def _data(name: str) -> str:
-    return resources.files("sitrep").joinpath("data", "gazetteer", name).read_text(encoding="utf-8")
+    return data.text("gazetteer", name)
 
 
 def _is_acronym(alias: str) -> bool:

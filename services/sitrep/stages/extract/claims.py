@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sitrep.stages import casualties
-from sitrep.stages.gazetteer import Gazetteer, Hit
-from sitrep.stages.geo import PlaceMention
-from sitrep.stages.sentences import Span
-from sitrep.stages.translit import Caseless
+from sitrep.stages.extract import casualties
+from sitrep.stages.extract.gazetteer import Gazetteer, Hit
+from sitrep.stages.extract.geo import PlaceMention
+from sitrep.stages.extract.sentences import Span
+from sitrep.stages.extract.translit import Caseless
 
 _OBJECT_BEFORE = Caseless(r"\b(?:against|targeting|targeted|target|on|at|struck|hit|hitting|striking|fighting|"
                          r"battling|attacked|attacking|bombed|shelled|from|with|between|versus|vs\.?|to|into|"

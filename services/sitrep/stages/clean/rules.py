@@ -16,8 +16,8 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
-from sitrep.stages import clean_data
-from sitrep.stages.clean_text import EDGE, key, lead
+from sitrep.stages.data import cleaning
+from sitrep.stages.clean.text import EDGE, key, lead
 
 Kind = Literal["boilerplate", "comments", "other_articles", "markup"]
 Scope = Literal["line", "until_end"]
@@ -193,13 +193,13 @@ def _top_level(pattern: str) -> list[str]:
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[Rule, ...]:
     """Every rule in rules.yaml, validated (a typo in the file fails loudly at start-up)."""
-    return tuple(_parse(spec) for spec in clean_data.load("rules")["rules"])
+    return tuple(_parse(spec) for spec in cleaning("rules")["rules"])
 
 
 @lru_cache(maxsize=1)
 def detector_ids() -> dict[str, Kind]:
     """The structural detectors' rule ids and the kind each reports (text.yaml)."""
-    return {d["id"]: d["kind"] for d in clean_data.load("text")["detectors"]}
+    return {d["id"]: d["kind"] for d in cleaning("text")["detectors"]}
 
 
 def ruleset_for(source: str | None, url: str | None) -> RuleSet:
@@ -223,7 +223,7 @@ def _site_names(source: str, host: str) -> set[str]:
     names = {source} if source else set()
     parts = host.split(".")
     names.update(".".join(parts[i:]) for i in range(len(parts) - 1))
-    for outlet in clean_data.load("outlets")["outlets"]:
+    for outlet in cleaning("outlets")["outlets"]:
         spellings = {outlet["name"].lower(), *(a.lower() for a in outlet.get("aliases", []))}
         domains = {d.lower() for d in outlet.get("domains", [])}
         if names & (spellings | domains):
@@ -233,8 +233,8 @@ def _site_names(source: str, host: str) -> set[str]:
 
 @lru_cache(maxsize=64)
 def _compile(sites: frozenset[str]) -> RuleSet:
-    settings = clean_data.load("rules").get("settings", {})
-    spec_by_id = {spec["id"]: spec for spec in clean_data.load("rules")["rules"]}
+    settings = cleaning("rules").get("settings", {})
+    spec_by_id = {spec["id"]: spec for spec in cleaning("rules")["rules"]}
     rules = [r for r in all_rules() if not r.sites or sites.intersection(r.sites)]
     exact: dict[str, list[Rule]] = {}
     prefix_rules: dict[str, list[Rule]] = {}

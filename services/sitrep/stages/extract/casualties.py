@@ -19,9 +19,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sitrep.stages.gazetteer import gazetteer
-from sitrep.stages.numbers import alternation, number_pattern, value
-from sitrep.stages.translit import Caseless
+from sitrep.stages.extract.gazetteer import gazetteer
+from sitrep.stages.extract.numbers import alternation, number_pattern, value
+from sitrep.stages.extract.translit import Caseless
 
 _KILL_AFTER = (r"killed|dead|died|martyred|slain|perished|massacred|executed|beheaded|shot\s+dead|neutrali[sz]ed|"
                r"eliminated|liquidated|"

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from sitrep.stages.clean_dates import Found, find_dates, grammar, valid_date, yearless
+from sitrep.stages.clean.dates import Found, find_dates, grammar, valid_date, yearless
 
 # How much text is searched: dates that matter are near the top or in a sign-off.
 _SCAN_HEAD = 6000

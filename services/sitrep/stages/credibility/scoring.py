@@ -6,8 +6,8 @@ Text signals come from the article alone and are computed in the stateless stage
 (``text_signals``); stream signals (originality, corroboration, contradiction) from the other
 reports of the same event (``stream_signals``, called by ``stages.corroborate``). Every signal
 carries its value, weight, contribution (value x weight) and the evidence behind it; a signal
-at 0 says nothing, so an unknown outlet with a plain text scores 0.5. README.md, section
-"Credibility", documents each signal's range and weight and why the weights are what they are.
+at 0 says nothing, so an unknown outlet with a plain text scores 0.5. docs/credibility.md
+documents each signal's range and weight and why the weights are what they are.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ import math
 from typing import TYPE_CHECKING
 
 from sitrep.models import Credibility, Signal
-from sitrep.stages import credibility_stream as stream
-from sitrep.stages import credibility_text as text
-from sitrep.stages.credibility_sources import SourcePriors, default_priors
+from sitrep.stages.credibility import stream
+from sitrep.stages.credibility import text
+from sitrep.stages.credibility.sources import SourcePriors, default_priors
 from sitrep.stages.types import CleanArticle, Extraction
 
 if TYPE_CHECKING:
-    from sitrep.stages.corroborate import Report
+    from sitrep.stages.types import Report
 
-# Hand-set, not learned: see README, "Credibility", for the reasoning behind each.
+# Hand-set, not learned: see docs/credibility.md for the reasoning behind each.
 WEIGHTS: dict[str, float] = {
     "source_prior": 2.5,  # value 2*prior-1: Reuters +0.75, unknown 0, SANA -0.30, RT -0.60
     "attribution": 1.0,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sitrep.stages.gazetteer import gazetteer
+from sitrep.stages.extract.gazetteer import gazetteer
 
 
 def alternation(words: list[str]) -> str:

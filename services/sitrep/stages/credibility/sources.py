@@ -16,7 +16,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from sitrep.errors import SitrepError
+from sitrep.stages import data
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/\s:?#]+\.[a-z]{2,})(?:[:/?#]|$)")
@@ -189,7 +189,7 @@ def _read(text: str, origin: str) -> dict[str, Any]:
 @lru_cache(maxsize=8)
 def load_priors(path: Path | None = None) -> SourcePriors:
     """The default table, with the entries of the YAML file at ``path`` (if any) on top."""
-    default = _read(resources.files("sitrep").joinpath("data", "credibility", "sources.yaml").read_text(encoding="utf-8"), "sources.yaml")
+    default = _read(data.text("credibility", "sources.yaml"), "sources.yaml")
     rule = default["rule"]
     entries = {compact(e["name"]): e for e in default["outlets"]}
     origin = "default"

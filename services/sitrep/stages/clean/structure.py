@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sitrep.stages import clean_data
-from sitrep.stages.clean_dates import header_length
-from sitrep.stages.clean_rules import Rule, RuleSet
-from sitrep.stages.clean_text import key
+from sitrep.stages.data import cleaning
+from sitrep.stages.clean.dates import header_length
+from sitrep.stages.clean.rules import Rule, RuleSet
+from sitrep.stages.clean.text import key
 
 Label = tuple[str, str]  # (kind, rule)
 
@@ -75,7 +75,7 @@ class _Settings:
 @lru_cache(maxsize=1)
 def _config() -> _Settings:
     """The detectors' settings and word lists, from text.yaml."""
-    text = clean_data.load("text")
+    text = cleaning("text")
     thread = text["comment_thread"]
     return _Settings(
         min_names=int(thread["min_names"]),

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 
-from sitrep.stages.gazetteer import Gazetteer, Hit, Target, gazetteer
-from sitrep.stages.geo import PlaceMention, geo_model
-from sitrep.stages.numbers import alternation
-from sitrep.stages.translit import normalize_key
+from sitrep.stages.extract.gazetteer import Gazetteer, Hit, Target, gazetteer
+from sitrep.stages.extract.geo import PlaceMention, geo_model
+from sitrep.stages.extract.numbers import alternation
+from sitrep.stages.extract.translit import normalize_key
 
 # Sides that "terrorists"/"militants"/"jihadists" stand for. Kurdish forces are left out: the
 # outlets that call them terrorists name them ("YPG terrorists"), and they match as such.

@@ -20,7 +20,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Literal
 
-from sitrep.stages import clean_data
+from sitrep.stages.data import cleaning
 
 Label = Literal["published", "updated"]
 
@@ -58,7 +58,7 @@ class _Grammar:
 @lru_cache(maxsize=1)
 def grammar() -> _Grammar:
     """The date patterns, built once from dates.yaml."""
-    data = clean_data.load("dates")
+    data = cleaning("dates")
     months = {str(k).lower(): int(v) for k, v in data["months"].items()}
     tz = "|".join(re.escape(t) for t in sorted(data["timezones"], key=len, reverse=True))
     def alternation(words: Iterable[str]) -> str:

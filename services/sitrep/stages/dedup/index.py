@@ -37,8 +37,8 @@ from typing import NamedTuple
 import numpy as np
 
 from sitrep.models import Dedup
-from sitrep.stages.dedup_sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
-from sitrep.stages.dedup_state import (
+from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
+from sitrep.stages.dedup.entries import (
     ID_AT,
     all_members,
     answer_of,

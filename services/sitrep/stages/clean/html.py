@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from sitrep.stages import clean_data
-from sitrep.stages.clean_text import strip_markup
+from sitrep.stages.data import cleaning
+from sitrep.stages.clean.text import strip_markup
 
 _SPLIT = re.compile(r"[\s_-]+")
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,60})$")
@@ -59,7 +59,7 @@ class _Config:
 
 @lru_cache(maxsize=1)
 def _config() -> _Config:
-    html = clean_data.load("text")["html"]
+    html = cleaning("text")["html"]
     words = {w: kind for kind, ws in html["class_words"].items() for w in ws}
     return _Config(",".join(html["markup_tags"]), frozenset(html["chrome_tags"]), words, tuple(html["main_selectors"]), ",".join(html["block_tags"]))
 
