@@ -3,7 +3,7 @@
 Names follow Prometheus conventions: base units (seconds, bytes), ``_total`` on counters,
 and labels drawn from small fixed sets (stage names, reason codes, topic roles, actor
 categories, governorates, the outlets of the source prior table
-``data/credibility/sources.yaml``). Never an article id, a title or any other free text:
+``data/outlets.yaml``). Never an article id, a title or any other free text:
 ``source_label`` and ``governorate_label`` fold what is not on their list into ``other``.
 
 Topic labels are roles (``raw``, ``lsh``, ``events``, ``enriched``, ...), not

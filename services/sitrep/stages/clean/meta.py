@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sitrep.stages.data import cleaning
+from sitrep.stages.outlets import default_table
 from sitrep.stages.clean.dates import find_dates, grammar
 
 _UPPER_WORD = r"[A-Z\u00C0-\u00DE][A-Z\u00C0-\u00DE'’.\-]*"
@@ -36,44 +37,18 @@ class Dateline:
     agency: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Outlets:
-    by_spelling: dict[str, str]  # lower-case name, alias or domain -> name
-    agencies: frozenset[str]
-    month_first: frozenset[str]
-    alternation: str
-
-
-@lru_cache(maxsize=1)
-def outlets() -> _Outlets:
-    """Outlet names, aliases and domains from outlets.yaml."""
-    by_spelling: dict[str, str] = {}
-    agencies: set[str] = set()
-    month_first: set[str] = set()
-    for outlet in cleaning("outlets")["outlets"]:
-        name = outlet["name"]
-        for spelling in (name, *outlet.get("aliases", []), *outlet.get("domains", [])):
-            by_spelling[str(spelling).lower()] = name
-        if outlet.get("agency"):
-            agencies.add(name)
-        if outlet.get("dates") == "mdy":
-            month_first.add(name)
-    names = sorted((s for s in by_spelling if "." not in s), key=len, reverse=True)
-    return _Outlets(by_spelling, frozenset(agencies), frozenset(month_first), "|".join(re.escape(n) for n in names))
-
-
 def outlet_name(text: str | None) -> str | None:
-    """The outlet's name for a spelling, alias or domain ("al-masdar news" -> "Al Masdar News")."""
+    """The outlet's name for a whole spelling, alias or domain ("al-masdar news" -> "Al Masdar News")."""
     if not text:
         return None
-    spelled = text.strip().lower().removeprefix("www.")
-    return outlets().by_spelling.get(spelled)
+    outlet = default_table().lookup(text.strip(), exact=True)
+    return outlet.name if outlet is not None else None
 
 
 def numeric_order(source: str | None) -> str | None:
     """"mdy" for outlets that write numeric dates month first, else None (the default)."""
-    name = outlet_name(source) or source
-    return "mdy" if name in outlets().month_first else None
+    outlet = default_table().lookup(source.strip(), exact=True) if source else None
+    return "mdy" if outlet is not None and outlet.month_first else None
 
 
 def byline_parts(value: str) -> tuple[str | None, str | None]:
@@ -97,7 +72,7 @@ def byline_parts(value: str) -> tuple[str | None, str | None]:
 def _dateline_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     mon = "|".join(re.escape(m) for m in sorted(grammar().months, key=len, reverse=True))
     when = rf"(?:(?i:{mon})\.?\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\d{{1,2}}\s+(?i:{mon})(?:,?\s+\d{{4}})?)"
-    agency = rf"(?i:{outlets().alternation})"
+    agency = rf"(?i:{default_table().alternation})"
     upper = re.compile(
         rf"(?P<place>{_UPPER_WORD}(?:[ -]{_UPPER_WORD}){{0,4}})"
         rf"(?:,\s*(?P<region>{_TITLE_WORD}(?: {_TITLE_WORD}){{0,2}}))?"
@@ -130,8 +105,9 @@ def parse_dateline(line: str) -> Dateline | None:
     if m:
         return Dateline(m["place"], m["date"], outlet_name(m["agency"] or m["paren"]))
     m = bare.match(line)
-    if m and outlet_name(m["agency"]) in outlets().agencies:
-        return Dateline(None, None, outlet_name(m["agency"]))
+    outlet = default_table().lookup(m["agency"].strip(), exact=True) if m else None
+    if outlet is not None and outlet.agency:
+        return Dateline(None, None, outlet.name)
     return None
 
 

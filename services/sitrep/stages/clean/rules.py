@@ -17,6 +17,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from sitrep.stages.data import cleaning
+from sitrep.stages.outlets import default_table
 from sitrep.stages.clean.text import EDGE, key, lead
 
 Kind = Literal["boilerplate", "comments", "other_articles", "markup"]
@@ -223,11 +224,11 @@ def _site_names(source: str, host: str) -> set[str]:
     names = {source} if source else set()
     parts = host.split(".")
     names.update(".".join(parts[i:]) for i in range(len(parts) - 1))
-    for outlet in cleaning("outlets")["outlets"]:
-        spellings = {outlet["name"].lower(), *(a.lower() for a in outlet.get("aliases", []))}
-        domains = {d.lower() for d in outlet.get("domains", [])}
-        if names & (spellings | domains):
-            names.update(spellings | domains)
+    outlet = default_table().lookup(source, exact=True) if source else None
+    outlet = outlet or (default_table().lookup(None, host) if host else None)
+    if outlet is not None:
+        names.update(s.lower() for s in outlet.spellings)
+        names.update(outlet.domains)
     return names
 
 

@@ -1,8 +1,8 @@
 """Source priors: the outlet's public track record, as a number in [0, 1].
 
-The table (``data/credibility/sources.yaml``) records, per outlet, the public ratings it has
-(Media Bias/Fact Check factual reporting, Wikipedia's perennial-sources status) and
-documented facts about who controls it; :func:`prior_of` turns those into a prior by the
+The outlet table (``data/outlets.yaml``, matched by ``stages/outlets.py``) records, per
+outlet, the public ratings it has (Media Bias/Fact Check factual reporting, Wikipedia's
+perennial-sources status) and documented facts about who controls it; :func:`prior_of` turns those into a prior by the
 rule written in the same file. A deployment may override or extend the table with its own
 YAML file (``Settings.source_priors``); unknown outlets get the neutral prior (0.5).
 
@@ -12,23 +12,18 @@ A source is matched by outlet name, alias, domain or URL: "Reuters", "reuters.co
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
 from sitrep.errors import SitrepError
-from sitrep.stages import data
+from sitrep.stages import outlets
+from sitrep.stages.outlets import OutletTable, compact, host_of
 
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
-_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/\s:?#]+\.[a-z]{2,})(?:[:/?#]|$)")
-_HOST_PREFIXES = ("www.", "m.", "en.", "english.", "amp.", "mobile.")
-_CACHE_SIZE = 4096  # distinct source strings remembered per table (a stream repeats a few)
+__all__ = ["Outlet", "SourcePriors", "SourcePriorsError", "compact", "default_priors", "host_of", "load_priors", "outlet_key"]
 
 
 class SourcePriorsError(SitrepError):
@@ -44,30 +39,8 @@ class Outlet:
     basis: str  # the ratings and flags behind the prior, for the signal's evidence
 
 
-def compact(text: str) -> str:
-    """Lower-case ASCII letters and digits only: the key names and aliases are matched on."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    key = _NOT_ALNUM.sub("", folded)
-    return key[3:] if key.startswith("the") and len(key) > 6 else key
-
-
-def host_of(text: str | None) -> str | None:
-    """The host name in a URL or a bare domain (``www.`` and language prefixes dropped)."""
-    if not text:
-        return None
-    value = text.strip().lower()
-    match = _HOST.match(value)
-    if match is None:
-        return None
-    host = urlsplit(value if "://" in value else f"//{value}").hostname or match.group(1)
-    for prefix in _HOST_PREFIXES:
-        if host.startswith(prefix) and host.count(".") > 1:
-            host = host[len(prefix):]
-    return host
-
-
 def prior_of(entry: dict[str, Any], rule: dict[str, Any]) -> float:
-    """The prior an outlet's ratings and flags give under ``rule`` (see sources.yaml)."""
+    """The prior an outlet's ratings and flags give under ``rule`` (see data/outlets.yaml)."""
     if entry.get("prior") is not None:
         return float(entry["prior"])
     implied = rule["implied"]
@@ -97,71 +70,20 @@ def basis_of(entry: dict[str, Any]) -> str:
 
 
 class SourcePriors:
-    """The outlet table: ``lookup(source, url)`` finds an outlet by name, alias, domain or URL."""
+    """The outlet table with a prior for each outlet: ``lookup(source, url)`` finds one."""
 
     def __init__(self, entries: list[dict[str, Any]], rule: dict[str, Any], origin: str = "default") -> None:
         self.rule = rule
         self.unknown = float(rule["unknown"])
         self.origin = origin
-        self.outlets: list[Outlet] = []
-        self._by_key: dict[str, Outlet] = {}
-        self._by_domain: dict[str, Outlet] = {}
-        for entry in entries:
-            outlet = Outlet(name=str(entry["name"]), prior=prior_of(entry, rule), basis=basis_of(entry))
-            self.outlets.append(outlet)
-            for alias in [entry["name"], *(entry.get("aliases") or [])]:
-                key = compact(str(alias))
-                if key:
-                    self._by_key[key] = outlet
-            for domain in entry.get("domains") or []:
-                self._by_domain[str(domain).lower()] = outlet
-        self._cache: dict[tuple[str | None, str | None], Outlet | None] = {}
+        self.table = OutletTable(entries)
+        self._rated = {o.name: Outlet(name=o.name, prior=prior_of(dict(o.entry), rule), basis=basis_of(dict(o.entry))) for o in self.table.outlets}
+        self.outlets: list[Outlet] = list(self._rated.values())
 
     def lookup(self, source: str | None, url: str | None = None) -> Outlet | None:
         """The outlet ``source`` (a name, domain or URL) or, failing that, ``url`` names."""
-        cache_key = (source, url)
-        if cache_key in self._cache:
-            return self._cache[cache_key]
-        found = self._match(source) or self._by_host(host_of(url))
-        if len(self._cache) >= _CACHE_SIZE:
-            self._cache.clear()
-        self._cache[cache_key] = found
-        return found
-
-    def _match(self, source: str | None) -> Outlet | None:
-        if not source or not source.strip():
-            return None
-        by_host = self._by_host(host_of(source))
-        if by_host is not None:
-            return by_host
-        key = compact(source)
-        if key in self._by_key:
-            return self._by_key[key]
-        # "Reuters via Yahoo News", "SANA - Syrian Arab News Agency": the longest run of words
-        # that is a known name wins.
-        words = [compact(w) for w in source.split()]
-        best: Outlet | None = None
-        best_len = 0
-        for size in (4, 3, 2, 1):
-            for start in range(0, max(0, len(words) - size + 1)):
-                candidate = "".join(words[start:start + size])
-                if len(candidate) > best_len and candidate in self._by_key and len(candidate) >= 2:
-                    best, best_len = self._by_key[candidate], len(candidate)
-            if best is not None:
-                return best
-        return None
-
-    def _by_host(self, host: str | None) -> Outlet | None:
-        if not host:
-            return None
-        parts = host.split(".")
-        for i in range(len(parts) - 1):
-            outlet = self._by_domain.get(".".join(parts[i:]))
-            if outlet is not None:
-                return outlet
-        # an unlisted domain of a listed name: "presstv.tv", "almanar.com.lb/english"
-        label = parts[0] if len(parts) > 1 else host
-        return self._by_key.get(compact(label)) if len(label) >= 4 else None
+        found = self.table.lookup(source, url)
+        return None if found is None else self._rated[found.name]
 
 
 def outlet_key(source: str | None, url: str | None = None) -> str | None:
@@ -189,7 +111,7 @@ def _read(text: str, origin: str) -> dict[str, Any]:
 @lru_cache(maxsize=8)
 def load_priors(path: Path | None = None) -> SourcePriors:
     """The default table, with the entries of the YAML file at ``path`` (if any) on top."""
-    default = _read(data.text("credibility", "sources.yaml"), "sources.yaml")
+    default = outlets.packaged()
     rule = default["rule"]
     entries = {compact(e["name"]): e for e in default["outlets"]}
     origin = "default"
@@ -207,5 +129,5 @@ def load_priors(path: Path | None = None) -> SourcePriors:
 
 
 def default_priors() -> SourcePriors:
-    """The packaged table (``data/credibility/sources.yaml``)."""
+    """The packaged table (``data/outlets.yaml``)."""
     return load_priors(None)
