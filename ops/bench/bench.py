@@ -1,4 +1,4 @@
-"""The performance harness (issue 9): every figure measured in one run on the local real broker.
+"""The performance harness: every figure measured in one run on the local real broker.
 
     ops/bench/run [--articles N] [--rss 100000,1000000] [--skip f]
 
@@ -8,7 +8,8 @@
 (d) offline `sitrep process` articles/s and per-stage microseconds per article
 (e) dedup stage against datasketch MinHashLSH on the same items
 (f) worker RSS after 100k and after 1M articles, retention bounds on
-(g) 2 workers over 4 partitions against 1 worker
+(g) 2 workers over 4 partitions against 1 worker, and the cores they had
+(h) the whole analysis against spaCy NER + trafilatura + datasketch, CPU per article
 
 Figures are printed, never asserted: tests never assert on time.
 """
@@ -501,7 +502,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=20_000, help="articles for (a), (b), (g)")
     parser.add_argument("--rss", default="100000,1000000", help="checkpoints for (f), comma-separated")
-    parser.add_argument("--skip", action="append", default=[], choices=list("abcdefg"), help="skip a part (repeatable)")
+    parser.add_argument("--skip", action="append", default=[], choices=list("abcdefgh"), help="skip a part (repeatable)")
     parser.add_argument("--profile", type=Path, help="sample the workers with py-spy and write speedscope profiles here")
     parser.add_argument("--latency-rate", type=float, help="articles/s for (c) (default: half of (b))")
     parser.add_argument("--timeline", action="store_true", help="(c) second by second: latency and the CPU of each process")
@@ -548,10 +549,15 @@ def main() -> int:
     if "e" not in args.skip:
         result = subprocess.run([sys.executable, str(ROOT / "ops/bench/bench_dedup.py"), "--summary"], capture_output=True, text=True)
         rows.append(("(e) dedup vs datasketch MinHashLSH", result.stdout.strip().splitlines()[-1] if result.returncode == 0 and result.stdout.strip() else f"bench_dedup failed: {result.stderr.strip()[-200:]}"))
+    if "h" not in args.skip:
+        result = subprocess.run([sys.executable, str(ROOT / "ops/bench/bench_peer.py"), "--summary"], capture_output=True, text=True)
+        rows.append(("(h) whole analysis vs spaCy NER + trafilatura + datasketch", result.stdout.strip().splitlines()[-1] if result.returncode == 0 and result.stdout.strip() else f"bench_peer failed: {result.stderr.strip()[-200:]}"))
+        log(rows[-1][1])
     if "g" not in args.skip:
         two = throughput(workdir, messages, partitions=4, workers=2)
         one = pipeline_rate or throughput(workdir, messages, partitions=4, workers=1)
-        rows.append(("(g) 2 workers over 4 partitions vs 1 worker", f"{two:,.0f} vs {one:,.0f} articles/s = {two / one:.2f}x"))
+        rows.append(("(g) 2 workers over 4 partitions vs 1 worker", f"{two:,.0f} vs {one:,.0f} articles/s = {two / one:.2f}x on {os.cpu_count()} cores"
+                     + (" (bounded by the cores: each worker runs an analyze process beside it)" if (os.cpu_count() or 1) < 4 else "")))
     if "f" not in args.skip:
         figures = rss(workdir, [int(x) for x in args.rss.split(",")])
         text = ", ".join(f"{median:.0f} MB after {n:,} (peak {peak:.0f})" for n, median, peak, _ in figures)

