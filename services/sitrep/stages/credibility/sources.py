@@ -72,11 +72,11 @@ def basis_of(entry: dict[str, Any]) -> str:
 class SourcePriors:
     """The outlet table with a prior for each outlet: ``lookup(source, url)`` finds one."""
 
-    def __init__(self, entries: list[dict[str, Any]], rule: dict[str, Any], origin: str = "default") -> None:
+    def __init__(self, entries: list[dict[str, Any]], rule: dict[str, Any], origin: str = "default", table: OutletTable | None = None) -> None:
         self.rule = rule
         self.unknown = float(rule["unknown"])
         self.origin = origin
-        self.table = OutletTable(entries)
+        self.table = table or OutletTable(entries)
         self._rated = {o.name: Outlet(name=o.name, prior=prior_of(dict(o.entry), rule), basis=basis_of(dict(o.entry))) for o in self.table.outlets}
         self.outlets: list[Outlet] = list(self._rated.values())
 
@@ -125,7 +125,8 @@ def load_priors(path: Path | None = None) -> SourcePriors:
         for entry in extra.get("outlets", []):
             entries[compact(entry["name"])] = entry
         origin = str(path)
-    return SourcePriors(list(entries.values()), rule, origin)
+    # The packaged table alone: the cleaner's index of it serves the priors too.
+    return SourcePriors(list(entries.values()), rule, origin, table=None if path is not None else outlets.default_table())
 
 
 def default_priors() -> SourcePriors:
