@@ -364,7 +364,7 @@ def hops(run: Run, since_ms: int = 0) -> dict[str, tuple[float, float, float]]:
     """Where the latency goes: each hop's p50/p95/p99 seconds, from the timestamps the
     producers gave the messages (replay, then the worker's agents) on every topic an
     article crosses, for the articles replayed from ``since_ms`` on."""
-    from sitrep.wire import decode_parts, decode_probes
+    from sitrep.stream.wire import decode_parts, decode_probes
 
     stamps: dict[str, dict[str, int]] = {}
 

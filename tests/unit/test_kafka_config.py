@@ -18,9 +18,9 @@ import pytest
 from aiokafka import errors as aiokafka_errors
 from kafka import errors as kafka_errors
 
-import sitrep.kafka
+import sitrep.stream.kafka
 from sitrep.errors import BrokerError, ConfigError
-from sitrep.kafka import client_kwargs, describe_failure, faust_credentials, is_refusal, preflight
+from sitrep.stream.kafka import client_kwargs, describe_failure, faust_credentials, is_refusal, preflight
 from sitrep.settings import Settings
 
 PASSWORD = "s3cret-Pa55word-7f1c"
@@ -181,7 +181,7 @@ def closing_server() -> Iterator[str]:
 def test_a_failed_connection_logs_no_password(closing_server: str, protocol: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     from kafka import KafkaProducer
 
-    monkeypatch.setattr(sitrep.kafka, "CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr(sitrep.stream.kafka, "CONNECT_SECONDS", 1.0)
     s = settings(bootstrap_servers=closing_server, security_protocol=protocol, sasl_username="sitrep", sasl_password=PASSWORD)
     caplog.set_level(logging.DEBUG)
     with pytest.raises(BrokerError) as caught:

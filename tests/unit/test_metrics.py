@@ -18,13 +18,13 @@ from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from sitrep import metrics
+from sitrep.stream import metrics
 from sitrep.codec import decode_raw
 from sitrep.errors import RejectedMessage
 from sitrep.pipeline import STAGES, Pipeline
 from sitrep.settings import Settings
 from sitrep.sources import read_messages
-from sitrep.worker import create_app
+from sitrep.stream.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = sorted((ROOT / "ops/grafana/dashboards").glob("*.json"))

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from sitrep.models import RawArticle
 from sitrep.pipeline import analyze
-from sitrep.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
+from sitrep.stream.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
 
 ids = st.text(min_size=1, max_size=40)
 orders = st.integers(0, 2**62)

@@ -17,7 +17,7 @@ from itertools import islice
 import orjson
 from tqdm import tqdm
 
-from sitrep.kafka import client_kwargs, describe_failure, is_refusal, preflight
+from sitrep.stream.kafka import client_kwargs, describe_failure, is_refusal, preflight
 from sitrep.settings import Settings
 from sitrep.sources import Message, read_messages
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from sitrep.kafka import client_kwargs, describe_failure, preflight
+from sitrep.stream.kafka import client_kwargs, describe_failure, preflight
 from sitrep.settings import Settings
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sitrep.kafka import create_topics, preflight
+from sitrep.stream.kafka import create_topics, preflight
 from sitrep.settings import Settings
 
 

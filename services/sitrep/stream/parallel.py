@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitrep.codec import decode_raw
-from sitrep.errors import RejectedMessage
-from sitrep.memory import Trimmer
+from sitrep.errors import Failure, RejectedMessage
+from sitrep.stream.memory import Trimmer
 from sitrep.pipeline import analyze, order_of, warm_up
 from sitrep.records import prepare
 from sitrep.stages.credibility.sources import SourcePriors, load_priors
@@ -44,15 +44,9 @@ class Analyzed:
     timings: dict[str, float]
 
 
-@dataclass(frozen=True, slots=True)
-class Failed:
-    """A message that could not be decoded, or an article a stage raised on: it goes to the
-    dead-letter topic with the reason, and the batch goes on."""
-
-    id: str | None
-    stage: str  # decode or analyze
-    reason: str  # a DeadLetterReason
-    detail: str
+# A message that could not be decoded (stage ``decode``), or an article a stage raised on
+# (stage ``analyze``): it goes to the dead-letter topic with the reason, and the batch goes on.
+Failed = Failure
 
 
 log = logging.getLogger("sitrep.parallel")
@@ -82,12 +76,12 @@ def analyze_batch(batch: list[Message], max_body_bytes: int) -> list[Analyzed | 
         try:
             raw = decode_raw(value, max_body_bytes=max_body_bytes)
         except RejectedMessage as exc:
-            results.append(Failed(None, "decode", exc.reason, exc.detail))
+            results.append(Failure.of(exc, "decode"))
             continue
         try:
             a = analyze(raw, order_of(raw, fallback), timings, _priors)
         except Exception as exc:  # a stage bug must not lose the rest of the batch
-            results.append(Failed(raw.id, "analyze", "stage_error", f"{type(exc).__name__}: {exc}"))
+            results.append(Failure.of(exc, "analyze", raw.id))
             continue
         results.append(Analyzed(raw.id, a.order, a.exact, a.minhash, a.size, tuple(a.bands), a.event_key, prepare(a).encode(), timings))
     _trimmer.maybe()

@@ -209,10 +209,10 @@ async def sample_offsets(consumer: Any, roles: Mapping[str, str]) -> None:
     try:
         tps = [tp for tp in consumer.assignment() if tp.topic in roles]
         ends = await consumer.highwaters(*tps) if tps else {}
-        # Faust keeps each partition's committed offset (read from the broker on assignment,
-        # then its own commits) without a public accessor; None means never committed, and
-        # the consumer then starts from the earliest offset.
-        committed = {tp: consumer._committed_offset.get(tp) for tp in tps}
+        from sitrep.stream.faust_compat import committed_offsets  # here: `sitrep process` counts without Faust
+
+        # None means never committed: the consumer then starts from the earliest offset.
+        committed = committed_offsets(consumer, tps)
         never = [tp for tp, offset in committed.items() if offset is None]
         earliest = await consumer.earliest_offsets(*never) if never else {}
     except Exception as exc:  # a rebalance can revoke a partition mid-call: try next round
