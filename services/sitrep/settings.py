@@ -15,31 +15,35 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sitrep.models import OUTPUT_ROLES, ROLES, TOPIC_BY_ROLE
+
+
+def _default(role: str) -> str:
+    return TOPIC_BY_ROLE[role].default
+
 
 class Topics(BaseModel):
-    """Names of the public topics. Internal repartition topics are prefixed by the app id."""
+    """Names of the public topics, one field per role of ``models.TOPICS`` (defaults from
+    there too). Internal repartition topics are prefixed by the app id."""
 
     model_config = ConfigDict(frozen=True)
 
-    raw: str = "articles.raw"
-    enriched: str = "articles.enriched"
-    duplicates: str = "articles.duplicates"
-    casualties: str = "claims.casualties"
-    credibility: str = "credibility.updates"
-    deadletter: str = "articles.deadletter"
+    raw: str = _default("raw")
+    enriched: str = _default("enriched")
+    duplicates: str = _default("duplicates")
+    casualties: str = _default("casualties")
+    credibility: str = _default("credibility")
+    deadletter: str = _default("deadletter")
+
+    def name(self, role: str) -> str:
+        return str(getattr(self, role))
 
     def outputs(self) -> dict[str, str]:
         """Output topic names by role, the ones a user subscribes to."""
-        return {
-            "enriched": self.enriched,
-            "duplicates": self.duplicates,
-            "casualties": self.casualties,
-            "credibility": self.credibility,
-            "deadletter": self.deadletter,
-        }
+        return {role: self.name(role) for role in OUTPUT_ROLES}
 
     def public(self) -> list[str]:
-        return [self.raw, *self.outputs().values()]
+        return [self.name(role) for role in ROLES]
 
 
 class Thresholds(BaseModel):

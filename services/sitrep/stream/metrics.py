@@ -34,8 +34,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from sitrep.errors import ConfigError
+from sitrep.models import ARTICLE_ROLES, OUTPUT_ROLES, ActorCategory, Cause, DeadLetterReason, Dedup, EntityType
 from sitrep.stages import data
-from sitrep.models import ActorCategory, Cause, DeadLetterReason, Dedup, EntityType
 from sitrep.pipeline import STAGES
 from sitrep.stages.credibility.sources import default_priors
 
@@ -58,13 +58,12 @@ _SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 # The agents (consumers) and the timed pure stages (named once, in pipeline.STAGES).
 AGENTS = ("analyze", "index", "corroborate")
 TIMED_STAGES = STAGES
-OUTPUT_ROLES = ("enriched", "duplicates", "casualties", "credibility")
 # (stage, topic role) pairs that produce: internal hops, outputs, dead letters.
 PRODUCERS = (
     ("analyze", "lsh"),
     ("analyze", "events"),
     ("index", "events"),
-    *(("corroborate", role) for role in OUTPUT_ROLES),
+    *(("corroborate", role) for role in OUTPUT_ROLES if role != "deadletter"),
     ("decode", "deadletter"),
     ("analyze", "deadletter"),
 )
@@ -240,7 +239,7 @@ def prepare() -> None:
         MESSAGES_PRODUCED.labels(stage=stage, topic=role)
     for stage in TIMED_STAGES:
         STAGE_DURATION.labels(stage=stage)
-    for role in ("enriched", "duplicates"):
+    for role in ARTICLE_ROLES:
         END_TO_END.labels(topic=role)
     for reason in get_args(DeadLetterReason):
         DEAD_LETTERS.labels(reason=reason, stage="analyze" if reason == "stage_error" else "decode")
