@@ -23,7 +23,7 @@ from sitrep.codec import decode_raw
 from sitrep.errors import RejectedMessage
 from sitrep.pipeline import STAGES, Pipeline
 from sitrep.settings import Settings
-from sitrep.sources import read_messages
+from sitrep.readers import read_messages
 from sitrep.stream.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,7 @@ from sitrep.errors import Failure, RejectedMessage
 from sitrep.models import Credibility
 from sitrep.pipeline import Pipeline, order_of
 from sitrep.settings import Settings
-from sitrep.sources import read_messages
+from sitrep.readers import read_messages
 from sitrep.stages.credibility.sources import load_priors
 from sitrep.stream.publish import Publisher
 

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from sitrep.stream.kafka import client_kwargs, describe_failure, is_refusal, preflight
 from sitrep.settings import Settings
-from sitrep.sources import Message, read_messages
+from sitrep.readers import Message, read_messages
 
 
 @dataclass

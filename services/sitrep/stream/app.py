@@ -29,8 +29,8 @@ from typing import Any
 import faust
 
 from sitrep.errors import Failure
-from sitrep.pipeline import finish
-from sitrep.records import Prepared
+from sitrep.pipeline import dedup_shard, finish, judge
+from sitrep.render import Prepared
 from sitrep.settings import Settings
 from sitrep.stages import dedup
 from sitrep.stream import metrics
@@ -140,7 +140,7 @@ class Worker:
         # partition's state is its own; they live in memory and reach the table as one record
         # per batch and shard. The index of each shard is derived from them, in memory.
         self.entries = EntryLog(self.entries_table, partitions)
-        self.indexes: dict[int, tuple[dict[int, bytes], dedup.Ages]] = {}  # per shard: its index, its entries by age
+        self.shards: dict[int, dedup.DedupShard] = {}  # per shard: its index and ages, derived from its entries
         self.thresholds = settings.thresholds
         self.pool = AnalyzePool(settings.analyze_processes, settings.source_priors, self.thresholds.max_body_bytes)
         self.pending = TableView(self.pending_table, bytes, bytes)
@@ -215,13 +215,12 @@ class Worker:
                     continue
                 for stage, seconds in result.timings.items():
                     metrics.child(metrics.STAGE_DURATION, stage).observe(seconds)
-                sig = dedup.Signature(result.exact, result.minhash, result.size, result.bands)
-                routed = dedup.route(dedup.keys(sig), settings.partitions)
+                routed = dedup.route(dedup.keys(result.signature), settings.partitions)
                 route = result.event_key or result.id
                 part = Part(result.id, result.order, shards=sorted(routed), event_key=result.event_key, analysis=result.prepared)
                 self.events_topic.send_soon(key=route.encode(), value=part.encode(), partition=partition_of(route, settings.partitions))
                 for partition, shard_keys in routed.items():
-                    probes.setdefault(partition, []).append(Probe(result.id, result.order, result.exact, result.minhash, result.size, shard_keys, route))
+                    probes.setdefault(partition, []).append(Probe(result.id, result.order, result.signature, shard_keys, route))
                 metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "events").inc()
             for partition, shard_probes in probes.items():  # one message per shard per batch
                 self.lsh_topic.send_soon(key=None, value=encode_probes(shard_probes), partition=partition)
@@ -229,22 +228,20 @@ class Worker:
 
     # --- index: lsh probes -> each shard's candidates ----------------------------------------
 
-    def index_of(self, shard: int) -> tuple[dict[int, bytes], dedup.Ages]:
-        """The shard's dedup index and ages, derived from its entries the first time they are asked for."""
-        derived = self.indexes.get(shard)
-        if derived is None:
+    def shard_of(self, shard: int) -> dedup.DedupShard:
+        """The dedup shard, its index and ages derived from its entries the first time it is asked for."""
+        found = self.shards.get(shard)
+        if found is None:
             started = time.perf_counter()
-            shards = self.settings.partitions
             self.entries.load(shard)
-            derived = self.indexes[shard] = (dedup.rebuild(self.entries, shard=shard, shards=shards),
-                                             dedup.ages_of(self.entries, shard=shard, shards=shards))
-            log.info("dedup index of shard %d rebuilt from its %d entries: %d keys in %.2f s", shard, len(derived[1]), len(derived[0]), time.perf_counter() - started)
-        return derived
+            found = self.shards[shard] = dedup_shard(self.thresholds, self.entries, shard=shard, shards=self.settings.partitions)
+            log.info("dedup index of shard %d rebuilt from its %d entries: %d keys in %.2f s", shard, len(found.ages), len(found.index), time.perf_counter() - started)
+        return found
 
     async def forget_indexes(self, sender: Any, revoked: set[Any], **kwargs: Any) -> None:
         # A shard that comes back is rebuilt from its entries as they are then.
         for tp in revoked:
-            if tp.topic == self.lsh_topic.get_topic_name() and self.indexes.pop(tp.partition, None) is not None:
+            if tp.topic == self.lsh_topic.get_topic_name() and self.shards.pop(tp.partition, None) is not None:
                 self.entries.drop(tp.partition)
         # Faust committed (and so stored what was unfinished) before telling us.
         self.gatherer.forget({tp.partition for tp in revoked if tp.topic == self.events_topic.get_topic_name()})
@@ -275,24 +272,17 @@ class Worker:
     def probe_shard(self, shard: int, items: list[tuple[Any, Probe]], answers: dict[int, list[Part]]) -> None:
         """Probe one shard with its share of a batch; its candidates join ``answers``."""
         started = time.perf_counter()
-        thresholds, shards = self.thresholds, self.settings.partitions
-        requests = [(p.id, p.order, dedup.Signature(p.exact, p.minhash, p.size), p.keys) for _, p in items]
-        index, ages = self.index_of(shard)
+        requests = [(p.id, p.order, p.signature, p.keys) for _, p in items]
+        target = self.shard_of(shard)
         # One event of the shard's partition stands for the batch: every table
-        # write below belongs to that partition's changelog.
+        # write below belongs to that partition's changelog. What was filed, even by a probe
+        # that failed half-way, is the shard's record: stored before anything is evicted.
         with within(items[-1][0]):
-            try:
-                found = dedup.probe_many(requests, index, self.entries, min_similarity=thresholds.story, window=thresholds.window, shard=shard, shards=shards, ages=ages)
-            finally:  # what was filed, even by a probe that failed half-way, is the shard's record
-                self.entries.save(shard)
-            # An article files an entry in every shard one of its 17 index keys reaches: nearly
-            # all of them. Each shard keeps the cap, as one shard offline does, so the index
-            # remembers as many articles whatever the partitions (not a quarter as many over four).
-            dedup.evict_oldest(index, self.entries, ages, now_order=max(p.order for _, p in items), window=thresholds.window, max_entries=thresholds.max_index_articles)
+            found = target.probe(requests, filed=lambda: self.entries.save(shard))
         metrics.child(metrics.STAGE_DURATION, "dedup").observe((time.perf_counter() - started) / len(items))
         for (_, probe), candidates in zip(items, found, strict=True):
             rows = [(c.id, c.order, c.similarity, c.exact) for c in candidates]
-            answers.setdefault(partition_of(probe.route, shards), []).append(Part(probe.id, probe.order, shard=shard, candidates=rows))
+            answers.setdefault(partition_of(probe.route, self.settings.partitions), []).append(Part(probe.id, probe.order, shard=shard, candidates=rows))
 
     # --- corroborate: the analysis and its shards' answers -> the outputs -------------------
 
@@ -311,7 +301,7 @@ class Worker:
             self.done.append((time.monotonic(), event.message.partition, part.slot))
             self.latest[event.message.partition] = event
         candidates = [dedup.Candidate(*c) for found in gathered.answers.values() for c in found]
-        verdict = dedup.resolve(part.id, candidates, near=self.thresholds.near_duplicate)
+        verdict = judge(part.id, candidates, self.thresholds)
         prepared = Prepared.decode(gathered.head.analysis or b"")
         started = time.perf_counter()
         with within(event):
@@ -337,5 +327,5 @@ class Worker:
         self.forget_finished()  # also when no batch comes: an idle worker lets go of what it finished
         self.trimmer.maybe()
         tables = {"dedup-entries": [self.entries], "gather-pending": [self.pending_table.data], "corroboration-events": [self.events_table.data]}
-        metrics.sample_tables({"dedup-index": [index for index, _ in self.indexes.values()], **tables})
+        metrics.sample_tables({"dedup-index": [s.index for s in self.shards.values()], **tables})
         await metrics.sample_offsets(self.app.consumer, self.roles)

@@ -42,7 +42,7 @@ from sitrep.stages.credibility.sources import default_priors
 if TYPE_CHECKING:
     from faust.sensors.prometheus import PrometheusMonitor
 
-    from sitrep.records import Facts
+    from sitrep.render import Facts
 
 log = logging.getLogger("sitrep.metrics")
 

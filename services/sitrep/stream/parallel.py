@@ -4,7 +4,7 @@ Decoding, cleaning and extraction are pure Python and CPU-bound: in the Faust pr
 would hold the event loop (and its one core) while Kafka I/O waits. The pool takes a batch
 of message values (bytes, as they came off ``articles.raw``) and hands back, per message,
 what the agent needs to route it (id, order, signature) and the article prepared for
-finishing (``records.prepare``: its output records rendered but for the verdict's fields),
+finishing (``render.prepare``: its output records rendered but for the verdict's fields),
 or why it was rejected: nothing is parsed twice and nothing heavy crosses the process
 boundary twice. With ``processes=0`` the same function runs inline (tests, one core).
 """
@@ -25,7 +25,8 @@ from sitrep.codec import decode_raw
 from sitrep.errors import Failure, RejectedMessage
 from sitrep.stream.memory import Trimmer
 from sitrep.pipeline import analyze, order_of, warm_up
-from sitrep.records import prepare
+from sitrep.render import prepare
+from sitrep.stages.dedup import Signature
 from sitrep.stages.credibility.sources import SourcePriors, load_priors
 
 
@@ -35,10 +36,7 @@ class Analyzed:
 
     id: str
     order: int
-    exact: int
-    minhash: bytes
-    size: int
-    bands: tuple[int, ...]
+    signature: Signature
     event_key: str | None
     prepared: bytes
     timings: dict[str, float]
@@ -83,7 +81,7 @@ def analyze_batch(batch: list[Message], max_body_bytes: int) -> list[Analyzed | 
         except Exception as exc:  # a stage bug must not lose the rest of the batch
             results.append(Failure.of(exc, "analyze", raw.id))
             continue
-        results.append(Analyzed(raw.id, a.order, a.exact, a.minhash, a.size, tuple(a.bands), a.event_key, prepare(a).encode(), timings))
+        results.append(Analyzed(raw.id, a.order, a.signature, a.event_key, prepare(a).encode(), timings))
     _trimmer.maybe()
     return results
 

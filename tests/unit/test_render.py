@@ -10,9 +10,10 @@ import pytest
 
 from sitrep.codec import decode_raw
 from sitrep.models import Credibility, Dedup, EnrichedArticle, RawArticle, Signal
-from sitrep.pipeline import Analysis, Pipeline, analyze
-from sitrep.records import Prepared, article_record, claim_records, claims_of, prepare
-from sitrep.sources import read_messages
+from sitrep.analysis import Analysis
+from sitrep.pipeline import Pipeline, analyze
+from sitrep.render import Prepared, article_record, claim_records, claims_of, prepare
+from sitrep.readers import read_messages
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "credibility" / "reports.jsonl"
