@@ -94,7 +94,17 @@ def run(args: argparse.Namespace) -> int:
         from sitrep.commands.tail import tail
 
         topic = settings.topics.name(args.topic) if args.topic in ROLES else args.topic
-        return tail(settings, topic, from_beginning=args.from_beginning, where=args.where, grep=args.grep, explain=args.explain, as_json=args.json, limit=args.limit, idle_seconds=args.idle)
+        return tail(
+            settings,
+            topic,
+            from_beginning=args.from_beginning,
+            where=args.where,
+            grep=args.grep,
+            explain=args.explain,
+            as_json=args.json,
+            limit=args.limit,
+            idle_seconds=args.idle,
+        )
     if args.command == "topics":
         from sitrep.commands.topics import create
 

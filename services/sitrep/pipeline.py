@@ -17,8 +17,7 @@ from sitrep.analysis import Analysis
 from sitrep.models import Credibility, CredibilityUpdate, Dedup, DuplicateLink, EnrichedArticle, RawArticle
 from sitrep.render import Facts, Prepared, article_record, claim_records, prepare
 from sitrep.settings import Thresholds
-from sitrep.stages import credibility
-from sitrep.stages import dedup
+from sitrep.stages import credibility, dedup
 from sitrep.stages.clean.article import clean_article
 from sitrep.stages.clean.article import warm_up as clean_warm_up
 from sitrep.stages.credibility.corroborate import corroborate, event_key

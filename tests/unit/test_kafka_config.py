@@ -20,8 +20,8 @@ from kafka import errors as kafka_errors
 
 import sitrep.stream.kafka
 from sitrep.errors import BrokerError, ConfigError
-from sitrep.stream.kafka import client_kwargs, describe_failure, faust_credentials, is_refusal, preflight
 from sitrep.settings import Settings
+from sitrep.stream.kafka import client_kwargs, describe_failure, faust_credentials, is_refusal, preflight
 
 PASSWORD = "s3cret-Pa55word-7f1c"
 
@@ -104,7 +104,10 @@ def test_an_unreadable_ca_file_is_a_config_error_naming_it(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (kafka_errors.SaslAuthenticationFailedError("invalid credentials"), "authentication failed at broker-a:9093,broker-b:9093 for user 'sitrep' (SCRAM-SHA-512 over SASL_SSL)"),
+        (
+            kafka_errors.SaslAuthenticationFailedError("invalid credentials"),
+            "authentication failed at broker-a:9093,broker-b:9093 for user 'sitrep' (SCRAM-SHA-512 over SASL_SSL)",
+        ),
         (aiokafka_errors.SaslAuthenticationFailed("invalid credentials"), "authentication failed at broker-a:9093,broker-b:9093 for user 'sitrep'"),
         (kafka_errors.UnsupportedSaslMechanismError(), "does not accept SASL mechanism SCRAM-SHA-512"),
         (kafka_errors.TopicAuthorizationFailedError("articles.raw"), "user 'sitrep' has no ACL for Write on topic 'articles.raw'"),

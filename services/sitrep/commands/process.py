@@ -21,8 +21,8 @@ from sitrep.codec import decode_raw
 from sitrep.errors import Failure, RejectedMessage
 from sitrep.models import Credibility
 from sitrep.pipeline import Pipeline, order_of
-from sitrep.settings import Settings
 from sitrep.readers import read_messages
+from sitrep.settings import Settings
 from sitrep.stages.credibility.sources import load_priors
 from sitrep.stream.publish import Publisher
 

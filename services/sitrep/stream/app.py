@@ -235,7 +235,8 @@ class Worker:
             started = time.perf_counter()
             self.entries.load(shard)
             found = self.shards[shard] = dedup_shard(self.thresholds, self.entries, shard=shard, shards=self.settings.partitions)
-            log.info("dedup index of shard %d rebuilt from its %d entries: %d keys in %.2f s", shard, len(found.ages), len(found.index), time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            log.info("dedup index of shard %d rebuilt from its %d entries: %d keys in %.2f s", shard, len(found.ages), len(found.index), seconds)
         return found
 
     async def forget_indexes(self, sender: Any, revoked: set[Any], **kwargs: Any) -> None:

@@ -35,8 +35,8 @@ from prometheus_client.registry import Collector
 
 from sitrep.errors import ConfigError
 from sitrep.models import ARTICLE_ROLES, OUTPUT_ROLES, ActorCategory, Cause, DeadLetterReason, Dedup, EntityType
-from sitrep.stages import data
 from sitrep.pipeline import STAGES
+from sitrep.stages import data
 from sitrep.stages.credibility.sources import default_priors
 
 if TYPE_CHECKING:
@@ -80,10 +80,14 @@ DEDUP_DECISIONS = Counter("sitrep_dedup_decisions_total", "Dedup verdicts, by ki
 STATE_ENTRIES = Gauge("sitrep_state_entries", "Entries held in a state table on this worker (active and standby partitions)", ["table"])
 STATE_BYTES = Gauge("sitrep_state_bytes", "Approximate bytes of keys and values in a state table on this worker", ["table"])
 SOURCE_ARTICLES = Counter("sitrep_source_articles_total", "Articles processed, by outlet (known outlets; other; unknown)", ["source"])
-CREDIBILITY = Histogram("sitrep_credibility_score", "Credibility score (0 to 1) of each article when first published, by outlet", ["source"], buckets=_SCORE_BUCKETS)
+CREDIBILITY = Histogram(
+    "sitrep_credibility_score", "Credibility score (0 to 1) of each article when first published, by outlet", ["source"], buckets=_SCORE_BUCKETS
+)
 ENTITIES = Counter("sitrep_entities_total", "Entities found in unique articles, by type and actor category (none: not an actor)", ["type", "category"])
 CASUALTY_CLAIMS = Counter("sitrep_casualty_claims_total", "Casualty claims published, by cause and governorate of the claim's place", ["cause", "governorate"])
-GOVERNORATE_INFO = Gauge("sitrep_governorate_info", "Always 1: a governorate's country and map position, to join with claims", ["governorate", "country", "lat", "lon"])
+GOVERNORATE_INFO = Gauge(
+    "sitrep_governorate_info", "Always 1: a governorate's country and map position, to join with claims", ["governorate", "country", "lat", "lon"]
+)
 
 
 @lru_cache(maxsize=4096)
@@ -112,8 +116,14 @@ class _Offsets(Collector):
 
     @staticmethod
     def _families(lag: Mapping[tuple[str, int], int], end: Mapping[tuple[str, int], int]) -> Iterator[Metric]:
-        lag_family = GaugeMetricFamily("sitrep_consumer_lag_messages", "Messages on the topic partition not yet committed by this worker's consumer", labels=["topic", "partition"])
-        end_family = CounterMetricFamily("sitrep_topic_messages", "Messages ever written to the topic partition (its end offset): the input rate on raw is the replay rate", labels=["topic", "partition"])
+        lag_family = GaugeMetricFamily(
+            "sitrep_consumer_lag_messages", "Messages on the topic partition not yet committed by this worker's consumer", labels=["topic", "partition"]
+        )
+        end_family = CounterMetricFamily(
+            "sitrep_topic_messages",
+            "Messages ever written to the topic partition (its end offset): the input rate on raw is the replay rate",
+            labels=["topic", "partition"],
+        )
         for (role, partition), value in sorted(lag.items()):
             lag_family.add_metric([role, str(partition)], value)
         for (role, partition), value in sorted(end.items()):

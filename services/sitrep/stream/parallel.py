@@ -23,11 +23,11 @@ from pathlib import Path
 
 from sitrep.codec import decode_raw
 from sitrep.errors import Failure, RejectedMessage
-from sitrep.stream.memory import Trimmer
 from sitrep.pipeline import analyze, order_of, warm_up
 from sitrep.render import prepare
-from sitrep.stages.dedup import Signature
 from sitrep.stages.credibility.sources import SourcePriors, load_priors
+from sitrep.stages.dedup import Signature
+from sitrep.stream.memory import Trimmer
 
 
 @dataclass(frozen=True, slots=True)
