@@ -137,7 +137,14 @@ def preload(topic: str, messages: list[tuple[bytes, bytes]]) -> None:
 async def _passthrough(source: str, sink: str, count: int) -> float:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=BROKER, auto_offset_reset="earliest", group_id=f"pass-{uuid.uuid4().hex[:6]}", max_partition_fetch_bytes=10_000_000, fetch_max_bytes=50_000_000)
+    consumer = AIOKafkaConsumer(
+        source,
+        bootstrap_servers=BROKER,
+        auto_offset_reset="earliest",
+        group_id=f"pass-{uuid.uuid4().hex[:6]}",
+        max_partition_fetch_bytes=10_000_000,
+        fetch_max_bytes=50_000_000,
+    )
     producer = AIOKafkaProducer(bootstrap_servers=BROKER, linger_ms=5, max_batch_size=1_048_576, compression_type="zstd", max_request_size=10_000_000)
     await consumer.start()
     await producer.start()
@@ -248,7 +255,13 @@ class Run:
         spy = str(Path(sys.executable).with_name("py-spy"))
         for n, proc in enumerate(self.workers):
             out = PROFILE_DIR / f"{self.tag}-worker{n}.speedscope.json"
-            self.profilers.append(subprocess.Popen([spy, "record", "--pid", str(proc.pid), "--subprocesses", "--rate", "50", "--format", "speedscope", "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            self.profilers.append(
+                subprocess.Popen(
+                    [spy, "record", "--pid", str(proc.pid), "--subprocesses", "--rate", "50", "--format", "speedscope", "-o", str(out)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             log(f"profiling worker {n} into {out}")
 
     def stop(self) -> None:
@@ -304,7 +317,9 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         consumer = KafkaConsumer(*(run.topic(r) for r in OUTPUT_ROLES), bootstrap_servers=BROKER, auto_offset_reset="earliest", group_id=None)
         consumer.poll(timeout_ms=100)
         count = int(rate * (WARM_UP_SECONDS + seconds))
-        replay = subprocess.Popen([SITREP, "replay", "--no-progress", "--rate", str(rate), "--limit", str(count), str(path)], env=run.env, stdout=subprocess.DEVNULL)
+        replay = subprocess.Popen(
+            [SITREP, "replay", "--no-progress", "--rate", str(rate), "--limit", str(count), str(path)], env=run.env, stdout=subprocess.DEVNULL
+        )
         processes = {"worker": [p.pid for p in run.workers], "analyze processes": run.children(), "broker": [broker_pid()], "replay": [replay.pid]}
         processes = {name: pids for name, pids in processes.items() if None not in pids}
         # CPU used by each process so far, sampled every second while the replay runs.
@@ -330,8 +345,13 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         cut = first + WARM_UP_SECONDS
         steady = [(t, cpu) for t, cpu in samples if t >= cut]
         cores = cores_between(steady[0], steady[-1]) if len(steady) > 1 else {}  # else the replay ended early (a short corpus)
-        return Latency(quantiles([wait for sent, wait in seen if sent < cut]), quantiles([wait for sent, wait in seen if sent >= cut]),
-                       hops(run, since_ms=int(cut * 1000)), cores, timeline(first, seen, samples))
+        return Latency(
+            quantiles([wait for sent, wait in seen if sent < cut]),
+            quantiles([wait for sent, wait in seen if sent >= cut]),
+            hops(run, since_ms=int(cut * 1000)),
+            cores,
+            timeline(first, seen, samples),
+        )
     finally:
         run.stop()
 
@@ -364,7 +384,7 @@ def hops(run: Run, since_ms: int = 0) -> dict[str, tuple[float, float, float]]:
     """Where the latency goes: each hop's p50/p95/p99 seconds, from the timestamps the
     producers gave the messages (replay, then the worker's agents) on every topic an
     article crosses, for the articles replayed from ``since_ms`` on."""
-    from sitrep.wire import decode_parts, decode_probes
+    from sitrep.stream.wire import decode_parts, decode_probes
 
     stamps: dict[str, dict[str, int]] = {}
 
@@ -393,8 +413,11 @@ def hops(run: Run, since_ms: int = 0) -> dict[str, tuple[float, float, float]]:
     for record in read("enriched"):
         stamps.setdefault(record.key.decode(), {})["out"] = record.timestamp
     rows = [t for t in stamps.values() if len(t) == 4 and t["raw"] >= since_ms]
-    steps = {"analyze (raw -> probes sent)": ("raw", "probe"), "dedup shards (-> last answer sent)": ("probe", "answer"),
-             "gather, corroborate (-> record sent)": ("answer", "out")}
+    steps = {
+        "analyze (raw -> probes sent)": ("raw", "probe"),
+        "dedup shards (-> last answer sent)": ("probe", "answer"),
+        "gather, corroborate (-> record sent)": ("answer", "out"),
+    }
     return {name: quantiles([(t[b] - t[a]) / 1000 for t in rows]) for name, (a, b) in steps.items()} if len(rows) > 100 else {}
 
 
@@ -548,16 +571,35 @@ def main() -> int:
         rows.append(("    per stage, µs/article", ", ".join(f"{k} {v:.0f}" for k, v in stages.items())))
     if "e" not in args.skip:
         result = subprocess.run([sys.executable, str(ROOT / "ops/bench/bench_dedup.py"), "--summary"], capture_output=True, text=True)
-        rows.append(("(e) dedup vs datasketch MinHashLSH", result.stdout.strip().splitlines()[-1] if result.returncode == 0 and result.stdout.strip() else f"bench_dedup failed: {result.stderr.strip()[-200:]}"))
+        rows.append(
+            (
+                "(e) dedup vs datasketch MinHashLSH",
+                result.stdout.strip().splitlines()[-1]
+                if result.returncode == 0 and result.stdout.strip()
+                else f"bench_dedup failed: {result.stderr.strip()[-200:]}",
+            )
+        )
     if "h" not in args.skip:
         result = subprocess.run([sys.executable, str(ROOT / "ops/bench/bench_peer.py"), "--summary"], capture_output=True, text=True)
-        rows.append(("(h) whole analysis vs spaCy NER + trafilatura + datasketch", result.stdout.strip().splitlines()[-1] if result.returncode == 0 and result.stdout.strip() else f"bench_peer failed: {result.stderr.strip()[-200:]}"))
+        rows.append(
+            (
+                "(h) whole analysis vs spaCy NER + trafilatura + datasketch",
+                result.stdout.strip().splitlines()[-1]
+                if result.returncode == 0 and result.stdout.strip()
+                else f"bench_peer failed: {result.stderr.strip()[-200:]}",
+            )
+        )
         log(rows[-1][1])
     if "g" not in args.skip:
         two = throughput(workdir, messages, partitions=4, workers=2)
         one = pipeline_rate or throughput(workdir, messages, partitions=4, workers=1)
-        rows.append(("(g) 2 workers over 4 partitions vs 1 worker", f"{two:,.0f} vs {one:,.0f} articles/s = {two / one:.2f}x on {os.cpu_count()} cores"
-                     + (" (bounded by the cores: each worker runs an analyze process beside it)" if (os.cpu_count() or 1) < 4 else "")))
+        rows.append(
+            (
+                "(g) 2 workers over 4 partitions vs 1 worker",
+                f"{two:,.0f} vs {one:,.0f} articles/s = {two / one:.2f}x on {os.cpu_count()} cores"
+                + (" (bounded by the cores: each worker runs an analyze process beside it)" if (os.cpu_count() or 1) < 4 else ""),
+            )
+        )
     if "f" not in args.skip:
         figures = rss(workdir, [int(x) for x in args.rss.split(",")])
         text = ", ".join(f"{median:.0f} MB after {n:,} (peak {peak:.0f})" for n, median, peak, _ in figures)

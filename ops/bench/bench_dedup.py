@@ -244,28 +244,42 @@ def main(argv: list[str] | None = None) -> None:
     theirs, ds_threshold, ds_size = datasketch_best(items)
 
     say("\nLinks                                precision  recall     F1   fp   fn  first report")
-    say(f"  Sitrep (pipeline, cleaned body)      {ours['precision']:.4f}  {ours['recall']:.4f}  {ours['f1']:.4f} {ours['fp']:4d} {ours['fn']:4d}  {ours['first_report']:.3f}")
-    say(f"  datasketch LSH (page text, t={ds_threshold}, {ds_size}-gram) {theirs['precision']:.4f}  {theirs['recall']:.4f}  {theirs['f1']:.4f} {theirs['fp']:4d} {theirs['fn']:4d}  {theirs['first_report']:.3f}")
+    say(
+        f"  Sitrep (pipeline, cleaned body)      {ours['precision']:.4f}  {ours['recall']:.4f}  {ours['f1']:.4f}"
+        f" {ours['fp']:4d} {ours['fn']:4d}  {ours['first_report']:.3f}"
+    )
+    say(
+        f"  datasketch LSH (page text, t={ds_threshold}, {ds_size}-gram) "
+        f"{theirs['precision']:.4f}  {theirs['recall']:.4f}  {theirs['f1']:.4f} {theirs['fp']:4d} {theirs['fn']:4d}  {theirs['first_report']:.3f}"
+    )
     say(f"  Sitrep stories over originals: precision {story['precision']:.3f}, recall {story['recall']:.3f} ({story['pairs']} same-event pairs)")
 
     n = len(items)
     raw_texts = [page_text(it) for it in items]
-    times = best_times(7, {
-        "ours": lambda: sitrep_stage(ids, bodies, thresholds),
-        "ours_single": lambda: sitrep_one_by_one(ids, bodies, thresholds),
-        "theirs_fast": lambda: datasketch_stage(ids, bodies, ds_threshold, 1),
-        "theirs": lambda: datasketch_stage(ids, bodies, ds_threshold, ds_size),
-        "theirs_raw": lambda: datasketch_stage(ids, raw_texts, ds_threshold, ds_size),
-    })
+    times = best_times(
+        7,
+        {
+            "ours": lambda: sitrep_stage(ids, bodies, thresholds),
+            "ours_single": lambda: sitrep_one_by_one(ids, bodies, thresholds),
+            "theirs_fast": lambda: datasketch_stage(ids, bodies, ds_threshold, 1),
+            "theirs": lambda: datasketch_stage(ids, bodies, ds_threshold, ds_size),
+            "theirs_raw": lambda: datasketch_stage(ids, raw_texts, ds_threshold, ds_size),
+        },
+    )
     say("\nThroughput (best of 7, taking turns)                articles/s   µs/article   time vs Sitrep")
-    rows = [("Sitrep, batches of 200 (cleaned bodies)", "ours"), ("Sitrep, one article at a time", "ours_single"),
-            ("datasketch, same bodies, words (its fastest)", "theirs_fast"),
-            (f"datasketch, same bodies, {ds_size}-grams (its best)", "theirs"),
-            (f"datasketch, page text, {ds_size}-grams", "theirs_raw")]
+    rows = [
+        ("Sitrep, batches of 200 (cleaned bodies)", "ours"),
+        ("Sitrep, one article at a time", "ours_single"),
+        ("datasketch, same bodies, words (its fastest)", "theirs_fast"),
+        (f"datasketch, same bodies, {ds_size}-grams (its best)", "theirs"),
+        (f"datasketch, page text, {ds_size}-grams", "theirs_raw"),
+    ]
     for label, name in rows:
         say(f"  {label:48s} {n / times[name]:8.0f}   {times[name] / n * 1e6:9.1f}   {times[name] / times['ours']:6.1f}x")
-    say(f"  On the same texts Sitrep (sign + probe + resolve) is {times['theirs_fast'] / times['ours']:.1f}x datasketch "
-          f"(MinHash + query + insert) with word shingles, {times['theirs'] / times['ours']:.1f}x with its best ones")
+    say(
+        f"  On the same texts Sitrep (sign + probe + resolve) is {times['theirs_fast'] / times['ours']:.1f}x datasketch "
+        f"(MinHash + query + insert) with word shingles, {times['theirs'] / times['ours']:.1f}x with its best ones"
+    )
 
     one, one_state = sitrep_stage(ids, bodies, thresholds, shards=1)
     four, four_state = sitrep_stage(ids, bodies, thresholds, shards=4)
@@ -278,9 +292,11 @@ def main(argv: list[str] | None = None) -> None:
     say(f"  four shards                          {four_bytes / n:8.0f}")
     say(f"  index as JSON lists of ids           {json_index_bytes(index, entries) / n:8.0f}  (for comparison)")
     say(f"  four-shard verdicts equal one-shard  {one == four}")
-    print(f"dedup: P {ours['precision']:.3f} R {ours['recall']:.3f} (datasketch best P {theirs['precision']:.3f} R {theirs['recall']:.3f}); "
-          f"{times['theirs_fast'] / times['ours']:.1f}x datasketch on the same texts ({n / times['ours']:.0f} vs {n / times['theirs_fast']:.0f} articles/s); "
-          f"{one_bytes / n:.0f} B of state per article ({four_bytes / n:.0f} over 4 shards)")
+    print(
+        f"dedup: P {ours['precision']:.3f} R {ours['recall']:.3f} (datasketch best P {theirs['precision']:.3f} R {theirs['recall']:.3f}); "
+        f"{times['theirs_fast'] / times['ours']:.1f}x datasketch on the same texts ({n / times['ours']:.0f} vs {n / times['theirs_fast']:.0f} articles/s); "
+        f"{one_bytes / n:.0f} B of state per article ({four_bytes / n:.0f} over 4 shards)"
+    )
 
 
 if __name__ == "__main__":

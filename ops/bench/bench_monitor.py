@@ -17,7 +17,7 @@ from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from faust.types import TP
 from prometheus_client import CollectorRegistry
 
-from sitrep import metrics
+from sitrep.stream import metrics
 
 
 class _Task:

@@ -21,7 +21,6 @@ import argparse
 import gzip
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path

@@ -17,8 +17,45 @@ from pathlib import Path
 import orjson
 
 ROOT = Path(__file__).resolve().parents[2]
-PLACES = ["Aleppo", "Idlib", "Homs", "Hama", "Douma", "Raqqa", "Deir ez-Zor", "Palmyra", "Daraa", "Manbij", "Afrin", "Hajin", "Mayadin", "Abu Kamal", "Tabqa", "Qamishli", "Jisr al-Shughur", "Saraqib", "Khan Sheikhoun", "Harasta"]
-OUTLETS = ["Reuters", "SANA", "Al Jazeera", "Al Arabiya", "Sputnik", "TASS", "RT", "Daily Sabah", "Al Masdar News", "The Independent", "AFP", "Anadolu", "Press TV", "Jordan Times", "NNA"]
+PLACES = [
+    "Aleppo",
+    "Idlib",
+    "Homs",
+    "Hama",
+    "Douma",
+    "Raqqa",
+    "Deir ez-Zor",
+    "Palmyra",
+    "Daraa",
+    "Manbij",
+    "Afrin",
+    "Hajin",
+    "Mayadin",
+    "Abu Kamal",
+    "Tabqa",
+    "Qamishli",
+    "Jisr al-Shughur",
+    "Saraqib",
+    "Khan Sheikhoun",
+    "Harasta",
+]
+OUTLETS = [
+    "Reuters",
+    "SANA",
+    "Al Jazeera",
+    "Al Arabiya",
+    "Sputnik",
+    "TASS",
+    "RT",
+    "Daily Sabah",
+    "Al Masdar News",
+    "The Independent",
+    "AFP",
+    "Anadolu",
+    "Press TV",
+    "Jordan Times",
+    "NNA",
+]
 _NUMBER = re.compile(r"\b\d+\b")
 
 
@@ -73,7 +110,12 @@ def articles(count: int, seed: int = 7) -> Iterator[dict]:
         while sum(len(p) for p in chosen) < target:
             chosen.append(_paragraph(rng, chain, place))
         body = "\n\n".join(chosen)[: max(target, 500)]
-        record = {"id": f"bench-{n}", "title": f"{rng.choice(['Strikes', 'Clashes', 'Shelling', 'Bombing'])} near {place}, report {n}", "body": body, "source": rng.choice(OUTLETS)}
+        record = {
+            "id": f"bench-{n}",
+            "title": f"{rng.choice(['Strikes', 'Clashes', 'Shelling', 'Bombing'])} near {place}, report {n}",
+            "body": body,
+            "source": rng.choice(OUTLETS),
+        }
         made.append(record)
         yield record
 

@@ -237,7 +237,10 @@ def _comments(rng: random.Random, paras: list[str], n: int) -> list[tuple[str, s
             text = rng.choice(COMMENT_LONG)
         else:
             text = " ".join(rng.sample(COMMENTS, rng.randint(1, 3)))
-        when = f"{rng.choice(['January', 'March', 'May', 'July', 'October'])} {rng.randint(1, 28)}, {rng.randint(2016, 2019)} at {rng.randint(1, 12)}:{rng.randint(0, 59):02d} {rng.choice(['am', 'pm'])}"
+        when = (
+            f"{rng.choice(['January', 'March', 'May', 'July', 'October'])} {rng.randint(1, 28)}, {rng.randint(2016, 2019)}"
+            f" at {rng.randint(1, 12)}:{rng.randint(0, 59):02d} {rng.choice(['am', 'pm'])}"
+        )
         out.append((rng.choice(COMMENT_NAMES), when, text))
     return out
 
@@ -248,16 +251,22 @@ def text_page(title: str, paras: list[str], rng: random.Random, site: str, tease
     if rng.random() < 0.5:
         head.append("Subscribe to our newsletter")
     head.append(title)
-    head.append(rng.choice([f"By {rng.choice(['Staff Writer', 'News Desk', 'Editorial Team', 'Our correspondent'])}",
-                            f"Posted by admin on {rng.randint(1, 28)}/{rng.randint(1, 12)}/{rng.randint(2016, 2019)}",
-                            f"{rng.randint(1, 12)} min read"]))
+    head.append(
+        rng.choice(
+            [
+                f"By {rng.choice(['Staff Writer', 'News Desk', 'Editorial Team', 'Our correspondent'])}",
+                f"Posted by admin on {rng.randint(1, 28)}/{rng.randint(1, 12)}/{rng.randint(2016, 2019)}",
+                f"{rng.randint(1, 12)} min read",
+            ]
+        )
+    )
     if rng.random() < 0.6:
-        head.append(rng.choice(["Share this article: Facebook Twitter WhatsApp Email", "Share on Facebook Share on Twitter",
-                                "Tweet Share Pin Email"]))
+        head.append(rng.choice(["Share this article: Facebook Twitter WhatsApp Email", "Share on Facebook Share on Twitter", "Tweet Share Pin Email"]))
     tail: list[str] = []
     if rng.random() < 0.5:
-        tail.append("Tags: " + ", ".join(rng.sample(["Syria", "Iraq", "Yemen", "Idlib", "airstrike", "ISIS", "Russia",
-                                                      "SDF", "war", "civilians", "Middle East"], 4)))
+        tail.append(
+            "Tags: " + ", ".join(rng.sample(["Syria", "Iraq", "Yemen", "Idlib", "airstrike", "ISIS", "Russia", "SDF", "war", "civilians", "Middle East"], 4))
+        )
     if teasers and rng.random() < 0.7:
         tail.append(rng.choice(["Related articles", "You may also like", "Latest", "More from this section"]))
         for t_title, t_lead in rng.sample(teasers, min(len(teasers), rng.randint(2, 4))):
@@ -266,13 +275,11 @@ def text_page(title: str, paras: list[str], rng: random.Random, site: str, tease
                 tail.append(t_lead)
     if rng.random() < 0.75:
         comments = _comments(rng, paras, rng.randint(1, 9))
-        tail.append(rng.choice([f"{len(comments)} comments", "Leave a Reply", f"Comments ({len(comments)})",
-                                "Click to comment"]))
+        tail.append(rng.choice([f"{len(comments)} comments", "Leave a Reply", f"Comments ({len(comments)})", "Click to comment"]))
         for name, when, text in comments:
             tail.extend([name, when, text, "Reply"])
     if rng.random() < 0.4:
-        tail.append(rng.choice(["Liked it? Take a second to support us on Patreon!",
-                                "Support independent journalism: donate today.", "Donate with PayPal"]))
+        tail.append(rng.choice(["Liked it? Take a second to support us on Patreon!", "Support independent journalism: donate today.", "Donate with PayPal"]))
     tail.append(f"© {rng.randint(2016, 2019)} {site}. All rights reserved. | Privacy | Terms")
     return "\n".join(head) + "\n\n" + "\n\n".join(paras) + "\n\n" + "\n".join(tail) + "\n"
 
@@ -286,19 +293,28 @@ def html_page(title: str, paras: list[str], rng: random.Random, site: str, tease
     layout = rng.choice(["wordpress", "cms", "blogger", "soup"])
     if layout == "wordpress":
         body = "".join(f"<p>{e(p)}</p>" for p in paras)
-        cm = "".join(f"<li class='comment'><div class='comment-author vcard'><b class='fn'>{e(n)}</b></div>"
-                     f"<div class='comment-metadata'>{e(w)}</div><div class='comment-content'><p>{e(t)}</p></div>"
-                     f"<div class='reply'><a>Reply</a></div></li>" for n, w, t in comments)
+        cm = "".join(
+            f"<li class='comment'><div class='comment-author vcard'><b class='fn'>{e(n)}</b></div>"
+            f"<div class='comment-metadata'>{e(w)}</div><div class='comment-content'><p>{e(t)}</p></div>"
+            f"<div class='reply'><a>Reply</a></div></li>"
+            for n, w, t in comments
+        )
         rel = "".join(f"<li><a href='#'>{e(t)}</a></li>" for t, _ in related)
-        return (f"<html><head><title>{e(title)} – {e(site)}</title></head><body><header class='site-header'>"
-                f"<p class='site-title'>{e(site)}</p><nav class='main-navigation'><ul>{nav}</ul></nav></header>"
-                f"<main id='main'><article class='post'><h1 class='entry-title'>{e(title)}</h1>"
-                f"<div class='entry-meta'>Posted on {rng.randint(1, 28)} May {rng.randint(2016, 2019)} by admin</div>"
-                f"<div class='entry-content'>{body}<div class='sharedaddy'>Share this: Twitter Facebook</div></div></article>"
-                + (f"<div id='comments' class='comments-area'><h2 class='comments-title'>{len(comments)} thoughts on “{e(title)}”</h2>"
-                   f"<ol class='comment-list'>{cm}</ol></div>" if comments else "")
-                + f"<aside class='widget-area'><section class='widget'><h2>Recent Posts</h2><ul>{rel}</ul></section></aside></main>"
-                f"<footer class='site-footer'>© {e(site)}</footer></body></html>")
+        return (
+            f"<html><head><title>{e(title)} – {e(site)}</title></head><body><header class='site-header'>"
+            f"<p class='site-title'>{e(site)}</p><nav class='main-navigation'><ul>{nav}</ul></nav></header>"
+            f"<main id='main'><article class='post'><h1 class='entry-title'>{e(title)}</h1>"
+            f"<div class='entry-meta'>Posted on {rng.randint(1, 28)} May {rng.randint(2016, 2019)} by admin</div>"
+            f"<div class='entry-content'>{body}<div class='sharedaddy'>Share this: Twitter Facebook</div></div></article>"
+            + (
+                f"<div id='comments' class='comments-area'><h2 class='comments-title'>{len(comments)} thoughts on “{e(title)}”</h2>"
+                f"<ol class='comment-list'>{cm}</ol></div>"
+                if comments
+                else ""
+            )
+            + f"<aside class='widget-area'><section class='widget'><h2>Recent Posts</h2><ul>{rel}</ul></section></aside></main>"
+            f"<footer class='site-footer'>© {e(site)}</footer></body></html>"
+        )
     if layout == "cms":
         body = ""
         for i, p in enumerate(paras):
@@ -306,25 +322,33 @@ def html_page(title: str, paras: list[str], rng: random.Random, site: str, tease
             if i == 1 and rng.random() < 0.5:
                 body += "<div class='ad-slot'>Advertisement</div>"
         cm = "".join(f"<div class='comment'><span class='author'>{e(n)}</span><time>{e(w)}</time><p>{e(t)}</p></div>" for n, w, t in comments)
-        rel = "".join(f"<article class='teaser'><h4>{e(t)}</h4><p>{e(l)}</p></article>" for t, l in related)
-        return (f"<!doctype html><html><head><title>{e(title)}</title></head><body><div class='top-bar'>{e(site)}<ul class='menu'>{nav}</ul></div>"
-                f"<div class='article'><div class='article__header'><h1>{e(title)}</h1><span class='article__byline'>By News Desk</span></div>"
-                f"<div class='article__body'>{body}</div><div class='social-share'>Share Tweet Email</div></div>"
-                f"<section class='related-articles'><h3>Related</h3>{rel}</section>"
-                + (f"<section class='comments'><h3>Comments</h3>{cm}</section>" if comments else "")
-                + f"<div class='footer'>© {e(site)} · Privacy policy · Cookies</div></body></html>")
+        rel = "".join(f"<article class='teaser'><h4>{e(t)}</h4><p>{e(lede)}</p></article>" for t, lede in related)
+        return (
+            f"<!doctype html><html><head><title>{e(title)}</title></head><body><div class='top-bar'>{e(site)}<ul class='menu'>{nav}</ul></div>"
+            f"<div class='article'><div class='article__header'><h1>{e(title)}</h1><span class='article__byline'>By News Desk</span></div>"
+            f"<div class='article__body'>{body}</div><div class='social-share'>Share Tweet Email</div></div>"
+            f"<section class='related-articles'><h3>Related</h3>{rel}</section>"
+            + (f"<section class='comments'><h3>Comments</h3>{cm}</section>" if comments else "")
+            + f"<div class='footer'>© {e(site)} · Privacy policy · Cookies</div></body></html>"
+        )
     if layout == "blogger":
         body = "<br /><br />".join(e(p) for p in paras)
-        cm = "".join(f"<dt class='comment-author'>{e(n)} said...</dt><dd class='comment-body'><p>{e(t)}</p></dd>"
-                     f"<dd class='comment-footer'>{e(w)}</dd>" for n, w, t in comments)
-        return (f"<html><body><div class='header'><h1>{e(site)}</h1></div><div class='main'><div class='post hentry'>"
-                f"<h3 class='post-title entry-title'>{e(title)}</h3><div class='post-body entry-content'>{body}</div>"
-                f"<div class='post-footer'>Posted by Admin at 9:14 AM Labels: Syria, War</div></div>"
-                + (f"<div class='comments' id='comments'><h4>{len(comments)} comments:</h4><dl id='comments-block'>{cm}</dl></div>" if comments else "")
-                + f"<div class='sidebar'><h2>Popular Posts</h2>{''.join(f'<a>{e(t)}</a><br/>' for t, _ in related)}</div></div></body></html>")
+        cm = "".join(
+            f"<dt class='comment-author'>{e(n)} said...</dt><dd class='comment-body'><p>{e(t)}</p></dd><dd class='comment-footer'>{e(w)}</dd>"
+            for n, w, t in comments
+        )
+        return (
+            f"<html><body><div class='header'><h1>{e(site)}</h1></div><div class='main'><div class='post hentry'>"
+            f"<h3 class='post-title entry-title'>{e(title)}</h3><div class='post-body entry-content'>{body}</div>"
+            f"<div class='post-footer'>Posted by Admin at 9:14 AM Labels: Syria, War</div></div>"
+            + (f"<div class='comments' id='comments'><h4>{len(comments)} comments:</h4><dl id='comments-block'>{cm}</dl></div>" if comments else "")
+            + f"<div class='sidebar'><h2>Popular Posts</h2>{''.join(f'<a>{e(t)}</a><br/>' for t, _ in related)}</div></div></body></html>"
+        )
     body = "".join(f"<div>{e(p)}</div><div><br></div>" for p in paras)
     cm = "".join(f"<div><b>{e(n)}</b> <i>{e(w)}</i><div>{e(t)}</div></div>" for n, w, t in comments)
-    return (f"<html><body><table><tr><td>{e(site)}</td><td>{' · '.join(e(n) for n in rng.sample(NAV, 5))}</td></tr></table>"
-            f"<div><div><font size='5'><b>{e(title)}</b></font></div>{body}</div>"
-            + (f"<div><b>Comments</b>{cm}</div>" if comments else "")
-            + f"<div>{''.join(f'<a>{e(t)}</a> ' for t, _ in related)}</div><div>Copyright {e(site)}</div></body></html>")
+    return (
+        f"<html><body><table><tr><td>{e(site)}</td><td>{' · '.join(e(n) for n in rng.sample(NAV, 5))}</td></tr></table>"
+        f"<div><div><font size='5'><b>{e(title)}</b></font></div>{body}</div>"
+        + (f"<div><b>Comments</b>{cm}</div>" if comments else "")
+        + f"<div>{''.join(f'<a>{e(t)}</a> ' for t, _ in related)}</div><div>Copyright {e(site)}</div></body></html>"
+    )

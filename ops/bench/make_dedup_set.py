@@ -29,13 +29,13 @@ import json
 import random
 import sys
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dedup_pages as pages  # noqa: E402
-from dedup_text import MONITORS, OUTLETS, PLACES, Event, make_event, write  # noqa: E402
+from dedup_text import MONITORS, PLACES, Event, make_event, write  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -47,7 +47,11 @@ SEED_CUTS = {
     "002_eb6b3bdb5d09a3e4": [("US-led Coalition Reveals ISIS Losses In Euphrates Valley During Last Week", "The US-led coalition announced", "Pave Way IV")],
     "004_6650a44398490527": [
         ("ISIS ‘retreating on almost every front’", "Since January", "Liked it? Take a second"),
-        ("U.S. May Impose Sanctions Against Turkey Over S-400 “Threat” To F-35", "Turkish officials have repeatedly", "Liked it? Take a second to support The Duran on Patreon!\nContinue Reading"),
+        (
+            "U.S. May Impose Sanctions Against Turkey Over S-400 “Threat” To F-35",
+            "Turkish officials have repeatedly",
+            "Liked it? Take a second to support The Duran on Patreon!\nContinue Reading",
+        ),
         ("Russia and Saudi Arabia’s ‘long-term relationship’ WILL survive", "The Express UK", None),
     ],
 }
@@ -95,7 +99,7 @@ def seed_bases(rng: random.Random) -> tuple[list[Item], list[Item]]:
     copies: list[Item] = []
     for path in sorted(SEEDS.glob("*.txt")):
         lines = path.read_text(encoding="utf-8").splitlines()
-        first = next(i for i, l in enumerate(lines) if l.strip())
+        first = next(i for i, line in enumerate(lines) if line.strip())
         title, page = lines[first].strip(), "\n".join(lines[first + 1 :]).strip()
         day = date(2017, 1, 1) + timedelta(days=rng.randint(0, 600))
         for n, (cut_title, start, end) in enumerate(SEED_CUTS.get(path.stem, [(title, None, None)])):
@@ -104,15 +108,31 @@ def seed_bases(rng: random.Random) -> tuple[list[Item], list[Item]]:
             paras = [p.strip() for p in text.split("\n\n") if p.strip()]
             item_id = path.stem if n == 0 else f"{path.stem}-{n}"
             whole_page = n == 0 and path.stem != "004_6650a44398490527"
-            bases.append(Item(item_id, cut_title, paras, "seed", _hours(day, rng) + n, item_id, item_id, day,
-                              body=page if whole_page else "\n\n".join(paras)))
-    records = [json.loads(l) for l in (SEEDS / "wire_reports.jsonl").read_text().splitlines() if l.strip()]
+            bases.append(Item(item_id, cut_title, paras, "seed", _hours(day, rng) + n, item_id, item_id, day, body=page if whole_page else "\n\n".join(paras)))
+    records = [json.loads(line) for line in (SEEDS / "wire_reports.jsonl").read_text().splitlines() if line.strip()]
     with (SEEDS / "wire_reports.csv").open(newline="") as f:
-        records += [{"id": r["unit_id"], "title": r["article_title"], "content": r["article_content"], "source": r["source"], "date": r["date"] or None} for r in csv.DictReader(f)]
-    events = {"wire-2017-0412-idlib": "ev-khan-sheikhoun-2017-04-12", "state-2017-0412-idlib": "ev-khan-sheikhoun-2017-04-12",
-              "csv-2016-0705-aleppo": "ev-aleppo-2016-07-05", "csv-2016-0705-aleppo-2": "ev-aleppo-2016-07-05"}
+        records += [
+            {"id": r["unit_id"], "title": r["article_title"], "content": r["article_content"], "source": r["source"], "date": r["date"] or None}
+            for r in csv.DictReader(f)
+        ]
+    events = {
+        "wire-2017-0412-idlib": "ev-khan-sheikhoun-2017-04-12",
+        "state-2017-0412-idlib": "ev-khan-sheikhoun-2017-04-12",
+        "csv-2016-0705-aleppo": "ev-aleppo-2016-07-05",
+        "csv-2016-0705-aleppo-2": "ev-aleppo-2016-07-05",
+    }
     for k, r in enumerate(records):
-        day = date.fromisoformat(r["date"]) if r.get("date") and r["date"][:4].isdigit() else date(2016, 7, 5) if "2016-0705" in r["id"] else date(2016, 11, 20) if "1120" in r["id"] else date(2017, 4, 12) if "0412" in r["id"] else date(2017, 6, 1)
+        day = (
+            date.fromisoformat(r["date"])
+            if r.get("date") and r["date"][:4].isdigit()
+            else date(2016, 7, 5)
+            if "2016-0705" in r["id"]
+            else date(2016, 11, 20)
+            if "1120" in r["id"]
+            else date(2017, 4, 12)
+            if "0412" in r["id"]
+            else date(2017, 6, 1)
+        )
         paras = [p.strip() for p in r["content"].split("\n\n") if p.strip()]
         item = Item(r["id"], r["title"], paras, r["source"], _hours(day, rng) + k * 0.2, r["id"], events.get(r["id"], r["id"]), day, body=r["content"])
         if r["id"].endswith("-copy"):
@@ -163,8 +183,9 @@ def generated_bases(rng: random.Random, count: int) -> list[Item]:
         for k, outlet in enumerate(rng.sample(COUNTRY_OUTLETS[ev.country], rng.randint(2, 3))):
             if k and rng.random() < 0.6:  # another outlet mostly quotes other people
                 other = make_event(ev.id, random.Random(rng.random()), place=(ev.town, ev.province, ev.country, ev.nearby, ev.holder))
-                ev = replace(ev, witness=other.witness, witness_role=other.witness_role, quote=other.quote,
-                             spokes=other.spokes, official_quote=other.official_quote)
+                ev = replace(
+                    ev, witness=other.witness, witness_role=other.witness_role, quote=other.quote, spokes=other.spokes, official_quote=other.official_quote
+                )
             out.append(_report(ev, outlet, rng, start + k * rng.uniform(0.5, 14), avoid=written))
     # Everything else: single reports, advances, humanitarian pieces.
     while len(out) < count:
@@ -193,8 +214,17 @@ def derive(parent: Item, base: Item, rng: random.Random, teasers: list[tuple[str
     """A copy of ``parent`` (the first report ``base`` or an earlier copy of it) by ``site``."""
     hours = parent.hours + min(72.0, rng.expovariate(1 / 8))
     item_id = f"{_slug(site)}-{hashlib.sha1(f'{base.id}|{site}|{hours}'.encode()).hexdigest()[:10]}"
-    item = Item(item_id, parent.title, list(parent.paras), site, hours, base.family, base.event,
-                parent.published + timedelta(days=rng.choice([0, 0, 0, 1])) if parent.published else None, original=base.id)
+    item = Item(
+        item_id,
+        parent.title,
+        list(parent.paras),
+        site,
+        hours,
+        base.family,
+        base.event,
+        parent.published + timedelta(days=rng.choice([0, 0, 0, 1])) if parent.published else None,
+        original=base.id,
+    )
     if rng.random() < 0.05:
         item.body, item.content_type, item.transforms = parent.body, parent.content_type, ["exact"]
         return item
@@ -255,9 +285,17 @@ def build(seed: int = DEFAULT_SEED, n_bases: int = 150, n_copies: int = 650) -> 
 
 def record(item: Item, rng: random.Random) -> dict:
     return {
-        "id": item.id, "title": item.title, "body": item.body, "content_type": item.content_type, "source": item.source if item.source != "seed" else None,
-        "url": item.url, "published": _published(item.published, rng),
-        "original": item.original, "family": item.family, "event": item.event, "transforms": item.transforms,
+        "id": item.id,
+        "title": item.title,
+        "body": item.body,
+        "content_type": item.content_type,
+        "source": item.source if item.source != "seed" else None,
+        "url": item.url,
+        "published": _published(item.published, rng),
+        "original": item.original,
+        "family": item.family,
+        "event": item.event,
+        "transforms": item.transforms,
     }
 
 

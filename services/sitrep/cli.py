@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sitrep import __version__
 from sitrep.errors import SitrepError
+from sitrep.models import ROLES, TOPIC_BY_ROLE
 from sitrep.settings import get_settings
 
 EPILOG = "Settings come from SITREP_* environment variables (see docs/configuration.md)."
@@ -19,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sitrep {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("replay", help="produce article files (txt, html, jsonl, csv) to articles.raw", epilog=EPILOG)
+    p = sub.add_parser("replay", help=f"produce article files (txt, html, jsonl, csv) to {TOPIC_BY_ROLE['raw'].default}", epilog=EPILOG)
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     p.add_argument("--rate", type=float, default=None, help="articles per second (default: as fast as possible)")
     p.add_argument("--limit", type=int, default=None, help="stop after N articles")
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true")
 
     p = sub.add_parser("tail", help="pretty-print records from a topic", epilog=EPILOG)
-    p.add_argument("topic", help="topic name, or a role: raw, enriched, duplicates, casualties, credibility, deadletter")
+    p.add_argument("topic", help=f"topic name, or a role: {', '.join(ROLES)}")
     p.add_argument("--from-beginning", action="store_true")
     p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE", help="keep records whose dotted field equals VALUE (repeatable)")
     p.add_argument("--grep", default=None, help="keep records containing this text")
@@ -92,8 +93,18 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "tail":
         from sitrep.commands.tail import tail
 
-        topic = settings.topics.model_dump().get(args.topic, args.topic)
-        return tail(settings, topic, from_beginning=args.from_beginning, where=args.where, grep=args.grep, explain=args.explain, as_json=args.json, limit=args.limit, idle_seconds=args.idle)
+        topic = settings.topics.name(args.topic) if args.topic in ROLES else args.topic
+        return tail(
+            settings,
+            topic,
+            from_beginning=args.from_beginning,
+            where=args.where,
+            grep=args.grep,
+            explain=args.explain,
+            as_json=args.json,
+            limit=args.limit,
+            idle_seconds=args.idle,
+        )
     if args.command == "topics":
         from sitrep.commands.topics import create
 

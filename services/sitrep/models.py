@@ -5,12 +5,14 @@ The names say the state of a record: ``RawArticle`` (``articles.raw``) becomes a
 (``articles.duplicates``); each casualty claim is a ``CasualtyClaim``
 (``claims.casualties``); revised scores are ``CredibilityUpdate``
 (``credibility.updates``); what cannot be processed is a ``DeadLetter``
-(``articles.deadletter``). ``schemas/`` is generated from these classes.
+(``articles.deadletter``). ``schemas/`` is generated from these classes, and ``TOPICS`` at
+the end is the registry of the topics themselves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 import orjson
@@ -258,11 +260,33 @@ class DeadLetter(Record):
     failed_at: dt.datetime
 
 
-TOPIC_RECORDS: dict[str, type[Record]] = {
-    "raw": RawArticle,
-    "enriched": EnrichedArticle,
-    "duplicates": DuplicateLink,
-    "casualties": CasualtyClaim,
-    "credibility": CredibilityUpdate,
-    "deadletter": DeadLetter,
-}
+# --- the topic registry: the one list of public topics --------------------------------------
+# Settings (``Topics``), the metrics' topic labels, ``sitrep schemas export``, the CLI's help
+# and the worker's outputs all read this; ``tests/unit/test_topic_registry.py`` checks that
+# they agree with it and with ``schemas/``.
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One public topic: its role (settings field, metric label), default name, record and key."""
+
+    role: str
+    default: str
+    record: type[Record]
+    key: str  # what the message key holds
+    output: bool  # written by Sitrep (else read by it)
+
+
+TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec("raw", "articles.raw", RawArticle, "the article id (any key is accepted)", output=False),
+    TopicSpec("enriched", "articles.enriched", EnrichedArticle, "the article id", output=True),
+    TopicSpec("duplicates", "articles.duplicates", DuplicateLink, "the copy's article id", output=True),
+    TopicSpec("casualties", "claims.casualties", CasualtyClaim, "the article id the claim came from", output=True),
+    TopicSpec("credibility", "credibility.updates", CredibilityUpdate, "the id of the article rescored", output=True),
+    TopicSpec("deadletter", "articles.deadletter", DeadLetter, "the rejected message's own key", output=True),
+)
+TOPIC_BY_ROLE: dict[str, TopicSpec] = {t.role: t for t in TOPICS}
+ROLES: tuple[str, ...] = tuple(t.role for t in TOPICS)
+OUTPUT_ROLES: tuple[str, ...] = tuple(t.role for t in TOPICS if t.output)
+ARTICLE_ROLES: tuple[str, ...] = ("enriched", "duplicates")  # one of these per article (end-to-end latency)
+TOPIC_RECORDS: dict[str, type[Record]] = {t.role: t.record for t in TOPICS}

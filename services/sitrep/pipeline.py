@@ -9,45 +9,23 @@ exactly what one worker over one partition computes with Faust tables.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pydantic import ConfigDict
-
-from sitrep.models import Credibility, CredibilityUpdate, Dedup, DuplicateLink, EnrichedArticle, RawArticle, Signal
-from sitrep.records import Facts, Prepared, article_record, claim_records, prepare
+from sitrep.analysis import Analysis
+from sitrep.models import Credibility, CredibilityUpdate, Dedup, DuplicateLink, EnrichedArticle, RawArticle
+from sitrep.render import Facts, Prepared, article_record, claim_records, prepare
 from sitrep.settings import Thresholds
-from sitrep.stages import credibility
-from sitrep.stages import dedup
+from sitrep.stages import credibility, dedup
 from sitrep.stages.clean.article import clean_article
 from sitrep.stages.clean.article import warm_up as clean_warm_up
 from sitrep.stages.credibility.corroborate import corroborate, event_key
 from sitrep.stages.credibility.sources import SourcePriors
 from sitrep.stages.extract.article import extract
-from sitrep.stages.types import CleanArticle, Extraction, Report, Revision, Stage
+from sitrep.stages.types import Report, Revision
 
 STAGES = ("clean", "extract", "sign", "dedup", "corroborate")
-
-
-class Analysis(Stage):
-    """Everything the stateless stage learns about one article."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
-
-    order: int
-    clean: CleanArticle
-    extraction: Extraction
-    text_signals: list[Signal]
-    event_key: str | None
-    exact: int
-    minhash: bytes
-    size: int
-    bands: list[int]
-
-    @property
-    def signature(self) -> dedup.Signature:
-        return dedup.Signature(self.exact, self.minhash, self.size, tuple(self.bands))
 
 
 def order_of(raw: RawArticle, fallback: int) -> int:
@@ -143,25 +121,34 @@ class Pipeline:
 
     def run(self, raw: RawArticle, order: int) -> Outcome:
         analysis = analyze(raw, order, priors=self.priors)
-        candidates = dedup.probe(
-            raw.id,
-            analysis.order,
-            analysis.signature,
-            dedup.keys(analysis.signature),
-            self.index,
-            self.entries,
-            min_similarity=self.thresholds.story,
-            window=self.thresholds.window,
-            ages=self.ages,
-        )
-        # The retention bounds, as the worker applies them: from the heap of ages, at the cost of what goes.
-        dedup.evict_oldest(self.index, self.entries, self.ages, now_order=order, window=self.thresholds.window, max_entries=self.thresholds.max_index_articles)
-        verdict = dedup.resolve(raw.id, candidates, near=self.thresholds.near_duplicate)
-        return finish(prepare(analysis), verdict, self.events)
+        sig = analysis.signature
+        shard = dedup_shard(self.thresholds, self.entries, index=self.index, ages=self.ages)
+        candidates = shard.probe([(raw.id, analysis.order, sig, dedup.keys(sig))])[0]
+        return finish(prepare(analysis), judge(raw.id, candidates, self.thresholds), self.events)
 
     def run_all(self, raws: list[RawArticle]) -> Iterator[Outcome]:
         for order, raw in enumerate(raws):
             yield self.run(raw, order)
+
+
+def dedup_shard(thresholds: Thresholds, entries: MutableMapping[int, bytes], *, index: MutableMapping[int, bytes] | None = None,
+                ages: dedup.Ages | None = None, shard: int = 0, shards: int = 1) -> dedup.DedupShard:
+    """One shard of the dedup index, bounded by ``thresholds``; without ``index`` and
+    ``ages``, both are derived from the entries (a worker's first probe of a shard).
+
+    Each shard keeps the whole size cap, as the one shard offline does: an article files an
+    entry in nearly every shard, so the index remembers as many articles whatever the
+    partitions (not a quarter as many over four).
+    """
+    bounds = {"min_similarity": thresholds.story, "window": thresholds.window, "max_entries": thresholds.max_index_articles, "shard": shard, "shards": shards}
+    if index is None or ages is None:
+        return dedup.DedupShard.rebuilt(entries, **bounds)
+    return dedup.DedupShard(index, entries, ages, **bounds)
+
+
+def judge(article_id: str, candidates: Iterable[dedup.Candidate], thresholds: Thresholds) -> Dedup:
+    """The dedup verdict on an article from every shard's candidates."""
+    return dedup.resolve(article_id, candidates, near=thresholds.near_duplicate)
 
 
 def finish(prepared: Prepared, verdict: Dedup, events: dict[str, list[Report]] | None) -> Outcome:

@@ -15,31 +15,35 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sitrep.models import OUTPUT_ROLES, ROLES, TOPIC_BY_ROLE
+
+
+def _default(role: str) -> str:
+    return TOPIC_BY_ROLE[role].default
+
 
 class Topics(BaseModel):
-    """Names of the public topics. Internal repartition topics are prefixed by the app id."""
+    """Names of the public topics, one field per role of ``models.TOPICS`` (defaults from
+    there too). Internal repartition topics are prefixed by the app id."""
 
     model_config = ConfigDict(frozen=True)
 
-    raw: str = "articles.raw"
-    enriched: str = "articles.enriched"
-    duplicates: str = "articles.duplicates"
-    casualties: str = "claims.casualties"
-    credibility: str = "credibility.updates"
-    deadletter: str = "articles.deadletter"
+    raw: str = _default("raw")
+    enriched: str = _default("enriched")
+    duplicates: str = _default("duplicates")
+    casualties: str = _default("casualties")
+    credibility: str = _default("credibility")
+    deadletter: str = _default("deadletter")
+
+    def name(self, role: str) -> str:
+        return str(getattr(self, role))
 
     def outputs(self) -> dict[str, str]:
         """Output topic names by role, the ones a user subscribes to."""
-        return {
-            "enriched": self.enriched,
-            "duplicates": self.duplicates,
-            "casualties": self.casualties,
-            "credibility": self.credibility,
-            "deadletter": self.deadletter,
-        }
+        return {role: self.name(role) for role in OUTPUT_ROLES}
 
     def public(self) -> list[str]:
-        return [self.raw, *self.outputs().values()]
+        return [self.name(role) for role in ROLES]
 
 
 class Thresholds(BaseModel):
@@ -78,7 +82,8 @@ class Settings(BaseSettings):
     topics: Topics = Topics()
     partitions: int = Field(4, ge=1)
     replication_factor: int = Field(1, ge=1)
-    # at-least-once, with outputs keyed by article id and redelivery made harmless (docs/processing.md): faust-streaming 0.15's exactly_once left partition 0 of an
+    # at-least-once, with outputs keyed by article id and redelivery made harmless
+    # (docs/processing.md): faust-streaming 0.15's exactly_once left partition 0 of an
     # internal topic unconsumed on a real broker here, so it is not offered.
     processing_guarantee: Literal["at_least_once"] = "at_least_once"
 
@@ -87,9 +92,16 @@ class Settings(BaseSettings):
     state_dir: Path = Path(".state")
     store: Literal["memory", "rocksdb"] = "memory"
     batch_size: int = Field(200, ge=1)
-    analyze_processes: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=0, description="processes for the stateless stage (0: in the worker's own process)")
+    analyze_processes: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=0, description="processes for the stateless stage (0: in the worker's own process)"
+    )
     batch_seconds: float = Field(0.01, gt=0)
-    analyze_batch_seconds: float | None = Field(None, gt=0, description="the analyze agent's batch window (None: batch_seconds); its batches set how many probes, answers and dedup records an article costs downstream")
+    analyze_batch_seconds: float | None = Field(
+        None,
+        gt=0,
+        description="the analyze agent's batch window (None: batch_seconds);"
+        " its batches set how many probes, answers and dedup records an article costs downstream",
+    )
     compression: Literal["none", "zstd", "lz4", "gzip", "snappy"] = Field("zstd", description="compression of every batch the worker produces")
 
     thresholds: Thresholds = Thresholds()

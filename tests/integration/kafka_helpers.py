@@ -62,7 +62,7 @@ class Worker:
         self.env, self.log = env, log
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 90.0) -> "Worker":
+    def start(self, timeout: float = 90.0) -> Worker:
         offset = self.log.stat().st_size if self.log.exists() else 0
         handle = self.log.open("ab")
         self.proc = subprocess.Popen([SITREP, "worker"], env=self.env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)

@@ -54,7 +54,7 @@ def test_each_kind_of_bad_message_is_dead_lettered_with_reason_and_origin(broker
         out = consume(broker, [topic(env, "deadletter"), topic(env, "enriched"), topic(env, "duplicates")], until=2 * len(BAD) + 1, timeout=90)
     finally:
         worker.stop()
-    letters = {l["reason"]: l for l in out[topic(env, "deadletter")]}
+    letters = {letter["reason"]: letter for letter in out[topic(env, "deadletter")]}
     assert set(letters) == set(BAD)
     for reason, letter in letters.items():
         assert letter["origin_topic"] == topic(env, "raw")

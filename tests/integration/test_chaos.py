@@ -75,7 +75,9 @@ def test_nothing_lost_or_doubled_under_crashes(broker: str, tmp_path: Path) -> N
     assert replay.wait(600) == 0, replay.stdout.read().decode()
 
     seen: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-    consumer = KafkaConsumer(*outputs, bootstrap_servers=broker, auto_offset_reset="earliest", group_id=None, isolation_level="read_committed", consumer_timeout_ms=10_000)
+    consumer = KafkaConsumer(
+        *outputs, bootstrap_servers=broker, auto_offset_reset="earliest", group_id=None, isolation_level="read_committed", consumer_timeout_ms=10_000
+    )
     idle_until = time.monotonic() + 600
     while len(seen) < ARTICLES and time.monotonic() < idle_until:
         for record in consumer:
@@ -92,6 +94,9 @@ def test_nothing_lost_or_doubled_under_crashes(broker: str, tmp_path: Path) -> N
     repeated = sum(len(v) - 1 for v in seen.values())
     inconsistent = [k for k, v in seen.items() if len(set(v)) > 1]
     print("chaos: resumed " + ", ".join(f"{s:.1f} s after a kill at {n} outputs" for n, s in resumed))
-    print(f"chaos: sent {sent}, received {sum(len(v) for v in seen.values())} records for {len(seen)} ids, missing {missing}, repeated {repeated}, inconsistent {len(inconsistent)}")
+    print(
+        f"chaos: sent {sent}, received {sum(len(v) for v in seen.values())} records for {len(seen)} ids,"
+        f" missing {missing}, repeated {repeated}, inconsistent {len(inconsistent)}"
+    )
     assert missing == 0
     assert not inconsistent, {k: seen[k] for k in inconsistent[:5]}

@@ -42,7 +42,14 @@ def copies(records: list[dict]) -> list[dict]:
         cut = "\n\n".join(paragraphs[: max(1, int(len(paragraphs) * 0.7))])
         out.append({"id": f"{r['id']}-syndicated", "title": r["title"], "body": f"Authored by Al Masdar News:\n\n{r['body']}", "source": "mirror-a"})
         out.append({"id": f"{r['id']}-cut", "title": r["title"], "body": cut, "source": "mirror-b"})
-        out.append({"id": f"{r['id']}-comments", "title": r["title"], "body": r["body"] + "\n\nLeave a Reply\n\nRob G\nThis is all lies as usual.\n\nReply", "source": "mirror-c"})
+        out.append(
+            {
+                "id": f"{r['id']}-comments",
+                "title": r["title"],
+                "body": r["body"] + "\n\nLeave a Reply\n\nRob G\nThis is all lies as usual.\n\nReply",
+                "source": "mirror-c",
+            }
+        )
     return out
 
 

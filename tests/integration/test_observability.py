@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sitrep.sources import read_messages
+from sitrep.readers import read_messages
 from tests.integration.kafka_helpers import ROOT, Worker, free_port, isolated_env, produce, run_sitrep, topic
 
 pytestmark = pytest.mark.integration

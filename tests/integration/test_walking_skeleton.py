@@ -54,7 +54,7 @@ def test_malformed_message_is_dead_lettered_and_the_next_is_processed(broker: st
 
     out = consume(broker, [topic(env, "deadletter"), topic(env, "enriched")], until=3)
     letters = sorted(out[topic(env, "deadletter")], key=lambda r: r["origin_offset"])
-    assert [l["reason"] for l in letters] == ["invalid_json", "missing_body"]
+    assert [letter["reason"] for letter in letters] == ["invalid_json", "missing_body"]
     for letter in letters:
         validate(letter, "articles.deadletter")
         assert letter["origin_topic"] == topic(env, "raw")

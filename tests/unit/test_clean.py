@@ -212,7 +212,22 @@ def test_any_bytes_decoded_leniently_never_raise(data: bytes) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     lines=st.lists(
-        st.sampled_from(["Latest", "Published", "on", "Reply", "2 years ago", "Rob G", "Liked it? Take a second to support X on Patreon!", STORY, "Tue 05 Jul 2016", "BEIRUT (Reuters) -", "you are a troll lol", ""]),
+        st.sampled_from(
+            [
+                "Latest",
+                "Published",
+                "on",
+                "Reply",
+                "2 years ago",
+                "Rob G",
+                "Liked it? Take a second to support X on Patreon!",
+                STORY,
+                "Tue 05 Jul 2016",
+                "BEIRUT (Reuters) -",
+                "you are a troll lol",
+                "",
+            ]
+        ),
         max_size=60,
     )
 )

@@ -59,7 +59,13 @@ def test_chrome_is_cut_and_reported(name: str, absent: list[str], kinds: set[str
         ("duran_teasers", "ISIS ‘retreating on almost every front’", "Alexander Mercouris", date(2017, 3, 8), "The Duran"),
         ("sana_jsonld", "Army restores security to villages in Lattakia northern countryside", "Hazem Sabbagh", date(2016, 7, 5), "Syrian Arab News Agency"),
         ("almasdar_promo_comments", "SDF finalizes preparations for Deir Ezzor offensive", None, date(2017, 9, 9), "Al Masdar News"),
-        ("region_plain_divs", "Coalition doubts Syrian government victory over Islamic State, fight continues near Abu Kamal", "Wladimir van Wilgenburg", None, None),
+        (
+            "region_plain_divs",
+            "Coalition doubts Syrian government victory over Islamic State, fight continues near Abu Kamal",
+            "Wladimir van Wilgenburg",
+            None,
+            None,
+        ),
         ("southfront_disqus", "US-led Coalition Reveals ISIS Losses In Euphrates Valley During Last Week", None, date(2019, 1, 19), "SouthFront"),
     ],
 )
@@ -69,7 +75,9 @@ def test_page_metadata(name: str, title: str, author: str | None, published: dat
 
 
 def test_title_drops_the_site_suffix() -> None:
-    page = html_to_text("<html><head><title>Army advances in Hama | SANA</title><meta property='og:site_name' content='SANA'></head><body><p>x</p></body></html>")
+    page = html_to_text(
+        "<html><head><title>Army advances in Hama | SANA</title><meta property='og:site_name' content='SANA'></head><body><p>x</p></body></html>"
+    )
     assert page.title == "Army advances in Hama"
 
 
@@ -79,7 +87,7 @@ def test_title_drops_the_site_suffix() -> None:
         "<html><body><p>Unclosed <b>bold <i>italic</p></div></span>",
         "<p>" * 5000,
         "<html><head><script type='application/ld+json'>{not json</script></head><body><p>text</p></body></html>",
-        "<html><head><script type='application/ld+json'>[1, \"a\", {\"@graph\": 5}]</script></head><body></body></html>",
+        '<html><head><script type=\'application/ld+json\'>[1, "a", {"@graph": 5}]</script></head><body></body></html>',
         "<html><body><article></article><article class='comment'><p>only comments</p></article></body></html>",
         "<svg><text>not html at all</text></svg>",
         "<?xml version='1.0'?><rss><channel><item><title>feed</title></item></channel></rss>",

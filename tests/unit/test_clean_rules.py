@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from sitrep.models import RawArticle
-from sitrep.stages.data import cleaning
 from sitrep.stages.clean.article import clean_article
 from sitrep.stages.clean.rules import all_rules, detector_ids, ruleset_for
+from sitrep.stages.data import cleaning
 
 TITLE = "Syrian forces capture two villages near Jordan border"
 LEAD = (
@@ -58,7 +58,13 @@ CASES = [
     ("newsletter_promo", story(between="Sign up for our newsletter to get the latest news from Syria"), "newsletter", None, "text/plain"),
     ("click_here_promo", story(between="Click here to see the latest battle map of southern Syria."), "battle map", None, "text/plain"),
     ("read_more_link", story(between="READ MORE: Jordan closes border crossing after attack"), "READ MORE", None, "text/plain"),
-    ("related_heading", story(after="Related Articles\nJordan closes border crossing after attack\nRussia and US agree on southern truce"), "southern truce", None, "text/plain"),
+    (
+        "related_heading",
+        story(after="Related Articles\nJordan closes border crossing after attack\nRussia and US agree on southern truce"),
+        "southern truce",
+        None,
+        "text/plain",
+    ),
     ("continue_reading", story(after="Continue Reading\nRussia and US agree on southern truce"), "southern truce", None, "text/plain"),
     ("patreon_support", story(after="Liked it? Take a second to support Syria Wire on Patreon!\nAdvertisement"), "Patreon", None, "text/plain"),
     ("donation_appeal", story(after="Your donations make all the difference. Together we can keep reporting.\nDonate now"), "donations", None, "text/plain"),
@@ -97,7 +103,16 @@ CASES = [
     ("html_chrome", page(f"<nav><a>Home</a><a>Syria Live Map</a></nav>{ARTICLE_HTML}"), "Syria Live Map", None, "text/html"),
     ("html_comments", page(f"{ARTICLE_HTML}<div id='comments'><p>Abu Ali: the regime lies as always</p></div>"), "regime lies", None, "text/html"),
     ("html_related", page(f"{ARTICLE_HTML}<div class='related-posts'><p>Russia and US agree on southern truce</p></div>"), "southern truce", None, "text/html"),
-    ("html_outside_article", page(f"<div class='top'>Syria Wire, independent news since 2012, read in 40 countries by analysts and reporters who follow the war every day and need it fast</div>{ARTICLE_HTML}"), "independent news", None, "text/html"),
+    (
+        "html_outside_article",
+        page(
+            f"<div class='top'>Syria Wire, independent news since 2012, read in 40 countries by analysts and reporters"
+            f" who follow the war every day and need it fast</div>{ARTICLE_HTML}"
+        ),
+        "independent news",
+        None,
+        "text/html",
+    ),
 ]
 
 

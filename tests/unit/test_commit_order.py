@@ -15,7 +15,7 @@ from typing import Any
 
 from faust.transport.consumer import Consumer
 
-from sitrep.worker import BeforeCommit
+from sitrep.stream.app import BeforeCommit
 
 
 class StandIn:

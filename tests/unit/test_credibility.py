@@ -282,7 +282,8 @@ def test_specificity_rewards_date_town_exact_toll_and_site_and_punishes_vague_co
 
 
 def test_every_text_signal_carries_its_weight_and_contribution():
-    clean = CleanArticle(id="a", source="SANA", title="Army units destroy terrorist hotbeds", body="A military source told SANA that scores of terrorists were killed.")
+    body = "A military source told SANA that scores of terrorists were killed."
+    clean = CleanArticle(id="a", source="SANA", title="Army units destroy terrorist hotbeds", body=body)
     for signal in credibility.text_signals(clean, Extraction()):
         assert signal.weight == credibility.WEIGHTS[signal.name]
         assert signal.contribution == pytest.approx(signal.value * signal.weight, abs=1e-4)
@@ -314,7 +315,7 @@ def test_the_score_is_the_logistic_of_the_summed_contributions():
     text = [credibility.signal("source_prior", 0.75), credibility.signal("loaded_language", -0.5)]
     stream = [credibility.signal("corroboration", 0.5)]
     total = credibility.BIAS + 0.75 * 2.5 - 0.5 * 1.2 + 0.5 * 1.5
-    assert credibility.score(text, stream).score == pytest.approx(1 / (1 + 2.718281828459045 ** -total), abs=1e-4)
+    assert credibility.score(text, stream).score == pytest.approx(1 / (1 + 2.718281828459045**-total), abs=1e-4)
 
 
 def test_text_signals_fit_the_stateless_budget():

@@ -218,7 +218,8 @@ def sharded(texts: list[str], shards: int, batch: int) -> list:
         found: dict[int, list] = {}
         for shard, requests in enumerate(per_shard):
             index, entries = state[shard]
-            for (_, order, _, _), cands in zip(requests, dedup.probe_many(requests, index, entries, min_similarity=0.3, max_bucket=4, shard=shard, shards=shards)):
+            answers = dedup.probe_many(requests, index, entries, min_similarity=0.3, max_bucket=4, shard=shard, shards=shards)
+            for (_, order, _, _), cands in zip(requests, answers):
                 found.setdefault(order, []).extend(cands)
         verdicts += [dedup.resolve(f"a{o}", found.get(o, []), near=0.35) for o in range(start, start + len(sigs))]
     return verdicts
@@ -361,8 +362,7 @@ def test_a_redelivered_probe_gets_its_first_answer_whatever_was_filed_since() ->
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 50), st.floats(0.3, 1.0), st.booleans(), st.integers(0, 3)), max_size=25),
-       st.floats(0.3, 0.9))
+@given(st.lists(st.tuples(st.integers(0, 50), st.floats(0.3, 1.0), st.booleans(), st.integers(0, 3)), max_size=25), st.floats(0.3, 0.9))
 def test_resolving_the_shards_fronts_gives_what_resolving_everything_gives(rows, near) -> None:
     by_shard: dict[int, dict[str, dedup.Candidate]] = {}
     everything = []

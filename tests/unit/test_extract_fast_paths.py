@@ -17,9 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitrep.stages.extract import claims
-from sitrep.stages.extract import entities
-from sitrep.stages.extract import sentences
+from sitrep.stages.extract import claims, entities, sentences
 from sitrep.stages.extract.article import extract
 from sitrep.stages.extract.gazetteer import gazetteer
 from sitrep.stages.extract.geo import resolve

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sitrep.gather import Gatherer
-from sitrep.wire import Part
+from sitrep.stream.gather import Gatherer
+from sitrep.stream.wire import Part
 
 ANALYSIS = Part("a1", 7, shards=[0, 2], event_key="Aleppo|airstrike|2017-04-12", analysis=b'{"order": 7}')
 FROM_0 = Part("a1", 7, shard=0, candidates=[("w1", 3, 0.91, False)])

@@ -18,10 +18,10 @@ import pytest
 from aiokafka import errors as aiokafka_errors
 from kafka import errors as kafka_errors
 
-import sitrep.kafka
+import sitrep.stream.kafka
 from sitrep.errors import BrokerError, ConfigError
-from sitrep.kafka import client_kwargs, describe_failure, faust_credentials, is_refusal, preflight
 from sitrep.settings import Settings
+from sitrep.stream.kafka import client_kwargs, describe_failure, faust_credentials, is_refusal, preflight
 
 PASSWORD = "s3cret-Pa55word-7f1c"
 
@@ -104,7 +104,10 @@ def test_an_unreadable_ca_file_is_a_config_error_naming_it(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (kafka_errors.SaslAuthenticationFailedError("invalid credentials"), "authentication failed at broker-a:9093,broker-b:9093 for user 'sitrep' (SCRAM-SHA-512 over SASL_SSL)"),
+        (
+            kafka_errors.SaslAuthenticationFailedError("invalid credentials"),
+            "authentication failed at broker-a:9093,broker-b:9093 for user 'sitrep' (SCRAM-SHA-512 over SASL_SSL)",
+        ),
         (aiokafka_errors.SaslAuthenticationFailed("invalid credentials"), "authentication failed at broker-a:9093,broker-b:9093 for user 'sitrep'"),
         (kafka_errors.UnsupportedSaslMechanismError(), "does not accept SASL mechanism SCRAM-SHA-512"),
         (kafka_errors.TopicAuthorizationFailedError("articles.raw"), "user 'sitrep' has no ACL for Write on topic 'articles.raw'"),
@@ -181,7 +184,7 @@ def closing_server() -> Iterator[str]:
 def test_a_failed_connection_logs_no_password(closing_server: str, protocol: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     from kafka import KafkaProducer
 
-    monkeypatch.setattr(sitrep.kafka, "CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr(sitrep.stream.kafka, "CONNECT_SECONDS", 1.0)
     s = settings(bootstrap_servers=closing_server, security_protocol=protocol, sasl_username="sitrep", sasl_password=PASSWORD)
     caplog.set_level(logging.DEBUG)
     with pytest.raises(BrokerError) as caught:

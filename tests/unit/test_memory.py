@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from sitrep import memory
+from sitrep.stream import memory
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or memory._TRIM is None, reason="glibc's malloc_trim is Linux-only")

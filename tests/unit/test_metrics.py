@@ -18,18 +18,35 @@ from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from sitrep import metrics
 from sitrep.codec import decode_raw
 from sitrep.errors import RejectedMessage
 from sitrep.pipeline import STAGES, Pipeline
+from sitrep.readers import read_messages
 from sitrep.settings import Settings
-from sitrep.sources import read_messages
-from sitrep.worker import create_app
+from sitrep.stream import metrics
+from sitrep.stream.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = sorted((ROOT / "ops/grafana/dashboards").glob("*.json"))
 RULES = sorted((ROOT / "ops/prometheus/rules").glob("*.rules.yml"))
-LABEL_NAMES = {"stage", "topic", "partition", "reason", "error", "kind", "table", "source", "type", "category", "cause", "governorate", "country", "lat", "lon", "le"}
+LABEL_NAMES = {
+    "stage",
+    "topic",
+    "partition",
+    "reason",
+    "error",
+    "kind",
+    "table",
+    "source",
+    "type",
+    "category",
+    "cause",
+    "governorate",
+    "country",
+    "lat",
+    "lon",
+    "le",
+}
 
 
 class FakeTP:
@@ -147,17 +164,20 @@ def test_faust_sensors_share_the_registry_under_a_fixed_prefix(scrape: list[Samp
     create_app(Settings(app_id="another-app"))  # a second app reuses the same sensors
 
 
-
 def test_faust_monitor_counts_what_the_dashboards_read() -> None:
     """The lean per-message hooks still feed the series of the pipeline-health dashboard."""
     from faust.types import TP
 
     monitor = create_app(Settings(app_id="monitor-test")).monitor
     tp = TP("monitor-test.events", 1)
-    before = {name: REGISTRY.get_sample_value(name, labels) or 0.0 for name, labels in (
-        ("faust_messages_received_per_topic_total", {"topic": tp.topic}),
-        ("faust_topic_messages_sent_total", {"topic": "topic.monitor-test.enriched"}),
-        ("faust_producer_send_latency_count", {}))}
+    before = {
+        name: REGISTRY.get_sample_value(name, labels) or 0.0
+        for name, labels in (
+            ("faust_messages_received_per_topic_total", {"topic": tp.topic}),
+            ("faust_topic_messages_sent_total", {"topic": "topic.monitor-test.enriched"}),
+            ("faust_producer_send_latency_count", {}),
+        )
+    }
     for offset in range(3):
         monitor.on_message_in(tp, offset, object())
         state = monitor.on_stream_event_in(tp, offset, object(), object())
@@ -165,10 +185,14 @@ def test_faust_monitor_counts_what_the_dashboards_read() -> None:
         monitor.on_message_out(tp, offset, object())
     sent = monitor.on_send_initiated(None, "monitor-test.enriched", object(), 3, 100)
     monitor.on_send_completed(None, sent, object())
-    after = {name: REGISTRY.get_sample_value(name, labels) for name, labels in (
-        ("faust_messages_received_per_topic_total", {"topic": tp.topic}),
-        ("faust_topic_messages_sent_total", {"topic": "topic.monitor-test.enriched"}),
-        ("faust_producer_send_latency_count", {}))}
+    after = {
+        name: REGISTRY.get_sample_value(name, labels)
+        for name, labels in (
+            ("faust_messages_received_per_topic_total", {"topic": tp.topic}),
+            ("faust_topic_messages_sent_total", {"topic": "topic.monitor-test.enriched"}),
+            ("faust_producer_send_latency_count", {}),
+        )
+    }
     assert [after[name] - before[name] for name in before] == [3, 1, 1]
     assert tp in monitor.stream_inbound_time  # Faust's stall detector reads it
 

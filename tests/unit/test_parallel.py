@@ -9,7 +9,7 @@ import signal
 
 import orjson
 
-from sitrep.parallel import Analyzed, AnalyzePool, Failed, analyze_batch
+from sitrep.stream.parallel import Analyzed, AnalyzePool, Failed, analyze_batch
 
 ARTICLES = [
     (orjson.dumps({"id": "a", "title": "Strike", "body": "A Russian airstrike killed eight civilians in Saraqib on Monday."}), 1),

@@ -31,8 +31,8 @@ def test_bad_inputs_go_to_the_deadletter_file(tmp_path: Path) -> None:
     source.write_bytes(b'{"id": "ok", "body": "Ten people were killed."}\n{broken\n{"id": "e", "body": ""}\n')
     out, dead = tmp_path / "out.jsonl", tmp_path / "dead.jsonl"
     summary = process(Settings(), [str(source)], out, dead, progress=False)
-    assert [orjson.loads(l)["id"] for l in out.read_bytes().splitlines()] == ["ok"]
-    assert sorted(orjson.loads(l)["reason"] for l in dead.read_bytes().splitlines()) == ["empty_body", "invalid_json"]
+    assert [orjson.loads(line)["id"] for line in out.read_bytes().splitlines()] == ["ok"]
+    assert sorted(orjson.loads(line)["reason"] for line in dead.read_bytes().splitlines()) == ["empty_body", "invalid_json"]
     assert summary.dead_letters == {"invalid_json": 1, "empty_body": 1}
 
 
@@ -42,6 +42,6 @@ def test_process_is_deterministic(tmp_path: Path) -> None:
     process(Settings(), [str(SEEDS)], second, progress=False)
 
     def strip(path: Path) -> list[dict]:
-        return [{k: v for k, v in orjson.loads(l).items() if k != "processed_at"} for l in path.read_bytes().splitlines()]
+        return [{k: v for k, v in orjson.loads(line).items() if k != "processed_at"} for line in path.read_bytes().splitlines()]
 
     assert strip(first) == strip(second)

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from sitrep.models import RawArticle
 from sitrep.pipeline import analyze
-from sitrep.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
+from sitrep.stages.dedup import Signature
+from sitrep.stream.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
 
 ids = st.text(min_size=1, max_size=40)
 orders = st.integers(0, 2**62)
@@ -16,7 +17,7 @@ candidates = st.lists(st.tuples(ids, orders, st.floats(0, 1), st.booleans()), ma
 
 @given(st.lists(st.tuples(ids, orders, st.binary(min_size=128, max_size=128), st.lists(st.integers(0, 2**63 - 1), max_size=17), ids), min_size=1, max_size=20))
 def test_a_batch_of_probes_round_trips(rows) -> None:
-    probes = [Probe(i, order, exact=order // 3, minhash=sketch, size=len(keys) + 8, keys=keys, route=route) for i, order, sketch, keys, route in rows]
+    probes = [Probe(i, order, Signature(order // 3, sketch, len(keys) + 8), keys=keys, route=route) for i, order, sketch, keys, route in rows]
     assert decode_probes(encode_probes(probes)) == probes
 
 

@@ -17,13 +17,14 @@ from pathlib import Path
 import orjson
 from tqdm import tqdm
 
-from sitrep.codec import dead_letter, decode_raw
-from sitrep.errors import RejectedMessage
+from sitrep.codec import decode_raw
+from sitrep.errors import Failure, RejectedMessage
 from sitrep.models import Credibility
 from sitrep.pipeline import Pipeline, order_of
+from sitrep.readers import read_messages
 from sitrep.settings import Settings
-from sitrep.sources import read_messages
 from sitrep.stages.credibility.sources import load_priors
+from sitrep.stream.publish import Publisher
 
 
 @dataclass
@@ -46,19 +47,17 @@ def process(settings: Settings, paths: list[str], out: Path, deadletter: Path | 
     summary = Summary()
     records: list[bytes] = []
     position: dict[str, int] = {}
-    letters = []
+    letters: list[bytes] = []
+    publisher = Publisher(lambda role, key, value: letters.append(value))  # only dead letters go through it here
     started = time.perf_counter()
     for n, message in enumerate(tqdm(read_messages(paths), unit="article", disable=not progress, file=sys.stderr, desc="process")):
         try:
             raw = decode_raw(message.value, max_body_bytes=settings.thresholds.max_body_bytes)
             outcome = pipeline.run(raw, order_of(raw, n))
-        except RejectedMessage as exc:
-            letters.append(dead_letter(message.value, exc.reason, exc.detail, stage="decode", topic=message.origin))
-            summary.dead_letters[exc.reason] += 1
-            continue
-        except Exception as exc:  # a stage bug must not stop a backfill
-            letters.append(dead_letter(message.value, "stage_error", f"{type(exc).__name__}: {exc}", stage="analyze", topic=message.origin))
-            summary.dead_letters["stage_error"] += 1
+        except Exception as exc:  # a rejected message, or a stage bug: neither may stop a backfill
+            failure = Failure.of(exc, "decode" if isinstance(exc, RejectedMessage) else "analyze")
+            publisher.reject(message.value, failure, topic=message.origin)
+            summary.dead_letters[failure.reason] += 1
             continue
         for update in outcome.updates:
             at = position.get(update.article_id)
@@ -77,6 +76,6 @@ def process(settings: Settings, paths: list[str], out: Path, deadletter: Path | 
     if deadletter is not None:
         with deadletter.open("wb") as handle:
             for letter in letters:
-                handle.write(letter.to_json() + b"\n")
+                handle.write(letter + b"\n")
     summary.seconds = time.perf_counter() - started
     return summary

@@ -17,9 +17,9 @@ from itertools import islice
 import orjson
 from tqdm import tqdm
 
-from sitrep.kafka import client_kwargs, describe_failure, is_refusal, preflight
+from sitrep.readers import Message, read_messages
 from sitrep.settings import Settings
-from sitrep.sources import Message, read_messages
+from sitrep.stream.kafka import client_kwargs, describe_failure, is_refusal, preflight
 
 
 @dataclass

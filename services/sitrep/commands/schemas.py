@@ -6,19 +6,20 @@ from pathlib import Path
 
 import orjson
 
-from sitrep.models import TOPIC_RECORDS
+from sitrep.models import TOPICS
 from sitrep.settings import Topics
 
 
 def schema_files(topics: Topics | None = None) -> dict[str, bytes]:
     """File name -> JSON Schema bytes, one per public topic (named after the default topic)."""
-    names = (topics or Topics()).model_dump()
+    topics = topics or Topics()
     files = {}
-    for role, model in TOPIC_RECORDS.items():
-        schema = model.model_json_schema(mode="serialization")
-        schema["$id"] = f"https://sitrep.dev/schemas/{names[role]}.schema.json"
-        schema["x-topic"] = names[role]
-        files[f"{names[role]}.schema.json"] = orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    for spec in TOPICS:
+        name = topics.name(spec.role)
+        schema = spec.record.model_json_schema(mode="serialization")
+        schema["$id"] = f"https://sitrep.dev/schemas/{name}.schema.json"
+        schema["x-topic"] = name
+        files[f"{name}.schema.json"] = orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     return files
 
 

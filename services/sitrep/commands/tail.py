@@ -8,8 +8,8 @@ from typing import Any
 
 import orjson
 
-from sitrep.kafka import client_kwargs, describe_failure, preflight
 from sitrep.settings import Settings
+from sitrep.stream.kafka import client_kwargs, describe_failure, preflight
 
 
 def field_of(record: Any, path: str) -> Any:
@@ -49,7 +49,10 @@ def render(record: Any, explain: bool) -> str:
         if names:
             lines.append("  entities " + ", ".join(names[:12]) + (" …" if len(names) > 12 else ""))
         for claim in record.get("casualties", []):
-            lines.append(f"  claim killed={claim.get('killed')} injured={claim.get('injured')} victims={claim.get('victims')} cause={claim.get('cause')} by={claim.get('perpetrator')} at={claim.get('location')}")
+            lines.append(
+                f"  claim killed={claim.get('killed')} injured={claim.get('injured')} victims={claim.get('victims')}"
+                f" cause={claim.get('cause')} by={claim.get('perpetrator')} at={claim.get('location')}"
+            )
         if explain:
             lines.extend(explain_lines(cred.get("signals", [])))
         return "\n".join(lines)
@@ -96,7 +99,18 @@ def records(settings: Settings, topic: str, *, from_beginning: bool, idle_second
         consumer.close()
 
 
-def tail(settings: Settings, topic: str, *, from_beginning: bool, where: list[str], grep: str | None, explain: bool, as_json: bool, limit: int | None, idle_seconds: float | None) -> int:
+def tail(
+    settings: Settings,
+    topic: str,
+    *,
+    from_beginning: bool,
+    where: list[str],
+    grep: str | None,
+    explain: bool,
+    as_json: bool,
+    limit: int | None,
+    idle_seconds: float | None,
+) -> int:
     shown = 0
     for record in records(settings, topic, from_beginning=from_beginning, idle_seconds=idle_seconds):
         if not matches(record, where, grep):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sitrep.kafka import create_topics, preflight
 from sitrep.settings import Settings
+from sitrep.stream.kafka import create_topics, preflight
 
 
 def create(settings: Settings) -> int:

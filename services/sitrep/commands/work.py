@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import faust
 
-from sitrep import metrics
-from sitrep.kafka import create_topics, preflight
 from sitrep.settings import Settings
-from sitrep.worker import create_app
+from sitrep.stream import metrics
+from sitrep.stream.app import create_app
+from sitrep.stream.kafka import create_topics, preflight
 
 
 def internal_topics(settings: Settings, app: faust.App) -> list[str]:

@@ -7,20 +7,20 @@ metrics' bounded label lists) reads them through these functions.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
 
-@lru_cache(maxsize=None)
+@cache
 def text(*path: str) -> str:
     """The text of ``data/<path>`` (cached: each file is read once)."""
     return resources.files("sitrep").joinpath("data", *path).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def mapping(*path: str) -> dict[str, Any]:
     """The parsed YAML mapping of ``data/<path>`` (cached; a file that is not a mapping is an error)."""
     data = yaml.safe_load(text(*path))

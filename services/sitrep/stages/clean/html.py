@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from sitrep.stages.data import cleaning
 from sitrep.stages.clean.text import strip_markup
+from sitrep.stages.data import cleaning
 
 _SPLIT = re.compile(r"[\s_-]+")
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,60})$")

@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sitrep.stages.clean.dates import find_dates, grammar
 from sitrep.stages.data import cleaning
 from sitrep.stages.outlets import default_table
-from sitrep.stages.clean.dates import find_dates, grammar
 
 _UPPER_WORD = r"[A-Z\u00C0-\u00DE][A-Z\u00C0-\u00DE'’.\-]*"
 _TITLE_WORD = r"[A-Z][A-Za-z'’.\-]+"

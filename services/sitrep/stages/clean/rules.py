@@ -16,9 +16,9 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
+from sitrep.stages.clean.text import EDGE, key, lead
 from sitrep.stages.data import cleaning
 from sitrep.stages.outlets import default_table
-from sitrep.stages.clean.text import EDGE, key, lead
 
 Kind = Literal["boilerplate", "comments", "other_articles", "markup"]
 Scope = Literal["line", "until_end"]

@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sitrep.stages.data import cleaning
 from sitrep.stages.clean.dates import header_length
 from sitrep.stages.clean.rules import Rule, RuleSet
 from sitrep.stages.clean.text import key
+from sitrep.stages.data import cleaning
 
 Label = tuple[str, str]  # (kind, rule)
 

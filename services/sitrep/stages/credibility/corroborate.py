@@ -20,8 +20,6 @@ order is therefore corroborated as a whole, while a live stream forgets month-ol
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from datetime import date
-
 
 from sitrep.models import Credibility, Dedup, Signal
 from sitrep.stages.credibility.scoring import score, stream_signals

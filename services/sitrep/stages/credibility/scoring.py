@@ -16,8 +16,7 @@ import math
 from typing import TYPE_CHECKING
 
 from sitrep.models import Credibility, Signal
-from sitrep.stages.credibility import stream
-from sitrep.stages.credibility import text
+from sitrep.stages.credibility import stream, text
 from sitrep.stages.credibility.sources import SourcePriors, default_priors
 from sitrep.stages.types import CleanArticle, Extraction
 

@@ -72,7 +72,7 @@ class Lexicon:
         raw.sort()
         hits: dict[str, list[Hit]] = defaultdict(list)
         reach = -1
-        for start, negative_length, phrase, found in raw:
+        for start, negative_length, _phrase, found in raw:
             if start < reach:
                 continue
             reach = start - negative_length

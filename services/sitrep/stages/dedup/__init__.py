@@ -7,3 +7,6 @@ in as mappings, so a Faust table runs it in the worker and a ``dict`` in ``sitre
 
 from sitrep.stages.dedup.index import *  # noqa: F403  (the family's API is index's ``__all__``)
 from sitrep.stages.dedup.index import __all__  # noqa: F401
+from sitrep.stages.dedup.shard import DedupShard  # noqa: E402  (after index, which it uses)
+
+__all__ = [*__all__, "DedupShard"]

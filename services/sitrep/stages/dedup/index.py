@@ -37,7 +37,6 @@ from typing import NamedTuple
 import numpy as np
 
 from sitrep.models import Dedup
-from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
 from sitrep.stages.dedup.entries import (
     ID_AT,
     all_members,
@@ -59,6 +58,7 @@ from sitrep.stages.dedup.entries import (
     state_bytes,
     unpack,
 )
+from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
 
 __all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Ages", "Candidate", "Signature", "ages_of", "entry_key", "evict",
            "evict_oldest", "keys", "members", "pack", "probe", "probe_many", "rebuild", "resolve", "route", "sign",

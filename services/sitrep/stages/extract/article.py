@@ -22,8 +22,7 @@ from itertools import islice
 
 from sitrep.stages.extract import claims as claims_
 from sitrep.stages.extract import entities as entities_
-from sitrep.stages.extract import geo
-from sitrep.stages.extract import sentences
+from sitrep.stages.extract import geo, sentences
 from sitrep.stages.extract.gazetteer import gazetteer
 from sitrep.stages.types import CleanArticle, Extraction
 

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from sitrep.errors import SourceError
-from sitrep.sources import read_messages, stable_id
+from sitrep.readers import read_messages, stable_id
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

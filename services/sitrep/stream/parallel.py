@@ -4,7 +4,7 @@ Decoding, cleaning and extraction are pure Python and CPU-bound: in the Faust pr
 would hold the event loop (and its one core) while Kafka I/O waits. The pool takes a batch
 of message values (bytes, as they came off ``articles.raw``) and hands back, per message,
 what the agent needs to route it (id, order, signature) and the article prepared for
-finishing (``records.prepare``: its output records rendered but for the verdict's fields),
+finishing (``render.prepare``: its output records rendered but for the verdict's fields),
 or why it was rejected: nothing is parsed twice and nothing heavy crosses the process
 boundary twice. With ``processes=0`` the same function runs inline (tests, one core).
 """
@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitrep.codec import decode_raw
-from sitrep.errors import RejectedMessage
-from sitrep.memory import Trimmer
+from sitrep.errors import Failure, RejectedMessage
 from sitrep.pipeline import analyze, order_of, warm_up
-from sitrep.records import prepare
+from sitrep.render import prepare
 from sitrep.stages.credibility.sources import SourcePriors, load_priors
+from sitrep.stages.dedup import Signature
+from sitrep.stream.memory import Trimmer
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,24 +36,15 @@ class Analyzed:
 
     id: str
     order: int
-    exact: int
-    minhash: bytes
-    size: int
-    bands: tuple[int, ...]
+    signature: Signature
     event_key: str | None
     prepared: bytes
     timings: dict[str, float]
 
 
-@dataclass(frozen=True, slots=True)
-class Failed:
-    """A message that could not be decoded, or an article a stage raised on: it goes to the
-    dead-letter topic with the reason, and the batch goes on."""
-
-    id: str | None
-    stage: str  # decode or analyze
-    reason: str  # a DeadLetterReason
-    detail: str
+# A message that could not be decoded (stage ``decode``), or an article a stage raised on
+# (stage ``analyze``): it goes to the dead-letter topic with the reason, and the batch goes on.
+Failed = Failure
 
 
 log = logging.getLogger("sitrep.parallel")
@@ -82,14 +74,14 @@ def analyze_batch(batch: list[Message], max_body_bytes: int) -> list[Analyzed | 
         try:
             raw = decode_raw(value, max_body_bytes=max_body_bytes)
         except RejectedMessage as exc:
-            results.append(Failed(None, "decode", exc.reason, exc.detail))
+            results.append(Failure.of(exc, "decode"))
             continue
         try:
             a = analyze(raw, order_of(raw, fallback), timings, _priors)
         except Exception as exc:  # a stage bug must not lose the rest of the batch
-            results.append(Failed(raw.id, "analyze", "stage_error", f"{type(exc).__name__}: {exc}"))
+            results.append(Failure.of(exc, "analyze", raw.id))
             continue
-        results.append(Analyzed(raw.id, a.order, a.exact, a.minhash, a.size, tuple(a.bands), a.event_key, prepare(a).encode(), timings))
+        results.append(Analyzed(raw.id, a.order, a.signature, a.event_key, prepare(a).encode(), timings))
     _trimmer.maybe()
     return results
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from sitrep.analysis import Analysis
 from sitrep.codec import decode_raw
 from sitrep.models import Credibility, Dedup, EnrichedArticle, RawArticle, Signal
-from sitrep.pipeline import Analysis, Pipeline, analyze
-from sitrep.records import Prepared, article_record, claim_records, claims_of, prepare
-from sitrep.sources import read_messages
+from sitrep.pipeline import Pipeline, analyze
+from sitrep.readers import read_messages
+from sitrep.render import Prepared, article_record, claim_records, claims_of, prepare
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "credibility" / "reports.jsonl"

@@ -5,7 +5,7 @@ render them (``prepare``) as JSON that stops short of the few fields only the de
 and corroboration decide: ``dedup``, ``credibility`` and the times of ``articles.enriched``,
 ``story_id`` of each claim. Finishing an article (``pipeline.finish``) appends those fields
 and the closing brace. The result is, byte for byte, what pydantic writes for the whole
-model (``tests/unit/test_records.py``). Before this, parsing a 16 KB analysis back into
+model (``tests/unit/test_render.py``). Before this, parsing a 16 KB analysis back into
 pydantic models cost the Faust process more than everything else it did for the article.
 
 A ``Prepared`` travels as newline-separated JSON lines (orjson never writes a raw newline):
@@ -16,16 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
+from sitrep.analysis import Analysis
 from sitrep.models import CasualtyClaim, Credibility, Dedup, EnrichedArticle
 from sitrep.stages.credibility.corroborate import report_for
 from sitrep.stages.types import Report
-
-if TYPE_CHECKING:
-    from sitrep.pipeline import Analysis
 
 # The fields of each record set at the end, in the models' order (they are their last fields).
 ARTICLE_TAIL = ("dedup", "credibility", "replayed_at", "processed_at")

@@ -34,15 +34,15 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from sitrep.errors import ConfigError
-from sitrep.stages import data
-from sitrep.models import ActorCategory, Cause, DeadLetterReason, Dedup, EntityType
+from sitrep.models import ARTICLE_ROLES, OUTPUT_ROLES, ActorCategory, Cause, DeadLetterReason, Dedup, EntityType
 from sitrep.pipeline import STAGES
+from sitrep.stages import data
 from sitrep.stages.credibility.sources import default_priors
 
 if TYPE_CHECKING:
     from faust.sensors.prometheus import PrometheusMonitor
 
-    from sitrep.records import Facts
+    from sitrep.render import Facts
 
 log = logging.getLogger("sitrep.metrics")
 
@@ -58,13 +58,12 @@ _SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 # The agents (consumers) and the timed pure stages (named once, in pipeline.STAGES).
 AGENTS = ("analyze", "index", "corroborate")
 TIMED_STAGES = STAGES
-OUTPUT_ROLES = ("enriched", "duplicates", "casualties", "credibility")
 # (stage, topic role) pairs that produce: internal hops, outputs, dead letters.
 PRODUCERS = (
     ("analyze", "lsh"),
     ("analyze", "events"),
     ("index", "events"),
-    *(("corroborate", role) for role in OUTPUT_ROLES),
+    *(("corroborate", role) for role in OUTPUT_ROLES if role != "deadletter"),
     ("decode", "deadletter"),
     ("analyze", "deadletter"),
 )
@@ -81,10 +80,14 @@ DEDUP_DECISIONS = Counter("sitrep_dedup_decisions_total", "Dedup verdicts, by ki
 STATE_ENTRIES = Gauge("sitrep_state_entries", "Entries held in a state table on this worker (active and standby partitions)", ["table"])
 STATE_BYTES = Gauge("sitrep_state_bytes", "Approximate bytes of keys and values in a state table on this worker", ["table"])
 SOURCE_ARTICLES = Counter("sitrep_source_articles_total", "Articles processed, by outlet (known outlets; other; unknown)", ["source"])
-CREDIBILITY = Histogram("sitrep_credibility_score", "Credibility score (0 to 1) of each article when first published, by outlet", ["source"], buckets=_SCORE_BUCKETS)
+CREDIBILITY = Histogram(
+    "sitrep_credibility_score", "Credibility score (0 to 1) of each article when first published, by outlet", ["source"], buckets=_SCORE_BUCKETS
+)
 ENTITIES = Counter("sitrep_entities_total", "Entities found in unique articles, by type and actor category (none: not an actor)", ["type", "category"])
 CASUALTY_CLAIMS = Counter("sitrep_casualty_claims_total", "Casualty claims published, by cause and governorate of the claim's place", ["cause", "governorate"])
-GOVERNORATE_INFO = Gauge("sitrep_governorate_info", "Always 1: a governorate's country and map position, to join with claims", ["governorate", "country", "lat", "lon"])
+GOVERNORATE_INFO = Gauge(
+    "sitrep_governorate_info", "Always 1: a governorate's country and map position, to join with claims", ["governorate", "country", "lat", "lon"]
+)
 
 
 @lru_cache(maxsize=4096)
@@ -113,8 +116,14 @@ class _Offsets(Collector):
 
     @staticmethod
     def _families(lag: Mapping[tuple[str, int], int], end: Mapping[tuple[str, int], int]) -> Iterator[Metric]:
-        lag_family = GaugeMetricFamily("sitrep_consumer_lag_messages", "Messages on the topic partition not yet committed by this worker's consumer", labels=["topic", "partition"])
-        end_family = CounterMetricFamily("sitrep_topic_messages", "Messages ever written to the topic partition (its end offset): the input rate on raw is the replay rate", labels=["topic", "partition"])
+        lag_family = GaugeMetricFamily(
+            "sitrep_consumer_lag_messages", "Messages on the topic partition not yet committed by this worker's consumer", labels=["topic", "partition"]
+        )
+        end_family = CounterMetricFamily(
+            "sitrep_topic_messages",
+            "Messages ever written to the topic partition (its end offset): the input rate on raw is the replay rate",
+            labels=["topic", "partition"],
+        )
         for (role, partition), value in sorted(lag.items()):
             lag_family.add_metric([role, str(partition)], value)
         for (role, partition), value in sorted(end.items()):
@@ -209,10 +218,10 @@ async def sample_offsets(consumer: Any, roles: Mapping[str, str]) -> None:
     try:
         tps = [tp for tp in consumer.assignment() if tp.topic in roles]
         ends = await consumer.highwaters(*tps) if tps else {}
-        # Faust keeps each partition's committed offset (read from the broker on assignment,
-        # then its own commits) without a public accessor; None means never committed, and
-        # the consumer then starts from the earliest offset.
-        committed = {tp: consumer._committed_offset.get(tp) for tp in tps}
+        from sitrep.stream.faust_compat import committed_offsets  # here: `sitrep process` counts without Faust
+
+        # None means never committed: the consumer then starts from the earliest offset.
+        committed = committed_offsets(consumer, tps)
         never = [tp for tp, offset in committed.items() if offset is None]
         earliest = await consumer.earliest_offsets(*never) if never else {}
     except Exception as exc:  # a rebalance can revoke a partition mid-call: try next round
@@ -240,7 +249,7 @@ def prepare() -> None:
         MESSAGES_PRODUCED.labels(stage=stage, topic=role)
     for stage in TIMED_STAGES:
         STAGE_DURATION.labels(stage=stage)
-    for role in ("enriched", "duplicates"):
+    for role in ARTICLE_ROLES:
         END_TO_END.labels(topic=role)
     for reason in get_args(DeadLetterReason):
         DEAD_LETTERS.labels(reason=reason, stage="analyze" if reason == "stage_error" else "decode")

@@ -46,7 +46,15 @@ def _ssl_context_or_error(settings: Settings) -> ssl.SSLContext | None:
     try:
         return ssl_context(settings)
     except (OSError, ssl.SSLError) as exc:
-        files = ", ".join(f"{name}={path}" for name, path in (("SITREP_SSL_CAFILE", settings.ssl_cafile), ("SITREP_SSL_CERTFILE", settings.ssl_certfile), ("SITREP_SSL_KEYFILE", settings.ssl_keyfile)) if path)
+        files = ", ".join(
+            f"{name}={path}"
+            for name, path in (
+                ("SITREP_SSL_CAFILE", settings.ssl_cafile),
+                ("SITREP_SSL_CERTFILE", settings.ssl_certfile),
+                ("SITREP_SSL_KEYFILE", settings.ssl_keyfile),
+            )
+            if path
+        )
         raise ConfigError(f"cannot load the TLS files ({files or 'none set'}): {exc}") from None
 
 
@@ -197,7 +205,7 @@ async def _preflight(settings: Settings, context: ssl.SSLContext | None, topics:
                     raise describe_failure(exc, settings) from None
                 last = exc
                 continue
-            except (OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError) as exc:
                 last = exc
                 continue
             try:

@@ -8,7 +8,7 @@ import orjson
 
 from sitrep.stages import dedup
 from sitrep.stages.credibility.corroborate import Report
-from sitrep.state import EntryLog, EventStore, TableView
+from sitrep.stream.tables import EntryLog, EventStore, TableView
 
 
 def report(rid: str, killed: int) -> Report:

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from sitrep.wire import Part, decode_parts
+from sitrep.stream.wire import Part, decode_parts
 
 CandidateRows = list[tuple[str, int, float, bool]]
 

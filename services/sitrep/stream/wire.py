@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from sitrep.stages.dedup import Signature
+
 CandidateRow = tuple[str, int, float, bool]  # id, order, similarity, exact
 
 
@@ -30,19 +32,19 @@ class Probe:
 
     id: str
     order: int
-    exact: int
-    minhash: bytes
-    size: int
+    signature: Signature  # without its bands: this shard's keys travel instead
     keys: list[int]
     route: str  # the key the shard's answer is sent under: where the article is gathered
 
     def row(self) -> list:
-        return [self.id, self.order, self.exact, base64.b64encode(self.minhash).decode(), self.size, self.keys, self.route]
+        sig = self.signature
+        return [self.id, self.order, sig.exact, base64.b64encode(sig.minhash).decode(), sig.size, self.keys, self.route]
 
     @classmethod
     def from_row(cls, row: list) -> Probe:
         article_id, order, exact, minhash, size, keys, route = row
-        return cls(str(article_id), int(order), int(exact), base64.b64decode(minhash), int(size), [int(k) for k in keys], str(route))
+        sig = Signature(int(exact), base64.b64decode(minhash), int(size))
+        return cls(str(article_id), int(order), sig, [int(k) for k in keys], str(route))
 
 
 def encode_probes(probes: Iterable[Probe]) -> bytes:

@@ -1,0 +1,1 @@
+"""The stream side: the Faust worker and everything it needs of Kafka. The pure stages never import it."""

@@ -1,0 +1,332 @@
+"""The Faust worker: three short agents wiring the pure stages to Kafka (``sitrep worker``).
+
+```
+articles.raw ──analyze──▶ <app>.lsh (probes: an article's index keys, by LSH band)
+             └─────────▶ <app>.events (the analysis, under the article's route key)
+<app>.lsh ──index──▶ <app>.events (each band shard's candidates, under the route key)
+<app>.events ──corroborate──▶ articles.enriched | articles.duplicates,
+                              claims.casualties, credibility.updates
+anything undecodable or failing a stage ──▶ articles.deadletter
+```
+The route key is the article's event (place, cause, day) when it has one, else its id:
+the analysis and the shards' answers meet in the partition that holds the event's state,
+so an article is gathered, judged and corroborated in one step, and its analysis crosses
+Kafka once. Each agent (a method of ``Worker``) takes batches (``take_events``), runs a
+stage function, sends through the one ``Publisher``, and counts. Tables are written inside the event that caused the write, so their changelog
+partition is the event's partition and a restarted or rebalanced worker gets its state
+back. The dedup index is not a table: each shard's is derived from its entries
+(``dedup.rebuild``) the first time the shard is probed after a start or a rebalance.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import faust
+
+from sitrep.errors import Failure
+from sitrep.pipeline import dedup_shard, finish, judge
+from sitrep.render import Prepared
+from sitrep.settings import Settings
+from sitrep.stages import dedup
+from sitrep.stream import metrics
+from sitrep.stream.faust_compat import within
+from sitrep.stream.gather import Gatherer
+from sitrep.stream.kafka import faust_credentials
+from sitrep.stream.memory import Trimmer
+from sitrep.stream.parallel import AnalyzePool
+from sitrep.stream.publish import Publisher
+from sitrep.stream.tables import EntryLog, EventStore, TableView
+from sitrep.stream.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
+
+log = logging.getLogger("sitrep.worker")
+
+# Offsets are committed every second (broker_commit_interval), after the producer flush.
+FORGET_AFTER_SECONDS = 10.0
+
+
+class BeforeCommit(faust.Sensor):
+    """Calls ``callback`` when the consumer is about to commit offsets.
+
+    Faust calls ``on_commit_initiated`` synchronously, before it works out which offsets to
+    commit and before the producer flush that precedes the commit: table writes made here
+    reach the changelog before the offsets they protect are committed.
+    """
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        super().__init__()
+        self.callback = callback
+
+    def on_commit_initiated(self, consumer: Any) -> Any:
+        self.callback()
+        return None
+
+
+def new_app(settings: Settings) -> faust.App:
+    """The bare Faust app (no topics, tables or agents yet), configured from ``settings``."""
+    return faust.App(
+        settings.app_id,
+        broker=[f"kafka://{server}" for server in settings.bootstrap_servers.split(",")],
+        broker_credentials=faust_credentials(settings),
+        store="rocksdb://" if settings.store == "rocksdb" else "memory://",
+        datadir=str(settings.state_dir / settings.app_id),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        processing_guarantee=settings.processing_guarantee,
+        web_enabled=False,
+        producer_linger=0.005,
+        # zstd at its default level compresses our JSON better than lz4 at aiokafka's
+        # level 9, at several times the speed (ops/bench).
+        producer_compression_type=None if settings.compression == "none" else settings.compression,
+        producer_max_batch_size=1_048_576,
+        # An article's prepared records travel as one message: room for the largest body
+        # allowed, its removed chrome and its entities (aiokafka's default is 1 MB).
+        producer_max_request_size=4 * settings.thresholds.max_body_bytes + 1_048_576,
+        stream_buffer_maxsize=4096,
+        # A commit every 1,000 acks runs inside Faust's message loop and holds it while the
+        # producer flushes, but keeps what a crash replays short: with commits by the second
+        # only, the chaos test repeated several times as many records, at the same latency.
+        broker_commit_every=1000,
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        table_cleanup_interval=60.0,
+        # A SIGKILLed worker's partitions are reassigned once its session expires: 10 s
+        # (not Faust's 60 s) lets a restarted worker resume well within 30 s.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=2.0,
+        monitor=metrics.faust_monitor(),
+    )
+
+
+def create_app(settings: Settings) -> faust.App:
+    """The Faust app with its topics, tables and agents, configured from ``settings``."""
+    app = new_app(settings)
+    worker = Worker(app, settings)
+    app.sitrep_settings = settings  # type: ignore[attr-defined]
+    app.sitrep_pool = worker.pool  # type: ignore[attr-defined]
+    app.sitrep_worker = worker  # type: ignore[attr-defined]
+    return app
+
+
+class Worker:
+    """The agents and the state they share, registered on ``app``."""
+
+    def __init__(self, app: faust.App, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+        raw_codec = {"key_serializer": "raw", "value_serializer": "raw"}
+        topics, partitions = settings.topics, settings.partitions
+        self.raw_topic = app.topic(topics.raw, partitions=partitions, **raw_codec)
+        out = {role: app.topic(name, partitions=partitions, **raw_codec) for role, name in topics.outputs().items()}
+        self.lsh_topic = app.topic(f"{settings.app_id}.lsh", partitions=partitions, internal=True, **raw_codec)
+        self.events_topic = app.topic(f"{settings.app_id}.events", partitions=partitions, internal=True, **raw_codec)
+        self.publisher = Publisher(lambda role, key, value: out[role].send_soon(key=key, value=value))
+
+        # key_type/value_type bytes make Faust use the raw codec for the changelog too (a
+        # Schema argument would leave the changelog on JSON, and recovery would fail).
+        table = {"partitions": partitions, "key_type": bytes, "value_type": bytes}
+        # Pending entries live for milliseconds and event reports are rewritten as they are
+        # rescored: changelogs compacted within a minute keep recovery after a crash short (by
+        # default Kafka compacts only closed 1 GB segments).
+        short_lived = {"segment.ms": "60000", "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": "60000"}
+        self.entries_table = app.Table("dedup-entries", default=None, **table)
+        self.pending_table = app.Table("gather-pending", default=None, extra_topic_configs=short_lived, **table)
+        self.events_table = app.Table("corroboration-events", default=None, extra_topic_configs=short_lived, **table)
+
+        # Dedup entries are packed bytes under shard-specific keys (dedup.entry_key), so each
+        # partition's state is its own; they live in memory and reach the table as one record
+        # per batch and shard. The index of each shard is derived from them, in memory.
+        self.entries = EntryLog(self.entries_table, partitions)
+        self.shards: dict[int, dedup.DedupShard] = {}  # per shard: its index and ages, derived from its entries
+        self.thresholds = settings.thresholds
+        self.pool = AnalyzePool(settings.analyze_processes, settings.source_priors, self.thresholds.max_body_bytes)
+        self.pending = TableView(self.pending_table, bytes, bytes)
+        self.gatherer = Gatherer(self.pending)
+        self.events = EventStore(self.events_table)
+        # A finished article's stored parts are deleted only once its output is surely
+        # committed: deleting them at once, a crash between the delete reaching the changelog
+        # and the output reaching its topic would leave the redelivered last answer waiting
+        # for an analysis that is gone, and the article lost.
+        self.done: deque[tuple[float, int, str]] = deque()  # (finished at, partition, slot)
+        self.latest: dict[int, Any] = {}  # per partition: an event of it, for the deletes' changelog
+        self.roles = {self.raw_topic.get_topic_name(): "raw", self.lsh_topic.get_topic_name(): "lsh", self.events_topic.get_topic_name(): "events"}
+        self.trimmer = Trimmer()
+
+        app.agent(self.raw_topic, name="analyze")(self.analyze)
+        app.agent(self.lsh_topic, name="index")(self.index)
+        app.agent(self.events_topic, name="corroborate")(self.corroborate)
+        app.on_partitions_revoked.connect(self.forget_indexes)
+        app.sensors.add(BeforeCommit(self.store_unfinished))
+        app.timer(interval=5.0)(self.report_state)
+        # Table writes and send_soon go through Faust's producer buffer, which by default the
+        # conductor drains (with a warning) every 100 messages: far too often for our batches.
+        app.producer.buffer.max_messages = 20 * settings.batch_size
+
+    # --- dead letters ------------------------------------------------------------------------
+
+    def reject(self, event: Any, failure: Failure, value: bytes | None = None) -> None:
+        """Dead-letter a message (or, with ``value``, the one article of a batch message that failed)."""
+        msg = event.message
+        original = msg.value if value is None else value
+        self.publisher.reject(original, failure, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
+
+    async def guarded(self, handle: Any, event: Any, stage: str, part: Part | None = None) -> None:
+        """Run one event's step (or one part's, of a batch message); a failure dead-letters
+        that event (or part) and the batch goes on.
+
+        Faust acks a batch's events even when the agent raises, so an exception escaping
+        here would lose the whole batch instead of one message.
+        """
+        try:
+            await (handle(event) if part is None else handle(event, part))
+        except Exception as exc:
+            log.exception("%s failed on %s[%s]@%s", stage, event.message.topic, event.message.partition, event.message.offset)
+            metrics.count_error(stage, exc)
+            self.reject(event, Failure.of(exc, stage), None if part is None else part.encode())
+
+    def decoded(self, event: Any, decode: Any, stage: str) -> list[Any]:
+        """What an internal message carries; nothing once it is dead-lettered as undecodable."""
+        try:
+            return decode(event.value)
+        except Exception as exc:
+            metrics.count_error(stage, exc)
+            self.reject(event, Failure.of(exc, stage))
+            return []
+
+    # --- analyze: articles.raw -> lsh probes + the analysis -----------------------------------
+
+    async def analyze(self, stream: faust.StreamT) -> None:
+        settings = self.settings
+        async for batch in stream.take_events(settings.batch_size, within=settings.analyze_batch_seconds or settings.batch_seconds):
+            metrics.child(metrics.MESSAGES_CONSUMED, "analyze").inc(len(batch))
+            # Without a replay stamp, broker time and offset order a message: a redelivery
+            # gets the same order (harmless), a second message with the same id a new one.
+            messages = [(e.message.value, int(e.message.timestamp * 1000) * 1000 + e.message.offset % 1000) for e in batch]
+            probes: dict[int, list[Probe]] = {}
+            for event, result in zip(batch, await self.pool.run(messages), strict=True):
+                if isinstance(result, Failure):
+                    if result.stage == "analyze":
+                        log.error("analyze failed for %s: %s", result.id, result.detail)
+                        metrics.count_error("analyze", RuntimeError(result.detail))
+                    self.reject(event, result)
+                    continue
+                for stage, seconds in result.timings.items():
+                    metrics.child(metrics.STAGE_DURATION, stage).observe(seconds)
+                routed = dedup.route(dedup.keys(result.signature), settings.partitions)
+                route = result.event_key or result.id
+                part = Part(result.id, result.order, shards=sorted(routed), event_key=result.event_key, analysis=result.prepared)
+                self.events_topic.send_soon(key=route.encode(), value=part.encode(), partition=partition_of(route, settings.partitions))
+                for partition, shard_keys in routed.items():
+                    probes.setdefault(partition, []).append(Probe(result.id, result.order, result.signature, shard_keys, route))
+                metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "events").inc()
+            for partition, shard_probes in probes.items():  # one message per shard per batch
+                self.lsh_topic.send_soon(key=None, value=encode_probes(shard_probes), partition=partition)
+            metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "lsh").inc(len(probes))
+
+    # --- index: lsh probes -> each shard's candidates ----------------------------------------
+
+    def shard_of(self, shard: int) -> dedup.DedupShard:
+        """The dedup shard, its index and ages derived from its entries the first time it is asked for."""
+        found = self.shards.get(shard)
+        if found is None:
+            started = time.perf_counter()
+            self.entries.load(shard)
+            found = self.shards[shard] = dedup_shard(self.thresholds, self.entries, shard=shard, shards=self.settings.partitions)
+            seconds = time.perf_counter() - started
+            log.info("dedup index of shard %d rebuilt from its %d entries: %d keys in %.2f s", shard, len(found.ages), len(found.index), seconds)
+        return found
+
+    async def forget_indexes(self, sender: Any, revoked: set[Any], **kwargs: Any) -> None:
+        # A shard that comes back is rebuilt from its entries as they are then.
+        for tp in revoked:
+            if tp.topic == self.lsh_topic.get_topic_name() and self.shards.pop(tp.partition, None) is not None:
+                self.entries.drop(tp.partition)
+        # Faust committed (and so stored what was unfinished) before telling us.
+        self.gatherer.forget({tp.partition for tp in revoked if tp.topic == self.events_topic.get_topic_name()})
+
+    async def index(self, stream: faust.StreamT) -> None:
+        settings = self.settings
+        async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            metrics.child(metrics.MESSAGES_CONSUMED, "index").inc(len(batch))
+            by_shard: dict[int, list[tuple[Any, Probe]]] = {}
+            for event in batch:
+                probes = self.decoded(event, decode_probes, "index")
+                by_shard.setdefault(event.message.partition, []).extend((event, probe) for probe in probes)
+            answers: dict[int, list[Part]] = {}  # by destination partition, from every shard of the batch
+            for shard, items in by_shard.items():
+                try:
+                    self.probe_shard(shard, items, answers)
+                except Exception as exc:  # dead-letter this shard's share of the batch, go on
+                    log.exception("index failed on shard %s", shard)
+                    metrics.count_error("index", exc)
+                    for event in {id(e): e for e, _ in items}.values():
+                        self.reject(event, Failure.of(exc, "index"))
+            # One message per destination per batch: the answers of all four shards travel
+            # together (one message per shard and destination was up to 16 a batch).
+            for partition, group in answers.items():
+                self.events_topic.send_soon(key=None, value=encode_answers(group), partition=partition)
+            metrics.child(metrics.MESSAGES_PRODUCED, "index", "events").inc(len(answers))
+
+    def probe_shard(self, shard: int, items: list[tuple[Any, Probe]], answers: dict[int, list[Part]]) -> None:
+        """Probe one shard with its share of a batch; its candidates join ``answers``."""
+        started = time.perf_counter()
+        requests = [(p.id, p.order, p.signature, p.keys) for _, p in items]
+        target = self.shard_of(shard)
+        # One event of the shard's partition stands for the batch: every table
+        # write below belongs to that partition's changelog. What was filed, even by a probe
+        # that failed half-way, is the shard's record: stored before anything is evicted.
+        with within(items[-1][0]):
+            found = target.probe(requests, filed=lambda: self.entries.save(shard))
+        metrics.child(metrics.STAGE_DURATION, "dedup").observe((time.perf_counter() - started) / len(items))
+        for (_, probe), candidates in zip(items, found, strict=True):
+            rows = [(c.id, c.order, c.similarity, c.exact) for c in candidates]
+            answers.setdefault(partition_of(probe.route, self.settings.partitions), []).append(Part(probe.id, probe.order, shard=shard, candidates=rows))
+
+    # --- corroborate: the analysis and its shards' answers -> the outputs -------------------
+
+    def forget_finished(self) -> None:
+        while self.done and time.monotonic() - self.done[0][0] > FORGET_AFTER_SECONDS:
+            _, partition, slot = self.done.popleft()
+            with within(self.latest[partition]):
+                self.pending.pop("a:" + slot, None)
+                self.pending.pop("r:" + slot, None)
+
+    async def corroborate_one(self, event: Any, part: Part) -> None:
+        gathered = self.gatherer.add(part, event.value, event, event.message.partition)
+        if gathered is None:
+            return
+        if gathered.stored:
+            self.done.append((time.monotonic(), event.message.partition, part.slot))
+            self.latest[event.message.partition] = event
+        candidates = [dedup.Candidate(*c) for found in gathered.answers.values() for c in found]
+        verdict = judge(part.id, candidates, self.thresholds)
+        prepared = Prepared.decode(gathered.head.analysis or b"")
+        started = time.perf_counter()
+        with within(event):
+            outcome = finish(prepared, verdict, self.events)
+        metrics.child(metrics.STAGE_DURATION, "corroborate").observe(time.perf_counter() - started)
+        self.publisher.outcome(outcome, prepared.replayed_at, "corroborate")
+
+    async def corroborate(self, stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(self.settings.batch_size, within=self.settings.batch_seconds):
+            self.forget_finished()
+            metrics.child(metrics.MESSAGES_CONSUMED, "corroborate").inc(len(batch))
+            for event in batch:
+                for part in self.decoded(event, decode_parts, "corroborate"):
+                    await self.guarded(self.corroborate_one, event, "corroborate", part)
+
+    def store_unfinished(self) -> None:
+        # What is still incomplete waits in the table, written before any offset is committed.
+        for event, key, value in self.gatherer.unfinished():
+            with within(event):
+                self.pending[key] = value
+
+    async def report_state(self) -> None:
+        self.forget_finished()  # also when no batch comes: an idle worker lets go of what it finished
+        self.trimmer.maybe()
+        tables = {"dedup-entries": [self.entries], "gather-pending": [self.pending_table.data], "corroboration-events": [self.events_table.data]}
+        metrics.sample_tables({"dedup-index": [s.index for s in self.shards.values()], **tables})
+        await metrics.sample_offsets(self.app.consumer, self.roles)
