@@ -34,6 +34,7 @@ def work(settings: Settings, *, loglevel: str = "info") -> int:
     (settings.state_dir / settings.app_id).mkdir(parents=True, exist_ok=True)
     metrics.serve(settings.metrics_port)
     app.sitrep_pool.start()  # analyze processes up and warm before the first batch
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
+    # JSON logs: Faust keeps the handler sitrep.logs set up instead of installing its own.
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False, override_logging=settings.log_format != "json")
     worker.execute_from_commandline()
     return 0
