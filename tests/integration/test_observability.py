@@ -6,7 +6,8 @@ metrics port, and a 1 s scrape interval), scrapes a real ``sitrep worker`` on th
 broker while ``sitrep replay`` sends seeds/ and two malformed messages, and then answers
 every panel's query the way Grafana would ask it (template variables, ``$__range``,
 ``$__rate_interval``; a range query for time series, an instant query otherwise), and
-every alert expression. The test fails, never skips, when prometheus is missing.
+every alert expression. The test fails, never skips, when prometheus is missing. Where a
+Docker engine answers, Prometheus is the compose file's image instead (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import subprocess
 import time
 import urllib.error
@@ -58,23 +58,27 @@ def scrape_config(targets: list[str]) -> dict[str, Any]:
 
 
 class Prometheus:
-    """``prometheus`` on a free port with its own storage; ``api`` calls its HTTP API."""
+    """Prometheus on a free port with its own storage, started the way the session's runtime
+    says (tests/conftest.py: Debian's binary, or the compose image through testcontainers);
+    ``api`` calls its HTTP API."""
 
-    def __init__(self, config: dict[str, Any], workdir: Path) -> None:
-        binary = shutil.which("prometheus")
-        if binary is None:
-            pytest.fail("prometheus is not installed: ops/setup.sh installs Debian's prometheus package", pytrace=False)
+    def __init__(self, config: dict[str, Any], workdir: Path, command: Any) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
         self.port = free_port()
         self.log = workdir / "prometheus.log"
-        args = [binary, f"--config.file={workdir / 'prometheus.yml'}", f"--storage.tsdb.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{self.port}"]
-        self.proc = subprocess.Popen(args, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        kind, how = command(workdir / "prometheus.yml", workdir / "data", self.port)
+        self.proc: subprocess.Popen | None = None
+        self.container = None
+        if kind == "process":
+            self.proc = subprocess.Popen(how, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        else:
+            self.container = how.start()
         self.started = time.time()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"prometheus exited with {self.proc.returncode}:\n{self.log.read_text()[-4000:]}")
+            if self.exited():
+                raise AssertionError(f"prometheus exited:\n{self.output()[-4000:]}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/-/ready", timeout=2) as response:
                     if response.status == 200:
@@ -82,7 +86,19 @@ class Prometheus:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise AssertionError(f"prometheus not ready after 30 s:\n{self.log.read_text()[-4000:]}")
+        raise AssertionError(f"prometheus not ready after 60 s:\n{self.output()[-4000:]}")
+
+    def exited(self) -> bool:
+        if self.proc is not None:
+            return self.proc.poll() is not None
+        self.container.get_wrapped_container().reload()
+        return self.container.get_wrapped_container().status == "exited"
+
+    def output(self) -> str:
+        if self.proc is not None:
+            return self.log.read_text(errors="replace")
+        out, err = self.container.get_logs()
+        return (out + err).decode(errors="replace")
 
     def api(self, path: str, **params: Any) -> Any:
         url = f"http://127.0.0.1:{self.port}/api/v1/{path}?{urllib.parse.urlencode(params, doseq=True)}"
@@ -100,6 +116,9 @@ class Prometheus:
         return float(result[0]["value"][1]) if result else None
 
     def stop(self) -> None:
+        if self.container is not None:
+            self.container.stop()
+            return
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -201,13 +220,13 @@ def metric_names(expr: str) -> set[str]:
 
 
 @pytest.fixture
-def stack(broker: str, tmp_path: Path) -> Iterator[tuple[Worker, Prometheus]]:
+def stack(broker: str, tmp_path: Path, prometheus_command: Any) -> Iterator[tuple[Worker, Prometheus]]:
     env = isolated_env(broker, tmp_path)
     run_sitrep(env, "topics", "create")
     worker = Worker(env, tmp_path / "worker.log").start()
     prom = None
     try:
-        prom = Prometheus(scrape_config([f"127.0.0.1:{env['SITREP_METRICS_PORT']}"]), tmp_path / "prometheus")
+        prom = Prometheus(scrape_config([f"127.0.0.1:{env['SITREP_METRICS_PORT']}"]), tmp_path / "prometheus", prometheus_command)
         yield worker, prom
     finally:
         if prom is not None:

@@ -36,5 +36,7 @@ def work(settings: Settings, *, loglevel: str = "info") -> int:
     app.sitrep_pool.start()  # analyze processes up and warm before the first batch
     # JSON logs: Faust keeps the handler sitrep.logs set up instead of installing its own.
     worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False, override_logging=settings.log_format != "json")
+    if settings.log_format == "json":
+        worker.spinner = None  # its progress line is not a log event; "Ready" then is one
     worker.execute_from_commandline()
     return 0
