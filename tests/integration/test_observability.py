@@ -143,8 +143,10 @@ def wait_for(prom: Prometheus, expr: str, ok: Any, what: str, worker: Worker, ti
 
 
 def regex_escape(value: str) -> str:
-    """Grafana's escaping of a variable value inside a Prometheus regex matcher."""
-    return re.sub(r"([\\^$*+?.()|{}\[\]])", r"\\\1", value)
+    """Grafana's escaping of a variable value inside a Prometheus regex matcher: a special
+    character gets two backslashes, one for the PromQL string and one for the regex
+    (``127.0.0.1:9108`` becomes ``127\\\\.0...``)."""
+    return re.sub(r"([\\^$*+?.()|{}\[\]])", r"\\\\\1", value)
 
 
 def variable_values(prom: Prometheus, variable: dict[str, Any], chosen: dict[str, str]) -> list[str]:
