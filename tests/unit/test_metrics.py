@@ -62,7 +62,7 @@ class FakeTP:
 
 
 class FakeConsumer:
-    """The three calls ``sample_offsets`` makes on Faust's consumer."""
+    """The calls ``sample_offsets`` makes on Faust's consumer."""
 
     def __init__(self) -> None:
         self.tps = [FakeTP("app.raw", 0), FakeTP("app.raw", 1), FakeTP("app-dedup-index-changelog", 0)]
@@ -71,8 +71,8 @@ class FakeConsumer:
     def assignment(self) -> set[FakeTP]:
         return set(self.tps)
 
-    async def highwaters(self, *tps: FakeTP) -> dict[FakeTP, int]:
-        return {tp: 100 for tp in tps}
+    def highwater(self, tp: FakeTP) -> int:
+        return 100
 
     async def earliest_offsets(self, *tps: FakeTP) -> dict[FakeTP, int]:
         return {tp: 10 for tp in tps}

@@ -21,6 +21,7 @@ not seconds; the dashboards say so on every such panel.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -220,22 +221,31 @@ def _size(value: Any) -> int:
     return len(value) if isinstance(value, bytes | bytearray | str) else 0
 
 
+# Longest the lag sampler waits for the broker (the earliest offsets of never-committed
+# partitions): with the broker gone, a 5 s timer must not hang on it.
+OFFSETS_TIMEOUT = 2.0
+
+
 async def sample_offsets(consumer: Any, roles: Mapping[str, str]) -> None:
     """Lag (end offset - committed offset) of the assigned partitions of the topics in ``roles``.
 
     ``roles`` maps topic name -> role; other assigned partitions (the tables' changelogs,
-    read only to restore state) are left out.
+    read only to restore state) are left out. The end offsets are the highwaters of the
+    consumer's last fetch responses (kept in memory; their age is
+    ``sitrep_last_poll_age_seconds``), not a request: an unreachable broker cannot stop
+    the sampler. Only partitions never committed ask the broker where they start, within
+    ``OFFSETS_TIMEOUT``.
     """
     try:
         tps = [tp for tp in consumer.assignment() if tp.topic in roles]
-        ends = await consumer.highwaters(*tps) if tps else {}
+        ends = {tp: consumer.highwater(tp) for tp in tps}
         from sitrep.stream.faust_compat import committed_offsets  # here: `sitrep process` counts without Faust
 
         # None means never committed: the consumer then starts from the earliest offset.
         committed = committed_offsets(consumer, tps)
-        never = [tp for tp, offset in committed.items() if offset is None]
-        earliest = await consumer.earliest_offsets(*never) if never else {}
-    except Exception as exc:  # a rebalance can revoke a partition mid-call: try next round
+        never = [tp for tp, offset in committed.items() if offset is None and ends.get(tp) is not None]
+        earliest = await asyncio.wait_for(consumer.earliest_offsets(*never), OFFSETS_TIMEOUT) if never else {}
+    except Exception as exc:  # a rebalance can revoke a partition mid-call, the broker can be gone: next round
         log.debug("offsets not sampled this round: %s", exc)
         return
     lag, end = {}, {}
