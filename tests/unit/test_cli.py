@@ -140,7 +140,7 @@ def test_negative_rates_and_limits_are_rejected_in_one_line(args: list[str]) -> 
 def test_json_logs_are_one_object_a_line_with_the_workers_id(capsys: pytest.CaptureFixture[str]) -> None:
     logs.setup("json", "sitrep-test")
     try:
-        log = logging.getLogger("sitrep.worker")
+        log = logging.getLogger("sitrep.stream.app")
         log.info("ready with %d partitions", 4)
         try:
             raise ValueError("boom\nsecond line")
@@ -151,7 +151,7 @@ def test_json_logs_are_one_object_a_line_with_the_workers_id(capsys: pytest.Capt
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 2
     first, second = (orjson.loads(line) for line in lines)
-    assert first["message"] == "ready with 4 partitions" and first["level"] == "info" and first["logger"] == "sitrep.worker"
+    assert first["message"] == "ready with 4 partitions" and first["level"] == "info" and first["logger"] == "sitrep.stream.app"
     assert first["worker_id"] == f"{os.uname().nodename}:{os.getpid()}" and first["app_id"] == "sitrep-test"
     assert first["time"].endswith("+00:00")
     assert "ValueError: boom" in second["exception"] and second["level"] == "error"

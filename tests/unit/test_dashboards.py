@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sitrep import metrics
+from sitrep.stream import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = {p.name: json.loads(p.read_text()) for p in sorted((ROOT / "ops/grafana/dashboards").glob("*.json"))}
@@ -115,7 +115,7 @@ def seed_counts(restarted: bool) -> dict[tuple[str, tuple[tuple[str, str], ...]]
 
     from sitrep.codec import decode_raw
     from sitrep.pipeline import Pipeline
-    from sitrep.sources import read_messages
+    from sitrep.readers import read_messages
 
     pipeline = Pipeline()
     outcomes = [pipeline.run(decode_raw(m.value, max_body_bytes=1_000_000), n) for n, m in enumerate(read_messages([str(ROOT / "seeds")]))]

@@ -79,7 +79,7 @@ def test_the_pipeline_outcome_parses_as_its_models() -> None:
 def test_claims_are_keyed_article_id_and_claim_index_in_order() -> None:
     """The worker keys the n-th of claim_records n: it must be the claim with claim_index n."""
     from sitrep.models import CasualtyClaim
-    from sitrep.records import claim_key
+    from sitrep.render import claim_key
 
     root = Path(__file__).resolve().parents[2]
     pipeline = Pipeline()
