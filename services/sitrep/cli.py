@@ -128,7 +128,8 @@ def load_settings(args: argparse.Namespace) -> Settings:
         error = exc.errors()[0]
         loc = [str(part) for part in error["loc"]]
         field = loc[0] if loc else ""
-        source = {"bootstrap_servers": "-b/--bootstrap-server", "log_format": "--log-format"}[field] if field in overrides else "SITREP_" + "__".join(loc).upper()
+        options = {"bootstrap_servers": "-b/--bootstrap-server", "log_format": "--log-format"}
+        source = options[field] if field in overrides else "SITREP_" + "__".join(loc).upper()
         value = "" if field in SECRET_SETTINGS or "input" not in error or isinstance(error["input"], dict) else f"={error['input']!r}"
         message = error["msg"].removeprefix("Value error, ")
         raise ConfigError(f"bad setting {source}{value}: {message}") from None

@@ -198,7 +198,7 @@ class DuplicateLink(Record):
 
 
 class CasualtyClaim(Casualty):
-    """A casualty claim on its own topic, with the article it came from; keyed article_id:claim_index (one key per claim: compaction or an upsert sink keeps every claim of an article)."""
+    """A casualty claim with the article it came from, keyed article_id:claim_index (compaction or an upsert sink keeps every claim)."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
     article_id: str

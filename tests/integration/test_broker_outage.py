@@ -69,7 +69,9 @@ def test_stopping_the_broker_fires_the_alert_and_starting_it_resolves_it(kafka: 
         assert prom.value('sum(up{job="sitrep-worker"})') == 1
         assert prom.value("max(sitrep_last_poll_age_seconds)") > 30
         firing = prom.api("alerts")["alerts"]
-        assert any(a["labels"]["alertname"] == ALERT and a["state"] == "firing" and a["annotations"]["runbook_url"].startswith("docs/runbooks.md#") for a in firing)
+        assert any(
+            a["labels"]["alertname"] == ALERT and a["state"] == "firing" and a["annotations"]["runbook_url"].startswith("docs/runbooks.md#") for a in firing
+        )
     finally:
         kafka.start()
     wait_for(prom, "max(sitrep_broker_up)", lambda v: v == 1, "broker seen up again", worker, timeout=60)

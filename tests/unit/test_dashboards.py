@@ -38,7 +38,8 @@ def variables(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def labels_of(metric_name: str) -> set[str]:
-    families = {m._name: m for m in (metrics.MESSAGES_CONSUMED, metrics.DEDUP_DECISIONS, metrics.SOURCE_ARTICLES, metrics.CREDIBILITY, metrics.ENTITIES, metrics.CASUALTY_CLAIMS, metrics.GOVERNORATE_INFO)}
+    counted = (metrics.MESSAGES_CONSUMED, metrics.DEDUP_DECISIONS, metrics.SOURCE_ARTICLES, metrics.CREDIBILITY)
+    families = {m._name: m for m in (*counted, metrics.ENTITIES, metrics.CASUALTY_CLAIMS, metrics.GOVERNORATE_INFO)}
     base = re.sub(r"_(total|bucket|sum|count)$", "", metric_name)
     family = families.get(base)
     return set(family._labelnames) if family is not None else set()

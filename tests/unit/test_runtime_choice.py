@@ -81,7 +81,10 @@ def test_a_tcp_docker_host_that_refuses_is_no_engine() -> None:
 
 def test_here_the_choice_is_local_silently_and_without_docker_libraries() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "SITREP_TEST_RUNTIME")}
-    code = "import sys; from tests.conftest import choose_runtime; print(choose_runtime()); print(sorted(m for m in ('docker', 'testcontainers') if m in sys.modules))"
+    code = (
+        "import sys; from tests.conftest import choose_runtime; print(choose_runtime()); "
+        "print(sorted(m for m in ('docker', 'testcontainers') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     expected = "docker" if docker_answers(docker_endpoint(env)) else "local"

@@ -33,7 +33,10 @@ class Summary:
     def line(self) -> str:
         rate = self.sent / self.seconds if self.seconds > 0 else 0.0
         stopped = "interrupted: " if self.interrupted else ""
-        return f"{stopped}sent {self.sent}, failed {self.failed}, malformed {self.malformed} (sent on for dead-lettering), {self.seconds:.1f} s, {rate:.0f} articles/s"
+        return (
+            f"{stopped}sent {self.sent}, failed {self.failed}, malformed {self.malformed} (sent on for dead-lettering), "
+            f"{self.seconds:.1f} s, {rate:.0f} articles/s"
+        )
 
 
 class Clock:

@@ -128,7 +128,18 @@ def records(settings: Settings, topic: str, *, from_beginning: bool, idle_second
         consumer.close()
 
 
-def tail(settings: Settings, topic: str, *, from_beginning: bool, where: list[str], grep: str | None, explain: bool, as_json: bool, limit: int | None, idle_seconds: float | None) -> int:
+def tail(
+    settings: Settings,
+    topic: str,
+    *,
+    from_beginning: bool,
+    where: list[str],
+    grep: str | None,
+    explain: bool,
+    as_json: bool,
+    limit: int | None,
+    idle_seconds: float | None,
+) -> int:
     role = role_of(settings, topic)
     clauses = parse(where, TOPIC_RECORDS.get(role) if role else None, topic)
     shown = 0

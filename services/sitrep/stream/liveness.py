@@ -121,7 +121,9 @@ class BrokerProbe(Collector):
 
     @staticmethod
     def _family() -> GaugeMetricFamily:
-        return GaugeMetricFamily("sitrep_broker_up", "1 when a bootstrap server answered this worker's last Kafka ApiVersions probe (every 5 s, 3 s timeout), else 0")
+        return GaugeMetricFamily(
+            "sitrep_broker_up", "1 when a bootstrap server answered this worker's last Kafka ApiVersions probe (every 5 s, 3 s timeout), else 0"
+        )
 
 
 class PollAge(Collector):
@@ -172,7 +174,10 @@ class PollAge(Collector):
 
     @staticmethod
     def _family() -> GaugeMetricFamily:
-        return GaugeMetricFamily("sitrep_last_poll_age_seconds", "Seconds since this worker's consumer last got a fetch response from the broker for any assigned partition (absent while nothing is assigned)")
+        return GaugeMetricFamily(
+            "sitrep_last_poll_age_seconds",
+            "Seconds since this worker's consumer last got a fetch response from the broker for any assigned partition (absent while nothing is assigned)",
+        )
 
 
 BROKER = BrokerProbe()
