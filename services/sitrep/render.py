@@ -155,7 +155,13 @@ def article_record(prepared: Prepared, verdict: Dedup, credibility: Credibility,
                      b',"replayed_at":', replayed, b',"processed_at":', timestamp(processed_at), b"}"))
 
 
+def claim_key(article_id: str, claim_index: int) -> bytes:
+    """The key of a ``claims.casualties`` record: one per claim, so log compaction or an
+    upsert sink keeps every claim of an article (the article id alone would keep the last)."""
+    return f"{article_id}:{claim_index}".encode()
+
+
 def claim_records(prepared: Prepared, story_id: str) -> list[bytes]:
-    """The article's ``claims.casualties`` records."""
+    """The article's ``claims.casualties`` records, in ``claim_index`` order."""
     tail = b',"story_id":' + orjson.dumps(story_id) + b"}"
     return [claim + tail for claim in prepared.claims]

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sitrep.models import OUTPUT_ROLES, ROLES, TOPIC_BY_ROLE
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SITREP_", env_nested_delimiter="__", frozen=True, extra="ignore")
 
-    bootstrap_servers: str = "127.0.0.1:9092"
+    bootstrap_servers: str = Field("127.0.0.1:9092", description="comma-separated host:port list")
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
     sasl_username: str | None = None
@@ -106,6 +106,15 @@ class Settings(BaseSettings):
 
     thresholds: Thresholds = Thresholds()
     source_priors: Path | None = Field(None, description="YAML file overriding the default source prior table")
+    log_format: Literal["text", "json"] = Field("text", description="json: one JSON object a line, with the worker's id, for log shippers")
+
+    @field_validator("bootstrap_servers")
+    @classmethod
+    def _servers_have_ports(cls, value: str) -> str:
+        servers = [server.strip() for server in value.split(",")]
+        for server in servers:
+            check_server(server)
+        return ",".join(servers)
 
     @property
     def kafka_uses_sasl(self) -> bool:
@@ -114,6 +123,49 @@ class Settings(BaseSettings):
     @property
     def kafka_uses_ssl(self) -> bool:
         return self.security_protocol.endswith("SSL")
+
+
+def check_server(server: str) -> None:
+    """Raise ValueError unless ``server`` is ``host:port`` (``[v6 address]:port`` for IPv6)."""
+    host, colon, port = server.rpartition(":")
+    if ":" in host and not host.startswith("["):
+        raise ValueError(f"{server!r}: write an IPv6 address in brackets with its port, e.g. [::1]:9092")
+    if not colon:
+        raise ValueError(f"{server!r} has no port: write host:port, e.g. {server or 'localhost'}:9092")
+    if not host:
+        raise ValueError(f"{server!r} has no host: write host:port, e.g. localhost{server}")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{server!r}: the port must be a number from 1 to 65535")
+
+
+# Variables the ops scripts and tests read (ops/kafka/kafka.sh, ops/setup.sh, tests/): not
+# settings, and not misspellings of one.
+TOOL_VARIABLES = ("SITREP_KAFKA_", "SITREP_TEST_", "SITREP_BENCH_", "SITREP_CHAOS_", "SITREP_SETUP_", "SITREP_VENV", "SITREP_PYTHON")
+
+
+def setting_names() -> set[str]:
+    """Every ``SITREP_*`` variable the settings read, nested groups spelled out."""
+    names = set()
+    for name, field in Settings.model_fields.items():
+        names.add(f"SITREP_{name.upper()}")
+        if isinstance(field.default, BaseModel):
+            names |= {f"SITREP_{name.upper()}__{inner.upper()}" for inner in type(field.default).model_fields}
+    return names
+
+
+def unknown_variables(environ: dict[str, str] | os._Environ) -> list[tuple[str, str | None]]:
+    """``SITREP_*`` variables no setting reads, each with the closest known name (or None)."""
+    import difflib
+
+    known = setting_names()
+    unknown = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith("SITREP_") or upper in known or upper.startswith(TOOL_VARIABLES):
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.75)
+        unknown.append((name, close[0] if close else None))
+    return unknown
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,7 @@ import orjson
 import pytest
 from kafka import KafkaConsumer
 
-from tests.conftest import ROOT, TEST_PORT
+from tests.conftest import ROOT, Broker
 from tests.integration.kafka_helpers import SITREP, Worker, isolated_env, run_sitrep, topic
 
 sys.path.insert(0, str(ROOT / "ops/bench"))
@@ -33,13 +33,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 ARTICLES = int(os.environ.get("SITREP_CHAOS_ARTICLES", "20000"))
 
 
-def restart_broker() -> None:
-    env = {**os.environ, "SITREP_KAFKA_PORT": str(TEST_PORT)}
-    subprocess.run(["bash", str(ROOT / "ops/kafka/kafka.sh"), "stop"], env=env, check=True, capture_output=True)
-    subprocess.run(["bash", str(ROOT / "ops/kafka/kafka.sh"), "up"], env=env, check=True, capture_output=True)
+def restart_broker(kafka: Broker) -> None:
+    kafka.stop()
+    kafka.start()
 
 
-def test_nothing_lost_or_doubled_under_crashes(broker: str, tmp_path: Path) -> None:
+def test_nothing_lost_or_doubled_under_crashes(kafka: Broker, broker: str, tmp_path: Path) -> None:
     rng = random.Random(8)
     env = isolated_env(broker, tmp_path, partitions=4)
     outputs = [topic(env, "enriched"), topic(env, "duplicates")]
@@ -69,7 +68,7 @@ def test_nothing_lost_or_doubled_under_crashes(broker: str, tmp_path: Path) -> N
                 time.sleep(0.2)
             resumed.append((before, time.monotonic() - started))
         else:
-            restart_broker()
+            restart_broker(kafka)
             if worker.proc.poll() is not None:
                 worker.start()
     assert replay.wait(600) == 0, replay.stdout.read().decode()

@@ -6,7 +6,8 @@ metrics port, and a 1 s scrape interval), scrapes a real ``sitrep worker`` on th
 broker while ``sitrep replay`` sends seeds/ and two malformed messages, and then answers
 every panel's query the way Grafana would ask it (template variables, ``$__range``,
 ``$__rate_interval``; a range query for time series, an instant query otherwise), and
-every alert expression. The test fails, never skips, when prometheus is missing.
+every alert expression. The test fails, never skips, when prometheus is missing. Where a
+Docker engine answers, Prometheus is the compose file's image instead (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import subprocess
 import time
 import urllib.error
@@ -58,23 +58,27 @@ def scrape_config(targets: list[str]) -> dict[str, Any]:
 
 
 class Prometheus:
-    """``prometheus`` on a free port with its own storage; ``api`` calls its HTTP API."""
+    """Prometheus on a free port with its own storage, started the way the session's runtime
+    says (tests/conftest.py: Debian's binary, or the compose image through testcontainers);
+    ``api`` calls its HTTP API."""
 
-    def __init__(self, config: dict[str, Any], workdir: Path) -> None:
-        binary = shutil.which("prometheus")
-        if binary is None:
-            pytest.fail("prometheus is not installed: ops/setup.sh installs Debian's prometheus package", pytrace=False)
+    def __init__(self, config: dict[str, Any], workdir: Path, command: Any) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
         self.port = free_port()
         self.log = workdir / "prometheus.log"
-        args = [binary, f"--config.file={workdir / 'prometheus.yml'}", f"--storage.tsdb.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{self.port}"]
-        self.proc = subprocess.Popen(args, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        kind, how = command(workdir / "prometheus.yml", workdir / "data", self.port)
+        self.proc: subprocess.Popen | None = None
+        self.container = None
+        if kind == "process":
+            self.proc = subprocess.Popen(how, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        else:
+            self.container = how.start()
         self.started = time.time()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"prometheus exited with {self.proc.returncode}:\n{self.log.read_text()[-4000:]}")
+            if self.exited():
+                raise AssertionError(f"prometheus exited:\n{self.output()[-4000:]}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/-/ready", timeout=2) as response:
                     if response.status == 200:
@@ -82,7 +86,19 @@ class Prometheus:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise AssertionError(f"prometheus not ready after 30 s:\n{self.log.read_text()[-4000:]}")
+        raise AssertionError(f"prometheus not ready after 60 s:\n{self.output()[-4000:]}")
+
+    def exited(self) -> bool:
+        if self.proc is not None:
+            return self.proc.poll() is not None
+        self.container.get_wrapped_container().reload()
+        return self.container.get_wrapped_container().status == "exited"
+
+    def output(self) -> str:
+        if self.proc is not None:
+            return self.log.read_text(errors="replace")
+        out, err = self.container.get_logs()
+        return (out + err).decode(errors="replace")
 
     def api(self, path: str, **params: Any) -> Any:
         url = f"http://127.0.0.1:{self.port}/api/v1/{path}?{urllib.parse.urlencode(params, doseq=True)}"
@@ -100,6 +116,9 @@ class Prometheus:
         return float(result[0]["value"][1]) if result else None
 
     def stop(self) -> None:
+        if self.container is not None:
+            self.container.stop()
+            return
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -124,15 +143,27 @@ def wait_for(prom: Prometheus, expr: str, ok: Any, what: str, worker: Worker, ti
 
 
 def regex_escape(value: str) -> str:
-    """Grafana's escaping of a variable value inside a Prometheus regex matcher."""
-    return re.sub(r"([\\^$*+?.()|{}\[\]])", r"\\\1", value)
+    """Grafana's escaping of a variable value inside a Prometheus regex matcher: a special
+    character gets two backslashes, one for the PromQL string and one for the regex
+    (``127.0.0.1:9108`` becomes ``127\\\\.0...``)."""
+    return re.sub(r"([\\^$*+?.()|{}\[\]])", r"\\\\\1", value)
 
 
-def variable_values(prom: Prometheus, variable: dict[str, Any]) -> list[str]:
-    match = re.fullmatch(r"label_values\((\w+),\s*(\w+)\)", variable["definition"])
+def variable_values(prom: Prometheus, variable: dict[str, Any], chosen: dict[str, str]) -> list[str]:
+    """The values Grafana offers: a query variable's label values (its selector interpolated
+    with the variables before it), a custom variable's list; none for the datasource."""
+    if variable["type"] == "datasource":
+        return []
+    if variable["type"] == "custom":
+        return variable["query"].split(",")
+    match = re.fullmatch(r"label_values\((\w+(?:\{.*\})?),\s*(\w+)\)", variable["definition"])
     assert match, f"variable {variable['name']}: unsupported query {variable['definition']!r}"
-    metric, label = match.groups()
-    return prom.api(f"label/{label}/values", **{"match[]": metric})
+    selector, label = match.groups()
+    for name, value in chosen.items():
+        selector = selector.replace(f"${name}", value)
+    values = prom.api(f"label/{label}/values", **{"match[]": selector})
+    assert values, f"variable {variable['name']}: no values for {selector}"
+    return values
 
 
 def selection(variable: dict[str, Any], values: list[str]) -> str:
@@ -201,13 +232,13 @@ def metric_names(expr: str) -> set[str]:
 
 
 @pytest.fixture
-def stack(broker: str, tmp_path: Path) -> Iterator[tuple[Worker, Prometheus]]:
+def stack(broker: str, tmp_path: Path, prometheus_command: Any) -> Iterator[tuple[Worker, Prometheus]]:
     env = isolated_env(broker, tmp_path)
     run_sitrep(env, "topics", "create")
     worker = Worker(env, tmp_path / "worker.log").start()
     prom = None
     try:
-        prom = Prometheus(scrape_config([f"127.0.0.1:{env['SITREP_METRICS_PORT']}"]), tmp_path / "prometheus")
+        prom = Prometheus(scrape_config([f"127.0.0.1:{env['SITREP_METRICS_PORT']}"]), tmp_path / "prometheus", prometheus_command)
         yield worker, prom
     finally:
         if prom is not None:
@@ -237,9 +268,12 @@ def test_every_panel_has_data_and_every_alert_evaluates_after_a_seed_replay(brok
     answers: dict[str, list[dict[str, Any]]] = {}
     for path in DASHBOARDS:
         dashboard = json.loads(path.read_text())
-        templating = dashboard.get("templating", {}).get("list", [])
-        values = {v["name"]: variable_values(prom, v) for v in templating}
-        everything = {v["name"]: v.get("allValue") or selection(v, values[v["name"]]) for v in templating}
+        templating = [v for v in dashboard.get("templating", {}).get("list", []) if v["type"] != "datasource"]
+        values: dict[str, list[str]] = {}
+        everything: dict[str, str] = {}
+        for v in templating:  # in order: a variable's query may use the ones before it
+            values[v["name"]] = variable_values(prom, v, everything)
+            everything[v["name"]] = v.get("allValue") or selection(v, values[v["name"]])
         for panel in panels(dashboard):
             where = f"{path.name}: {panel['title']}"
             for target in panel["targets"]:
@@ -251,9 +285,10 @@ def test_every_panel_has_data_and_every_alert_evaluates_after_a_seed_replay(brok
             for variable in templating:
                 if f"${variable['name']}" in json.dumps(panel["targets"]):
                     # One value picked from the variable's own list, as a user would.
-                    assert "Reuters" in values[variable["name"]]
-                    one = {**everything, variable["name"]: selection(variable, ["Reuters"])}
-                    assert numbers(run_panel(prom, panel, one, start, end)), f"{where} with {variable['name']}=Reuters: no data"
+                    pick = {"source": "Reuters", "dedup": "unique"}.get(variable["name"], values[variable["name"]][0])
+                    assert pick in values[variable["name"]]
+                    one = {**everything, variable["name"]: selection(variable, [pick])}
+                    assert numbers(run_panel(prom, panel, one, start, end)), f"{where} with {variable['name']}={pick}: no data"
 
     # What the seeds say shows on the content panels.
     by_source = {s["metric"]["source"]: float(s["value"][1]) for s in answers["Articles by source"]}

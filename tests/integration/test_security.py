@@ -76,7 +76,7 @@ def test_pipeline_runs_over_sasl_ssl_with_exactly_its_acls(secure: secure_broker
         tailed = run_sitrep(app_env, "tail", "enriched", "--from-beginning", "--json", "--limit", "5", "--idle", "30", timeout=90)
     finally:
         worker.stop()
-    records = [orjson.loads(line) for line in tailed.stdout.splitlines()]
+    records = [orjson.loads(line)["value"] for line in tailed.stdout.splitlines()]
     assert len(records) == 5, f"{tailed.stderr}\nworker log:\n{worker.log.read_text(errors='replace')[-6000:]}"
     assert len({r["id"] for r in records}) == 5
     assert all(r["body"] and r["dedup"]["status"] == "unique" for r in records)

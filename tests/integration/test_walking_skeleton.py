@@ -94,3 +94,28 @@ def test_process_gives_the_same_records_as_the_kafka_path(broker: str, worker: W
         else:
             link = links[record["id"]]
             assert (link["duplicate_of"], link["similarity"]) == (record["dedup"]["duplicate_of"], record["dedup"]["similarity"])
+
+
+def test_each_casualty_claim_has_its_own_key(broker: str, worker: Worker, tmp_path: Path) -> None:
+    """claims.casualties is keyed article_id:claim_index: a compacted topic keeps every claim."""
+    from kafka import KafkaConsumer
+
+    env = worker.env
+    out = tmp_path / "offline.jsonl"
+    run_sitrep(env, "process", str(ROOT / "seeds"), "-o", str(out), "--no-progress")
+    offline = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    expected = {f"{r['id']}:{i}" for r in offline if r["dedup"]["status"] == "unique" for i in range(len(r["casualties"]))}
+    assert any(sum(1 for k in expected if k.startswith(r["id"] + ":")) > 1 for r in offline), "the seeds have articles with several claims"
+    run_sitrep(env, "replay", "--no-progress", str(ROOT / "seeds"))
+    consume(broker, [topic(env, "casualties")], until=len(expected))
+
+    consumer = KafkaConsumer(topic(env, "casualties"), bootstrap_servers=broker, auto_offset_reset="earliest", group_id=None, consumer_timeout_ms=3000)
+    keyed = {}
+    for message in consumer:
+        record = orjson.loads(message.value)
+        validate(record, "claims.casualties")
+        key = message.key.decode()
+        assert key == f"{record['article_id']}:{record['claim_index']}"
+        keyed.setdefault(key, record)
+    consumer.close()
+    assert set(keyed) == expected

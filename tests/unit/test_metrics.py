@@ -46,6 +46,7 @@ LABEL_NAMES = {
     "lat",
     "lon",
     "le",
+    "dedup",
 }
 
 
@@ -61,7 +62,7 @@ class FakeTP:
 
 
 class FakeConsumer:
-    """The three calls ``sample_offsets`` makes on Faust's consumer."""
+    """The calls ``sample_offsets`` makes on Faust's consumer."""
 
     def __init__(self) -> None:
         self.tps = [FakeTP("app.raw", 0), FakeTP("app.raw", 1), FakeTP("app-dedup-index-changelog", 0)]
@@ -70,8 +71,8 @@ class FakeConsumer:
     def assignment(self) -> set[FakeTP]:
         return set(self.tps)
 
-    async def highwaters(self, *tps: FakeTP) -> dict[FakeTP, int]:
-        return {tp: 100 for tp in tps}
+    def highwater(self, tp: FakeTP) -> int:
+        return 100
 
     async def earliest_offsets(self, *tps: FakeTP) -> dict[FakeTP, int]:
         return {tp: 10 for tp in tps}
@@ -247,16 +248,17 @@ def test_dashboards_and_alerts_select_only_registered_series(scrape: list[Sample
     assert names - {"up"} <= registered, f"{where}: {names - registered - {'up'}} not registered"
 
 
-def test_dashboards_use_the_provisioned_datasource_and_say_milliseconds_for_faust() -> None:
+def test_dashboards_name_no_datasource_uid_and_say_milliseconds_for_faust() -> None:
     uid = yaml.safe_load((ROOT / "ops/grafana/provisioning/datasources/prometheus.yml").read_text())["datasources"][0]["uid"]
     assert {p.name for p in DASHBOARDS} == {"pipeline-health.json", "content.json"}
     for path in DASHBOARDS:
+        assert uid not in path.read_text(), f"{path.name} names the provisioned datasource: not importable elsewhere"
         dashboard = json.loads(path.read_text())
         for panel in dashboard["panels"]:
             if panel["type"] == "row":
                 continue
-            assert panel["datasource"]["uid"] == uid
-            assert all(t["datasource"]["uid"] == uid for t in panel["targets"])
+            assert panel["datasource"]["uid"] == "${datasource}"
+            assert all(t["datasource"]["uid"] == "${datasource}" for t in panel["targets"])
             if any("faust_" in t["expr"] and "latency" in t["expr"] for t in panel["targets"]):
                 assert "(ms)" in panel["title"] and "milliseconds" in panel["description"]
                 assert panel["fieldConfig"]["defaults"]["unit"] == "ms"

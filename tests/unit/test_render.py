@@ -74,3 +74,23 @@ def test_the_pipeline_outcome_parses_as_its_models() -> None:
         article = outcome.article
         assert article.dedup == outcome.verdict and article.credibility == outcome.credibility
         assert article.processed_at is not None and article.processed_at.tzinfo is not None
+
+
+def test_claims_are_keyed_article_id_and_claim_index_in_order() -> None:
+    """The worker keys the n-th of claim_records n: it must be the claim with claim_index n."""
+    from sitrep.models import CasualtyClaim
+    from sitrep.render import claim_key
+
+    root = Path(__file__).resolve().parents[2]
+    pipeline = Pipeline()
+    several = 0
+    for n, message in enumerate(read_messages([str(root / "seeds")])):
+        outcome = pipeline.run(decode_raw(message.value, max_body_bytes=1_000_000), n)
+        several += len(outcome.claims) > 1
+        for index, claim in enumerate(outcome.claims):
+            record = json.loads(claim)
+            assert record["claim_index"] == index and record["article_id"] == outcome.id
+            assert claim_key(outcome.id, index) == f"{outcome.id}:{index}".encode()
+    assert several >= 2
+    description = CasualtyClaim.model_json_schema()["description"]
+    assert "article_id:claim_index" in description

@@ -18,7 +18,7 @@ import orjson
 from tqdm import tqdm
 
 from sitrep.codec import decode_raw
-from sitrep.errors import Failure, RejectedMessage
+from sitrep.errors import ConfigError, Failure, RejectedMessage
 from sitrep.models import Credibility
 from sitrep.pipeline import Pipeline, order_of
 from sitrep.readers import read_messages
@@ -42,7 +42,23 @@ class Summary:
         return f"{self.articles} articles ({status}), {dead} dead letters, {self.revisions} score revisions, {self.seconds:.1f} s, {rate:.0f} articles/s"
 
 
+def writable(path: Path, option: str) -> None:
+    """Fail now, in one line, if ``path`` cannot be written: not after the whole run."""
+    blocked = next((parent for parent in reversed(path.parents) if parent.exists() and not parent.is_dir()), None)
+    if blocked is not None:
+        raise ConfigError(f"cannot write {option} {path}: {blocked} is not a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"cannot write {option} {path}: {exc.strerror or exc}") from None
+
+
 def process(settings: Settings, paths: list[str], out: Path, deadletter: Path | None = None, progress: bool = True) -> Summary:
+    writable(out, "-o")
+    if deadletter is not None:
+        writable(deadletter, "--deadletter")
     pipeline = Pipeline(thresholds=settings.thresholds, priors=load_priors(settings.source_priors))
     summary = Summary()
     records: list[bytes] = []
@@ -69,7 +85,6 @@ def process(settings: Settings, paths: list[str], out: Path, deadletter: Path | 
         records.append(outcome.record)
         summary.statuses[outcome.verdict.status] += 1
     summary.articles = len(records)
-    out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as handle:
         for record in records:
             handle.write(record + b"\n")

@@ -28,10 +28,15 @@ class Summary:
     failed: int = 0
     malformed: int = 0
     seconds: float = 0.0
+    interrupted: bool = False
 
     def line(self) -> str:
         rate = self.sent / self.seconds if self.seconds > 0 else 0.0
-        return f"sent {self.sent}, failed {self.failed}, malformed {self.malformed} (sent on for dead-lettering), {self.seconds:.1f} s, {rate:.0f} articles/s"
+        stopped = "interrupted: " if self.interrupted else ""
+        return (
+            f"{stopped}sent {self.sent}, failed {self.failed}, malformed {self.malformed} (sent on for dead-lettering), "
+            f"{self.seconds:.1f} s, {rate:.0f} articles/s"
+        )
 
 
 class Clock:
@@ -111,6 +116,14 @@ def replay(settings: Settings, paths: list[str], *, rate: float | None, limit: i
             summary.sent += 1
             bar.update(1)
         producer.flush()
+    except KeyboardInterrupt:
+        # Ctrl-C: what was handed to the producer is still delivered (or counted as failed)
+        # and the summary printed; a second Ctrl-C during the flush gives up at once.
+        summary.interrupted = True
+        try:
+            producer.flush(timeout=10)
+        except KafkaError as exc:
+            print(f"not all sends confirmed: {describe_failure(exc, settings)}", file=sys.stderr)
     except KafkaError as exc:
         raise describe_failure(exc, settings, topic=raw, operation="Write") from None
     finally:

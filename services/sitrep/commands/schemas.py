@@ -6,6 +6,7 @@ from pathlib import Path
 
 import orjson
 
+from sitrep.errors import ConfigError
 from sitrep.models import TOPICS
 from sitrep.settings import Topics
 
@@ -24,10 +25,13 @@ def schema_files(topics: Topics | None = None) -> dict[str, bytes]:
 
 
 def export(out_dir: Path) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, data in schema_files().items():
-        path = out_dir / name
-        path.write_bytes(data)
-        written.append(path)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, data in schema_files().items():
+            path = out_dir / name
+            path.write_bytes(data)
+            written.append(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write to -o {out_dir}: {exc.strerror or exc}") from None
     return written

@@ -1,38 +1,62 @@
-"""``sitrep tail TOPIC``: pretty-print records from any topic, with simple filters."""
+"""``sitrep tail TOPIC``: pretty-print records from any topic, with simple filters.
+
+A topic that does not exist is an error naming Sitrep's topics: reading never creates one.
+"""
 
 from __future__ import annotations
 
+import base64
+import difflib
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
+from sitrep.commands.where import Clause, parse
+from sitrep.commands.where import matches as where_matches
+from sitrep.errors import ConfigError
+from sitrep.models import ROLES, TOPIC_RECORDS
 from sitrep.settings import Settings
 from sitrep.stream.kafka import client_kwargs, describe_failure, preflight
 
 
-def field_of(record: Any, path: str) -> Any:
-    """Value at a dotted path; lists are searched element-wise (``entities.name``)."""
-    value = record
-    for part in path.split("."):
-        if isinstance(value, list):
-            value = [v.get(part) if isinstance(v, dict) else None for v in value]
-        elif isinstance(value, dict):
-            value = value.get(part)
-        else:
-            return None
-    return value
+class Message(NamedTuple):
+    """A record with where it was read from."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int | None  # milliseconds since the epoch
+    key: bytes | None
+    record: Any
+
+    def envelope(self) -> dict[str, Any]:
+        """``--json``'s line: Kafka's coordinates and key beside the record (as kcat -J does)."""
+        key: str | None = None
+        if self.key is not None:
+            try:
+                key = self.key.decode("utf-8")
+            except UnicodeDecodeError:
+                key = "base64:" + base64.b64encode(self.key).decode()
+        return {"topic": self.topic, "partition": self.partition, "offset": self.offset, "timestamp": self.timestamp, "key": key, "value": self.record}
 
 
-def matches(record: Any, where: list[str], grep: str | None) -> bool:
-    for clause in where:
-        path, _, wanted = clause.partition("=")
-        value = field_of(record, path)
-        values = value if isinstance(value, list) else [value]
-        if not any(str(v) == wanted for v in values):
-            return False
+def matches(record: Any, where: list[Clause], grep: str | None) -> bool:
+    if not where_matches(record, where):
+        return False
     return grep is None or grep.casefold() in orjson.dumps(record).decode().casefold()
+
+
+def unknown_topic(settings: Settings, topic: str, existing: set[str]) -> ConfigError:
+    ours = ", ".join(f"{role} ({settings.topics.name(role)})" for role in ROLES)
+    close = difflib.get_close_matches(topic, sorted(existing | set(settings.topics.public())), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return ConfigError(f"no topic {topic!r} at {settings.bootstrap_servers} (tail never creates one): {hint}Sitrep's topics are {ours}")
+
+
+def role_of(settings: Settings, topic: str) -> str | None:
+    return next((role for role in ROLES if settings.topics.name(role) == topic), None)
 
 
 def render(record: Any, explain: bool) -> str:
@@ -70,15 +94,15 @@ def explain_lines(signals: list[dict]) -> list[str]:
     return lines
 
 
-def records(settings: Settings, topic: str, *, from_beginning: bool, idle_seconds: float | None) -> Iterator[Any]:
+def records(settings: Settings, topic: str, *, from_beginning: bool, idle_seconds: float | None) -> Iterator[Message]:
     from kafka import KafkaConsumer
     from kafka.errors import KafkaError
 
     preflight(settings, {topic: "Read"})
     try:
         consumer = KafkaConsumer(
-            topic,
             **client_kwargs(settings),
+            allow_auto_create_topics=False,
             group_id=None,
             auto_offset_reset="earliest" if from_beginning else "latest",
             enable_auto_commit=False,
@@ -88,11 +112,16 @@ def records(settings: Settings, topic: str, *, from_beginning: bool, idle_second
     except Exception as exc:
         raise describe_failure(exc, settings) from None
     try:
+        existing = consumer.topics()
+        if topic not in existing:
+            raise unknown_topic(settings, topic, existing)
+        consumer.subscribe([topic])
         for message in consumer:
             try:
-                yield orjson.loads(message.value)
+                record = orjson.loads(message.value)
             except orjson.JSONDecodeError:
-                yield {"undecodable": message.value[:200].decode("utf-8", "replace"), "offset": message.offset}
+                record = {"undecodable": message.value[:200].decode("utf-8", "replace"), "offset": message.offset}
+            yield Message(message.topic, message.partition, message.offset, message.timestamp, message.key, record)
     except KafkaError as exc:
         raise describe_failure(exc, settings, topic=topic, operation="Read") from None
     finally:
@@ -111,11 +140,13 @@ def tail(
     limit: int | None,
     idle_seconds: float | None,
 ) -> int:
+    role = role_of(settings, topic)
+    clauses = parse(where, TOPIC_RECORDS.get(role) if role else None, topic)
     shown = 0
-    for record in records(settings, topic, from_beginning=from_beginning, idle_seconds=idle_seconds):
-        if not matches(record, where, grep):
+    for message in records(settings, topic, from_beginning=from_beginning, idle_seconds=idle_seconds):
+        if not matches(message.record, clauses, grep):
             continue
-        print(orjson.dumps(record).decode() if as_json else render(record, explain), flush=True)
+        print(orjson.dumps(message.envelope()).decode() if as_json else render(message.record, explain), flush=True)
         shown += 1
         if limit is not None and shown >= limit:
             break

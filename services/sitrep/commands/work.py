@@ -5,9 +5,9 @@ from __future__ import annotations
 import faust
 
 from sitrep.settings import Settings
-from sitrep.stream import metrics
+from sitrep.stream import liveness, metrics
 from sitrep.stream.app import create_app
-from sitrep.stream.kafka import create_topics, preflight
+from sitrep.stream.kafka import create_topics, preflight, ssl_context
 
 
 def internal_topics(settings: Settings, app: faust.App) -> list[str]:
@@ -33,7 +33,11 @@ def work(settings: Settings, *, loglevel: str = "info") -> int:
     create_topics(settings, names=sorted({n for agent in app.agents.values() for n in agent.channel.topics} - set(topics.public())))
     (settings.state_dir / settings.app_id).mkdir(parents=True, exist_ok=True)
     metrics.serve(settings.metrics_port)
+    liveness.BROKER.start(settings.bootstrap_servers, ssl_context(settings))
     app.sitrep_pool.start()  # analyze processes up and warm before the first batch
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
+    # JSON logs: Faust keeps the handler sitrep.logs set up instead of installing its own.
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False, override_logging=settings.log_format != "json")
+    if settings.log_format == "json":
+        worker.spinner = None  # its progress line is not a log event; "Ready" then is one
     worker.execute_from_commandline()
     return 0

@@ -33,7 +33,7 @@ from sitrep.pipeline import dedup_shard, finish, judge
 from sitrep.render import Prepared
 from sitrep.settings import Settings
 from sitrep.stages import dedup
-from sitrep.stream import metrics
+from sitrep.stream import liveness, metrics
 from sitrep.stream.faust_compat import within
 from sitrep.stream.gather import Gatherer
 from sitrep.stream.kafka import faust_credentials
@@ -329,4 +329,5 @@ class Worker:
         self.trimmer.maybe()
         tables = {"dedup-entries": [self.entries], "gather-pending": [self.pending_table.data], "corroboration-events": [self.events_table.data]}
         metrics.sample_tables({"dedup-index": [s.index for s in self.shards.values()], **tables})
+        liveness.POLL.sample(self.app.consumer)  # memory reads only, whatever the broker does
         await metrics.sample_offsets(self.app.consumer, self.roles)

@@ -1,4 +1,4 @@
-"""The two private Faust internals Sitrep relies on, in one place.
+"""The three private Faust internals Sitrep relies on, in one place.
 
 faust-streaming 0.15 offers no public way to do either, so both are reached by name here and
 nowhere else; a Faust upgrade that renames them breaks this module (and its tests), not the
@@ -11,6 +11,9 @@ worker at large.
 - ``Consumer._committed_offset``: each assigned partition's committed offset (read from the
   broker on assignment, then Faust's own commits). The lag metric needs it, and asking the
   broker instead would cost a request per partition every sample.
+- ``Consumer._thread._ensure_consumer()``: the aiokafka consumer under Faust's, which keeps
+  each partition's last fetch time (``last_poll_timestamp``): the poll-age gauge reads it
+  from memory, so a broker outage cannot block it.
 """
 
 from __future__ import annotations
@@ -37,3 +40,8 @@ def committed_offsets(consumer: Any, tps: list[Any]) -> dict[Any, int | None]:
     """The committed offset of each of ``tps`` as the consumer knows it; None: never committed."""
     committed = consumer._committed_offset
     return {tp: committed.get(tp) for tp in tps}
+
+
+def aiokafka_consumer(consumer: Any) -> Any:
+    """The aiokafka consumer that Faust's consumer drives."""
+    return consumer._thread._ensure_consumer()

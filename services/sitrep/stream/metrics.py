@@ -21,6 +21,7 @@ not seconds; the dashboards say so on every such panel.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -69,6 +70,7 @@ PRODUCERS = (
 )
 TABLES = ("dedup-index", "dedup-entries", "gather-pending", "corroboration-events")
 UNKNOWN, OTHER, NONE = "unknown", "other", "none"
+UNIQUE, DUPLICATE = "unique", "duplicate"
 
 MESSAGES_CONSUMED = Counter("sitrep_messages_consumed_total", "Messages an agent took from its topic", ["stage"])
 MESSAGES_PRODUCED = Counter("sitrep_messages_produced_total", "Messages produced, by producing stage and topic role", ["stage", "topic"])
@@ -76,15 +78,23 @@ STAGE_DURATION = Histogram("sitrep_stage_duration_seconds", "Time spent in one s
 END_TO_END = Histogram("sitrep_end_to_end_latency_seconds", "From replay (replayed_at) to the output record", ["topic"], buckets=_LATENCY_BUCKETS)
 DEAD_LETTERS = Counter("sitrep_dead_letters_total", "Messages sent to the dead-letter topic, by reason and rejecting stage", ["reason", "stage"])
 ERRORS = Counter("sitrep_errors_total", "Exceptions caught while processing, by stage and exception class", ["stage", "error"])
-DEDUP_DECISIONS = Counter("sitrep_dedup_decisions_total", "Dedup verdicts, by kind (unique, exact_duplicate, near_duplicate)", ["kind"])
+DEDUP_DECISIONS = Counter("sitrep_dedup_decisions_total", "Dedup verdicts, by kind (unique, exact_duplicate, near_duplicate) and outlet", ["kind", "source"])
 STATE_ENTRIES = Gauge("sitrep_state_entries", "Entries held in a state table on this worker (active and standby partitions)", ["table"])
 STATE_BYTES = Gauge("sitrep_state_bytes", "Approximate bytes of keys and values in a state table on this worker", ["table"])
 SOURCE_ARTICLES = Counter("sitrep_source_articles_total", "Articles processed, by outlet (known outlets; other; unknown)", ["source"])
 CREDIBILITY = Histogram(
     "sitrep_credibility_score", "Credibility score (0 to 1) of each article when first published, by outlet", ["source"], buckets=_SCORE_BUCKETS
 )
-ENTITIES = Counter("sitrep_entities_total", "Entities found in unique articles, by type and actor category (none: not an actor)", ["type", "category"])
-CASUALTY_CLAIMS = Counter("sitrep_casualty_claims_total", "Casualty claims published, by cause and governorate of the claim's place", ["cause", "governorate"])
+ENTITIES = Counter(
+    "sitrep_entities_total",
+    "Entities found in articles, by type, actor category (none: not an actor) and whether the article was unique or a duplicate",
+    ["type", "category", "dedup"],
+)
+CASUALTY_CLAIMS = Counter(
+    "sitrep_casualty_claims_total",
+    "Casualty claims published, by cause, governorate of the claim's place and whether the article was unique or a duplicate",
+    ["cause", "governorate", "dedup"],
+)
 GOVERNORATE_INFO = Gauge(
     "sitrep_governorate_info", "Always 1: a governorate's country and map position, to join with claims", ["governorate", "country", "lat", "lon"]
 )
@@ -184,13 +194,15 @@ def record_outcome(facts: Facts, status: str, score: float) -> None:
     source = source_label(facts.source, facts.url)
     child(SOURCE_ARTICLES, source).inc()
     child(CREDIBILITY, source).observe(score)
-    child(DEDUP_DECISIONS, status).inc()
-    if status == "unique":
-        # A copy's entities and claims are the original's again; counting them would count the story twice.
-        for kind, category in facts.entities:
-            child(ENTITIES, kind, category or NONE).inc()
-        for cause, governorate in facts.claims:
-            child(CASUALTY_CLAIMS, cause, governorate_label(governorate)).inc()
+    child(DEDUP_DECISIONS, status, source).inc()
+    # Copies are counted too, apart (dedup="duplicate"): a panel of what the news said counts
+    # every report, one of distinct stories keeps dedup="unique"; and after a restart, a
+    # replay of known articles (all copies then) still shows on the content panels.
+    dedup = UNIQUE if status == "unique" else DUPLICATE
+    for kind, category in facts.entities:
+        child(ENTITIES, kind, category or NONE, dedup).inc()
+    for cause, governorate in facts.claims:
+        child(CASUALTY_CLAIMS, cause, governorate_label(governorate), dedup).inc()
 
 
 def sample_tables(stores: Mapping[str, Iterable[Mapping[Any, Any]]]) -> None:
@@ -209,22 +221,31 @@ def _size(value: Any) -> int:
     return len(value) if isinstance(value, bytes | bytearray | str) else 0
 
 
+# Longest the lag sampler waits for the broker (the earliest offsets of never-committed
+# partitions): with the broker gone, a 5 s timer must not hang on it.
+OFFSETS_TIMEOUT = 2.0
+
+
 async def sample_offsets(consumer: Any, roles: Mapping[str, str]) -> None:
     """Lag (end offset - committed offset) of the assigned partitions of the topics in ``roles``.
 
     ``roles`` maps topic name -> role; other assigned partitions (the tables' changelogs,
-    read only to restore state) are left out.
+    read only to restore state) are left out. The end offsets are the highwaters of the
+    consumer's last fetch responses (kept in memory; their age is
+    ``sitrep_last_poll_age_seconds``), not a request: an unreachable broker cannot stop
+    the sampler. Only partitions never committed ask the broker where they start, within
+    ``OFFSETS_TIMEOUT``.
     """
     try:
         tps = [tp for tp in consumer.assignment() if tp.topic in roles]
-        ends = await consumer.highwaters(*tps) if tps else {}
+        ends = {tp: consumer.highwater(tp) for tp in tps}
         from sitrep.stream.faust_compat import committed_offsets  # here: `sitrep process` counts without Faust
 
         # None means never committed: the consumer then starts from the earliest offset.
         committed = committed_offsets(consumer, tps)
-        never = [tp for tp, offset in committed.items() if offset is None]
-        earliest = await consumer.earliest_offsets(*never) if never else {}
-    except Exception as exc:  # a rebalance can revoke a partition mid-call: try next round
+        never = [tp for tp, offset in committed.items() if offset is None and ends.get(tp) is not None]
+        earliest = await asyncio.wait_for(consumer.earliest_offsets(*never), OFFSETS_TIMEOUT) if never else {}
+    except Exception as exc:  # a rebalance can revoke a partition mid-call, the broker can be gone: next round
         log.debug("offsets not sampled this round: %s", exc)
         return
     lag, end = {}, {}
@@ -253,18 +274,19 @@ def prepare() -> None:
         END_TO_END.labels(topic=role)
     for reason in get_args(DeadLetterReason):
         DEAD_LETTERS.labels(reason=reason, stage="analyze" if reason == "stage_error" else "decode")
-    for kind in get_args(Dedup.model_fields["status"].annotation):
-        DEDUP_DECISIONS.labels(kind=kind)
+    sources = {*(outlet.name for outlet in default_priors().outlets), OTHER, UNKNOWN}
+    for kind, source in itertools.product(get_args(Dedup.model_fields["status"].annotation), sources):
+        DEDUP_DECISIONS.labels(kind=kind, source=source)
     for table in TABLES:
         STATE_ENTRIES.labels(table=table)
         STATE_BYTES.labels(table=table)
-    for source in {*(outlet.name for outlet in default_priors().outlets), OTHER, UNKNOWN}:
+    for source in sources:
         SOURCE_ARTICLES.labels(source=source)
         CREDIBILITY.labels(source=source)
-    for kind, category in itertools.product(get_args(EntityType), (*get_args(ActorCategory), NONE)):
-        ENTITIES.labels(type=kind, category=category)
-    for cause, governorate in itertools.product(get_args(Cause), (*governorates(), OTHER, UNKNOWN)):
-        CASUALTY_CLAIMS.labels(cause=cause, governorate=governorate)
+    for kind, category, dedup in itertools.product(get_args(EntityType), (*get_args(ActorCategory), NONE), (UNIQUE, DUPLICATE)):
+        ENTITIES.labels(type=kind, category=category, dedup=dedup)
+    for cause, governorate, dedup in itertools.product(get_args(Cause), (*governorates(), OTHER, UNKNOWN), (UNIQUE, DUPLICATE)):
+        CASUALTY_CLAIMS.labels(cause=cause, governorate=governorate, dedup=dedup)
     for name, (country, lat, lon) in governorates().items():
         GOVERNORATE_INFO.labels(governorate=name, country=country, lat=f"{lat:.2f}", lon=f"{lon:.2f}").set(1)
 

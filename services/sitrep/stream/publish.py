@@ -16,6 +16,7 @@ from sitrep.codec import dead_letter
 from sitrep.errors import Failure
 from sitrep.models import DeadLetter
 from sitrep.pipeline import Outcome
+from sitrep.render import claim_key
 from sitrep.stream import metrics
 
 Send = Callable[[str, bytes | None, bytes], None]  # topic role, key, value
@@ -35,8 +36,8 @@ class Publisher:
         if replayed_at is not None:
             seconds = max(0.0, (datetime.now(UTC) - datetime.fromisoformat(replayed_at)).total_seconds())
             metrics.child(metrics.END_TO_END, produced).observe(seconds)
-        for claim in outcome.claims:
-            self.send("casualties", key, claim)
+        for index, claim in enumerate(outcome.claims):  # in claim_index order (render.claim_records)
+            self.send("casualties", claim_key(outcome.id, index), claim)
         for update in outcome.updates:
             self.send("credibility", update.article_id.encode(), update.to_json())
         metrics.child(metrics.MESSAGES_PRODUCED, stage, "casualties").inc(len(outcome.claims))
