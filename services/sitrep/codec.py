@@ -23,12 +23,14 @@ _CONTROL_BYTES = bytes(sorted(_CONTROL))  # for bytes.translate, which counts th
 
 
 def looks_binary(data: bytes | str) -> bool:
-    """True for payloads that are not text: NUL bytes or many control characters."""
+    """True for payloads that are not text: many control characters (NUL among them).
+
+    A stray NUL in a text body is one control character like any other: the cleaner strips
+    it, as it does in the title, rather than the whole article being dead-lettered.
+    """
     sample = data[:4096]
     if isinstance(sample, str):
         sample = sample.encode("utf-8", "surrogatepass")
-    if b"\x00" in sample:
-        return True
     controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return bool(sample) and controls / len(sample) > _BINARY_CONTROL_SHARE
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SCHEMA_VERSION = 1
 
@@ -48,6 +48,15 @@ class RawArticle(Record):
     published: str | None = Field(None, max_length=200, description="publication date as given by the source")
     origin: str | None = Field(None, max_length=4096, description="file and line the replay read it from")
     replayed_at: dt.datetime | None = Field(None, description="when the producer sent it (UTC)")
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _published_as_text(cls, value: object) -> object:
+        """A number (epoch seconds or milliseconds, 20190412) is read as its digits: the
+        cleaner parses it like any date string, or ignores it; the article is not lost."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(int(value)) if float(value).is_integer() else str(value)
+        return value
 
 
 # --- pieces of an enriched article ------------------------------------------------------------

@@ -40,6 +40,7 @@ class Facts:
     url: str | None
     entities: list[tuple[str, str | None]]  # type, category
     claims: list[tuple[str, str | None]]  # cause, governorate
+    capped: tuple[str, ...] = ()  # the extraction limits the article reached (Extraction.capped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class Prepared:
             "report": self.report.model_dump(mode="json"),
             "title": self.title,
             "replayed_at": self.replayed_at,
-            "facts": [self.facts.source, self.facts.url, self.facts.entities, self.facts.claims],
+            "facts": [self.facts.source, self.facts.url, self.facts.entities, self.facts.claims, self.facts.capped],
         }
         return b"\n".join([orjson.dumps(head), self.article, *self.claims])
 
@@ -70,8 +71,8 @@ class Prepared:
     def decode(cls, data: bytes) -> Prepared:
         head_line, article, *claims = data.split(b"\n")
         head = orjson.loads(head_line)
-        source, url, entities, claim_labels = head["facts"]
-        facts = Facts(source, url, [(t, c) for t, c in entities], [(c, g) for c, g in claim_labels])
+        source, url, entities, claim_labels, *capped = head["facts"]  # no capped: stored by an older worker
+        facts = Facts(source, url, [(t, c) for t, c in entities], [(c, g) for c, g in claim_labels], tuple(capped[0] if capped else ()))
         report = Report.model_validate(head["report"])
         return cls(head["id"], head["event_key"], report, head["title"], head["replayed_at"], facts, article, claims)
 
@@ -113,6 +114,7 @@ def prepare(analysis: Analysis) -> Prepared:
         url=clean.url,
         entities=[(e.type, e.category) for e in ext.entities],
         claims=[(c.cause, c.admin1_name) for c in claims],
+        capped=tuple(ext.capped),
     )
     report = report_for(clean, ext, analysis.text_signals, analysis.order, _PLACEHOLDER_DEDUP)
     rendered = [_head(claim.model_dump(mode="json"), CLAIM_TAIL) for claim in claims]

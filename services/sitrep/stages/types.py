@@ -9,6 +9,7 @@ its internal topics with the same validation as the public records.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,6 +43,8 @@ class Extraction(Stage):
     entities: list[Entity] = []
     primary_location: str | None = None
     casualties: list[Casualty] = []
+    capped: list[Literal["entities", "mentions", "claims", "evidence"]] = Field(
+        [], description="the limits of stages.extract.Limits this article reached")
 
 
 class Report(Stage):

@@ -39,6 +39,7 @@ from sitrep.models import ARTICLE_ROLES, OUTPUT_ROLES, ActorCategory, Cause, Dea
 from sitrep.pipeline import STAGES
 from sitrep.stages import data
 from sitrep.stages.credibility.sources import default_priors
+from sitrep.stages.types import Extraction
 
 if TYPE_CHECKING:
     from faust.sensors.prometheus import PrometheusMonitor
@@ -95,6 +96,7 @@ CASUALTY_CLAIMS = Counter(
     "Casualty claims published, by cause, governorate of the claim's place and whether the article was unique or a duplicate",
     ["cause", "governorate", "dedup"],
 )
+EXTRACTION_CAPPED = Counter("sitrep_extraction_capped_total", "Articles whose extraction reached a limit of stages.extract.Limits, by limit", ["kind"])
 GOVERNORATE_INFO = Gauge(
     "sitrep_governorate_info", "Always 1: a governorate's country and map position, to join with claims", ["governorate", "country", "lat", "lon"]
 )
@@ -195,6 +197,8 @@ def record_outcome(facts: Facts, status: str, score: float) -> None:
     child(SOURCE_ARTICLES, source).inc()
     child(CREDIBILITY, source).observe(score)
     child(DEDUP_DECISIONS, status, source).inc()
+    for limit in facts.capped:
+        child(EXTRACTION_CAPPED, limit).inc()
     # Copies are counted too, apart (dedup="duplicate"): a panel of what the news said counts
     # every report, one of distinct stories keeps dedup="unique"; and after a restart, a
     # replay of known articles (all copies then) still shows on the content panels.
@@ -277,6 +281,8 @@ def prepare() -> None:
     sources = {*(outlet.name for outlet in default_priors().outlets), OTHER, UNKNOWN}
     for kind, source in itertools.product(get_args(Dedup.model_fields["status"].annotation), sources):
         DEDUP_DECISIONS.labels(kind=kind, source=source)
+    for limit in get_args(get_args(Extraction.model_fields["capped"].annotation)[0]):
+        EXTRACTION_CAPPED.labels(kind=limit)
     for table in TABLES:
         STATE_ENTRIES.labels(table=table)
         STATE_BYTES.labels(table=table)

@@ -10,8 +10,11 @@ from __future__ import annotations
 import html
 import re
 
-# C0 controls except tab and newline, DEL, zero-width characters and non-characters.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\ufffe\uffff]+")
+# C0 controls except tab and newline, DEL, zero-width characters, non-characters, and the
+# bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): an
+# override makes text display in another order than it reads ("Trojan Source"), and
+# Arabic or Hebrew text needs none of them to display right.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\ufffe\uffff\u202a-\u202e\u2066-\u2069]+")
 _BREAKS = re.compile(r"\r\n?|[\x0c\x85\u2028\u2029]")
 # As UTF-8 bytes, C0 controls never occur inside a multi-byte character, so one C-speed
 # bytes.translate tells whether the slow regex pass is needed at all.
@@ -19,7 +22,8 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10)) + b"\x7f"
 # Looking for single characters with ``in`` is C-speed on str (not so on UTF-8 bytes, where
 # curly quotes share the lead bytes of the odd spaces).
 _ODD_SPACES = "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
-_RARE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\ufffe", "\uffff", "\x85", "\u2028", "\u2029")
+_RARE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\ufffe", "\uffff", "\x85", "\u2028", "\u2029",
+         "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069")
 # Only known tag names count as markup, so "a < b" and "<3" in prose survive.
 _TAG = re.compile(
     r"</?(?:p|br|div|span|a|b|i|u|em|strong|img|iframe|ul|ol|li|h[1-6]|blockquote|figure|figcaption|"

@@ -18,6 +18,7 @@ grammar and the capitalised-name guesses do not.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from itertools import islice
 
 from sitrep.stages.extract import claims as claims_
@@ -29,20 +30,39 @@ from sitrep.stages.types import CleanArticle, Extraction
 log = logging.getLogger(__name__)
 
 
-def extract(clean: CleanArticle) -> Extraction:
-    """Entities, primary location and casualty claims of ``clean``; never raises."""
+@dataclass(frozen=True)
+class Limits:
+    """The most one article yields (README, 'Dead letters and bounds').
+
+    Every record the worker sends must fit a Kafka message: an article of one name
+    repeated 200,000 times would otherwise carry 200,000 mentions. A real report is far
+    inside these (``ops/eval/bounds.py`` prints the largest on the dev sets); an article
+    beyond one keeps the first in text order, and ``Extraction.capped`` says which limit it hit.
+    """
+
+    entities: int = 500  # entities of an article; those a claim or the primary location names are kept too
+    mentions: int = 100  # mentions of one entity
+    claims: int = 200  # casualty claims of an article
+    evidence_chars: int = 2_000  # a claim's evidence: a window of its sentence around the figure
+
+
+LIMITS = Limits()
+
+
+def extract(clean: CleanArticle, limits: Limits = LIMITS) -> Extraction:
+    """Entities, primary location and casualty claims of ``clean``, within ``limits``; never raises."""
     try:
-        return _extract(clean, full=True)
+        return _extract(clean, full=True, limits=limits)
     except Exception:  # the contract is "never raises": log it, then return what is safe
         log.warning("extract failed on article %s; retrying with names only", clean.id, exc_info=True)
     try:
-        return _extract(clean, full=False)
+        return _extract(clean, full=False, limits=limits)
     except Exception:
         log.warning("extract failed on article %s with names only", clean.id, exc_info=True)
         return Extraction()
 
 
-def _extract(clean: CleanArticle, full: bool) -> Extraction:
+def _extract(clean: CleanArticle, full: bool, limits: Limits = LIMITS) -> Extraction:
     """The extraction; ``full=False`` keeps to gazetteer names and places (the fallback)."""
     gaz = gazetteer()
     body = clean.body or ""
@@ -83,24 +103,57 @@ def _extract(clean: CleanArticle, full: bool) -> Extraction:
             found.entities[actor.id] = {"id": actor.id, "mentions": [], "type": actor.type, "name": actor.name,
                                         "category": actor.category, "role": actor.role}
     primary_id = primary.id if primary else None
+    capped: list[str] = []
+    if len(found_claims) > limits.claims:
+        found_claims = found_claims[:limits.claims]
+        capped.append("claims")
+    casualties = [_casualty(c, body, primary_id, limits.evidence_chars) for c in found_claims]
+    if any(c["evidence"]["end"] - c["evidence"]["start"] < c.pop("sentence_chars") for c in casualties):
+        capped.append("evidence")
+    entities = _bounded(entities_.to_models(found, body), casualties, primary_id, limits, capped)
     # One validation of the whole result: pydantic checks the nested dicts in one pass.
     return Extraction.model_validate({
-        "entities": entities_.to_models(found, body),
+        "entities": entities,
         "primary_location": primary_id,
-        "casualties": [_casualty(c, body, primary_id) for c in found_claims],
+        "casualties": casualties,
+        "capped": capped,
     })
 
 
-def _casualty(claim: claims_.Claim, body: str, primary: str | None) -> dict:
+def _bounded(entities: list[dict], casualties: list[dict], primary: str | None, limits: Limits,
+             capped: list[str]) -> list[dict]:
+    """``entities`` within ``limits`` (first ones in text order), keeping every entity a
+    claim or the primary location points at; the limits hit are added to ``capped``."""
+    if len(entities) > limits.entities:
+        named = {primary, *(c["perpetrator"] for c in casualties), *(c["location"] for c in casualties)}
+        entities = [e for n, e in enumerate(entities) if n < limits.entities or e["id"] in named]
+        capped.append("entities")
+    over = False
+    for entity in entities:
+        if len(entity["mentions"]) > limits.mentions:
+            entity["mentions"] = entity["mentions"][:limits.mentions]
+            over = True
+    if over:
+        capped.append("mentions")
+    return entities
+
+
+def _casualty(claim: claims_.Claim, body: str, primary: str | None, evidence_chars: int) -> dict:
     r = claim.reading
     kinds = r.victims - {"unknown"}
     victims = "mixed" if len(kinds) > 1 else (next(iter(kinds)) if kinds else "unknown")
     span = claim.sentence
+    start, end = span.start, span.end
+    if end - start > evidence_chars:  # a "sentence" of a whole page: the window around the figure
+        anchor = span.start + r.anchor
+        start = max(span.start, min(anchor - evidence_chars // 2, span.end - evidence_chars))
+        end = start + evidence_chars
     return {
         "killed": r.killed, "injured": r.injured, "victims": victims, "children": r.children, "women": r.women,
         "cause": claim.cause, "perpetrator": claim.perpetrator,
         "location": claim.location or primary, "date": claim.day, "cumulative": r.cumulative,
-        "evidence": {"text": body[span.start:span.end], "start": span.start, "end": span.end},
+        "evidence": {"text": body[start:end], "start": start, "end": end},
+        "sentence_chars": span.end - span.start,  # taken out before validation
     }
 
 

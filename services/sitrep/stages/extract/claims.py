@@ -136,10 +136,18 @@ class Context:
     donors: list[bool] = field(default_factory=list)  # per sentence: may lend cause/perpetrator to a neighbour
     body_side: Side = field(init=False)
     title_side: Side = field(init=False)
+    places_by_start: list[PlaceMention] = field(init=False)
+    place_starts: list[int] = field(init=False)
+    home: str | None = field(init=False)  # the country most places after a dateline are in
 
     def __post_init__(self) -> None:
         self.body_side = side_of(self.body, self.actors, self.cues)
         self.title_side = side_of(self.title, self.title_actors, self.title_cues)
+        self.places_by_start = sorted(self.places, key=lambda m: m.start)
+        self.place_starts = [m.start for m in self.places_by_start]
+        skip = self.dateline_end
+        countries = Counter(m.place.cc for m in self.places if m.start >= skip) if skip else Counter()
+        self.home = countries.most_common(1)[0][0] if countries else None
 
     @property
     def dateline_end(self) -> int:
@@ -246,9 +254,12 @@ def _agent(side: Side, start: int, end: int, anchor: int, cause: str, skip: list
     """
     best: tuple[float, int, str] | None = None
     lo, hi = bisect_left(side.actor_starts, start), bisect_left(side.actor_starts, end)
+    skip_starts, skip_ends = _merged(skip)
     for i in range(lo, hi):
         s, _, aid, _ = side.actors[i]
-        if any(a <= s < b for a, b in skip):
+        # Bisected, not scanned: one sentence of thousands of figures and actors is otherwise quadratic.
+        at = bisect_right(skip_starts, s) - 1
+        if at >= 0 and s < skip_ends[at]:
             continue
         score = _agent_score(side, i, start, end, anchor, cause, subject, gaz, floor)
         if score is None:
@@ -257,6 +268,19 @@ def _agent(side: Side, start: int, end: int, anchor: int, cause: str, skip: list
         if best is None or candidate > best:
             best = candidate
     return (best[0], best[2]) if best else None
+
+
+def _merged(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Non-overlapping ``spans`` (their union) as sorted starts and their ends."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in sorted(spans):
+        if ends and a <= ends[-1]:
+            ends[-1] = max(ends[-1], b)
+        else:
+            starts.append(a)
+            ends.append(b)
+    return starts, ends
 
 
 def _agent_score(side: Side, i: int, start: int, end: int, anchor: int, cause: str, subject: bool, gaz: Gazetteer,
@@ -387,11 +411,13 @@ def _location(ctx: Context, i: int) -> str | None:
     """
     order = [ctx.spans[i], *(s for s in _neighbours(ctx, i) if s.start < ctx.spans[i].start)]
     skip = ctx.dateline_end
-    countries = Counter(m.place.cc for m in ctx.places if m.start >= skip) if skip else Counter()
-    home = countries.most_common(1)[0][0] if countries else None
+    home = ctx.home
     for span in order:
-        here = [m for m in ctx.places if span.start <= m.start < span.end
-                and not (m.start < skip and home is not None and m.place.cc != home)
+        # The sentence's places by bisection: a scan of every place for every claim made an
+        # article of many short casualty sentences quadratic.
+        lo, hi = bisect_left(ctx.place_starts, span.start), bisect_left(ctx.place_starts, span.end)
+        here = [m for m in ctx.places_by_start[lo:hi]
+                if not (m.start < skip and home is not None and m.place.cc != home)
                 and m.place.kind not in ("country", "river", "lake")]
         if here:
             return max(here, key=lambda m: (not _is_origin(ctx.body, m.start), m.place.kind != "admin1",
@@ -426,11 +452,15 @@ def _day(text: str, published: date | None) -> date | None:
 def _merge(claims: list[Claim]) -> list[Claim]:
     """One claim per distinct toll: a figure repeated later in the text adds detail, not a claim."""
     kept: list[Claim] = []
+    # The first claim of each toll, by what makes two tolls one: a lookup, not a scan of
+    # every claim kept (quadratic on an article of thousands of distinct figures).
+    first: dict[tuple, Claim] = {}
     for claim in claims:
         r = claim.reading
-        twin = next((k for k in kept if k.reading.killed == r.killed and k.reading.cumulative == r.cumulative
-                     and (r.killed is not None or k.reading.injured == r.injured)), None)
+        toll = (r.killed, r.cumulative, None if r.killed is not None else r.injured)
+        twin = first.get(toll)
         if twin is None:
+            first[toll] = claim
             kept.append(claim)
             continue
         if claim.cause_rank > twin.cause_rank or twin.cause == "unknown":

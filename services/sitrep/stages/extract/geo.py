@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from functools import lru_cache
 from typing import NamedTuple
@@ -143,16 +144,25 @@ def primary_location(
     first: dict[str, int] = {}
     places: dict[str, Place] = {}
     weighted: list[tuple[Place, float, int]] = []
+    # The claims' sentences as sorted disjoint spans, bisected for each mention: a scan of
+    # every claim for every mention is quadratic on an article of thousands of claims.
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in sorted(evidence):
+        if ends and s <= ends[-1]:
+            ends[-1] = max(ends[-1], e)
+        else:
+            starts.append(s)
+            ends.append(e)
     for m in mentions:
         weight = 1.0
         if m.start <= 3 and _DATELINE_TAIL.match(body, m.end):
             weight = 0.5  # a dateline says where the reporter was, not always where it happened
         elif m.start < lead_end:
             weight += 1.0
-        for s, e in evidence:
-            if s <= m.start < e:
-                weight += 1.5
-                break
+        at = bisect_right(starts, m.start) - 1
+        if at >= 0 and m.start < ends[at]:
+            weight += 1.5
         if "from" in body[max(0, m.start - 12):m.start] and _FROM.search(body, max(0, m.start - 12), m.start):
             weight *= 0.4  # where fire or people came from, not where it happened
         weighted.append((m.place, weight, m.start))
