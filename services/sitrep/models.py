@@ -251,6 +251,7 @@ DeadLetterReason = Literal[
     "too_deeply_nested",
     "unknown_schema_version",
     "stage_error",
+    "too_costly",
 ]
 
 

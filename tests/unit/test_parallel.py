@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+import time
 
 import orjson
 
@@ -48,3 +51,45 @@ def test_a_killed_process_loses_no_article() -> None:
         assert [r.id for r in asyncio.run(pool.run(ARTICLES))] == ["a", "b"]  # the new pool works
     finally:
         pool.close()
+
+
+def test_an_article_over_the_time_budget_is_too_costly_and_the_next_comes_through() -> None:
+    # Tens of thousands of casualty sentences: linear, but far over a budget of 0.2 s.
+    slow = " ".join(f"{n + 2} people were killed in Aleppo on Monday." for n in range(20_000))
+    batch = [(orjson.dumps({"id": "slow", "title": "Many", "body": slow}), 1), ARTICLES[0]]
+    pool = AnalyzePool(1, None, 2 * CAP, budget=0.2)
+    try:
+        results = asyncio.run(pool.run(batch))
+    finally:
+        pool.close()
+    assert isinstance(results[0], Failed) and (results[0].id, results[0].reason) == ("slow", "too_costly")
+    assert isinstance(results[1], Analyzed) and results[1].id == "a"
+
+
+def test_the_pool_processes_die_with_their_parent() -> None:
+    # A parent that starts a pool, prints its processes' pids and is SIGKILLed: none may outlive it.
+    code = (
+        "import os, sys; from sitrep.stream.parallel import AnalyzePool\n"
+        "pool = AnalyzePool(2, None, 1000, budget=5)\n"
+        "pool.start()\n"
+        "print(' '.join(map(str, pool.executor._processes)), flush=True)\n"
+        "import time; time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    pids = [int(p) for p in parent.stdout.readline().split()]
+    assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+    parent.kill()
+    parent.wait(10)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in pids if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, dead but not yet reaped by init, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -142,7 +142,7 @@ class Worker:
         self.entries = EntryLog(self.entries_table, partitions)
         self.shards: dict[int, dedup.DedupShard] = {}  # per shard: its index and ages, derived from its entries
         self.thresholds = settings.thresholds
-        self.pool = AnalyzePool(settings.analyze_processes, settings.source_priors, self.thresholds.max_body_bytes)
+        self.pool = AnalyzePool(settings.analyze_processes, settings.source_priors, self.thresholds.max_body_bytes, settings.analyze_budget_seconds)
         self.pending = TableView(self.pending_table, bytes, bytes)
         self.gatherer = Gatherer(self.pending)
         self.events = EventStore(self.events_table)

@@ -277,7 +277,7 @@ def prepare() -> None:
     for role in ARTICLE_ROLES:
         END_TO_END.labels(topic=role)
     for reason in get_args(DeadLetterReason):
-        DEAD_LETTERS.labels(reason=reason, stage="analyze" if reason == "stage_error" else "decode")
+        DEAD_LETTERS.labels(reason=reason, stage="analyze" if reason in ("stage_error", "too_costly") else "decode")
     sources = {*(outlet.name for outlet in default_priors().outlets), OTHER, UNKNOWN}
     for kind, source in itertools.product(get_args(Dedup.model_fields["status"].annotation), sources):
         DEDUP_DECISIONS.labels(kind=kind, source=source)

@@ -7,15 +7,27 @@ what the agent needs to route it (id, order, signature) and the article prepared
 finishing (``render.prepare``: its output records rendered but for the verdict's fields),
 or why it was rejected: nothing is parsed twice and nothing heavy crosses the process
 boundary twice. With ``processes=0`` the same function runs inline (tests, one core).
+
+No article can hold a partition up or outlive the worker (docs/processing.md, 'Dead
+letters'): in the pool's processes each article has a time budget (a SIGALRM timer; an
+article over it is ``too_costly``), a batch that kills a process is run again article by
+article so that only the article that did it is dead-lettered, and each process asks the
+kernel for SIGKILL when the worker dies (``PR_SET_PDEATHSIG``), with a watchdog thread
+for the moment before it asked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -50,10 +62,44 @@ Failed = Failure
 log = logging.getLogger("sitrep.parallel")
 _priors: SourcePriors | None = None
 _trimmer = Trimmer()
+_budget = 0.0  # seconds an article may take; 0 (inline, in the worker's process): no timer
+_PR_SET_PDEATHSIG = 1
 
 
-def _init(priors_path: str | None) -> None:
-    global _priors
+class TooCostly(BaseException):
+    """Raised by the timer in an article's analysis. A BaseException, so the stages'
+    ``except Exception`` fallbacks (extract retries with names only) let it through."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise TooCostly
+
+
+def _die_with(parent: int) -> None:
+    """End this process when ``parent`` (the worker) dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            log.warning("prctl(PR_SET_PDEATHSIG) unavailable; the watchdog alone ends orphans")
+    if os.getppid() != parent:  # died before the request was made
+        os._exit(1)
+
+    def watch() -> None:  # other systems, or a kernel that ignores the request
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sitrep-parent-watchdog", daemon=True).start()
+
+
+def _init(priors_path: str | None, budget: float = 0.0, parent: int | None = None) -> None:
+    global _priors, _budget
+    if parent is not None:
+        _die_with(parent)
+    if budget > 0:
+        _budget = budget
+        signal.signal(signal.SIGALRM, _alarm)
     _priors = load_priors(Path(priors_path) if priors_path else None)
     warm_up()
     # The stages' data (automata, gazetteers, rules) lives as long as the process: frozen,
@@ -77,11 +123,21 @@ def analyze_batch(batch: list[Message], max_body_bytes: int) -> list[Analyzed | 
             results.append(Failure.of(exc, "decode"))
             continue
         try:
-            a = analyze(raw, order_of(raw, fallback), timings, _priors)
+            if _budget:
+                signal.setitimer(signal.ITIMER_REAL, _budget)
+            try:
+                a = analyze(raw, order_of(raw, fallback), timings, _priors)
+                prepared = prepare(a).encode()
+            finally:
+                if _budget:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+        except TooCostly:
+            results.append(Failure("analyze", "too_costly", f"analysis took more than the budget of {_budget:g} s (SITREP_ANALYZE_BUDGET_SECONDS)", raw.id))
+            continue
         except Exception as exc:  # a stage bug must not lose the rest of the batch
             results.append(Failure.of(exc, "analyze", raw.id))
             continue
-        results.append(Analyzed(raw.id, a.order, a.signature, a.event_key, prepare(a).encode(), timings))
+        results.append(Analyzed(raw.id, a.order, a.signature, a.event_key, prepared, timings))
     _trimmer.maybe()
     return results
 
@@ -89,9 +145,10 @@ def analyze_batch(batch: list[Message], max_body_bytes: int) -> list[Analyzed | 
 class AnalyzePool:
     """``analyze_batch`` spread over ``processes`` processes (0: inline in this process)."""
 
-    def __init__(self, processes: int, priors_path: Path | None, max_body_bytes: int) -> None:
+    def __init__(self, processes: int, priors_path: Path | None, max_body_bytes: int, budget: float = 0.0) -> None:
         self.processes = processes
         self.max_body_bytes = max_body_bytes
+        self.budget = budget
         self.priors_path = str(priors_path) if priors_path else None
         self.executor: ProcessPoolExecutor | None = None
         if processes > 0:
@@ -102,7 +159,7 @@ class AnalyzePool:
     def _new_executor(self) -> ProcessPoolExecutor:
         # spawn, not fork: the worker forks nothing once Kafka client threads run.
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=_init, initargs=(self.priors_path,))
+        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=_init, initargs=(self.priors_path, self.budget, os.getpid()))
 
     def start(self) -> None:
         """Start and warm up every process now, so the first batch does not wait for them."""
@@ -120,13 +177,25 @@ class AnalyzePool:
         try:
             parts = await asyncio.gather(*(self._submit(chunk) for chunk in chunks))
         except BrokenProcessPool:
-            # A process died (killed, out of memory): start a new pool, and do this batch
-            # here, so no article of it is lost.
-            log.exception("analyze pool broke; restarting it")
-            self.close()
-            self.executor = self._new_executor()
-            return analyze_batch(batch, self.max_body_bytes)
+            # A process died (killed, out of memory, or an article that crashes the
+            # interpreter): run the batch again one article at a time in a new pool, so
+            # the one that breaks it again is dead-lettered and no other is lost. Never
+            # in this process: what killed a process would kill the worker.
+            log.error("analyze pool broke; restarting it and retrying the batch article by article")
+            self._restart()
+            return [await self._alone(message) for message in batch]
         return [result for part in parts for result in part]
+
+    async def _alone(self, message: Message) -> Analyzed | Failed:
+        try:
+            return (await self._submit([message]))[0]
+        except BrokenProcessPool:
+            self._restart()
+            return Failure("analyze", "too_costly", "analysing this message killed an analyze process (memory, or a crash)")
+
+    def _restart(self) -> None:
+        self.close()
+        self.executor = self._new_executor()
 
     async def _submit(self, chunk: list[Message]) -> list[Analyzed | Failed]:
         return await asyncio.get_running_loop().run_in_executor(self.executor, analyze_batch, chunk, self.max_body_bytes)
