@@ -7,6 +7,7 @@ topic and its counter say *why* without carrying free text in metric labels.
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import UTC, datetime
 
 import orjson
@@ -37,6 +38,8 @@ def looks_binary(data: bytes | str) -> bool:
 
 def decode_raw(data: bytes | None, *, max_body_bytes: int) -> RawArticle:
     """Parse one ``articles.raw`` message; raise :class:`RejectedMessage` with a reason code."""
+    if data is None:
+        raise RejectedMessage("tombstone", "message has no value (a tombstone): nothing to process")
     if not data:
         raise RejectedMessage("invalid_json", "empty message")
     # JSON adds a little to the body, so allow for it before parsing anything huge.
@@ -91,8 +94,16 @@ def dead_letter(
     partition: int | None = None,
     offset: int | None = None,
     key: bytes | None = None,
+    max_original_bytes: int | None = None,
 ) -> DeadLetter:
-    """Wrap a rejected message with its reason and origin for ``articles.deadletter``."""
+    """Wrap a rejected message with its reason and origin for ``articles.deadletter``.
+
+    With ``max_original_bytes`` only that many bytes of the original are kept (its length and
+    SHA-256 always are): a dead letter must fit on its topic whatever the message was, or a
+    5 MB message compressed to nothing on the way in would come back as one that cannot.
+    """
+    data = original or b""
+    kept = data if max_original_bytes is None else data[:max_original_bytes]
     return DeadLetter(
         reason=reason,
         detail=detail[:2000],
@@ -100,7 +111,10 @@ def dead_letter(
         origin_topic=topic,
         origin_partition=partition,
         origin_offset=offset,
-        key=base64.b64encode(key).decode() if key else None,
-        original=base64.b64encode(original or b"").decode(),
+        key=base64.b64encode(key[:1024]).decode() if key else None,
+        original=base64.b64encode(kept).decode(),
+        original_bytes=len(data),
+        original_sha256=hashlib.sha256(data).hexdigest(),
+        original_truncated=len(kept) < len(data),
         failed_at=datetime.now(UTC),
     )

@@ -252,6 +252,8 @@ DeadLetterReason = Literal[
     "unknown_schema_version",
     "stage_error",
     "too_costly",
+    "output_too_large",
+    "tombstone",
 ]
 
 
@@ -266,7 +268,10 @@ class DeadLetter(Record):
     origin_partition: int | None = None
     origin_offset: int | None = None
     key: str | None = Field(None, description="message key, base64")
-    original: str = Field(description="the original message bytes, base64")
+    original: str = Field(description="the original message bytes, base64; only their first SITREP_DEADLETTER_ORIGINAL_BYTES")
+    original_bytes: int = Field(0, ge=0, description="length of the whole original message")
+    original_sha256: str = Field("", description="SHA-256 of the whole original message, hex")
+    original_truncated: bool = Field(False, description="true when original holds only the first bytes")
     failed_at: dt.datetime
 
 

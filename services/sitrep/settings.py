@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     processing_guarantee: Literal["at_least_once"] = "at_least_once"
 
     metrics_port: int = Field(9108, ge=0, le=65535, description="0 disables the metrics endpoint")
+    metrics_host: str = Field("127.0.0.1", description="address the metrics endpoint binds (0.0.0.0: every interface, as in docker-compose.yml)")
+    max_record_bytes: int = Field(4 * 1_048_576, ge=65_536, description="largest record the worker sends; a larger one is dead-lettered (output_too_large)")
+    deadletter_original_bytes: int = Field(65_536, ge=0, description="how much of the original message a dead letter keeps (its length and SHA-256 always)")
     web_port: int = Field(6066, ge=0, le=65535, description="Faust's own web server (0 picks a free port)")
     state_dir: Path = Path(".state")
     store: Literal["memory", "rocksdb"] = "memory"
@@ -118,6 +121,13 @@ class Settings(BaseSettings):
         for server in servers:
             check_server(server)
         return ",".join(servers)
+
+    @property
+    def topic_max_message_bytes(self) -> int:
+        """``max.message.bytes`` of the topics Sitrep creates, and the producer's request
+        limit: the largest record plus room for its batch's overhead, so that every record
+        the size guard lets through is accepted by the broker."""
+        return self.max_record_bytes + 65_536
 
     @property
     def kafka_uses_sasl(self) -> bool:

@@ -32,7 +32,7 @@ def work(settings: Settings, *, loglevel: str = "info") -> int:
     create_topics(settings)
     create_topics(settings, names=sorted({n for agent in app.agents.values() for n in agent.channel.topics} - set(topics.public())))
     (settings.state_dir / settings.app_id).mkdir(parents=True, exist_ok=True)
-    metrics.serve(settings.metrics_port)
+    metrics.serve(settings.metrics_port, settings.metrics_host)
     liveness.BROKER.start(settings.bootstrap_servers, ssl_context(settings))
     app.sitrep_pool.start()  # analyze processes up and warm before the first batch
     # JSON logs: Faust keeps the handler sitrep.logs set up instead of installing its own.

@@ -8,6 +8,9 @@ articles.raw ──analyze──▶ <app>.lsh (probes: an article's index keys, 
                               claims.casualties, credibility.updates
 anything undecodable or failing a stage ──▶ articles.deadletter
 ```
+Every record sent is bounded: one over ``max_record_bytes`` is dead-lettered instead
+(``output_too_large``, by the ``Publisher``), and a dead letter keeps only the head of its
+original, so nothing the worker sends can be refused for its size.
 The route key is the article's event (place, cause, day) when it has one, else its id:
 the analysis and the shards' answers meet in the partition that holds the event's state,
 so an article is gathered, judged and corroborated in one step, and its analysis crosses
@@ -39,7 +42,7 @@ from sitrep.stream.gather import Gatherer
 from sitrep.stream.kafka import faust_credentials
 from sitrep.stream.memory import Trimmer
 from sitrep.stream.parallel import AnalyzePool
-from sitrep.stream.publish import Publisher
+from sitrep.stream.publish import Origin, Publisher
 from sitrep.stream.tables import EntryLog, EventStore, TableView
 from sitrep.stream.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
 
@@ -66,6 +69,11 @@ class BeforeCommit(faust.Sensor):
         return None
 
 
+def origin_of(event: Any) -> Origin:
+    msg = event.message
+    return Origin(msg.topic, msg.partition, msg.offset, msg.key)
+
+
 def new_app(settings: Settings) -> faust.App:
     """The bare Faust app (no topics, tables or agents yet), configured from ``settings``."""
     return faust.App(
@@ -83,9 +91,10 @@ def new_app(settings: Settings) -> faust.App:
         # level 9, at several times the speed (ops/bench).
         producer_compression_type=None if settings.compression == "none" else settings.compression,
         producer_max_batch_size=1_048_576,
-        # An article's prepared records travel as one message: room for the largest body
-        # allowed, its removed chrome and its entities (aiokafka's default is 1 MB).
-        producer_max_request_size=4 * settings.thresholds.max_body_bytes + 1_048_576,
+        # An article's prepared records travel as one message: room for the largest record
+        # the size guard lets through (aiokafka's default is 1 MB); the topics Sitrep
+        # creates take as much (max.message.bytes).
+        producer_max_request_size=settings.topic_max_message_bytes,
         stream_buffer_maxsize=4096,
         # A commit every 1,000 acks runs inside Faust's message loop and holds it while the
         # producer flushes, but keeps what a crash replays short: with commits by the second
@@ -123,7 +132,11 @@ class Worker:
         out = {role: app.topic(name, partitions=partitions, **raw_codec) for role, name in topics.outputs().items()}
         self.lsh_topic = app.topic(f"{settings.app_id}.lsh", partitions=partitions, internal=True, **raw_codec)
         self.events_topic = app.topic(f"{settings.app_id}.events", partitions=partitions, internal=True, **raw_codec)
-        self.publisher = Publisher(lambda role, key, value: out[role].send_soon(key=key, value=value))
+        self.publisher = Publisher(
+            lambda role, key, value: out[role].send_soon(key=key, value=value),
+            max_record_bytes=settings.max_record_bytes,
+            max_original_bytes=settings.deadletter_original_bytes,
+        )
 
         # key_type/value_type bytes make Faust use the raw codec for the changelog too (a
         # Schema argument would leave the changelog on JSON, and recovery would fail).
@@ -131,8 +144,9 @@ class Worker:
         # Pending entries live for milliseconds and event reports are rewritten as they are
         # rescored: changelogs compacted within a minute keep recovery after a crash short (by
         # default Kafka compacts only closed 1 GB segments).
-        short_lived = {"segment.ms": "60000", "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": "60000"}
-        self.entries_table = app.Table("dedup-entries", default=None, **table)
+        sized = {"max.message.bytes": str(settings.topic_max_message_bytes)}
+        short_lived = {"segment.ms": "60000", "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": "60000", **sized}
+        self.entries_table = app.Table("dedup-entries", default=None, extra_topic_configs=sized, **table)
         self.pending_table = app.Table("gather-pending", default=None, extra_topic_configs=short_lived, **table)
         self.events_table = app.Table("corroboration-events", default=None, extra_topic_configs=short_lived, **table)
 
@@ -218,7 +232,11 @@ class Worker:
                 routed = dedup.route(dedup.keys(result.signature), settings.partitions)
                 route = result.event_key or result.id
                 part = Part(result.id, result.order, shards=sorted(routed), event_key=result.event_key, analysis=result.prepared)
-                self.events_topic.send_soon(key=route.encode(), value=part.encode(), partition=partition_of(route, settings.partitions))
+                encoded = part.encode()
+                if not self.publisher.fits(encoded, route.encode()):  # before its probes go out: nothing waits for an analysis that never comes
+                    self.publisher.too_large(f"the analysis of {result.id!r}", encoded, "analyze", origin_of(event))
+                    continue
+                self.events_topic.send_soon(key=route.encode(), value=encoded, partition=partition_of(route, settings.partitions))
                 for partition, shard_keys in routed.items():
                     probes.setdefault(partition, []).append(Probe(result.id, result.order, result.signature, shard_keys, route))
                 metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "events").inc()
@@ -308,7 +326,7 @@ class Worker:
         with within(event):
             outcome = finish(prepared, verdict, self.events)
         metrics.child(metrics.STAGE_DURATION, "corroborate").observe(time.perf_counter() - started)
-        self.publisher.outcome(outcome, prepared.replayed_at, "corroborate")
+        self.publisher.outcome(outcome, prepared.replayed_at, "corroborate", origin_of(event))
 
     async def corroborate(self, stream: faust.StreamT) -> None:
         async for batch in stream.take_events(self.settings.batch_size, within=self.settings.batch_seconds):

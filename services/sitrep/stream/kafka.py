@@ -245,7 +245,8 @@ async def _check_access(conn: Any, settings: Settings, topics: dict[str, str], g
 
 
 def create_topics(settings: Settings, names: list[str] | None = None, partitions: int | None = None) -> list[str]:
-    """Create the public topics (or ``names``) with the configured partition count.
+    """Create the public topics (or ``names``) with the configured partition count and a
+    ``max.message.bytes`` that takes the largest record the worker sends.
 
     Returns the topics that were created; existing ones are left as they are.
     """
@@ -263,7 +264,8 @@ def create_topics(settings: Settings, names: list[str] | None = None, partitions
         if not missing:
             return []
         result = admin.create_topics(
-            [NewTopic(n, num_partitions=partitions or settings.partitions, replication_factor=settings.replication_factor) for n in missing],
+            [NewTopic(n, num_partitions=partitions or settings.partitions, replication_factor=settings.replication_factor,
+                      topic_configs={"max.message.bytes": str(settings.topic_max_message_bytes)}) for n in missing],
             raise_errors=False,
         )
         errors = {entry["name"]: for_code(entry["error_code"]) for entry in result["topics"] if entry["error_code"]}

@@ -24,13 +24,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import socket
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, get_args
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import prometheus_client
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -77,7 +81,8 @@ MESSAGES_CONSUMED = Counter("sitrep_messages_consumed_total", "Messages an agent
 MESSAGES_PRODUCED = Counter("sitrep_messages_produced_total", "Messages produced, by producing stage and topic role", ["stage", "topic"])
 STAGE_DURATION = Histogram("sitrep_stage_duration_seconds", "Time spent in one stage for one article", ["stage"], buckets=_STAGE_BUCKETS)
 END_TO_END = Histogram("sitrep_end_to_end_latency_seconds", "From replay (replayed_at) to the output record", ["topic"], buckets=_LATENCY_BUCKETS)
-DEAD_LETTERS = Counter("sitrep_dead_letters_total", "Messages sent to the dead-letter topic, by reason and rejecting stage", ["reason", "stage"])
+DEAD_LETTERS = Counter("sitrep_dead_letters_total", "Dead letters the broker acknowledged on the dead-letter topic, by reason and rejecting stage", ["reason", "stage"])
+DEAD_LETTERS_DROPPED = Counter("sitrep_dead_letters_dropped_total", "Dead letters the broker refused after every retry (logged with their origin), by reason and stage", ["reason", "stage"])
 ERRORS = Counter("sitrep_errors_total", "Exceptions caught while processing, by stage and exception class", ["stage", "error"])
 DEDUP_DECISIONS = Counter("sitrep_dedup_decisions_total", "Dedup verdicts, by kind (unique, exact_duplicate, near_duplicate) and outlet", ["kind", "source"])
 STATE_ENTRIES = Gauge("sitrep_state_entries", "Entries held in a state table on this worker (active and standby partitions)", ["table"])
@@ -277,7 +282,9 @@ def prepare() -> None:
     for role in ARTICLE_ROLES:
         END_TO_END.labels(topic=role)
     for reason in get_args(DeadLetterReason):
-        DEAD_LETTERS.labels(reason=reason, stage="analyze" if reason in ("stage_error", "too_costly") else "decode")
+        stage = "analyze" if reason in ("stage_error", "too_costly", "output_too_large") else "decode"
+        DEAD_LETTERS.labels(reason=reason, stage=stage)
+        DEAD_LETTERS_DROPPED.labels(reason=reason, stage=stage)
     sources = {*(outlet.name for outlet in default_priors().outlets), OTHER, UNKNOWN}
     for kind, source in itertools.product(get_args(Dedup.model_fields["status"].annotation), sources):
         DEDUP_DECISIONS.labels(kind=kind, source=source)
@@ -366,11 +373,24 @@ def faust_monitor() -> PrometheusMonitor:
     return Monitor(metrics=_faust_metrics())
 
 
-def serve(port: int) -> None:
-    """Expose /metrics on ``port`` (0: do nothing)."""
+class _Server(ThreadingWSGIServer):
+    # The listen backlog: the standard library's 5 made 200 concurrent scrapes queue for
+    # seconds behind refused connections; 1,024 holds a normal scrape load and a burst.
+    request_queue_size = 1024
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+
+def serve(port: int, host: str = "127.0.0.1") -> None:
+    """Expose /metrics on ``host``:``port`` (port 0: do nothing), in a daemon thread."""
     if port:
         prepare()
+        server_class = type("Server", (_Server,), {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET})
         try:
-            start_http_server(port)
+            httpd = make_server(host, port, make_wsgi_app(), server_class, handler_class=_Quiet)
         except OSError as exc:
-            raise ConfigError(f"cannot serve metrics on port {port} ({exc.strerror}): set SITREP_METRICS_PORT to a free port, or 0 to disable") from None
+            raise ConfigError(f"cannot serve metrics on {host}:{port} ({exc.strerror}): set SITREP_METRICS_HOST and SITREP_METRICS_PORT (a free port, or 0 to disable)") from None
+        threading.Thread(target=httpd.serve_forever, name="sitrep-metrics", daemon=True).start()
