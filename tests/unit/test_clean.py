@@ -294,3 +294,11 @@ def test_big_html_page() -> None:
 def test_title_slot(title: str, expected_title: str, published: date | None) -> None:
     clean = clean_article(RawArticle(id="t", title=title, body=f"{STORY}\n\nRebels said they had repelled several attacks overnight."))
     assert (clean.title, clean.published) == (expected_title, published)
+
+
+def test_bidi_overrides_and_nul_leave_no_trace_in_clean_text() -> None:
+    from sitrep.stages.clean.text import sanitize
+
+    assert sanitize("Shelling \u202ekilled four\u202c in Daraa \u2067x\u2069") == "Shelling killed four in Daraa x"
+    assert sanitize("Three\x00 people") == "Three people"
+    assert sanitize("\u0645\u0642\u062a\u0644") == "\u0645\u0642\u062a\u0644"  # Arabic needs no override: untouched

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import orjson
 import pytest
 
@@ -57,3 +60,27 @@ def test_dead_letter_keeps_origin_and_original_bytes() -> None:
     letter = dead_letter(b"\xff\x00raw", "binary", "not text", stage="decode", topic="articles.raw", partition=2, offset=41, key=b"k")
     assert (letter.origin_topic, letter.origin_partition, letter.origin_offset) == ("articles.raw", 2, 41)
     assert base64.b64decode(letter.original) == b"\xff\x00raw"
+
+
+def test_a_tombstone_has_its_own_reason() -> None:
+    with pytest.raises(RejectedMessage) as caught:
+        decode_raw(None, max_body_bytes=1000)
+    assert caught.value.reason == "tombstone"
+
+
+def test_a_stray_nul_in_a_text_body_is_not_binary() -> None:
+    raw = decode_raw(orjson.dumps({"id": "a", "body": "Three people\x00 were killed in Homs on Monday."}), max_body_bytes=1000)
+    assert "\x00" in raw.body  # the cleaner strips it, as in the title
+
+
+def test_a_numeric_published_is_read_as_its_digits() -> None:
+    assert decode_raw(orjson.dumps({"id": "a", "body": "text", "published": 1555000000}), max_body_bytes=1000).published == "1555000000"
+
+
+def test_a_dead_letter_keeps_the_head_of_a_large_original_with_its_length_and_hash() -> None:
+    original = bytes(range(256)) * 1000
+    letter = dead_letter(original, "binary", "not text", stage="decode", max_original_bytes=100)
+    assert base64.b64decode(letter.original) == original[:100] and letter.original_truncated
+    assert letter.original_bytes == len(original) and letter.original_sha256 == hashlib.sha256(original).hexdigest()
+    whole = dead_letter(b"small", "binary", "not text", stage="decode", max_original_bytes=100)
+    assert base64.b64decode(whole.original) == b"small" and not whole.original_truncated

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Limits:
-    """The most one article yields (README, 'Dead letters and bounds').
+    """The most one article yields (docs/processing.md, 'Bounds').
 
     Every record the worker sends must fit a Kafka message: an article of one name
     repeated 200,000 times would otherwise carry 200,000 mentions. A real report is far
@@ -42,6 +42,7 @@ class Limits:
 
     entities: int = 500  # entities of an article; those a claim or the primary location names are kept too
     mentions: int = 100  # mentions of one entity
+    mentions_total: int = 5_000  # mentions of all the entities of an article
     claims: int = 200  # casualty claims of an article
     evidence_chars: int = 2_000  # a claim's evidence: a window of its sentence around the figure
 
@@ -129,10 +130,13 @@ def _bounded(entities: list[dict], casualties: list[dict], primary: str | None, 
         entities = [e for n, e in enumerate(entities) if n < limits.entities or e["id"] in named]
         capped.append("entities")
     over = False
-    for entity in entities:
-        if len(entity["mentions"]) > limits.mentions:
-            entity["mentions"] = entity["mentions"][:limits.mentions]
+    room = limits.mentions_total
+    for entity in entities:  # in order of first mention: a late entity keeps fewer
+        keep = min(limits.mentions, room)
+        if len(entity["mentions"]) > keep:
+            entity["mentions"] = entity["mentions"][:keep]
             over = True
+        room -= len(entity["mentions"])
     if over:
         capped.append("mentions")
     return entities
