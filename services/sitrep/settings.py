@@ -99,7 +99,7 @@ class Settings(BaseSettings):
         default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=0, description="processes for the stateless stage (0: in the worker's own process)"
     )
     analyze_budget_seconds: float = Field(
-        10.0, ge=0, description="time one article's analysis may take in an analyze process before it is dead-lettered as too_costly (0: no limit)"
+        10.0, ge=0, description="CPU seconds one article's analysis may take in an analyze process before it is dead-lettered as too_costly (0: no limit)"
     )
     batch_seconds: float = Field(0.01, gt=0)
     analyze_batch_seconds: float | None = Field(

@@ -20,8 +20,8 @@ def _sentences(n: int) -> str:
 def test_a_name_repeated_is_capped_in_mentions_and_says_so() -> None:
     ext = extract(CleanArticle(id="a", title="t", body="Homs " * 5_000))
     (homs,) = [e for e in ext.entities if e.name == "Homs"]
-    assert len(homs.mentions) == 100 and ext.capped == ["mentions"]
-    assert [m.start for m in homs.mentions] == sorted(m.start for m in homs.mentions)[:100]  # the first ones
+    assert len(homs.mentions) == 500 and ext.capped == ["mentions"]
+    assert homs.mentions[-1].start < 5 * 500  # the first ones, in text order
 
 
 def test_claims_capped_and_every_entity_they_name_kept() -> None:

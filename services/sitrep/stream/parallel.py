@@ -9,8 +9,9 @@ or why it was rejected: nothing is parsed twice and nothing heavy crosses the pr
 boundary twice. With ``processes=0`` the same function runs inline (tests, one core).
 
 No article can hold a partition up or outlive the worker (docs/processing.md, 'Dead
-letters'): in the pool's processes each article has a time budget (a SIGALRM timer; an
-article over it is ``too_costly``), a batch that kills a process is run again article by
+letters'): in the pool's processes each article has a budget of CPU time (a SIGPROF
+timer: CPU, not wall-clock, so a busy host does not dead-letter what an idle one would
+process; an article over it is ``too_costly``), a batch that kills a process is run again article by
 article so that only the article that did it is dead-lettered, and each process asks the
 kernel for SIGKILL when the worker dies (``PR_SET_PDEATHSIG``), with a watchdog thread
 for the moment before it asked.
@@ -99,7 +100,7 @@ def _init(priors_path: str | None, budget: float = 0.0, parent: int | None = Non
         _die_with(parent)
     if budget > 0:
         _budget = budget
-        signal.signal(signal.SIGALRM, _alarm)
+        signal.signal(signal.SIGPROF, _alarm)
     _priors = load_priors(Path(priors_path) if priors_path else None)
     warm_up()
     # The stages' data (automata, gazetteers, rules) lives as long as the process: frozen,
@@ -124,15 +125,16 @@ def analyze_batch(batch: list[Message], max_body_bytes: int) -> list[Analyzed | 
             continue
         try:
             if _budget:
-                signal.setitimer(signal.ITIMER_REAL, _budget)
+                signal.setitimer(signal.ITIMER_PROF, _budget)
             try:
                 a = analyze(raw, order_of(raw, fallback), timings, _priors)
                 prepared = prepare(a).encode()
             finally:
                 if _budget:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    signal.setitimer(signal.ITIMER_PROF, 0)
         except TooCostly:
-            results.append(Failure("analyze", "too_costly", f"analysis took more than the budget of {_budget:g} s (SITREP_ANALYZE_BUDGET_SECONDS)", raw.id))
+            detail = f"analysis took more than its budget of {_budget:g} CPU seconds (SITREP_ANALYZE_BUDGET_SECONDS)"
+            results.append(Failure("analyze", "too_costly", detail, raw.id))
             continue
         except Exception as exc:  # a stage bug must not lose the rest of the batch
             results.append(Failure.of(exc, "analyze", raw.id))

@@ -41,7 +41,7 @@ class Limits:
     """
 
     entities: int = 500  # entities of an article; those a claim or the primary location names are kept too
-    mentions: int = 100  # mentions of one entity
+    mentions: int = 500  # mentions of one entity
     mentions_total: int = 5_000  # mentions of all the entities of an article
     claims: int = 200  # casualty claims of an article
     evidence_chars: int = 2_000  # a claim's evidence: a window of its sentence around the figure
