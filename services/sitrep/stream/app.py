@@ -43,6 +43,7 @@ from sitrep.stream.kafka import faust_credentials
 from sitrep.stream.memory import Trimmer
 from sitrep.stream.parallel import AnalyzePool
 from sitrep.stream.publish import Origin, Publisher
+from sitrep.stream.reconnect import install as install_connection_log
 from sitrep.stream.tables import EntryLog, EventStore, TableView
 from sitrep.stream.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
 
@@ -168,6 +169,7 @@ class Worker:
         self.latest: dict[int, Any] = {}  # per partition: an event of it, for the deletes' changelog
         self.roles = {self.raw_topic.get_topic_name(): "raw", self.lsh_topic.get_topic_name(): "lsh", self.events_topic.get_topic_name(): "events"}
         self.trimmer = Trimmer()
+        self.connection_log = install_connection_log()
 
         app.agent(self.raw_topic, name="analyze")(self.analyze)
         app.agent(self.lsh_topic, name="index")(self.index)
@@ -343,6 +345,7 @@ class Worker:
                 self.pending[key] = value
 
     async def report_state(self) -> None:
+        self.connection_log.tick()
         self.forget_finished()  # also when no batch comes: an idle worker lets go of what it finished
         self.trimmer.maybe()
         tables = {"dedup-entries": [self.entries], "gather-pending": [self.pending_table.data], "corroboration-events": [self.events_table.data]}
