@@ -5,6 +5,8 @@ At-least-once with outputs keyed by article id: at the end every input id must b
 must be the same verdict under the same key, so that a consumer dropping repeats by key
 (docs/processing.md) sees each id exactly once. Prints sent, received, missing
 and repeated, and how long each restarted worker took to resume (its first new output).
+Two poison messages go first (issue 21): an article of one name 199,000 times, which must
+come out, and a megabyte of random bytes, which must be on the dead-letter topic.
 Runs with `ops/test --chaos` (about five minutes on two cores).
 """
 
@@ -23,7 +25,8 @@ import pytest
 from kafka import KafkaConsumer
 
 from tests.conftest import ROOT, Broker
-from tests.integration.kafka_helpers import SITREP, Worker, isolated_env, run_sitrep, topic
+from tests.integration.kafka_helpers import SITREP, Worker, consume, isolated_env, run_sitrep, topic
+from tests.integration.test_poison import POISON, _produce
 
 sys.path.insert(0, str(ROOT / "ops/bench"))
 import corpus  # noqa: E402
@@ -45,6 +48,8 @@ def test_nothing_lost_or_doubled_under_crashes(kafka: Broker, broker: str, tmp_p
     inputs = corpus.write(tmp_path / "articles.jsonl", ARTICLES)
     run_sitrep(env, "topics", "create")
     worker = Worker(env, tmp_path / "worker.log").start()
+    poison = {key: value for key, value, _ in POISON if key in ("homs", "random")}
+    _produce(broker, topic(env, "raw"), [(f"poison-{key}".encode(), value) for key, value in poison.items()])
     replay = subprocess.Popen([SITREP, "replay", "--no-progress", str(inputs)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
 
     # Kill points spread over the run; the broker restart sits between the second and third.
@@ -78,7 +83,7 @@ def test_nothing_lost_or_doubled_under_crashes(kafka: Broker, broker: str, tmp_p
         *outputs, bootstrap_servers=broker, auto_offset_reset="earliest", group_id=None, isolation_level="read_committed", consumer_timeout_ms=10_000
     )
     idle_until = time.monotonic() + 600
-    while len(seen) < ARTICLES and time.monotonic() < idle_until:
+    while len(seen) < ARTICLES + 1 and time.monotonic() < idle_until:  # + the poison article that comes out
         for record in consumer:
             value = orjson.loads(record.value)
             verdict = value["dedup"]["status"] if "dedup" in value else value["kind"]
@@ -88,8 +93,9 @@ def test_nothing_lost_or_doubled_under_crashes(kafka: Broker, broker: str, tmp_p
     consumer.close()
     worker.stop()
 
+    letters = consume(broker, [topic(env, "deadletter")], until=1, timeout=60)[topic(env, "deadletter")]
     sent = ARTICLES
-    missing = sent - len(seen)
+    missing = sent - len([k for k in seen if not k.startswith("poison-")])
     repeated = sum(len(v) - 1 for v in seen.values())
     inconsistent = [k for k, v in seen.items() if len(set(v)) > 1]
     print("chaos: resumed " + ", ".join(f"{s:.1f} s after a kill at {n} outputs" for n, s in resumed))
@@ -98,4 +104,6 @@ def test_nothing_lost_or_doubled_under_crashes(kafka: Broker, broker: str, tmp_p
         f" missing {missing}, repeated {repeated}, inconsistent {len(inconsistent)}"
     )
     assert missing == 0
+    assert "poison-homs" in seen
+    assert any(letter["reason"] == "binary" and letter["original_bytes"] == len(poison["random"]) for letter in letters)
     assert not inconsistent, {k: seen[k] for k in inconsistent[:5]}
