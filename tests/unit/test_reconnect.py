@@ -23,7 +23,7 @@ def test_one_line_per_state_change(caplog: pytest.LogCaptureFixture) -> None:
     client = logging.getLogger("test.aiokafka.client")
     client.addFilter(connection)
     with caplog.at_level(logging.INFO):
-        for n in range(5_000):
+        for _ in range(5_000):
             clock.now += 0.001
             client.error("Unable connect to node with id %s: [Errno 111] Connect call failed", 1)
             connection.tick()

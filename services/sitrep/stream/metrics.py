@@ -34,8 +34,8 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import prometheus_client
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
-from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.registry import Collector
 
 from sitrep.errors import ConfigError
@@ -81,8 +81,14 @@ MESSAGES_CONSUMED = Counter("sitrep_messages_consumed_total", "Messages an agent
 MESSAGES_PRODUCED = Counter("sitrep_messages_produced_total", "Messages produced, by producing stage and topic role", ["stage", "topic"])
 STAGE_DURATION = Histogram("sitrep_stage_duration_seconds", "Time spent in one stage for one article", ["stage"], buckets=_STAGE_BUCKETS)
 END_TO_END = Histogram("sitrep_end_to_end_latency_seconds", "From replay (replayed_at) to the output record", ["topic"], buckets=_LATENCY_BUCKETS)
-DEAD_LETTERS = Counter("sitrep_dead_letters_total", "Dead letters the broker acknowledged on the dead-letter topic, by reason and rejecting stage", ["reason", "stage"])
-DEAD_LETTERS_DROPPED = Counter("sitrep_dead_letters_dropped_total", "Dead letters the broker refused after every retry (logged with their origin), by reason and stage", ["reason", "stage"])
+DEAD_LETTERS = Counter(
+    "sitrep_dead_letters_total", "Dead letters the broker acknowledged on the dead-letter topic, by reason and rejecting stage", ["reason", "stage"]
+)
+DEAD_LETTERS_DROPPED = Counter(
+    "sitrep_dead_letters_dropped_total",
+    "Dead letters the broker refused after every retry (logged with their origin), by reason and stage",
+    ["reason", "stage"],
+)
 ERRORS = Counter("sitrep_errors_total", "Exceptions caught while processing, by stage and exception class", ["stage", "error"])
 DEDUP_DECISIONS = Counter("sitrep_dedup_decisions_total", "Dedup verdicts, by kind (unique, exact_duplicate, near_duplicate) and outlet", ["kind", "source"])
 STATE_ENTRIES = Gauge("sitrep_state_entries", "Entries held in a state table on this worker (active and standby partitions)", ["table"])
@@ -392,5 +398,6 @@ def serve(port: int, host: str = "127.0.0.1") -> None:
         try:
             httpd = make_server(host, port, make_wsgi_app(), server_class, handler_class=_Quiet)
         except OSError as exc:
-            raise ConfigError(f"cannot serve metrics on {host}:{port} ({exc.strerror}): set SITREP_METRICS_HOST and SITREP_METRICS_PORT (a free port, or 0 to disable)") from None
+            hint = "set SITREP_METRICS_HOST and SITREP_METRICS_PORT (a free port, or 0 to disable)"
+            raise ConfigError(f"cannot serve metrics on {host}:{port} ({exc.strerror}): {hint}") from None
         threading.Thread(target=httpd.serve_forever, name="sitrep-metrics", daemon=True).start()
