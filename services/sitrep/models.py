@@ -254,6 +254,7 @@ DeadLetterReason = Literal[
     "too_costly",
     "output_too_large",
     "tombstone",
+    "id_conflict",
 ]
 
 

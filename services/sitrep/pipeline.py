@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sitrep.analysis import Analysis
+from sitrep.errors import RejectedMessage
 from sitrep.models import Credibility, CredibilityUpdate, Dedup, DuplicateLink, EnrichedArticle, RawArticle
 from sitrep.render import Facts, Prepared, article_record, claim_records, prepare
 from sitrep.settings import Thresholds
@@ -123,7 +124,7 @@ class Pipeline:
         analysis = analyze(raw, order, priors=self.priors)
         sig = analysis.signature
         shard = dedup_shard(self.thresholds, self.entries, index=self.index, ages=self.ages)
-        candidates = shard.probe([(raw.id, analysis.order, sig, dedup.keys(sig))])[0]
+        candidates = shard.probe([(raw.id, analysis.order, sig, dedup.keys(sig, raw.id))])[0]
         return finish(prepare(analysis), judge(raw.id, candidates, self.thresholds), self.events)
 
     def run_all(self, raws: list[RawArticle]) -> Iterator[Outcome]:
@@ -147,7 +148,11 @@ def dedup_shard(thresholds: Thresholds, entries: MutableMapping[int, bytes], *, 
 
 
 def judge(article_id: str, candidates: Iterable[dedup.Candidate], thresholds: Thresholds) -> Dedup:
-    """The dedup verdict on an article from every shard's candidates."""
+    """The dedup verdict on an article from every shard's candidates; an article under the id
+    of a different, earlier one is rejected (``id_conflict``): one key, one article."""
+    earlier = dedup.conflict(article_id, candidates := list(candidates))
+    if earlier is not None:
+        raise RejectedMessage("id_conflict", f"id {article_id!r} was first used (order {earlier.order}) by a different article")
     return dedup.resolve(article_id, candidates, near=thresholds.near_duplicate)
 
 

@@ -42,13 +42,17 @@ POISON: list[tuple[str, bytes | None, str]] = [
     ("published", _article("poison-published", "Two soldiers died in Deir ez-Zor, state media said.", published=1555000000), "enriched"),
     ("tombstone", None, "tombstone"),
     ("rtl", _article("poison-rtl", "Shelling \u202ekilled four\u202c in Daraa, activists said."), "enriched"),
+    # The id of an earlier, different article (FIRST_OF_ID, sent before it to the same partition).
+    ("idconflict", _article("poison-idconflict", "Clashes broke out near Manbij overnight; no casualties were reported by either side."), "id_conflict"),
 ]
+FIRST_OF_ID = _article("poison-idconflict", "A drone struck a vehicle on the road to Qamishli, killing two men, a local monitor said.")
+SAME_PARTITION = {b"first-idconflict", b"poison-idconflict"}  # in order: the first use of the id comes first
 
 
 def _produce(broker: str, name: str, messages: list[tuple[bytes, bytes | None]]) -> None:
     producer = KafkaProducer(bootstrap_servers=broker, acks="all", compression_type="zstd", max_request_size=16 * 1_048_576)
     for key, value in messages:
-        producer.send(name, key=key, value=value)
+        producer.send(name, key=key, value=value, partition=0 if key in SAME_PARTITION else None)
     producer.flush()
     producer.close()
 
@@ -68,12 +72,12 @@ def test_no_poison_message_stops_the_worker_or_vanishes(broker: str, tmp_path: P
     run_sitrep(env, "topics", "create")
     worker = Worker(env, tmp_path / "worker.log").start()
     try:
-        messages: list[tuple[bytes, bytes | None]] = []
+        messages: list[tuple[bytes, bytes | None]] = [(b"first-idconflict", FIRST_OF_ID)]
         for n, (key, value, _) in enumerate(POISON):
             messages.append((f"poison-{key}".encode(), value))
             messages.append((f"good-{n}".encode(), _article(f"good-{n}", GOOD[n], title=f"Report {n}")))
         _produce(broker, topic(env, "raw"), messages)
-        out = consume(broker, [topic(env, "deadletter"), topic(env, "enriched")], until=2 * len(POISON), timeout=240)
+        out = consume(broker, [topic(env, "deadletter"), topic(env, "enriched")], until=2 * len(POISON) + 1, timeout=240)
         assert worker.proc is not None and worker.proc.poll() is None, "the worker exited"
     finally:
         worker.stop()
@@ -84,9 +88,12 @@ def test_no_poison_message_stops_the_worker_or_vanishes(broker: str, tmp_path: P
         if expected == "enriched":
             assert f"poison-{key}" not in letters, letters.get(f"poison-{key}")
             assert f"poison-{key}" in enriched, key
+        elif expected == "id_conflict":  # rejected after analysis: its letter holds the analysis, not the message
+            assert (letters[f"poison-{key}"]["reason"], letters[f"poison-{key}"]["stage"]) == (expected, "corroborate")
         else:
             assert letters[f"poison-{key}"]["reason"] == expected, key
             _check_letter(letters[f"poison-{key}"], value)
+    assert [r["body"] for r in out[topic(env, "enriched")] if r["id"] == "poison-idconflict"] == [orjson.loads(FIRST_OF_ID)["body"]]
     homs = enriched["poison-homs"]
     assert max(len(e["mentions"]) for e in homs["entities"]) <= 500
     assert "\x00" not in enriched["poison-nul"]["body"] and "killed in Homs" in enriched["poison-nul"]["body"]

@@ -18,7 +18,7 @@ import orjson
 from tqdm import tqdm
 
 from sitrep.codec import decode_raw
-from sitrep.errors import ConfigError, Failure, RejectedMessage
+from sitrep.errors import ConfigError, Failure
 from sitrep.models import Credibility
 from sitrep.pipeline import Pipeline, order_of
 from sitrep.readers import read_messages
@@ -67,11 +67,12 @@ def process(settings: Settings, paths: list[str], out: Path, deadletter: Path | 
     publisher = Publisher(lambda role, key, value: letters.append(value))  # only dead letters go through it here
     started = time.perf_counter()
     for n, message in enumerate(tqdm(read_messages(paths), unit="article", disable=not progress, file=sys.stderr, desc="process")):
+        raw = None
         try:
             raw = decode_raw(message.value, max_body_bytes=settings.thresholds.max_body_bytes)
             outcome = pipeline.run(raw, order_of(raw, n))
-        except Exception as exc:  # a rejected message, or a stage bug: neither may stop a backfill
-            failure = Failure.of(exc, "decode" if isinstance(exc, RejectedMessage) else "analyze")
+        except Exception as exc:  # a rejected message, a reused id, or a stage bug: none may stop a backfill
+            failure = Failure.of(exc, "decode" if raw is None else "analyze")
             publisher.reject(message.value, failure, topic=message.origin)
             summary.dead_letters[failure.reason] += 1
             continue

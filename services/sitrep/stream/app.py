@@ -31,7 +31,7 @@ from typing import Any
 
 import faust
 
-from sitrep.errors import Failure
+from sitrep.errors import Failure, RejectedMessage
 from sitrep.pipeline import dedup_shard, finish, judge
 from sitrep.render import Prepared
 from sitrep.settings import Settings
@@ -231,7 +231,7 @@ class Worker:
                     continue
                 for stage, seconds in result.timings.items():
                     metrics.child(metrics.STAGE_DURATION, stage).observe(seconds)
-                routed = dedup.route(dedup.keys(result.signature), settings.partitions)
+                routed = dedup.route(dedup.keys(result.signature, result.id), settings.partitions)
                 route = result.event_key or result.id
                 part = Part(result.id, result.order, shards=sorted(routed), event_key=result.event_key, analysis=result.prepared)
                 encoded = part.encode()
@@ -322,7 +322,13 @@ class Worker:
             self.done.append((time.monotonic(), event.message.partition, part.slot))
             self.latest[event.message.partition] = event
         candidates = [dedup.Candidate(*c) for found in gathered.answers.values() for c in found]
-        verdict = judge(part.id, candidates, self.thresholds)
+        try:
+            verdict = judge(part.id, candidates, self.thresholds)
+        except RejectedMessage as exc:  # the id of an earlier, different article: its analysis to the dead letters, under its id
+            msg = event.message
+            failure = Failure.of(exc, "corroborate", part.id)
+            self.publisher.reject(gathered.head.analysis, failure, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=part.id.encode())
+            return
         prepared = Prepared.decode(gathered.head.analysis or b"")
         started = time.perf_counter()
         with within(event):

@@ -288,7 +288,7 @@ def prepare() -> None:
     for role in ARTICLE_ROLES:
         END_TO_END.labels(topic=role)
     for reason in get_args(DeadLetterReason):
-        stage = "analyze" if reason in ("stage_error", "too_costly", "output_too_large") else "decode"
+        stage = "analyze" if reason in ("stage_error", "too_costly", "output_too_large") else "corroborate" if reason == "id_conflict" else "decode"
         DEAD_LETTERS.labels(reason=reason, stage=stage)
         DEAD_LETTERS_DROPPED.labels(reason=reason, stage=stage)
     sources = {*(outlet.name for outlet in default_priors().outlets), OTHER, UNKNOWN}

@@ -28,6 +28,7 @@ the same answers as ``sign`` and ``probe`` one by one, which are those with a ba
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from itertools import chain
@@ -60,8 +61,8 @@ from sitrep.stages.dedup.entries import (
 )
 from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
 
-__all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Ages", "Candidate", "Signature", "ages_of", "entry_key", "evict",
-           "evict_oldest", "keys", "members", "pack", "probe", "probe_many", "rebuild", "resolve", "route", "sign",
+__all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Ages", "Candidate", "Signature", "ages_of", "conflict", "entry_key", "evict",
+           "evict_oldest", "id_key", "keys", "members", "pack", "probe", "probe_many", "rebuild", "resolve", "route", "sign",
            "sign_many", "similarity", "state_bytes", "unpack"]
 
 EXTRA_WEIGHT = 0.3  # Tversky weight of the larger text's unshared shingles
@@ -81,13 +82,23 @@ class Candidate(NamedTuple):
     exact: bool
 
 
-def keys(sig: Signature) -> list[int]:
-    """Index keys of a signature: its exact hash (marked by the top bit), then its band keys.
+def keys(sig: Signature, article_id: str | None = None) -> list[int]:
+    """Index keys of a signature: its exact hash (marked by the top bit), the article id's key
+    (``id_key``, when given), then its band keys.
 
     A text too short to show copying (fewer than MIN_SHARED shingles) has no exact key
     either: two bodies that are both "Read more" are not one story.
     """
-    return ([sig.exact | EXACT_BIT] if sig.size >= MIN_SHARED else []) + list(sig.bands)
+    exact = [sig.exact | EXACT_BIT] if sig.size >= MIN_SHARED else []
+    return exact + ([id_key(article_id)] if article_id is not None else []) + list(sig.bands)
+
+
+def id_key(article_id: str) -> int:
+    """The index key every message with this id is filed under (top bit set, like an exact
+    key): one shard sees all of them, so an id used again for a different article is found
+    whatever its text (see ``conflict``)."""
+    digest = hashlib.blake2b(article_id.encode(), digest_size=8, person=b"sitrep-id").digest()
+    return int.from_bytes(digest, "little") | EXACT_BIT
 
 
 def route(index_keys: Iterable[int], partitions: int) -> dict[int, list[int]]:
@@ -181,11 +192,15 @@ def probe_many(
         oldest = None if window is None else order - window
         buckets = [index.get(key) for key in key_list]
         shared = []
+        mine_id = id_key(article_id)
         for key, bucket in zip(key_list, buckets):
             if not bucket:
                 continue
             if key < EXACT_BIT:
                 shared.append(bucket)
+                continue
+            if key == mine_id:
+                _same_id(hits, filed_as, bucket, entries, me, (article_id, order, sig), oldest)
                 continue
             for other in members(bucket):  # an identical body is an exact copy, whatever the bands say
                 earlier = _earlier(entries.get(other), order, article_id, oldest) if other != me else None
@@ -207,15 +222,16 @@ def probe_many(
             else:
                 _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
     _compare(requests, sharing, entries, found, min_similarity, window, filed_as)
-    answers = [_front(sorted(hits.values(), key=_BY_ORDER)) for hits in found]
+    answers = [_front(sorted(hits.values(), key=_BY_ORDER), request[0]) for hits, request in zip(found, requests)]
     for (me, _, new), answer in zip(mine, answers):
         if new and answer:  # the answer goes with the entry (the worker writes it once a batch)
             entries[me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact) for c in answer])
     return [answer if new else _answered(entries.get(me), entries) for answer, (me, _, new) in zip(answers, mine)]
 
 
-def _front(candidates: list[Candidate]) -> list[Candidate]:
-    """The candidates that can decide a verdict: in order, each more alike than all before it.
+def _front(candidates: list[Candidate], article_id: str | None = None) -> list[Candidate]:
+    """The candidates that can decide a verdict: in order, each more alike than all before it,
+    and any earlier message with the article's own id (``conflict`` needs it, however unlike).
 
     ``resolve`` takes the earliest candidate (the story), the earliest of the most alike
     (exact above all), and the earliest at least as alike as a bar: each of these is more
@@ -223,10 +239,30 @@ def _front(candidates: list[Candidate]) -> list[Candidate]:
     what it gives over all the candidates, and a shard's answer stays a few entries long.
     """
     kept: list[Candidate] = []
+    best: tuple[bool, float] | None = None
     for c in candidates:
-        if not kept or (c.exact, c.similarity) > (kept[-1].exact, kept[-1].similarity):
+        if best is None or (c.exact, c.similarity) > best:
+            kept.append(c)
+            best = (c.exact, c.similarity)
+        elif c.id == article_id:
             kept.append(c)
     return kept
+
+
+def _same_id(hits: dict[str, Candidate], filed_as: dict[tuple[str, int], int], bucket: bytes, entries: Mapping[int, bytes],
+             me: int, request: tuple[str, int, Signature], oldest: int | None) -> None:
+    """The earlier messages filed under the article's id key: with the same sketch, a repeat
+    (an exact copy of itself); else a candidate of similarity 0, not exact, which ``_compare``
+    raises to a repeat if the two texts are alike, and ``conflict`` reports if not."""
+    article_id, order, sig = request
+    for other in members(bucket):
+        packed = entries.get(other) if other != me else None
+        earlier = _earlier(packed, order, article_id, oldest)
+        if packed is None or earlier is None or earlier[1] != article_id:  # evicted, later, or another id under the same hash
+            continue
+        same = unpack(packed)[1:3] == (sig.size, sig.minhash)
+        _keep(hits, Candidate(article_id, earlier[0], 1.0 if same else 0.0, same))
+        filed_as[article_id, earlier[0]] = other
 
 
 def _answered(packed: bytes | None, entries: Mapping[int, bytes]) -> list[Candidate]:
@@ -420,6 +456,22 @@ def rebuild(entries: Mapping[int, bytes], *, shard: int = 0, shards: int = 1, ma
             else:
                 _file(index, entries, index_key, bucket, key, (order, article_id), max_bucket)
     return index
+
+
+def conflict(article_id: str, candidates: Iterable[Candidate]) -> Candidate | None:
+    """The earliest earlier message with this article's id, when it is a different article.
+
+    An id seen again is a repeat when the two texts are alike (the story threshold, as a
+    shard reports them; the same id then links as an exact copy of itself), and a conflict
+    when they are not: the caller dead-letters the later one (``id_conflict``) rather than
+    publish two different articles under one key.
+    """
+    same: dict[str, Candidate] = {}
+    for c in candidates:
+        if c.id == article_id:
+            _keep(same, c)
+    first = same.get(article_id)
+    return first if first is not None and not first.exact else None
 
 
 def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float) -> Dedup:
