@@ -236,7 +236,7 @@ class Worker:
                 part = Part(result.id, result.order, shards=sorted(routed), event_key=result.event_key, analysis=result.prepared)
                 encoded = part.encode()
                 if not self.publisher.fits(encoded, route.encode()):  # before its probes go out: nothing waits for an analysis that never comes
-                    self.publisher.too_large(f"the analysis of {result.id!r}", encoded, "analyze", origin_of(event))
+                    self.publisher.too_large(f"the analysis of {result.id!r}", encoded, "analyze", origin_of(event), route.encode())
                     continue
                 self.events_topic.send_soon(key=route.encode(), value=encoded, partition=partition_of(route, settings.partitions))
                 for partition, shard_keys in routed.items():

@@ -39,6 +39,7 @@ log = logging.getLogger("sitrep.publish")
 # A dead letter the broker refuses is sent again this many times, each with half as much
 # of its original (none the last time), 0.5 s, 1 s, 2 s apart; then logged and dropped.
 DEAD_LETTER_RETRIES = 3
+RETRY_SECONDS = 0.5  # the first wait, doubled each time
 KEY_BYTES = 1024  # of a rejected message's key, on its dead letter
 
 
@@ -68,7 +69,7 @@ class Publisher:
         produced = "duplicates" if outcome.link is not None else "enriched"
         record = outcome.link if outcome.link is not None else outcome.record
         if not self.fits(record, key):  # the article's record (and so its claims) cannot go out: all of it to the dead letters
-            self.too_large(f"the {produced} record of {outcome.id!r}", record, stage, origin)
+            self.too_large(f"the {produced} record of {outcome.id!r}", record, stage, origin, key)
             return
         self.send(produced, key, record)
         metrics.child(metrics.MESSAGES_PRODUCED, stage, produced).inc()
@@ -90,12 +91,12 @@ class Publisher:
     def _guarded(self, what: str, value: bytes, key: bytes | None, stage: str, origin: Origin) -> bool:
         if self.fits(value, key):
             return True
-        self.too_large(what, value, stage, origin)
+        self.too_large(what, value, stage, origin, key)
         return False
 
-    def too_large(self, what: str, value: bytes, stage: str, origin: Origin) -> DeadLetter:
+    def too_large(self, what: str, value: bytes, stage: str, origin: Origin, key: bytes | None = None) -> DeadLetter:
         """Dead-letter an output over the bound: its head, length and hash, and where it came from."""
-        detail = f"{what} is {len(value)} bytes, over SITREP_MAX_RECORD_BYTES={self.max_record_bytes}"
+        detail = f"{what} is {len(value) + len(key or b'')} bytes with its key, over SITREP_MAX_RECORD_BYTES={self.max_record_bytes}"
         log.warning("%s from %s[%s]@%s: dead-lettered", detail, origin.topic, origin.partition, origin.offset)
         failure = Failure(stage, "output_too_large", detail)
         return self.reject(value, failure, topic=origin.topic, partition=origin.partition, offset=origin.offset, key=origin.key)
@@ -143,7 +144,7 @@ class Publisher:
                 kept = kept[: len(kept) // 2] if attempt + 1 < DEAD_LETTER_RETRIES else b""
                 smaller = letter.model_copy(update={"original": base64.b64encode(kept).decode(), "original_truncated": len(kept) < letter.original_bytes})
                 log.warning("dead letter for %s (%s) not delivered (%s); retrying with %d bytes of its original", origin, letter.reason, error, len(kept))
-                asyncio.get_running_loop().call_later(0.5 * 2**attempt, self.send_letter, smaller, key, attempt + 1)
+                asyncio.get_running_loop().call_later(RETRY_SECONDS * 2**attempt, self.send_letter, smaller, key, attempt + 1)
                 return
             log.error("dead letter for %s (%s, %s) dropped after %d attempts: %s", origin, letter.reason, letter.detail[:200], attempt + 1, error)
             metrics.child(metrics.DEAD_LETTERS_DROPPED, letter.reason, letter.stage).inc()
