@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from sitrep.stream.reconnect import QUIET_SECONDS, ConnectionLog
+from sitrep.stream.reconnect import MAX_BACKOFF_SECONDS, QUIET_SECONDS, Backoff, ConnectionLog
 
 
 class Clock:
@@ -37,3 +37,30 @@ def test_one_line_per_state_change(caplog: pytest.LogCaptureFixture) -> None:
     assert messages[1] == "Offset commit failed for an unrelated reason"
     assert messages[2].startswith("Kafka connection back after") and "4999 connection errors not logged" in messages[2]
     client.removeFilter(connection)
+
+
+class Retrier:
+    """Stands for an aiokafka class: it sets its wait in __init__ and reads it before each retry."""
+
+    def __init__(self) -> None:
+        self._retry_backoff = 0.1
+
+
+def test_retries_back_off_with_jitter_while_the_connection_is_lost_only() -> None:
+    connection = ConnectionLog(Clock())
+    Retrier._retry_backoff = Backoff(connection)  # type: ignore[assignment]
+    Retrier._retry_backoff.__set_name__(Retrier, "_retry_backoff")  # type: ignore[attr-defined]
+    try:
+        a, b = Retrier(), Retrier()
+        assert [a._retry_backoff for _ in range(3)] == [0.1] * 3  # connected: the configured wait
+        connection.since = 100.0  # lost
+        waits = [a._retry_backoff for _ in range(8)]
+        for n, wait in enumerate(waits):
+            full = min(MAX_BACKOFF_SECONDS, 0.1 * 2**n)
+            assert full / 2 <= wait <= full
+        assert waits[-1] >= MAX_BACKOFF_SECONDS / 2 and b._retry_backoff <= 0.1  # each object backs off on its own
+        assert len({round(w, 6) for w in (a._retry_backoff for _ in range(5))}) > 1  # jitter: not in step
+        connection.since = None  # back
+        assert a._retry_backoff == 0.1
+    finally:
+        del Retrier._retry_backoff

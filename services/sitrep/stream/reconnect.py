@@ -7,16 +7,27 @@ logging filter on the client's loggers: the first such error is logged as "conne
 lost", the rest are counted, not logged; ``tick`` (called every few seconds by the worker's
 timer) logs "connection back" once none has come for ``QUIET_SECONDS``, and a reminder
 every ``REMIND_SECONDS`` while the trouble lasts.
+
+While it lasts, the client's retries also back off: aiokafka waits a fixed
+``retry_backoff_ms`` (100 ms) between attempts and Faust passes no other, so ``Backoff``
+replaces that attribute on the client's classes with one that doubles with each retry of
+one client object, up to ``MAX_BACKOFF_SECONDS``, with jitter (so the worker's many loops do
+not retry in step), and is the configured wait again once the connection is back.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import re
 import time
+from typing import Any
 
 QUIET_SECONDS = 5.0
 REMIND_SECONDS = 60.0
+# Below QUIET_SECONDS, so a failing loop still logs within the quiet period and the outage
+# is not declared over while it lasts; short, so a worker resumes soon after the broker.
+MAX_BACKOFF_SECONDS = 2.0
 # What aiokafka logs when a broker cannot be reached or is not ready yet.
 _TROUBLE = re.compile(
     r"Unable connect to node|Unable to update metadata|NodeNotReadyError|not found in cluster metadata|"
@@ -63,15 +74,63 @@ class ConnectionLog(logging.Filter):
             self.reminded = now
 
 
+class Backoff:
+    """A retry wait attribute of a client class (``_retry_backoff`` in seconds, or
+    ``_retry_backoff_ms``): what the client set while ``connection`` is fine; while it is
+    lost, the n-th read by one object is ``min(MAX, set * 2**n)``, of which a random half is
+    waived (equal jitter)."""
+
+    def __init__(self, connection: ConnectionLog, unit: float = 1.0) -> None:
+        self.connection, self.unit = connection, unit  # unit: 1 for seconds, 1000 for milliseconds
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        state = obj.__dict__.setdefault("_sitrep_backoff", {})
+        base = state.get(self.name, 0.1 * self.unit)
+        if self.connection.since is None:
+            state[self.name, "n"] = 0
+            return base
+        n = state.get((self.name, "n"), 0)
+        state[self.name, "n"] = n + 1
+        wait = min(MAX_BACKOFF_SECONDS * self.unit, base * 2 ** min(n, 30))
+        return wait / 2 + random.uniform(0, wait / 2)
+
+    def __set__(self, obj: Any, value: float) -> None:
+        obj.__dict__.setdefault("_sitrep_backoff", {})[self.name] = value
+
+
 def install() -> ConnectionLog:
     """Put one ``ConnectionLog`` on every aiokafka logger (a filter on a logger does not
-    apply to its children's records, so each module's logger gets it)."""
+    apply to its children's records, so each module's logger gets it), and a ``Backoff`` on
+    the retry wait of each aiokafka class that retries. Once per process: every app made
+    in it (tests make several) shares the one ``ConnectionLog``."""
+    global _installed
+    if _installed is not None:
+        return _installed
     import aiokafka  # noqa: F401 - its modules create their loggers on import
-    import aiokafka.consumer.fetcher  # noqa: F401
-    import aiokafka.consumer.group_coordinator  # noqa: F401
+    import aiokafka.consumer.fetcher
+    import aiokafka.consumer.group_coordinator
+    import aiokafka.producer.sender
 
     connection = ConnectionLog()
     names = [name for name in logging.root.manager.loggerDict if name == "aiokafka" or name.startswith("aiokafka.")]
     for name in names:
         logging.getLogger(name).addFilter(connection)
+    coordinator = aiokafka.consumer.group_coordinator
+    waits = [(aiokafka.AIOKafkaClient, "_retry_backoff", 1.0), (aiokafka.consumer.fetcher.Fetcher, "_retry_backoff", 1.0),
+             (aiokafka.producer.sender.Sender, "_retry_backoff", 1.0), (coordinator.BaseCoordinator, "_retry_backoff_ms", 1000.0),
+             (coordinator.CoordinatorGroupRebalance, "_retry_backoff_ms", 1000.0)]
+    for cls, name, unit in waits:
+        if not isinstance(cls.__dict__.get(name), Backoff):
+            backoff = Backoff(connection, unit)
+            backoff.__set_name__(cls, name)
+            setattr(cls, name, backoff)
+    _installed = connection
     return connection
+
+
+_installed: ConnectionLog | None = None
