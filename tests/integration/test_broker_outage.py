@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import Broker
-from tests.integration.kafka_helpers import Worker, isolated_env, run_sitrep
-from tests.integration.test_observability import Prometheus, scrape_config, wait_for
+from tests.integration.kafka_helpers import Worker
+from tests.integration.test_observability import Prometheus, monitored_worker, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -40,17 +40,8 @@ def wait_state(prom: Prometheus, name: str, wanted: str, timeout: float, seen: l
 
 @pytest.fixture
 def stack(kafka: Broker, tmp_path: Path, prometheus_command: Any) -> Iterator[tuple[Worker, Prometheus]]:
-    env = isolated_env(kafka.bootstrap, tmp_path)
-    run_sitrep(env, "topics", "create")
-    worker = Worker(env, tmp_path / "worker.log").start()
-    prom = None
-    try:
-        prom = Prometheus(scrape_config([f"127.0.0.1:{env['SITREP_METRICS_PORT']}"]), tmp_path / "prometheus", prometheus_command)
-        yield worker, prom
-    finally:
-        if prom is not None:
-            prom.stop()
-        worker.stop()
+    with monitored_worker(kafka.bootstrap, tmp_path, prometheus_command) as pair:
+        yield pair
 
 
 def test_stopping_the_broker_fires_the_alert_and_starting_it_resolves_it(kafka: Broker, stack: tuple[Worker, Prometheus]) -> None:

@@ -12,6 +12,7 @@ Docker engine answers, Prometheus is the compose file's image instead (tests/con
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -233,6 +234,13 @@ def metric_names(expr: str) -> set[str]:
 
 @pytest.fixture
 def stack(broker: str, tmp_path: Path, prometheus_command: Any) -> Iterator[tuple[Worker, Prometheus]]:
+    with monitored_worker(broker, tmp_path, prometheus_command) as pair:
+        yield pair
+
+
+@contextlib.contextmanager
+def monitored_worker(broker: str, tmp_path: Path, prometheus_command: Any) -> Iterator[tuple[Worker, Prometheus]]:
+    """A worker on fresh topics and a real Prometheus scraping it; both stopped afterwards."""
     env = isolated_env(broker, tmp_path)
     run_sitrep(env, "topics", "create")
     worker = Worker(env, tmp_path / "worker.log").start()
