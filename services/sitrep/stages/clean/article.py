@@ -84,7 +84,7 @@ def _clean(raw: RawArticle) -> CleanArticle:
     body = raw.body or ""
     html = None
     if raw.content_type == "text/html" or looks_like_html(body):
-        html = html_to_text(body)
+        html = html_to_text(body, raw.url)
         body = html.text
         removed.extend(_record(kind, rule, chars, preview) for kind, rule, chars, preview in html.removed)
     body, markup = strip_markup(sanitize(body))
@@ -97,7 +97,7 @@ def _clean(raw: RawArticle) -> CleanArticle:
     lines[:0] = lead
     if not title and html is not None and html.title:
         title = " ".join(sanitize(html.title).split())
-    page = segment(lines, rules, title=title, want_title=not title)
+    page = segment(lines, rules, title=title, want_title=not title, extracted=html is not None and html.extracted)
     title = title or page.title or ""
     first = _first_paragraph(page)
     dated_text = "\n".join(page.lines[: page.end])  # before the lead loses its date header
