@@ -173,10 +173,24 @@ def _strip_lead(page: Page, first: int | None, title: str, removed: list[Removed
         removed.append(_removed("boilerplate", "date_line", line[:end]))
         page.byline = page.byline or byline
         line = line[end:].lstrip(" ,|–—-")
-    if title and len(title) >= 20 and len(line) > len(title) and line[: len(title)].lower() == title.lower():
+    if title and len(title) >= 20 and len(line) > len(title) and line[: len(title)].lower() == title.lower() and _headline_run_in(line, len(title)):
         removed.append(_removed("boilerplate", "repeated_title", line[: len(title)]))
         line = line[len(title) :].lstrip(" .,|–—-")
     page.lines[first] = line or page.lines[first]
+
+
+_HEADLINE_BREAK = re.compile(r"\s*[|–—]\s*|\s+-\s+|\s{2,}")
+
+
+def _headline_run_in(line: str, end: int) -> bool:
+    """Whether the title at the start of ``line`` is a headline run into the article, not its
+    first words: scrapers store the body's first characters as the title, so a title that is a
+    prefix of the body is only cut where a separator ("|", " - ", a wide gap) or a dateline
+    follows it."""
+    rest = line[end:]
+    if _HEADLINE_BREAK.match(rest):
+        return True
+    return rest[:1].isspace() and parse_dateline(rest.lstrip()) is not None
 
 
 def _published(

@@ -227,7 +227,7 @@ def _too_deep(markup: str) -> bool:
 def _main(root: LexborNode) -> LexborNode:
     """The element holding the article: a known selector, else the parent of most paragraph text."""
     for selector in _config().main:
-        found = root.css(selector)
+        found = [n for n in root.css(selector) if not _in_comments(n)]
         if not found:
             continue
         best = max(found, key=_paragraph_chars)
@@ -236,7 +236,7 @@ def _main(root: LexborNode) -> LexborNode:
     totals: dict[int, tuple[int, LexborNode]] = {}
     for p in root.css("p"):
         parent = p.parent
-        if parent is not None:
+        if parent is not None and not _in_comments(parent):
             chars, _ = totals.get(parent.mem_id, (0, parent))
             totals[parent.mem_id] = (chars + len(p.text(deep=True)), parent)
     if totals:
@@ -244,6 +244,11 @@ def _main(root: LexborNode) -> LexborNode:
         if chars >= 200:
             return parent
     return root
+
+
+def _in_comments(node: LexborNode) -> bool:
+    """A reader comment (an ``<article class="comment-body">``, a comment list's item) is not the article."""
+    return _noise_kind(node) == "comments" or any(_noise_kind(a) == "comments" for a in _ancestors(node))
 
 
 def _paragraph_chars(node: LexborNode) -> int:
