@@ -13,27 +13,15 @@ comments and teasers of other articles around the article, as text or HTML. The 
    (``clean_dates`` finds dates, ``clean_published`` picks one); dateline place, author,
    outlet and language (``clean_meta``).
 
-HTML: selectolax (lexbor) plus our class words and the same text rules, chosen over
-trafilatura on the pages of ``tests/data/cleaning/html/`` (seed articles and a wire report
-wrapped in real page chrome: menus, share bars, Disqus and WordPress comment sections,
-teaser lists, an in-article "related" box, a donation widget, a page of unnamed divs).
-Word-level F1 against the known article text, CPU time a page, both followed by the same
-text rules (``ops/bench/bench_clean.py --html`` prints the table):
-
-    selectolax + rules   mean F1 0.998 (min 0.991)   0.5 ms a page
-    trafilatura + rules  mean F1 0.994 (min 0.971)   1.9 ms a page
-
-Both find these articles; trafilatura kept the "other stories" sidebar of the page built
-of unnamed divs, and both lost the standfirst that sits outside ``.entry-content``. The
-pages were written alongside our class words, so the F1 gap flatters us; the speed gap
-(four times) does not. trafilatura 2.3 does not even import in this venv (lxml 6 moved
-its cleaner to ``lxml_html_clean``, which the measurement installed aside), so it is not
-a dependency of the cleaner.
+HTML: trafilatura's main text, sifted by our class words and the line rules, with the
+selectolax rules as the fallback (``clean.html``); docs/cleaning.md gives the figures behind
+the choice (``ops/eval/webpages.py``).
 
 ``clean_article`` never raises: whatever the input, a ``CleanArticle`` comes back (at worst
 the text as given, tidied), because one odd page must not stop a partition. Work is linear
 in the length of the page: a 1 MB body costs tens to hundreds of milliseconds whatever it
-holds (HTML nested too deep to parse in linear time is stripped, not parsed); a 2-3 KB
+holds (HTML nested too deep to parse in linear time is stripped, not parsed, and a page of
+more elements than trafilatura takes in linear time goes to the selectolax rules); a 2-3 KB
 article costs 150-250 µs of CPU and a short wire report about 130 µs, measured with
 ``ops/bench/bench_clean.py`` on a shared machine under load (less on an idle core).
 """
