@@ -188,3 +188,12 @@ def test_the_fallback_keeps_an_article_inside_a_form_and_skips_comment_articles(
     text = _selectolax_text(LexborHTMLParser(page), HtmlPage(text="")).text
     assert_whole(text)
     assert "nobody came" not in text
+
+
+def test_a_page_of_more_elements_than_trafilatura_takes_is_read_by_the_selectolax_rules() -> None:
+    from sitrep.stages.clean.html import _MAX_ELEMENTS, html_to_text
+
+    menu = "<ul class='menu'>" + "<li><a href='#'>x</a></li>" * (_MAX_ELEMENTS // 2) + "</ul>"
+    page = html_to_text(html_page(f"{menu}<div class='entry-content'>{article_html()}</div>"))
+    assert not page.extracted
+    assert_whole(page.text)

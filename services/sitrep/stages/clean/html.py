@@ -2,10 +2,11 @@
 
 The main text comes from trafilatura (``bare_extraction``: its tree rules with its
 readability and jusText fallbacks), chosen over our own selectors by ``ops/eval/webpages.py``
-on real pages of many sites (docs/cleaning.md has the figures). Its text has found the
-article already, so the line rules that follow only drop lines (``extracted``): none of them
-ends the article. The page's metadata (title, author, date, site) is read by selectolax from
-meta tags, JSON-LD and the markup, with trafilatura's date and author where the page gives none.
+on real pages of many sites (docs/cleaning.md has the figures). Comment sections and related
+lists it kept lose their lines by our class words; its text has found the article already,
+so the line rules that follow end it only where no prose follows (``extracted``). The page's
+metadata (title, author, site) is read by selectolax from meta tags, JSON-LD and the markup;
+the date is trafilatura's (htmldate) when it finds one, else the markup's.
 
 When trafilatura finds nothing (a page it rejects as too small or odd), the selectolax rules
 run: the article is the first element that a main-content selector finds
@@ -108,8 +109,13 @@ _MIN_EXTRACTED = 100
 class _Extract:
     text: str
     title: str | None
-    author: str | None
     date: str | None
+
+
+_MODE = "recall"  # docs/cleaning.md: the same F1 as the default mode, at less cost
+# A date from the page's markup or a date expression in it, as published (not updated); no
+# guess from the text at large (a copyright year is not a publication day).
+_DATES = {"extensive_search": False, "original_date": True}
 
 
 def _trafilatura(markup: str, url: str | None) -> _Extract | None:
@@ -123,13 +129,7 @@ def _trafilatura(markup: str, url: str | None) -> _Extract | None:
         return None
     if doc is None or not doc.text:
         return None
-    return _Extract(doc.text, doc.title, doc.author, doc.date)
-
-
-_MODE = "recall"  # docs/cleaning.md: the same F1 as the default mode, at less cost
-# A date from the page's markup or a date expression in it, as published (not updated); no
-# guess from the text at large (a copyright year is not a publication day).
-_DATES = {"extensive_search": False, "original_date": True}
+    return _Extract(doc.text, doc.title, doc.date)
 
 
 def _sift_extract(root: LexborNode, page: HtmlPage) -> None:
