@@ -5,8 +5,9 @@ readability and jusText fallbacks), chosen over our own selectors by ``ops/eval/
 on real pages of many sites (docs/cleaning.md has the figures). Comment sections and related
 lists it kept lose their lines by our class words; its text has found the article already,
 so the line rules that follow end it only where no prose follows (``extracted``). The page's
-metadata (title, author, site) is read by selectolax from meta tags, JSON-LD and the markup;
-the date is trafilatura's (htmldate) when it finds one, else the markup's.
+metadata (title, author, site) is read by selectolax from meta tags, JSON-LD and the markup,
+else taken from trafilatura; the date is trafilatura's (htmldate) when it finds one, else the
+markup's.
 
 When trafilatura finds nothing (a page it rejects as too small or odd), the selectolax rules
 run: the article is the first element that a main-content selector finds
@@ -90,8 +91,12 @@ def html_to_text(markup: str, url: str | None = None) -> HtmlPage:
         page.published = found.date or page.published
         page.title = page.title or found.title
         root = tree.body or tree.root
-        if root is not None:
-            _sift_extract(root, page)
+        comments = _sift_extract(root, page) if root is not None else ""
+        # trafilatura's author where the page names none, unless a reader comment carries
+        # the name (it takes commenters' names on pages heavy with comments).
+        if not page.author and found.author and len(found.author) <= 120 and not any(
+                name.strip() in comments for name in found.author.split(";")):
+            page.author = found.author
         return page
     return _selectolax_text(tree, page)
 
@@ -109,6 +114,7 @@ _MIN_EXTRACTED = 100
 class _Extract:
     text: str
     title: str | None
+    author: str | None
     date: str | None
 
 
@@ -129,12 +135,12 @@ def _trafilatura(markup: str, url: str | None) -> _Extract | None:
         return None
     if doc is None or not doc.text:
         return None
-    return _Extract(doc.text, doc.title, doc.date)
+    return _Extract(doc.text, doc.title, doc.author, doc.date)
 
 
-def _sift_extract(root: LexborNode, page: HtmlPage) -> None:
+def _sift_extract(root: LexborNode, page: HtmlPage) -> str:
     """Drop from trafilatura's text the lines of comment sections and related lists it kept,
-    and report what the page had outside the text.
+    and report what the page had outside the text. Returns the text of the comment sections.
 
     The blocks are found by our class words, outermost first; a block whose text holds the
     start of the article's longest paragraph wraps the article (a "content-with-sidebar"
@@ -150,6 +156,7 @@ def _sift_extract(root: LexborNode, page: HtmlPage) -> None:
     words = set(" ".join(lines).split())
     cut: dict[int, tuple[str, str]] = {}
     outside: list[str] = []
+    comments: list[str] = []
     stack = [root]
     while stack:
         node = stack.pop()
@@ -163,6 +170,8 @@ def _sift_extract(root: LexborNode, page: HtmlPage) -> None:
             stack.extend(reversed(list(node.iter(include_text=True))))
             continue
         rule = {"boilerplate": "html_chrome", "comments": "html_comments", "other_articles": "html_related"}[kind]
+        if kind == "comments":
+            comments.append(node.text(deep=True, separator=" "))
         inside = [where[t] for t in (" ".join(s.split()) for s in node.text(deep=True, separator="\n").splitlines()) if t in where]
         if not inside:
             _drop(page, kind, rule, node.text(deep=True, separator=" "))
@@ -174,6 +183,7 @@ def _sift_extract(root: LexborNode, page: HtmlPage) -> None:
         _drop(page, kind, rule, lines[n])
     if cut:
         page.text = "\n".join(line for n, line in enumerate(lines) if n not in cut)
+    return " ".join(comments)
 
 
 def _selectolax_text(tree: LexborHTMLParser, page: HtmlPage) -> HtmlPage:
