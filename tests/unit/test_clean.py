@@ -309,7 +309,10 @@ def test_a_title_that_is_the_start_of_the_lead_sentence_is_not_cut_from_it() -> 
     body = "On 4 May, two shepherds were killed by a landmine near the border village."
     clean = clean_article(RawArticle(id="t", title="On 4 May, two shepherds were killed", body=body))
     assert clean.body == body
+    body = "On 4 May, unknown gunmen killed 3 shepherds near the border village."
+    clean = clean_article(RawArticle(id="t", title="On 4 May, unknown gunmen killed", body=body))
+    assert clean.body == body
     # A headline repeated on its own at the top of the text is still cut.
-    headed = "Two shepherds killed by a landmine Two shepherds were killed on Monday near the border."
+    headed = "Two shepherds killed by a landmine | Two shepherds were killed on Monday near the border."
     clean = clean_article(RawArticle(id="t", title="Two shepherds killed by a landmine", body=headed))
     assert clean.body.startswith("Two shepherds were killed on Monday")
