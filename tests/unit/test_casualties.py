@@ -164,3 +164,43 @@ def test_a_foreign_dateline_is_not_where_it_happened(body: str, place: str) -> N
     extraction = extract(CleanArticle(id="d", body=body))
     names = {e.id: e.name for e in extraction.entities}
     assert names[extraction.casualties[0].location] == place
+
+
+# --- tolls as conflict reporting writes them (issue 19) -------------------------------------------
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # a toll of one, in digits, words or a bare noun phrase
+    ("1 border guard was killed when smugglers opened fire.", 1, None),
+    ("A roadside bomb killed 1 officer and injured 2 others.", 1, 2),
+    ("Gunmen stormed the house, killing him and wounding his brother.", 1, 1),
+    ("Unknown assailants killed her outside the clinic.", 1, None),
+    ("Militants killed the head of the village council near the market.", 1, None),
+    ("The gunmen shot and killed his nephew on Sunday.", 1, None),
+    ("One policeman died and another was hurt in the ambush.", 1, 1),
+    ("A drone strike killed a senior commander and 3 of his aides.", 4, None),
+    # a day of the month is no toll
+    ("On 14 March 2021, 6 fighters were killed near the dam.", 6, None),
+    ("On the 2nd of June, three villagers were killed by a landmine.", 3, None),
+    ("Around 9 Oct., 4 soldiers were killed in an ambush.", 4, None),
+    ("On 03 07 2018, a mine killed 2 shepherds.", 2, None),
+    # ranges and qualifiers
+    ("Between 10 and 15 people were killed in the shelling.", 10, None),
+    ("At least eleven civilians were killed and more than 30 wounded.", 11, 30),
+])
+def test_tolls(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    assert (reading.killed, reading.injured) == (killed, injured)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Seven soldiers were killed, injured or captured in the raid.",
+    "The blast killed and injured 9 members of the patrol.",
+    "The strikes left 14 fighters killed and wounded.",
+    "Fighting resulted in 5 rebels killed or missing.",
+    "The ceasefire took effect on 11 September, the ministry said.",
+])
+def test_casualties_that_are_not_deaths(sentence):
+    reading = casualties.read(sentence)
+    assert reading is None or not reading.killed

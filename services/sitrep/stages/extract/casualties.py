@@ -35,6 +35,13 @@ _KILL_BEFORE = (r"killed|killing|kills|kill|claimed\s+the\s+lives\s+of|claiming\
 _INJURE_BEFORE = r"wounded|wounding|injured|injuring|injury\s+of|injuries\s+to|wounding\s+of|hurt|hurting"
 # The words the two patterns above can end on (plus "at least", "the", "another" that may
 # follow them): the before-pattern only runs when one of these precedes a figure.
+# "killed or wounded", "killed, injured or captured", "killed and injured": how many were hit
+# in all, not how many died; such a figure is neither a death toll nor an injury count.
+_HARMED = r"(?:killed|dead|wounded|injured|hurt|captured|arrested|detained|kidnapped|abducted|missing)"
+_OR_OTHERWISE = rf"(?:\s*,\s*{_HARMED})*\s*,?\s+(?:or|and|and/or)\s+{_HARMED}\b"
+_MIXED_BEFORE = re.compile(r"\b(?:kill(?:ed|ing)|wound(?:ed|ing)|injur(?:ed|ing))(?:\s*,\s*\w+)*\s*,?\s+(?:or|and|and/or)\s+"
+                           r"(?:kill(?:ed|ing)|wound(?:ed|ing)|injur(?:ed|ing)|captur(?:ed|ing)|kidnapp(?:ed|ing))\s+"
+                           r"(?:(?:at\s+least|the|another)\s+)?$", re.IGNORECASE)
 _BEFORE_WORDS = frozenset(
     "killed killing kills kill of executed executing execution beheaded beheading massacred slaughtered dead "
     "neutralized neutralised neutralizing neutralising eliminated eliminating liquidated liquidating left leaving "
@@ -116,7 +123,10 @@ def patterns() -> _Patterns:
         rf"|\s+{modifier}(?P<head>{alternation(list(plural))})\b"
         rf"|(?=\s*(?:\(|,|\.|;|and\b|or\b|$|(?:in|on|at|near|after|when|during|while|as|across|following|"
         rf"inside|since|including|among)\b|(?:people\s+)?{_AUX}(?:{_KILL_AFTER}|{_INJURE_AFTER})\b)))"
-        rf"|(?P<one>a|an|one|another)\s+{modifier}(?P<shead>{alternation(list(single))})\b)",
+        rf"|(?P<one>a|an|one|another|1|the|his|her|their|its)\s+{modifier}(?P<shead>{alternation(list(single))})\b"
+        # "killing him", "another was hurt": one victim, named before; only a verb makes it a toll.
+        rf"|(?P<pron>him|her|another)(?=\s*(?:[,.;)]|$|(?:and|or|in|on|at|near|inside|outside|while|with|as|after|before|was|"
+        rf"instantly|immediately|on\s+the\s+spot)\b)))",
         re.IGNORECASE,
     )
     victim_class = {**{w: "unknown" for w in lex["killed_heads"] + lex["injured_heads"]}, **plural, **single}
@@ -127,7 +137,7 @@ def patterns() -> _Patterns:
         after=re.compile(rf"(?:\s*\([^)]{{0,60}}\))?(?:\s+(?:at|from|in|of|with|inside|near|on)\s+[^,.;]{{1,50}}?)?"
                          rf"(?:\s*,[^,.;]{{1,70}},)?(?:\s+(?:and|or)\s+(?:[a-z][\w'’-]*\s+){{0,2}}[a-z][\w'’-]*)?\s+{_AUX}"
                          # "killed or wounded" counts casualties, not deaths: neither
-                         rf"(?:(?P<k>{_KILL_AFTER})|(?P<i>{_INJURE_AFTER}))\b(?!\s+or\s+(?:wounded|injured|hurt))",
+                         rf"(?:(?P<k>{_KILL_AFTER})|(?P<i>{_INJURE_AFTER}))\b(?!{_OR_OTHERWISE})",
                          re.IGNORECASE),
         before=re.compile(rf"\b(?:(?P<k>{_KILL_BEFORE})|(?P<i>{_INJURE_BEFORE}))\s+(?:(?:at\s+least|the|another)\s+)?$",
                           re.IGNORECASE),
@@ -141,7 +151,7 @@ def patterns() -> _Patterns:
         cumulative=re.compile(rf"\b(?:{alternation(lex['cumulative_markers'])})\b", re.IGNORECASE),
         starters=frozenset(
             {str(w).lower().split()[0] for w in (*lex["number_words"], *lex["vague_numbers"], *lex["number_qualifiers"])}
-            | {"a", "an", "one", "another"}) - {"in"},  # "in excess of" is rare, "in" is everywhere
+            | {"a", "an", "one", "another", "the", "his", "her", "their", "its", "him"}) - {"in"},  # "in excess of" is rare, "in" is everywhere
         before_words=_BEFORE_WORDS,
         link=re.compile(r"^\s*(?:,\s*)?(?:and|as\s+well\s+as|plus|,)\s+(?:(?:his|her|their|the|its)\s+)?$", re.IGNORECASE),
         active=re.compile(rf"\s+(?:{number}|a|an|the|his|her|their|its)\b", re.IGNORECASE),
@@ -181,8 +191,11 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
                 continue
             m = p.figure.match(sentence, word.start())
             if m is not None and m.start() >= end:
-                end = m.end()
-                figures.append(_figure(p, sentence, m))
+                found = _figure(p, sentence, m)
+                # A date or a source is no figure, and the words it ran over may hold one:
+                # "On 11 September 2020, 2 militants were killed".
+                end = m.end() if found is not None else word.end()
+                figures.append(found)
     figures = [f for f in figures if f is not None]
     _share_outcomes(p, sentence, figures)
     lower = sentence.lower()
@@ -242,8 +255,12 @@ def _windows(anchors: list[int], size: int) -> list[tuple[int, int]]:
 
 
 def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
-    if m.group("one"):
+    if m.group("pron"):
+        count, head = 1, ""
+    elif m.group("one"):
         count, head = 1, m.group("shead").lower()
+        if m.group("one").lower() in _DETERMINERS and m.group("shead")[0].isupper():
+            return None  # "the Turkish General Staff": the name of a body, not a person
     else:
         phrase = m.group("num")
         count = value(phrase)
@@ -271,6 +288,8 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
             after = None  # "A suicide bomber killed eight fighters": the bomber is no victim
         if after:
             outcome = "killed" if after.group("k") else "injured"
+        elif before and _MIXED_BEFORE.search(sentence, max(0, m.start() - 60), m.start()):
+            outcome = ""  # "killing and injuring 4 soldiers"
         elif before and not before.group().lower().startswith(("left", "leaving", "resulting", "resulted")):
             outcome = "killed" if before.group("k") else "injured"
     subset = ""
@@ -297,13 +316,23 @@ def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
                 left.outcome = right.outcome
 
 
+_DETERMINERS = frozenset({"the", "his", "her", "their", "its"})
+_FIRST_DIGITS = re.compile(r"\d+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# A day of the month: "11 September", "11 Sept.", "11th of May", "11/09", "11 09 2019".
+_MONTH_AFTER = re.compile(r"(?:st|nd|rd|th)?(?:\s+of)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b\.?"
+                          r"|[/.-]\d{1,2}\b|\s+\d{1,2}\s+(?:19|20)\d\d\b", re.IGNORECASE)
 _MONTH_BEFORE = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+$|:\s*$")
 
 
 def _looks_like_date(sentence: str, m: re.Match[str]) -> bool:
     """Years, days of the month and clock times are not casualty figures."""
     text = m.group()
+    digits = _FIRST_DIGITS.search(text)
+    if digits is None:
+        return False
+    if _MONTH_AFTER.match(sentence, m.start() + digits.end()):
+        return True  # "On 11 September 2020, 2 militants were killed": 11 is the day
     if not text[0].isdigit():
         return False
     if _YEAR.fullmatch(text.strip()):
