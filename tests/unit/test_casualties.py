@@ -204,3 +204,36 @@ def test_tolls(sentence, killed, injured):
 def test_casualties_that_are_not_deaths(sentence):
     reading = casualties.read(sentence)
     assert reading is None or not reading.killed
+
+
+# --- actors and perpetrators of Iraqi and border reporting (issue 19) -----------------------------
+
+
+@pytest.mark.parametrize("title, body, expected", [
+    # the side that acted, not the side that died
+    ("Clash in the mountains", "Three PKK fighters were killed in clashes with Turkish troops near Zakho.",
+     (3, "shooting", "turkey")),
+    ("Clash in the mountains", "A Turkish soldier was killed in an armed clash with the PKK near Amadiya.",
+     (1, "shooting", "sdf-kurdish")),
+    # Iraqi state forces and their country-neutral names in an Iraqi story
+    ("Samarra", "Federal police killed 4 Islamic State militants near Samarra.", (4, "unknown", "iraq")),
+    ("Raid near Kirkuk", "The army killed two militants in an ambush near Kirkuk.", (2, "shooting", "iraq")),
+    ("PMF clash", "Hashd al-Shaabi fighters killed 5 IS militants in clashes near Baiji.", (5, "shooting", "iraq")),
+    ("Peshmerga", "Peshmerga forces shot dead a suicide bomber near Makhmur.", (1, "shooting", "iraq")),
+    ("Tribal fighters", "Tribal Mobilization fighters killed 3 militants west of Ramadi.", (3, "unknown", "iraq")),
+    ("Militia strike", "Kataib Hezbollah fired rockets at a base near Baghdad, killing one contractor.",
+     (1, "shelling", "iran-and-allied-militias")),
+    # unidentified attackers belong to no side, in Iraq or in Syria
+    ("Shooting in Basra", "Unidentified gunmen shot dead an activist in Basra.", (1, "shooting", "other")),
+    ("Shooting in Daraa", "Unknown gunmen killed a former rebel commander in Daraa.", (1, "shooting", "other")),
+])
+def test_perpetrator_is_the_side_that_acted(title, body, expected):
+    found, _ = claims(title, body)
+    assert expected in [f[:3] for f in found], found
+
+
+def test_the_army_is_the_army_of_the_country_of_the_story():
+    _, syria = claims("Shelling", "Army units shelled Kafr Nabl in Idlib, killing 5 civilians.")
+    _, iraq = claims("Shelling", "Army units shelled an IS hideout near Tikrit, killing 5 militants.")
+    assert {e.id for e in syria.entities} >= {"actor:syrian-government"}
+    assert {e.id for e in iraq.entities} >= {"actor:iraq"} and "actor:syrian-government" not in {e.id for e in iraq.entities}
