@@ -216,11 +216,11 @@ def test_casualties_that_are_not_deaths(sentence):
     ("Clash in the mountains", "A Turkish soldier was killed in an armed clash with the PKK near Amadiya.",
      (1, "shooting", "sdf-kurdish")),
     # Iraqi state forces and their country-neutral names in an Iraqi story
-    ("Samarra", "Federal police killed 4 Islamic State militants near Samarra.", (4, "unknown", "iraq")),
+    ("Samarra", "Federal police killed 4 Islamic State militants near Samarra.", (4, "shooting", "iraq")),
     ("Raid near Kirkuk", "The army killed two militants in an ambush near Kirkuk.", (2, "shooting", "iraq")),
     ("PMF clash", "Hashd al-Shaabi fighters killed 5 IS militants in clashes near Baiji.", (5, "shooting", "iraq")),
     ("Peshmerga", "Peshmerga forces shot dead a suicide bomber near Makhmur.", (1, "shooting", "iraq")),
-    ("Tribal fighters", "Tribal Mobilization fighters killed 3 militants west of Ramadi.", (3, "unknown", "iraq")),
+    ("Tribal fighters", "Tribal Mobilization fighters killed 3 militants west of Ramadi.", (3, "shooting", "iraq")),
     ("Militia strike", "Kataib Hezbollah fired rockets at a base near Baghdad, killing one contractor.",
      (1, "shelling", "iran-and-allied-militias")),
     # unidentified attackers belong to no side, in Iraq or in Syria
@@ -237,3 +237,21 @@ def test_the_army_is_the_army_of_the_country_of_the_story():
     _, iraq = claims("Shelling", "Army units shelled an IS hideout near Tikrit, killing 5 militants.")
     assert {e.id for e in syria.entities} >= {"actor:syrian-government"}
     assert {e.id for e in iraq.entities} >= {"actor:iraq"} and "actor:syrian-government" not in {e.id for e in iraq.entities}
+
+
+def test_people_killed_or_hurt_without_a_split_make_a_claim_without_a_toll():
+    found, _ = claims("Strikes in the mountains", "Turkish jets killed or wounded 6 PKK fighters near Amadiya.")
+    assert [f[:3] for f in found] == [(None, "airstrike", "turkey")]
+
+
+def test_no_casualties_is_a_claim_of_none():
+    found, _ = claims("Bomb in Basra", "A bomb planted by unknown gunmen hit a house in Basra. No reported injuries "
+                      "or fatalities.")
+    assert [f[:3] for f in found] == [(0, "explosion", "other")]
+
+
+def test_a_killing_by_a_named_side_with_no_weapon_named_is_an_attack():
+    found, _ = claims("Hawija", "Islamic State militants killed 3 farmers in a village near Hawija.")
+    assert [f[:3] for f in found] == [(3, "shooting", "islamic-state")]
+    found, _ = claims("Toll", "Three farmers died near Hawija.")
+    assert [f[:3] for f in found] == [(3, "unknown", None)]

@@ -73,6 +73,7 @@ class Figure:
     victims: str  # "civilians" | "combatants" | "unknown"
     head: str = ""
     subset: str = ""  # "children" | "women" when it only breaks down another figure
+    mixed: bool = False  # "killed or wounded": people hit, with no split into dead and hurt
 
 
 @dataclass
@@ -137,7 +138,7 @@ def patterns() -> _Patterns:
         after=re.compile(rf"(?:\s*\([^)]{{0,60}}\))?(?:\s+(?:at|from|in|of|with|inside|near|on)\s+[^,.;]{{1,50}}?)?"
                          rf"(?:\s*,[^,.;]{{1,70}},)?(?:\s+(?:and|or)\s+(?:[a-z][\w'’-]*\s+){{0,2}}[a-z][\w'’-]*)?\s+{_AUX}"
                          # "killed or wounded" counts casualties, not deaths: neither
-                         rf"(?:(?P<k>{_KILL_AFTER})|(?P<i>{_INJURE_AFTER}))\b(?!{_OR_OTHERWISE})",
+                         rf"(?:(?P<k>{_KILL_AFTER})|(?P<i>{_INJURE_AFTER}))\b(?P<mixed>{_OR_OTHERWISE})?",
                          re.IGNORECASE),
         before=re.compile(rf"\b(?:(?P<k>{_KILL_BEFORE})|(?P<i>{_INJURE_BEFORE}))\s+(?:(?:at\s+least|the|another)\s+)?$",
                           re.IGNORECASE),
@@ -157,7 +158,8 @@ def patterns() -> _Patterns:
         active=re.compile(rf"\s+(?:{number}|a|an|the|his|her|their|its)\b", re.IGNORECASE),
         attribution=re.compile(r"\s+(?:said|says|told|added|reported|stated|claimed|confirmed|explained)\b", re.IGNORECASE),
         passive=re.compile(r"\b(?:were|was|been|are|is|being)\b", re.IGNORECASE),
-        none=Caseless(r"\bno\s+(?:casualties|deaths|fatalities|injuries|one\s+was\s+(?:killed|hurt|injured|wounded))\b|"
+        none=Caseless(r"\bno\s+(?:(?:reported|immediate|human|known|further|civilian)\s+)*"
+                      r"(?:casualties|deaths|fatalities|injuries|victims|one\s+was\s+(?:killed|hurt|injured|wounded))\b|"
                       r"\bno\s+(?:immediate\s+)?reports?\s+of\s+(?:casualties|deaths|injuries)\b|"
                       r"\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b|\bnot\s+report\s+(?:any\s+)?casualties\b"),
         victim_class=victim_class,
@@ -221,6 +223,13 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
             continue
         reading.spans.append((f.start, f.end))
     if reading.killed is None and reading.injured is None:
+        hit = next((f for f in figures if f.mixed), None)
+        if hit is not None:
+            # People killed or hurt, no split given: a claim with neither figure, so that the
+            # event keeps its cause and perpetrator without a death toll it never stated.
+            reading.spans.append((hit.start, hit.end))
+            reading.cumulative = bool(p.cumulative.search(sentence)) if cumulative is None else cumulative
+            return reading
         none = p.none.span(sentence)
         if none is None:
             return None
@@ -273,6 +282,7 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
     if head in ("members", "member") and _FAMILY.match(sentence, m.end()):
         victims = "civilians"  # "11 members of a single family", not members of an armed group
     outcome = ""
+    mixed = False
     after = None
     if head in ("dead", "deaths", "fatalities", "martyrs", "killed", "bodies", "corpses", "lives"):  # "claimed 16 lives"
         outcome = "killed"
@@ -286,10 +296,12 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
             p.before_words.intersection(w.lower() for w in last)) else None
         if after and p.active.match(sentence, after.end()) and not p.passive.search(after.group()):
             after = None  # "A suicide bomber killed eight fighters": the bomber is no victim
-        if after:
+        if after and after.group("mixed"):
+            mixed = True
+        elif after:
             outcome = "killed" if after.group("k") else "injured"
         elif before and _MIXED_BEFORE.search(sentence, max(0, m.start() - 60), m.start()):
-            outcome = ""  # "killing and injuring 4 soldiers"
+            mixed = True  # "killing and injuring 4 soldiers"
         elif before and not before.group().lower().startswith(("left", "leaving", "resulting", "resulted")):
             outcome = "killed" if before.group("k") else "injured"
     subset = ""
@@ -298,7 +310,7 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
     # The figure's extent runs to its verb, so that "Five fighters from the SDF were killed"
     # keeps the SDF inside the victims.
     end = after.start("k") if after and after.group("k") else (after.start("i") if after else m.end())
-    return Figure(m.start(), max(end, m.end()), count, outcome, victims, head, subset)
+    return Figure(m.start(), max(end, m.end()), count, outcome, victims, head, subset, mixed)
 
 
 def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
@@ -309,6 +321,8 @@ def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
                 continue
             if left.subset and right.head in _SUBSET_HEADS:  # "including five children and three women"
                 right.subset = "women" if right.head.startswith("wom") else "children"
+                continue
+            if left.mixed or right.mixed:
                 continue
             if left.outcome and not right.outcome:
                 right.outcome = left.outcome

@@ -47,7 +47,8 @@ _OBJECT_NEXT = frozenset(
     "bases convoy ranks lines".split())
 _ORG_NEXT = frozenset(
     "Medical Red Human News Press Embassy Foreign University Society Network Council Institute Observatory "
-    "Ambassador Consulate Media Television Agency".split())
+    "Ambassador Consulate Media Television Agency Command Directorate Department Headquarters Station Academy "
+    "College".split())
 _BY = Caseless(r"\bby\s+(?:the\s+)?(?:(?:suspected|alleged|unidentified|unknown)\s+)?$|"
               r"\b(?:believed|thought|suspected|said)\s+to\s+(?:be|have\s+been)\s+(?:the\s+)?$|"
               r"\b(?:aircraft|warplanes|jets|planes|helicopters|drones|artillery|forces|troops|fighters|militants|"
@@ -195,6 +196,10 @@ def read_claims(ctx: Context) -> list[Claim]:
             victims = tuple((span.start + a, span.start + b) for a, b in reading.spans)
             claim.cause, claim.cause_rank = _cause(ctx, i, anchor, victims)
             claim.perpetrator, claim.perpetrator_rank = _perpetrator(ctx, i, anchor, claim.cause, reading)
+            if claim.cause == "unknown" and claim.perpetrator and claim.perpetrator_rank >= 2:
+                # Killed by a named side, and no weapon named anywhere in the article: an
+                # attack by armed men, coded as ACLED codes attacks and clashes.
+                claim.cause = "shooting"
         claim.location = _location(ctx, i)
         claim.day = _day(ctx.body[span.start:span.end], ctx.published)
         claims.append(claim)
