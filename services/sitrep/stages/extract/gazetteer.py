@@ -37,6 +37,8 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Countries whose place names get generated spelling variants; elsewhere GeoNames' own
 # alternate names are enough and variants would only add false matches.
 _VARIANT_COUNTRIES = frozenset({"SY", "IQ"})
+# A place smaller than this is guarded on its one-word alternate spellings (see _add_place_names).
+_SMALL_TOWN = 100_000
 # Match checks by key: none, a capital somewhere (place names), all capitals (acronyms), per target.
 _ANY, _CAPITALISED, _EXACT, _MIXED = range(4)
 
@@ -248,16 +250,21 @@ class Gazetteer:
     def _add_place_names(self, place: Place, names: list[str], generate: bool, skip: set[str],
                          curated: bool = True) -> None:
         people = self._person_names
+        own = normalize_key(place.name)
+        small = place.kind == "city" and place.population < _SMALL_TOWN
         for name in names:
             keys = variants(str(name)) if generate else {normalize_key(str(name))}
             for key in keys:
                 # GeoNames names of under four letters are mostly noise ("Sfi", "Bab").
                 if key in skip or (place.geonameid and len(key) < 4):
                     continue
-                # Curated names are trusted; a GeoNames village called "Hasan" or "al-Hasan" is not.
+                # Curated names are trusted; a GeoNames village called "Hasan" or "al-Hasan" is not,
+                # nor a one-word spelling of a small place that is not its own name: such
+                # spellings are often words or names elsewhere ("Salt", "Humus", "Derek").
                 words = key.split(" ")
                 guarded = not curated and (key in people or (
-                    len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES)))
+                    len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES))
+                    or (small and len(words) == 1 and key != own and key.isascii()))
                 self._add(key, Target("place", place.id, exact=_is_acronym(str(name)) and len(str(name)) <= 4,
                                       guarded=guarded))
 

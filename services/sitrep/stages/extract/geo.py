@@ -38,8 +38,13 @@ _GOV_LIST = re.compile(r"\s*(?:,|and|&)\s+[A-Z][\w'’-]+(?:\s+[A-Za-z][\w'’-]
 _GOV_BEFORE = Caseless(rf"(?:\b(?:province|governorate|countryside|suburbs|outskirts)\s+of\s+(?:the\s+)?|\brural\s+|"
                        rf"\b{_DIRECTION}\s+(?:countryside\s+of\s+)?)$")
 _COUNTRYSIDE_WORD = re.compile(r"province|governorate|countryside|country\s+side|rural|suburbs|outskirts", re.IGNORECASE)
-_PLACE_CUE = re.compile(r"\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
-                        r"district|area|neighbou?rhood)\s+(?:the\s+)?$", re.IGNORECASE)
+# Words before a name that make it a place; "(" too: a name glossed in brackets after another
+# ("Sinjar (Shingal)", "Zakho (Duhok)") is another name or the area of it.
+_PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
+                        r"district|area|neighbou?rhood)\s+(?:the\s+)?|\w\s*\(\s*)$", re.IGNORECASE)
+# A place-kind word after the name: "Hawija district", "Bashir village".
+_PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
+                              r"province|governorate|countryside|outskirts|subdistrict|nahiya|qada)s?\b", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
@@ -87,7 +92,8 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
         candidates = [t for t in hit.targets if t.kind == "place"]
         if candidates and (actor is not None or any(t.guarded for t in candidates)):
             # Only a name that could be a person or an actor needs the place cue looked up.
-            cue = bool(_PLACE_CUE.search(text, max(0, hit.start - 40), hit.start))
+            cue = bool(_PLACE_CUE.search(text, max(0, hit.start - 40), hit.start)
+                       or _PLACE_CUE_AFTER.match(text, hit.end))
             candidates = [t for t in candidates if cue or not t.guarded]
         else:
             cue = False
