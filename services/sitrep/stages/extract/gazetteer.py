@@ -37,6 +37,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Countries whose place names get generated spelling variants; elsewhere GeoNames' own
 # alternate names are enough and variants would only add false matches.
 _VARIANT_COUNTRIES = frozenset({"SY", "IQ"})
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 # A place smaller than this is guarded on its one-word alternate spellings (see _add_place_names).
 _SMALL_TOWN = 100_000
 # Match checks by key: none, a capital somewhere (place names), all capitals (acronyms), per target.
@@ -252,8 +253,16 @@ class Gazetteer:
         people = self._person_names
         own = normalize_key(place.name)
         small = place.kind == "city" and place.population < _SMALL_TOWN
+        seen: set[str] = set()
         for name in names:
-            keys = variants(str(name)) if generate else {normalize_key(str(name))}
+            # GeoNames lists one name with and without diacritics ("Al Fallūjah", "Al Fallujah"):
+            # one normalised form is enough to derive the variants from.
+            plain = normalize_key(str(name))
+            if plain in seen:
+                continue
+            seen.add(plain)
+            keys = variants(str(name)) if generate or _ARABIC_SCRIPT.search(plain) else {plain}
+            exact = len(str(name)) <= 4 and _is_acronym(str(name))
             for key in keys:
                 # GeoNames names of under four letters are mostly noise ("Sfi", "Bab").
                 if key in skip or (place.geonameid and len(key) < 4):
@@ -265,8 +274,7 @@ class Gazetteer:
                 guarded = not curated and (key in people or (
                     len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES))
                     or (small and len(words) == 1 and key != own and key.isascii()))
-                self._add(key, Target("place", place.id, exact=_is_acronym(str(name)) and len(str(name)) <= 4,
-                                      guarded=guarded))
+                self._add(key, Target("place", place.id, exact=exact, guarded=guarded))
 
     def _load_cues(self) -> None:
         for group, row in self.lexicon["causes"].items():

@@ -35,9 +35,12 @@ _DIRECTION = r"(?:north|south|east|west)(?:ern)?(?:[- ]?(?:north|south|east|west
 _GOV_AFTER = re.compile(rf"(?:['’]s?)?\s+(?:{_DIRECTION}\s+)?(?:provinces?|governorates?|countrysides?|"
                         r"country\s+side|rural\s+areas?|suburbs|desert|region)\b", re.IGNORECASE)
 _GOV_LIST = re.compile(r"\s*(?:,|and|&)\s+[A-Z][\w'’-]+(?:\s+[A-Za-z][\w'’-]+)?\s+(?:provinces|governorates|countrysides)\b")
+# Arabic: rif (countryside) and muhafazat (governorate) before the name: "ريف إدلب", "محافظة حمص".
+_ARABIC_GOV = "\u0631\u064a\u0641|\u0645\u062d\u0627\u0641\u0638\u0629"
 _GOV_BEFORE = Caseless(rf"(?:\b(?:province|governorate|countryside|suburbs|outskirts)\s+of\s+(?:the\s+)?|\brural\s+|"
-                       rf"\b{_DIRECTION}\s+(?:countryside\s+of\s+)?)$")
-_COUNTRYSIDE_WORD = re.compile(r"province|governorate|countryside|country\s+side|rural|suburbs|outskirts", re.IGNORECASE)
+                       rf"\b{_DIRECTION}\s+(?:countryside\s+of\s+)?|(?:{_ARABIC_GOV})\s+)$")
+_COUNTRYSIDE_WORD = re.compile(rf"province|governorate|countryside|country\s+side|rural|suburbs|outskirts|{_ARABIC_GOV}",
+                               re.IGNORECASE)
 # Words before a name that make it a place; "(" too: a name glossed in brackets after another
 # ("Sinjar (Shingal)", "Zakho (Duhok)") is another name or the area of it.
 _PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
@@ -188,7 +191,8 @@ def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMenti
         target = gaz.countryside[own] if _COUNTRYSIDE_WORD.search(after.group()) else own
         return PlaceMention(mention.start, after.end(), gaz.places[target])
     window = text[max(0, mention.start - 40):mention.start].lower()
-    if "of " in window or "rural" in window or "ern " in window or "th " in window or "st " in window:
+    if ("of " in window or "rural" in window or "ern " in window or "th " in window or "st " in window
+            or not window.isascii()):
         before = _GOV_BEFORE.span(text, max(0, mention.start - 40), mention.start)
         if before:
             start, end = before
