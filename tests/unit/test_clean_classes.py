@@ -197,3 +197,19 @@ def test_a_page_of_more_elements_than_trafilatura_takes_is_read_by_the_selectola
     page = html_to_text(html_page(f"{menu}<div class='entry-content'>{article_html()}</div>"))
     assert not page.extracted
     assert_whole(page.text)
+
+
+@pytest.mark.parametrize(
+    ("stamp", "found", "day"),
+    [
+        ("2020-02-25T02:25:54+00:00", "2020-02-24", "2020-02-24"),  # UTC a day past the page's own date
+        ("2020-01-19T12:25:36Z", "2020-01-20", "2020-01-19T12:25:36Z"),  # a later date is the update
+        ("2020-01-02T23:30:00-05:00", "2020-01-01", "2020-01-02T23:30:00-05:00"),  # an offset is the page's own
+        (None, "2020-01-01", "2020-01-01"),
+        ("Mon Oct 11 14:57:21 CEST 2021", "2021-10-11", "2021-10-11"),  # a tag that is no ISO stamp
+    ],
+)
+def test_the_publication_tag_dates_the_page_in_its_own_day(stamp: str | None, found: str, day: str) -> None:
+    from sitrep.stages.clean.html import _publication
+
+    assert _publication(stamp, found) == day

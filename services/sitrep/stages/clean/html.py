@@ -24,6 +24,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from itertools import accumulate
 from typing import Any
@@ -38,10 +39,15 @@ from sitrep.stages.data import cleaning
 _log = logging.getLogger(__name__)
 _SPLIT = re.compile(r"[\s_-]+")
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,60})$")
+# Tags that name the publication time itself; a page that has one is dated by it.
+_PUBLISHED_META = (
+    'meta[property="article:published_time"]', 'meta[property="og:article:published_time"]', 'meta[property="og:published_time"]',
+    'meta[itemprop="datePublished"]', 'meta[name="parsely-pub-date"]', 'meta[name="DC.date.issued"]',
+)
+# Looser date tags (a page's date, a mailing tool's): after what trafilatura's htmldate finds.
 _DATE_META = (
-    'meta[property="article:published_time"]', 'meta[itemprop="datePublished"]', 'meta[name="pubdate"]',
-    'meta[name="publishdate"]', 'meta[name="publish-date"]', 'meta[name="date"]', 'meta[name="DC.date.issued"]',
-    'meta[name="dc.date"]', 'meta[name="sailthru.date"]', 'meta[name="parsely-pub-date"]', 'meta[property="og:published_time"]',
+    'meta[name="pubdate"]', 'meta[name="publishdate"]', 'meta[name="publish-date"]', 'meta[name="date"]',
+    'meta[name="dc.date"]', 'meta[name="sailthru.date"]',
 )
 
 
@@ -56,6 +62,7 @@ class HtmlPage:
     source: str | None = None
     byline: str | None = None  # text of a byline element ("by Wladimir van Wilgenburg")
     extracted: bool = False  # the text is trafilatura's main text: line rules may drop lines, not end it
+    stamped: bool = False  # published comes from a tag that names the publication time
     removed: list[tuple[str, str, int, str]] = field(default_factory=list)  # (kind, rule, chars, preview)
 
 
@@ -88,7 +95,7 @@ def html_to_text(markup: str, url: str | None = None) -> HtmlPage:
     found = _trafilatura(markup, url) if len(tree.css("*")) <= _MAX_ELEMENTS else None
     if found is not None and len(found.text) >= _MIN_EXTRACTED:
         page.text, page.extracted = found.text, True
-        page.published = found.date or page.published
+        page.published = _publication(page.published if page.stamped else None, found.date) or page.published
         page.title = page.title or found.title
         root = tree.body or tree.root
         comments = _sift_extract(root, page) if root is not None else ""
@@ -122,6 +129,30 @@ _MODE = "recall"  # docs/cleaning.md: the same F1 as the default mode, at less c
 # A date from the page's markup or a date expression in it, as published (not updated); no
 # guess from the text at large (a copyright year is not a publication day).
 _DATES = {"extensive_search": False, "original_date": True}
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
+_UTC = re.compile(r"(?:Z|[+-]00:?00)$")
+
+
+def _publication(stamp: str | None, found: str | None) -> str | None:
+    """The page's publication date: its publication tag, else trafilatura's (htmldate's) date.
+
+    A tag in UTC ("...T02:25:54Z") may be a day past the page's own date, which htmldate
+    reads from the page: a day before the tag's, htmldate's date is the local one (a day
+    after, it is more likely the page's update).
+    """
+    day = _ISO_DAY.match(stamp) if stamp else None
+    if day is None:
+        return found or stamp
+    if found and _UTC.search(stamp.strip()) and (found_day := _ISO_DAY.match(found)):
+        try:
+            gap = (date(*map(int, day.groups())) - date(*map(int, found_day.groups()))).days
+        except ValueError:
+            return stamp
+        if gap == 1:
+            return found
+    return stamp
 
 
 def _trafilatura(markup: str, url: str | None) -> _Extract | None:
@@ -348,9 +379,10 @@ def _metadata(tree: LexborHTMLParser, page: HtmlPage) -> None:
         author = None
     page.author = author or _text(tree, '[rel="author"]') or _text(tree, '[itemprop="author"]') or _ld_name(ld.get("author"))
     page.byline = _byline(tree)
-    page.published = _meta(tree, *_DATE_META) or _attr(tree, 'time[itemprop="datePublished"]', "datetime")
-    page.published = page.published or (ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None)
-    page.published = page.published or _attr(tree, "time[datetime]", "datetime")
+    page.published = _meta(tree, *_PUBLISHED_META) or _attr(tree, 'time[itemprop="datePublished"]', "datetime")
+    page.published = page.published or (ld.get("datePublished")[:200] if isinstance(ld.get("datePublished"), str) else None)
+    page.stamped = page.published is not None
+    page.published = page.published or _meta(tree, *_DATE_META) or _attr(tree, "time[datetime]", "datetime")
     if page.title and page.source:
         suffix = _SITE_SUFFIX.search(page.title)
         if suffix and suffix.group(1).strip().lower() == page.source.lower():
