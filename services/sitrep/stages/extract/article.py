@@ -77,7 +77,7 @@ def _extract(clean: CleanArticle, full: bool, limits: Limits = LIMITS) -> Extrac
     title_places, title_actors = geo.resolve(title, title_hits, gaz)
     dateline = geo.resolve(clean.dateline, gaz.scan(clean.dateline).names, gaz)[0] if clean.dateline else []
     # "The army", "police": the forces of the country the story is in.
-    country = entities_.country_of(places or [*title_places, *dateline])
+    country = entities_.country_of(places or [*title_places, *dateline], [*actors, *title_actors], gaz)
     actors = entities_.localise(actors, country, gaz)
     title_actors = entities_.localise(title_actors, country, gaz)
     found = entities_.collect(body, places, actors, cues, titles, gaz, heuristics=full)
