@@ -76,8 +76,8 @@ def _extract(clean: CleanArticle, full: bool, limits: Limits = LIMITS) -> Extrac
     titles = [h for h in hits if h.targets[0].kind == "title"]
     title = clean.title or ""
     title_hits, title_cues, _, _ = gaz.scan(title)
-    title_places, title_actors = geo.resolve(title, title_hits, gaz)
-    dateline = geo.resolve(clean.dateline, gaz.scan(clean.dateline).names, gaz)[0] if clean.dateline else []
+    title_places, title_actors = geo.resolve(title, title_hits, gaz, context=places)
+    dateline = geo.resolve(clean.dateline, gaz.scan(clean.dateline).names, gaz, context=places)[0] if clean.dateline else []
     # "The army", "police": the forces of the country the story is in.
     country = entities_.country_of(places or [*title_places, *dateline], [*actors, *title_actors], gaz)
     actors = entities_.localise(actors, country, gaz)
