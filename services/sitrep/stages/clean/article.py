@@ -163,6 +163,9 @@ def _next_kept(page: Page, after: int | None) -> int | None:
     return next((i for i in range(after + 1, min(after + 3, page.end)) if page.labels[i] is None), None)
 
 
+_SEPARATOR = re.compile(r"\s*(?:[.|:–—]|-\s|[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,2}\s*[,(])")
+
+
 def _strip_lead(page: Page, first: int | None, title: str, removed: list[Removed]) -> None:
     """Cut a date header and a repeated headline from the start of the first paragraph."""
     if first is None:
@@ -173,7 +176,11 @@ def _strip_lead(page: Page, first: int | None, title: str, removed: list[Removed
         removed.append(_removed("boilerplate", "date_line", line[:end]))
         page.byline = page.byline or byline
         line = line[end:].lstrip(" ,|–—-")
-    if title and len(title) >= 20 and len(line) > len(title) and line[: len(title)].lower() == title.lower():
+    # Only a headline that visibly ends there (its own full stop, a separator or a dateline
+    # after it): a title that runs on into the sentence is the start of the lead itself, as
+    # from a feed that titles an item with its first words; cutting it would halve the sentence.
+    if (title and len(title) >= 20 and len(line) > len(title) and line[: len(title)].lower() == title.lower()
+            and (title[-1] in ".!?:|" or _SEPARATOR.match(line, len(title)))):
         removed.append(_removed("boilerplate", "repeated_title", line[: len(title)]))
         line = line[len(title) :].lstrip(" .,|–—-")
     page.lines[first] = line or page.lines[first]

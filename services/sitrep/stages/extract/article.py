@@ -72,12 +72,15 @@ def _extract(clean: CleanArticle, full: bool, limits: Limits = LIMITS) -> Extrac
     hits, cues, triggers, periods = gaz.scan(body)
     places, actors = geo.resolve(body, hits, gaz)
     titles = [h for h in hits if h.targets[0].kind == "title"]
-    found = entities_.collect(body, places, actors, cues, titles, gaz, heuristics=full)
-
     title = clean.title or ""
     title_hits, title_cues, _, _ = gaz.scan(title)
     title_places, title_actors = geo.resolve(title, title_hits, gaz, context=places)
     dateline = geo.resolve(clean.dateline, gaz.scan(clean.dateline).names, gaz, context=places)[0] if clean.dateline else []
+    # "The army", "police": the forces of the country the story is in.
+    country = entities_.country_of(places or [*title_places, *dateline])
+    actors = entities_.localise(actors, country, gaz)
+    title_actors = entities_.localise(title_actors, country, gaz)
+    found = entities_.collect(body, places, actors, cues, titles, gaz, heuristics=full)
 
     spans = sentences.split(body)
     found_claims: list[claims_.Claim] = []

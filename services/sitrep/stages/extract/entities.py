@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain
 
@@ -38,6 +38,26 @@ _KIND_AFTER = {"village": "PLACE", "town": "PLACE", "city": "PLACE", "hill": "PL
                "hospital": "FACILITY", "prison": "FACILITY", "brigade": "ARMED_GROUP", "battalion": "ARMED_GROUP",
                "militia": "ARMED_GROUP", "group": "ARMED_GROUP", "faction": "ARMED_GROUP", "movement": "ARMED_GROUP",
                "news": "ORG", "agency": "ORG", "said": "PERSON", "told": "PERSON", "says": "PERSON", "added": "PERSON"}
+
+
+def country_of(places: list[PlaceMention]) -> str | None:
+    """The country most of an article's place mentions are in (None: no place)."""
+    counts = Counter(m.place.cc for m in places)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def localise(actors: list[tuple[Hit, Target]], country: str | None, gaz: Gazetteer) -> list[tuple[Hit, Target]]:
+    """Actor mentions with the words whose side depends on the country ("the army", "police")
+    read as that country's actor (``in_country`` in actors.yaml)."""
+    out = []
+    for hit, target in actors:
+        table = gaz.actors[target.ref].in_country
+        if table:
+            mapping = dict(table)
+            ref = mapping.get(country or "*", mapping.get("*", target.ref))
+            target = replace(target, ref=ref)
+        out.append((hit, target))
+    return out
 
 
 @dataclass
