@@ -44,7 +44,8 @@ _COUNTRYSIDE_WORD = re.compile(rf"province|governorate|countryside|country\s+sid
 # Words before a name that make it a place; "(" too: a name glossed in brackets after another
 # ("Sinjar (Shingal)", "Zakho (Duhok)") is another name or the area of it.
 _PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
-                        r"district|area|neighbou?rhood)\s+(?:the\s+)?|\w\s*\(\s*)$", re.IGNORECASE)
+                        r"district|area|neighbou?rhood)\s+(?:the\s+)?|\w\s*\(\s*|"
+                        r"\b(?:village|town|city|district|area|region|province|governorate)\s*,\s*)$", re.IGNORECASE)
 # A place-kind word after the name: "Hawija district", "Bashir village".
 _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
                               r"province|governorate|countryside|outskirts|subdistrict|nahiya|qada)s?\b", re.IGNORECASE)
