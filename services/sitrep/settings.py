@@ -108,6 +108,23 @@ class Settings(BaseSettings):
         description="the analyze agent's batch window (None: batch_seconds);"
         " its batches set how many probes, answers and dedup records an article costs downstream",
     )
+    dedup_quiet_after: float = Field(
+        0.25,
+        ge=0,
+        description="seconds an article may take from its replay stamp to its articles.raw partition: a caught-up partition"
+        " vouches for every order older than its last fetch less this (docs/dedup.md)",
+    )
+    dedup_max_hold: float = Field(
+        30.0,
+        ge=0,
+        description="seconds a probe may wait at its shard for the marks of every input partition before it is answered anyway"
+        " (0: no waiting, and verdicts may depend on which worker runs faster)",
+    )
+    debug_delay_partitions: dict[int, float] = Field(
+        default_factory=dict,
+        description="test hook: seconds the analyze agent waits before a batch holding a message of these articles.raw"
+        ' partitions (JSON, e.g. {"0": 2}); forces the race of docs/dedup.md; never set in production',
+    )
     compression: Literal["none", "zstd", "lz4", "gzip", "snappy"] = Field("zstd", description="compression of every batch the worker produces")
 
     thresholds: Thresholds = Thresholds()
