@@ -265,3 +265,8 @@ def test_a_story_without_places_is_in_the_country_of_the_sides_it_names():
 def test_a_generic_word_fused_to_a_named_side_is_that_side():
     found, _ = claims("Attack", "YJA Star militants attacked a Turkish army post near Amadiya. Two soldiers were killed.")
     assert (2, "shooting", "sdf-kurdish") in [f[:3] for f in found]
+
+
+def test_an_unnamed_attacker_after_by_a_is_the_perpetrator():
+    found, _ = claims("Sniper", "A member of the Popular Mobilization Forces was killed by an unidentified sniper near Hilla.")
+    assert [f[:3] for f in found] == [(1, "shooting", "other")]
