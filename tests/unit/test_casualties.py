@@ -184,6 +184,10 @@ def test_a_foreign_dateline_is_not_where_it_happened(body: str, place: str) -> N
     ("On the 2nd of June, three villagers were killed by a landmine.", 3, None),
     ("Around 9 Oct., 4 soldiers were killed in an ambush.", 4, None),
     ("On 03 07 2018, a mine killed 2 shepherds.", 2, None),
+    # figures joined by "and", "all", a pronoun for a victim named before
+    ("A mortar shell hit the checkpoint, killing 1 soldier and 1 civilian.", 2, None),
+    ("Troops clashed with the cell, killing all 4 militants.", 4, None),
+    ("A policeman was shot by a sniper near the bridge, killing him.", 1, None),
     # ranges and qualifiers
     ("Between 10 and 15 people were killed in the shelling.", 10, None),
     ("At least eleven civilians were killed and more than 30 wounded.", 11, 30),

@@ -70,7 +70,9 @@ def _extract(clean: CleanArticle, full: bool, limits: Limits = LIMITS) -> Extrac
     body = clean.body or ""
     # The casualty grammar and the capitalised-name guesses are English; the name lists are not.
     full_arabic = full and (clean.language or "").lower().startswith("ar")
-    full = full and (clean.language is None or clean.language.lower().startswith("en"))
+    # Nigerian Pidgin ("pcm") is English-lexified: a short English report of many names can be
+    # classified so, and the English grammar reads it.
+    full = full and (clean.language is None or clean.language.lower().startswith(("en", "pcm")))
     hits, cues, triggers, periods = gaz.scan(body)
     places, actors = geo.resolve(body, hits, gaz)
     titles = [h for h in hits if h.targets[0].kind == "title"]

@@ -54,6 +54,8 @@ _AUX = (r"(?:(?:were|was|have|has|had|been|being|are|is|reportedly|reported|fear
 # glue two clauses together ("5 were killed in Idlib and 3 soldiers").
 # Case-sensitive, so that "31 IS militants" keeps its "IS".
 _NOT_MOD = (r"(?-i:were|was|are|is|have|has|had|been|in|on|at|by|from|after|during|when|while|since|including|"
+            # "1 soldier and 1 civilian": a new figure starts after "and"
+            r"(?:and|or)\s+(?:\d|(?:an?|one|another|two|three|four|five|six|seven|eight|nine|ten)\s)|"
             r"among|with|who|which|that|into|near|across|over|under|than|the\s+rest|"
             + _KILL_AFTER + "|" + _INJURE_AFTER + r"|kills?|killing|wounding|injuring)\b")
 
@@ -206,6 +208,9 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
         count = value(toll.group("num"))
         if count is not None:
             figures.append(Figure(toll.start("num"), toll.end("num"), count, "killed", "unknown"))
+    # "An officer was shot by a sniper, killing him": the pronoun is a victim counted already.
+    if any(f.head == _PRONOUN for f in figures) and sum(f.outcome == "killed" for f in figures) > 1:
+        figures = [f for f in figures if f.head != _PRONOUN]
     reading = Reading()
     for f in figures:
         if f.subset and f.outcome != "injured":
@@ -265,7 +270,7 @@ def _windows(anchors: list[int], size: int) -> list[tuple[int, int]]:
 
 def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
     if m.group("pron"):
-        count, head = 1, ""
+        count, head = 1, _PRONOUN
     elif m.group("one"):
         count, head = 1, m.group("shead").lower()
         if m.group("one").lower() in _DETERMINERS and m.group("shead")[0].isupper():
@@ -330,6 +335,7 @@ def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
                 left.outcome = right.outcome
 
 
+_PRONOUN = "(pronoun)"  # the head of "killing him": one victim, maybe named before in the sentence
 _DETERMINERS = frozenset({"the", "his", "her", "their", "its"})
 _FIRST_DIGITS = re.compile(r"\d+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
