@@ -274,3 +274,12 @@ def test_a_generic_word_fused_to_a_named_side_is_that_side():
 def test_an_unnamed_attacker_after_by_a_is_the_perpetrator():
     found, _ = claims("Sniper", "A member of the Popular Mobilization Forces was killed by an unidentified sniper near Hilla.")
     assert [f[:3] for f in found] == [(1, "shooting", "other")]
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Iraqi jets struck a cave in the desert near Rutba, killing all those inside.", (None, "airstrike", "iraq")),
+    ("Turkish troops killed PKK militants in clashes near Amadiya.", (None, "shooting", "turkey")),
+])
+def test_deaths_without_a_number_are_a_claim_without_a_toll(body, expected):
+    found, _ = claims("Operation", body)
+    assert [f[:3] for f in found] == [expected]

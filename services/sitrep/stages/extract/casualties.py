@@ -107,6 +107,7 @@ class _Patterns:
     attribution: re.Pattern[str]
     passive: re.Pattern[str]
     none: Caseless
+    unnumbered: re.Pattern[str]
     victim_class: dict[str, str]
 
 
@@ -132,6 +133,8 @@ def patterns() -> _Patterns:
         rf"instantly|immediately|on\s+the\s+spot)\b)))",
         re.IGNORECASE,
     )
+    people = alternation([w for w, cls in plural.items() if cls != "unknown"])
+    fighters = alternation([w for w, cls in plural.items() if cls == "combatants"])
     victim_class = {**{w: "unknown" for w in lex["killed_heads"] + lex["injured_heads"]}, **plural, **single}
     return _Patterns(
         figure=figure,
@@ -165,6 +168,11 @@ def patterns() -> _Patterns:
                       r"\bno\s+(?:immediate\s+)?reports?\s+of\s+(?:casualties|deaths|injuries)\b|"
                       r"\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b|\bnot\s+report\s+(?:any\s+)?casualties\b"),
         victim_class=victim_class,
+        unnumbered=re.compile(
+            rf"\b(?:killed|killing|kills|executed|executing)\s+(?:all\s+)?(?:(?:the|those|its|their)\s+)?"
+            rf"(?:(?!{_NOT_MOD})[\w'’-]+\s+){{0,2}}?(?P<uhead>{people}|those)\b"
+            rf"|\b(?P<uhead2>{fighters})\s+(?:were|have\s+been|had\s+been)\s+"
+            rf"(?:reportedly\s+|also\s+)?killed\b", re.IGNORECASE),
     )
 
 
@@ -233,6 +241,14 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
             # People killed or hurt, no split given: a claim with neither figure, so that the
             # event keeps its cause and perpetrator without a death toll it never stated.
             reading.spans.append((hit.start, hit.end))
+            reading.cumulative = bool(p.cumulative.search(sentence)) if cumulative is None else cumulative
+            return reading
+        m = p.unnumbered.search(sentence)
+        if m is not None:
+            # "killing all those on board", "IS militants were killed": deaths without a
+            # number, a claim without a toll (as for "killed or wounded").
+            reading.spans.append(m.span())
+            reading.victims.add(p.victim_class.get((m.group("uhead") or m.group("uhead2") or "").lower(), "unknown"))
             reading.cumulative = bool(p.cumulative.search(sentence)) if cumulative is None else cumulative
             return reading
         none = p.none.span(sentence)
