@@ -289,8 +289,11 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
         count, head = 1, _PRONOUN
     elif m.group("one"):
         count, head = 1, m.group("shead").lower()
-        if m.group("one").lower() in _DETERMINERS and m.group("shead")[0].isupper():
-            return None  # "the Turkish General Staff": the name of a body, not a person
+        if m.group("one").lower() in _DETERMINERS and (
+                m.group("shead")[0].isupper() or _INNER_FIGURE.search(sentence, m.end("one"), m.start("shead"))):
+            # "the Turkish General Staff": the name of a body, not a person; "the death of 1
+            # civilian": the figure is further in, and is read from there.
+            return None
     else:
         phrase = m.group("num")
         count = value(phrase)
@@ -351,6 +354,7 @@ def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
                 left.outcome = right.outcome
 
 
+_INNER_FIGURE = re.compile(r"\b(?:of|a|an|one|\d+)\b", re.IGNORECASE)
 _PRONOUN = "(pronoun)"  # the head of "killing him": one victim, maybe named before in the sentence
 _DETERMINERS = frozenset({"the", "his", "her", "their", "its"})
 _FIRST_DIGITS = re.compile(r"\d+")
