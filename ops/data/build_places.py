@@ -85,14 +85,17 @@ def keep_alias(alias: str, drop: set[str]) -> bool:
     return not (alias.isupper() and len(alias) <= 4)  # IATA/ICAO-like codes: "DEZ", "ALP"
 
 
+def bare_unit(name: str) -> str:
+    """A unit's name without its unit word: "Makhmur" for "Makhmur District"."""
+    return ARABIC_UNIT_WORDS.sub("", UNIT_WORDS.sub("", name)).strip() or name
+
+
 def unit_names(names: list[str]) -> set[str]:
     """An administrative unit's names, with and without the unit word ("Sinjar District")."""
     out = set()
     for name in names:
         out.add(name)
-        bare = ARABIC_UNIT_WORDS.sub("", UNIT_WORDS.sub("", name)).strip()
-        if bare and bare != name:
-            out.add(bare)
+        out.add(bare_unit(name))
     return out
 
 
@@ -140,7 +143,7 @@ def main() -> int:
                 pop >= TR_MIN_POPULATION or (code in tr_names and pop >= TR_BORDER_MIN_POPULATION)))):
             continue
         aliases = sorted({a for a in city["alternatenames"] if keep_alias(a, drop)} - {city["name"]})
-        district = subs[district_of[city["geonameid"]] - 1][0] if city["geonameid"] in district_of else ""
+        district = bare_unit(subs[district_of[city["geonameid"]] - 1][0]) if city["geonameid"] in district_of else ""
         rows.append((city["geonameid"], city["name"], cc, code, admin1_name(cc, code), district,
                      f"{city['latitude']:.4f}", f"{city['longitude']:.4f}", pop, "city", "|".join(aliases)))
 
@@ -162,7 +165,8 @@ def main() -> int:
             name = admin1_name(cc, code_path[1]) or cols[0]
             kind, district = "admin1", ""
         elif level == "2":
-            name, kind, district = cols[0], "district", cols[0]
+            # Under its bare name ("Makhmur" for "Makhmur District"), as reports name it.
+            name, kind, district = bare_unit(cols[0]), "district", bare_unit(cols[0])
         else:
             continue
         aliases = sorted(names - {name})

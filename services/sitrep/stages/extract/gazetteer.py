@@ -38,8 +38,10 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # alternate names are enough and variants would only add false matches.
 _VARIANT_COUNTRIES = frozenset({"SY", "IQ"})
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
-# A place smaller than this is guarded on its one-word alternate spellings (see _add_place_names).
-_SMALL_TOWN = 100_000
+# One-word GeoNames names that need a place cue (see _add_place_names): alternate spellings of
+# places below the first size, a village's own name below the second.
+_GUARDED_ALTERNATE = 1_000_000
+_GUARDED_OWN_NAME = 5_000
 # Match checks by key: none, a capital somewhere (place names), all capitals (acronyms), per target.
 _ANY, _CAPITALISED, _EXACT, _MIXED = range(4)
 
@@ -87,6 +89,7 @@ class Target:
     exact: bool = False  # an acronym: matches only when written in capitals
     priority: int = 0  # cue rank when several causes share a sentence
     guarded: bool = False  # a place named like a person ("Omar"): needs a place cue before it
+    weak: bool = False  # a one-word name that is often a word ("Salt"): needs a cue or the country named
 
 
 class Hit(NamedTuple):
@@ -162,7 +165,8 @@ class Gazetteer:
         if old is not None:
             # The same name listed twice: an acronym flag only survives if every listing has it.
             target = Target(target.kind, target.ref, old.air or target.air, old.exact and target.exact,
-                            max(old.priority, target.priority), old.guarded and target.guarded)
+                            max(old.priority, target.priority), old.guarded and target.guarded,
+                            old.weak and target.weak)
         slot[(target.kind, target.ref)] = target
 
     def _load_actors(self) -> None:
@@ -260,8 +264,10 @@ class Gazetteer:
     def _add_place_names(self, place: Place, names: list[str], generate: bool, skip: set[str],
                          curated: bool = True) -> None:
         people = self._person_names
-        own = normalize_key(place.name)
-        small = place.kind == "city" and place.population < _SMALL_TOWN
+        own = variants(place.name) if generate else {normalize_key(place.name)}  # its own name's spellings
+        city = place.kind in ("city", "district")
+        guard_alternates = city and place.population < _GUARDED_ALTERNATE
+        guard_own = city and place.population < _GUARDED_OWN_NAME
         seen: set[str] = set()
         for name in names:
             # GeoNames lists one name with and without diacritics ("Al Fallūjah", "Al Fallujah"):
@@ -276,14 +282,16 @@ class Gazetteer:
                 # GeoNames names of under four letters are mostly noise ("Sfi", "Bab").
                 if key in skip or (place.geonameid and len(key) < 4):
                     continue
-                # Curated names are trusted; a GeoNames village called "Hasan" or "al-Hasan" is not,
-                # nor a one-word spelling of a small place that is not its own name: such
-                # spellings are often words or names elsewhere ("Salt", "Humus", "Derek").
+                # Curated names are trusted; a GeoNames village called "Hasan" or "al-Hasan" is not
+                # (guarded: it needs a place cue); nor, less so, a one-word alternate spelling of a
+                # town or a one-word village name, often an English word or name ("Salt", "Humus",
+                # "Derek"): weak, it needs a place cue or its country named in the text.
                 words = key.split(" ")
                 guarded = not curated and (key in people or (
-                    len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES))
-                    or (small and len(words) == 1 and key != own and key.isascii()))
-                self._add(key, Target("place", place.id, exact=exact, guarded=guarded))
+                    len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES)))
+                weak = not curated and len(words) == 1 and key.isascii() and (
+                    guard_own or (guard_alternates and key not in own))
+                self._add(key, Target("place", place.id, exact=exact, guarded=guarded, weak=weak))
 
     def _load_cues(self) -> None:
         for group, row in self.lexicon["causes"].items():

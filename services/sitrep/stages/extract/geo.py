@@ -44,7 +44,8 @@ _COUNTRYSIDE_WORD = re.compile(rf"province|governorate|countryside|country\s+sid
 # Words before a name that make it a place; "(" too: a name glossed in brackets after another
 # ("Sinjar (Shingal)", "Zakho (Duhok)") is another name or the area of it.
 _PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
-                        r"district|area|neighbou?rhood)\s+(?:the\s+)?|\w\s*\(\s*)$", re.IGNORECASE)
+                        r"district|area|neighbou?rhood)\s+(?:the\s+)?|\w\s*\(\s*|"
+                        r"\b(?:village|town|city|district|area|region|province|governorate)\s*,\s*)$", re.IGNORECASE)
 # A place-kind word after the name: "Hawija district", "Bashir village".
 _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
                               r"province|governorate|countryside|outskirts|subdistrict|nahiya|qada)s?\b", re.IGNORECASE)
@@ -80,7 +81,7 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
             if kind == "actor":
                 actors.append((hit, first))
                 continue
-            if kind == "place" and not first.guarded:
+            if kind == "place" and not first.guarded and not first.weak:
                 place = gaz.places[first.ref]
                 if place.geonameid is not None and place.population < _FOREIGN_KEPT:
                     ctx = ctx or _context(text, hits, gaz, context)
@@ -93,11 +94,12 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
         ctx = ctx or _context(text, hits, gaz, context)
         actor = next((t for t in hit.targets if t.kind == "actor"), None)
         candidates = [t for t in hit.targets if t.kind == "place"]
-        if candidates and (actor is not None or any(t.guarded for t in candidates)):
-            # Only a name that could be a person or an actor needs the place cue looked up.
+        if candidates and (actor is not None or any(t.guarded or t.weak for t in candidates)):
+            # Only a name that could be a person, a word or an actor needs the place cue looked up.
             cue = bool(_PLACE_CUE.search(text, max(0, hit.start - 40), hit.start)
                        or _PLACE_CUE_AFTER.match(text, hit.end))
-            candidates = [t for t in candidates if cue or not t.guarded]
+            candidates = [t for t in candidates if cue or not (t.guarded or (
+                t.weak and ctx.countries.get(gaz.places[t.ref].cc, 0.0) < 1.0))]
         else:
             cue = False
         if actor is not None and not (candidates and cue):
@@ -168,7 +170,7 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
     admin1: set[str] = set()
     countries: dict[str, float] = defaultdict(float)
     found = [gaz.places[t.ref] for h in hits if len(h.targets) == 1 for t in h.targets
-             if t.kind == "place" and not t.guarded]
+             if t.kind == "place" and not t.guarded and not t.weak]
     own: dict[str, float] = defaultdict(float)
     for place in [*found, *(m.place for m in extra)]:
         if place.admin1_id:
