@@ -137,6 +137,7 @@ class Context:
     title_cues: list[Hit] = field(default_factory=list)
     title_actors: list[tuple[int, int, str, bool]] = field(default_factory=list)
     published: date | None = None
+    title_triggers: list[int] = field(default_factory=list)  # offsets of casualty words in the title
     votes: dict[str, Counter] = field(default_factory=dict)  # article-wide perpetrator votes per cause
     donors: list[bool] = field(default_factory=list)  # per sentence: may lend cause/perpetrator to a neighbour
     body_side: Side = field(init=False)
@@ -154,7 +155,7 @@ class Context:
         skip = self.dateline_end
         countries = Counter(m.place.cc for m in self.places if m.start >= skip) if skip else Counter()
         self.home = countries.most_common(1)[0][0] if countries else None
-        victims = casualties.read(self.title) if self.title else None
+        victims = casualties.read(self.title, self.title_triggers) if self.title_triggers else None
         self.title_victims = victims.spans if victims else []
     @property
     def dateline_end(self) -> int:
