@@ -54,3 +54,11 @@ def test_numbers_in_words():
 def test_english_text_is_not_read_as_arabic():
     assert not arabic.is_arabic("Three soldiers were killed near Mosul (الموصل) on Monday.")
     assert arabic.is_arabic("قتل ثلاثة جنود في انفجار عبوة ناسفة قرب الموصل يوم الاثنين.")
+
+
+def test_arabic_actor_names_are_entities_with_their_clitics():
+    x = extract(CleanArticle(id="ar", title="خبر", language="ar",
+                             body="قصفت القوات التركية مواقع لحزب العمال الكردستاني، وقال الجيش العراقي إن داعش انسحب."))
+    mentions = {e.id: [m.text for m in e.mentions] for e in x.entities}
+    assert mentions["actor:pkk"] == ["لحزب العمال الكردستاني"]
+    assert {"actor:turkey", "actor:iraq", "actor:islamic-state"} <= set(mentions)

@@ -184,6 +184,11 @@ def test_a_foreign_dateline_is_not_where_it_happened(body: str, place: str) -> N
     ("On the 2nd of June, three villagers were killed by a landmine.", 3, None),
     ("Around 9 Oct., 4 soldiers were killed in an ambush.", 4, None),
     ("On 03 07 2018, a mine killed 2 shepherds.", 2, None),
+    # figures joined by "and", "all", a pronoun for a victim named before
+    ("A mortar shell hit the checkpoint, killing 1 soldier and 1 civilian.", 2, None),
+    ("Troops clashed with the cell, killing all 4 militants.", 4, None),
+    ("A policeman was shot by a sniper near the bridge, killing him.", 1, None),
+    ("The blast led to the death of 1 shepherd near the village.", 1, None),
     # ranges and qualifiers
     ("Between 10 and 15 people were killed in the shelling.", 10, None),
     ("At least eleven civilians were killed and more than 30 wounded.", 11, 30),
@@ -265,3 +270,17 @@ def test_a_story_without_places_is_in_the_country_of_the_sides_it_names():
 def test_a_generic_word_fused_to_a_named_side_is_that_side():
     found, _ = claims("Attack", "YJA Star militants attacked a Turkish army post near Amadiya. Two soldiers were killed.")
     assert (2, "shooting", "sdf-kurdish") in [f[:3] for f in found]
+
+
+def test_an_unnamed_attacker_after_by_a_is_the_perpetrator():
+    found, _ = claims("Sniper", "A member of the Popular Mobilization Forces was killed by an unidentified sniper near Hilla.")
+    assert [f[:3] for f in found] == [(1, "shooting", "other")]
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Iraqi jets struck a cave in the desert near Rutba, killing all those inside.", (None, "airstrike", "iraq")),
+    ("Turkish troops killed PKK militants in clashes near Amadiya.", (None, "shooting", "turkey")),
+])
+def test_deaths_without_a_number_are_a_claim_without_a_toll(body, expected):
+    found, _ = claims("Operation", body)
+    assert [f[:3] for f in found] == [expected]

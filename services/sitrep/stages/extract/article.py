@@ -70,12 +70,14 @@ def _extract(clean: CleanArticle, full: bool, limits: Limits = LIMITS) -> Extrac
     body = clean.body or ""
     # The casualty grammar and the capitalised-name guesses are English; the name lists are not.
     full_arabic = full and (clean.language or "").lower().startswith("ar")
-    full = full and (clean.language is None or clean.language.lower().startswith("en"))
+    # Nigerian Pidgin ("pcm") is English-lexified: a short English report of many names can be
+    # classified so, and the English grammar reads it.
+    full = full and (clean.language is None or clean.language.lower().startswith(("en", "pcm")))
     hits, cues, triggers, periods = gaz.scan(body)
     places, actors = geo.resolve(body, hits, gaz)
     titles = [h for h in hits if h.targets[0].kind == "title"]
     title = clean.title or ""
-    title_hits, title_cues, _, _ = gaz.scan(title)
+    title_hits, title_cues, title_triggers, _ = gaz.scan(title)
     title_places, title_actors = geo.resolve(title, title_hits, gaz, context=places)
     dateline = geo.resolve(clean.dateline, gaz.scan(clean.dateline).names, gaz, context=places)[0] if clean.dateline else []
     # "The army", "police": the forces of the country the story is in.
@@ -93,6 +95,7 @@ def _extract(clean: CleanArticle, full: bool, limits: Limits = LIMITS) -> Extrac
             body=body, spans=spans, cues=cues, triggers=triggers, periods=periods, actors=found.actor_mentions,
             places=places, gaz=gaz, title=title, title_cues=title_cues,
             title_actors=[(h.start, h.end, t.ref, t.air) for h, t in title_actors], published=clean.published,
+            title_triggers=title_triggers,
         )
         found_claims = claims_.read_claims(ctx)
     lead = list(islice((s for s in spans if len(body[s.start:s.end].split()) >= 6), 2))  # the first two

@@ -54,6 +54,8 @@ _AUX = (r"(?:(?:were|was|have|has|had|been|being|are|is|reportedly|reported|fear
 # glue two clauses together ("5 were killed in Idlib and 3 soldiers").
 # Case-sensitive, so that "31 IS militants" keeps its "IS".
 _NOT_MOD = (r"(?-i:were|was|are|is|have|has|had|been|in|on|at|by|from|after|during|when|while|since|including|"
+            # "1 soldier and 1 civilian": a new figure starts after "and"
+            r"(?:and|or)\s+(?:\d|(?:an?|one|another|two|three|four|five|six|seven|eight|nine|ten)\s)|"
             r"among|with|who|which|that|into|near|across|over|under|than|the\s+rest|"
             + _KILL_AFTER + "|" + _INJURE_AFTER + r"|kills?|killing|wounding|injuring)\b")
 
@@ -105,6 +107,7 @@ class _Patterns:
     attribution: re.Pattern[str]
     passive: re.Pattern[str]
     none: Caseless
+    unnumbered: re.Pattern[str]
     victim_class: dict[str, str]
 
 
@@ -130,6 +133,8 @@ def patterns() -> _Patterns:
         rf"instantly|immediately|on\s+the\s+spot)\b)))",
         re.IGNORECASE,
     )
+    people = alternation([w for w, cls in plural.items() if cls != "unknown"])
+    fighters = alternation([w for w, cls in plural.items() if cls == "combatants"])
     victim_class = {**{w: "unknown" for w in lex["killed_heads"] + lex["injured_heads"]}, **plural, **single}
     return _Patterns(
         figure=figure,
@@ -163,6 +168,11 @@ def patterns() -> _Patterns:
                       r"\bno\s+(?:immediate\s+)?reports?\s+of\s+(?:casualties|deaths|injuries)\b|"
                       r"\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b|\bnot\s+report\s+(?:any\s+)?casualties\b"),
         victim_class=victim_class,
+        unnumbered=re.compile(
+            rf"\b(?:killed|killing|kills|executed|executing)\s+(?:all\s+)?(?:(?:the|those|its|their)\s+)?"
+            rf"(?:(?!{_NOT_MOD})[\w'’-]+\s+){{0,2}}?(?P<uhead>{people}|those)\b"
+            rf"|\b(?P<uhead2>{fighters})\s+(?:were|have\s+been|had\s+been)\s+"
+            rf"(?:reportedly\s+|also\s+)?killed\b", re.IGNORECASE),
     )
 
 
@@ -206,6 +216,9 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
         count = value(toll.group("num"))
         if count is not None:
             figures.append(Figure(toll.start("num"), toll.end("num"), count, "killed", "unknown"))
+    # "An officer was shot by a sniper, killing him": the pronoun is a victim counted already.
+    if any(f.head == _PRONOUN for f in figures) and sum(f.outcome == "killed" for f in figures) > 1:
+        figures = [f for f in figures if f.head != _PRONOUN]
     reading = Reading()
     for f in figures:
         if f.subset and f.outcome != "injured":
@@ -228,6 +241,14 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
             # People killed or hurt, no split given: a claim with neither figure, so that the
             # event keeps its cause and perpetrator without a death toll it never stated.
             reading.spans.append((hit.start, hit.end))
+            reading.cumulative = bool(p.cumulative.search(sentence)) if cumulative is None else cumulative
+            return reading
+        m = p.unnumbered.search(sentence)
+        if m is not None:
+            # "killing all those on board", "IS militants were killed": deaths without a
+            # number, a claim without a toll (as for "killed or wounded").
+            reading.spans.append(m.span())
+            reading.victims.add(p.victim_class.get((m.group("uhead") or m.group("uhead2") or "").lower(), "unknown"))
             reading.cumulative = bool(p.cumulative.search(sentence)) if cumulative is None else cumulative
             return reading
         none = p.none.span(sentence)
@@ -265,11 +286,14 @@ def _windows(anchors: list[int], size: int) -> list[tuple[int, int]]:
 
 def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
     if m.group("pron"):
-        count, head = 1, ""
+        count, head = 1, _PRONOUN
     elif m.group("one"):
         count, head = 1, m.group("shead").lower()
-        if m.group("one").lower() in _DETERMINERS and m.group("shead")[0].isupper():
-            return None  # "the Turkish General Staff": the name of a body, not a person
+        if m.group("one").lower() in _DETERMINERS and (
+                m.group("shead")[0].isupper() or _INNER_FIGURE.search(sentence, m.end("one"), m.start("shead"))):
+            # "the Turkish General Staff": the name of a body, not a person; "the death of 1
+            # civilian": the figure is further in, and is read from there.
+            return None
     else:
         phrase = m.group("num")
         count = value(phrase)
@@ -330,6 +354,8 @@ def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
                 left.outcome = right.outcome
 
 
+_INNER_FIGURE = re.compile(r"\b(?:of|a|an|one|\d+)\b", re.IGNORECASE)
+_PRONOUN = "(pronoun)"  # the head of "killing him": one victim, maybe named before in the sentence
 _DETERMINERS = frozenset({"the", "his", "her", "their", "its"})
 _FIRST_DIGITS = re.compile(r"\d+")
 _YEAR = re.compile(r"(?:19|20)\d\d")

@@ -49,7 +49,7 @@ _ORG_NEXT = frozenset(
     "Medical Red Human News Press Embassy Foreign University Society Network Council Institute Observatory "
     "Ambassador Consulate Media Television Agency Command Directorate Department Headquarters Station Academy "
     "College".split())
-_BY = Caseless(r"\bby\s+(?:the\s+)?(?:(?:suspected|alleged|unidentified|unknown)\s+)?$|"
+_BY = Caseless(r"\bby\s+(?:the\s+|an?\s+)?(?:(?:suspected|alleged|unidentified|unknown)\s+)?$|"
               r"\b(?:believed|thought|suspected|said)\s+to\s+(?:be|have\s+been)\s+(?:the\s+)?$|"
               r"\b(?:aircraft|warplanes|jets|planes|helicopters|drones|artillery|forces|troops|fighters|militants|"
               r"members|snipers|gunmen)\s+(?:of|belonging\s+to|from)\s+(?:the\s+)?$|"
@@ -63,7 +63,7 @@ _ATTACK_VERB = Caseless(r"\b(?:fired|fire|targeted|target|shelled|shell|launched
                        r"opened\s+fire|detonated|dropped|bombed|pounded|stormed|carried\s+out|blew\s+up|"
                        r"raided|executed|ambushed)\b")
 # Last words that the regexes above can end on (a cheap test before running them).
-_BY_WORDS = frozenset("by the suspected alleged unidentified unknown be been of to from blamed blaming accused accusing "
+_BY_WORDS = frozenset("by the a an suspected alleged unidentified unknown be been of to from blamed blaming accused accusing "
                       "blames accuses".split())
 _BY_ENDINGS = tuple(_BY_WORDS)
 _BY_BEFORE_THE = tuple("by be been of to from blamed blaming accused accusing blames accuses".split())  # "by the"
@@ -137,6 +137,7 @@ class Context:
     title_cues: list[Hit] = field(default_factory=list)
     title_actors: list[tuple[int, int, str, bool]] = field(default_factory=list)
     published: date | None = None
+    title_triggers: list[int] = field(default_factory=list)  # offsets of casualty words in the title
     votes: dict[str, Counter] = field(default_factory=dict)  # article-wide perpetrator votes per cause
     donors: list[bool] = field(default_factory=list)  # per sentence: may lend cause/perpetrator to a neighbour
     body_side: Side = field(init=False)
@@ -154,9 +155,8 @@ class Context:
         skip = self.dateline_end
         countries = Counter(m.place.cc for m in self.places if m.start >= skip) if skip else Counter()
         self.home = countries.most_common(1)[0][0] if countries else None
-        victims = casualties.read(self.title) if self.title else None
+        victims = casualties.read(self.title, self.title_triggers) if self.title_triggers else None
         self.title_victims = victims.spans if victims else []
-
     @property
     def dateline_end(self) -> int:
         """Where a wire dateline ("BEIRUT, April 12 (Reuters) -") ends; 0 when there is none."""
@@ -355,12 +355,12 @@ def _may_end_in_by(words: list[str]) -> bool:
     necessary condition, so that the regex runs on a few windows rather than every one.
 
     Every ``_BY`` phrase ends with one of ``_BY_WORDS`` and a space, so the last word ends
-    with it ("(by" too); a final "the" follows one of ``_BY_BEFORE_THE``. A word with
+    with it ("(by" too); a final "the", "a" or "an" follows one of ``_BY_BEFORE_THE``. A word with
     characters outside ASCII is let through: case-insensitive matching pairs some of them
     with ASCII letters ("ſ" with "s") that ``lower`` keeps apart.
     """
     last = words[-1]
-    if last == "the":
+    if last in ("the", "a", "an"):
         return len(words) > 1 and (words[-2].endswith(_BY_BEFORE_THE) or not words[-2].isascii())
     return last.endswith(_BY_ENDINGS) or not last.isascii()
 

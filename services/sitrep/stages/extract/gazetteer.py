@@ -107,6 +107,9 @@ class Scan(NamedTuple):
     periods: list[int]  # start offsets of running-total markers ("since 2011", "so far this year")
 
 
+_ARABIC = re.compile(r"[\u0621-\u064a]")
+
+
 def _data(name: str) -> str:
     return data.text("gazetteer", name)
 
@@ -173,7 +176,11 @@ class Gazetteer:
             self.actors[actor.id] = actor
             for field, air in (("aliases", False), ("air_aliases", True)):
                 for alias in row.get(field, []):
-                    self._add(normalize_key(str(alias)), Target("actor", actor.id, air=air, exact=_is_acronym(str(alias))))
+                    target = Target("actor", actor.id, air=air, exact=_is_acronym(str(alias)))
+                    # An Arabic name also as written with a joined clitic ("وداعش", "بالجيش").
+                    keys = variants(str(alias)) if _ARABIC.search(str(alias)) else (normalize_key(str(alias)),)
+                    for key in keys:
+                        self._add(key, target)
 
     def _load_places(self) -> None:
         admin1 = yaml.load(_data("admin1.yaml"), Loader=_YAML_LOADER)
