@@ -255,3 +255,13 @@ def test_a_killing_by_a_named_side_with_no_weapon_named_is_an_attack():
     assert [f[:3] for f in found] == [(3, "shooting", "islamic-state")]
     found, _ = claims("Toll", "Three farmers died near Hawija.")
     assert [f[:3] for f in found] == [(3, "unknown", None)]
+
+
+def test_a_story_without_places_is_in_the_country_of_the_sides_it_names():
+    found, _ = claims("Joint operation", "Police forces and the PMF killed 3 IS militants in a joint operation.")
+    assert [f[:3] for f in found] == [(3, "shooting", "iraq")]
+
+
+def test_a_generic_word_fused_to_a_named_side_is_that_side():
+    found, _ = claims("Attack", "YJA Star militants attacked a Turkish army post near Amadiya. Two soldiers were killed.")
+    assert (2, "shooting", "sdf-kurdish") in [f[:3] for f in found]

@@ -40,22 +40,27 @@ _KIND_AFTER = {"village": "PLACE", "town": "PLACE", "city": "PLACE", "hill": "PL
                "news": "ORG", "agency": "ORG", "said": "PERSON", "told": "PERSON", "says": "PERSON", "added": "PERSON"}
 
 
-def country_of(places: list[PlaceMention]) -> str | None:
-    """The country most of an article's place mentions are in (None: no place)."""
+def country_of(places: list[PlaceMention], actors: list[tuple[Hit, Target]], gaz: Gazetteer) -> str | None:
+    """The country most of an article's place mentions are in; without places, the home
+    country most of the sides it names fight in (None: neither)."""
     counts = Counter(m.place.cc for m in places)
+    if not counts:
+        counts = Counter(c for _, t in actors if (c := gaz.actors[t.ref].country))
     return counts.most_common(1)[0][0] if counts else None
 
 
 def localise(actors: list[tuple[Hit, Target]], country: str | None, gaz: Gazetteer) -> list[tuple[Hit, Target]]:
     """Actor mentions with the words whose side depends on the country ("the army", "police")
-    read as that country's actor (``in_country`` in actors.yaml)."""
-    out = []
-    for hit, target in actors:
-        table = gaz.actors[target.ref].in_country
-        if table:
-            mapping = dict(table)
-            ref = mapping.get(country or "*", mapping.get("*", target.ref))
-            target = replace(target, ref=ref)
+    read as that country's actor (``in_country`` in actors.yaml), and a generic word fused to
+    a named side ("PKK-YJA Star militants") read as that side."""
+    out: list[tuple[Hit, Target]] = []
+    for hit, target in sorted(actors, key=lambda a: a[0].start):
+        actor = gaz.actors[target.ref]
+        if actor.in_country:
+            mapping = dict(actor.in_country)
+            target = replace(target, ref=mapping.get(country or "*", mapping.get("*", target.ref)))
+        if actor.generic and out and hit.start - out[-1][0].end <= 1 and not gaz.actors[out[-1][1].ref].generic:
+            target = replace(target, ref=out[-1][1].ref)
         out.append((hit, target))
     return out
 

@@ -76,6 +76,7 @@ class Actor:
     role: str | None = None
     generic: bool = False
     in_country: tuple[tuple[str, str], ...] = ()  # (country code or "*", actor id): see actors.yaml
+    country: str | None = None  # the one country a side fights in ("home" in actors.yaml)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,7 @@ class Gazetteer:
     def _load_actors(self) -> None:
         for row in yaml.load(_data("actors.yaml"), Loader=_YAML_LOADER):
             actor = Actor(row["id"], row["type"], row["name"], row.get("category"), row.get("role"),
-                          bool(row.get("generic")), tuple((row.get("in_country") or {}).items()))
+                          bool(row.get("generic")), tuple((row.get("in_country") or {}).items()), row.get("home"))
             self.actors[actor.id] = actor
             for field, air in (("aliases", False), ("air_aliases", True)):
                 for alias in row.get(field, []):
