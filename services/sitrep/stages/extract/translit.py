@@ -24,11 +24,16 @@ from functools import lru_cache
 _ASCII_FOLD = {c: " " for c in range(128) if not chr(c).isalnum()}
 
 
+_ARABIC_FOLD = {"\u0629": "\u0647", "\u0649": "\u064a"}
+
+
 @lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     """The lower-case base letter (or digit) of one character, or a space."""
     if ch in "\u0130\u0131":  # Turkish dotted capital I lower-cases to two characters
         return "i"
+    if ch in _ARABIC_FOLD:  # spelled either way in Arabic text: ta marbuta/ha, alif maqsura/ya
+        return _ARABIC_FOLD[ch]
     low = ch.lower()
     if len(low) != 1:
         low = ch
