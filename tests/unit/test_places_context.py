@@ -93,6 +93,7 @@ def test_guarded_spelling_is_a_place_after_a_place_word():
 @pytest.mark.parametrize("body, expected", [
     ("قتل ثلاثة مدنيين بقصف على ريف إدلب", "SY.12"),
     ("انفجار عبوة ناسفة في محافظة ديالى", "IQ.10"),
+    ("انفجار عبوة ناسفة في محافظه ديالي", "IQ.10"),  # ta marbuta as ha, alif maqsura as ya
     ("هجوم مسلح بالموصل", "IQ.15"),  # bi- joined to al-Mawsil
     ("اشتباكات في حلب", "SY.09"),
 ])

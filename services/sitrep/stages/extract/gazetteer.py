@@ -136,6 +136,10 @@ class Gazetteer:
         self.automaton = ahocorasick.Automaton()
         for key, slot in self._keys.items():
             targets = tuple(slot.values())
+            if len(targets) == 1 and targets[0].kind == "place":  # most keys: one place name
+                mode = _EXACT if targets[0].exact else _CAPITALISED
+                self.automaton.add_word(f" {key} ", (len(key), targets, (), None, mode))
+                continue
             names = tuple(t for t in targets if t.kind not in ("cue", "trigger"))
             cues = tuple(t for t in targets if t.kind == "cue")
             trigger = next((t.ref for t in targets if t.kind == "trigger"), None)
@@ -264,7 +268,7 @@ class Gazetteer:
     def _add_place_names(self, place: Place, names: list[str], generate: bool, skip: set[str],
                          curated: bool = True) -> None:
         people = self._person_names
-        own = variants(place.name) if generate else {normalize_key(place.name)}  # its own name's spellings
+        own = variants(place.name) if generate else frozenset({normalize_key(place.name)})  # its own spellings
         city = place.kind in ("city", "district")
         guard_alternates = city and place.population < _GUARDED_ALTERNATE
         guard_own = city and place.population < _GUARDED_OWN_NAME
@@ -276,7 +280,7 @@ class Gazetteer:
             if plain in seen:
                 continue
             seen.add(plain)
-            keys = variants(str(name)) if generate or _ARABIC_SCRIPT.search(plain) else {plain}
+            keys = variants(str(name)) if generate or _ARABIC_SCRIPT.search(plain) else frozenset({plain})
             exact = len(str(name)) <= 4 and _is_acronym(str(name))
             for key in keys:
                 # GeoNames names of under four letters are mostly noise ("Sfi", "Bab").

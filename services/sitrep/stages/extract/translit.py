@@ -24,11 +24,16 @@ from functools import lru_cache
 _ASCII_FOLD = {c: " " for c in range(128) if not chr(c).isalnum()}
 
 
+_ARABIC_FOLD = {"\u0629": "\u0647", "\u0649": "\u064a"}
+
+
 @lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     """The lower-case base letter (or digit) of one character, or a space."""
     if ch in "\u0130\u0131":  # Turkish dotted capital I lower-cases to two characters
         return "i"
+    if ch in _ARABIC_FOLD:  # spelled either way in Arabic text: ta marbuta/ha, alif maqsura/ya
+        return _ARABIC_FOLD[ch]
     low = ch.lower()
     if len(low) != 1:
         low = ch
@@ -166,16 +171,21 @@ def _arabic_variants(key: str) -> set[str]:
     return out
 
 
-def variants(name: str) -> set[str]:
-    """Normalised spellings of a place name, e.g. every common form of "Deir ez-Zor"."""
+@lru_cache(maxsize=16384)
+def variants(name: str) -> frozenset[str]:
+    """Normalised spellings of a place name, e.g. every common form of "Deir ez-Zor".
+
+    Cached: the gazetteer asks for a place's own name's spellings twice (to match it and to
+    tell its own spellings from other names').
+    """
     key = normalize_key(name)
     if _ARABIC_LETTERS.search(key):
-        return _arabic_variants(key)
+        return frozenset(_arabic_variants(key))
     # "Dar'a" is written "Dar'a" (two words once folded) and "Daraa"/"Dara" (one): the rules
     # run on the name with its apostrophes dropped, the as-written key is kept as it is.
     words = normalize_key(_APOSTROPHES.sub("", name)).split()
     if not words or not key:
-        return set()
+        return frozenset()
     slots: list[list[str]] = []
     for i, word in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
@@ -189,7 +199,7 @@ def variants(name: str) -> set[str]:
     out = {key}
     for combo in itertools.islice(itertools.product(*slots), _MAX_VARIANTS):
         out.add(re.sub(r" {2,}", " ", "".join(combo)).strip())
-    return {v for v in out if len(v) >= 3}
+    return frozenset(v for v in out if len(v) >= 3)
 
 
 class Caseless:
