@@ -109,7 +109,7 @@ class Settings(BaseSettings):
         " its batches set how many probes, answers and dedup records an article costs downstream",
     )
     dedup_quiet_after: float = Field(
-        0.25,
+        0.1,
         ge=0,
         description="seconds an article may take from its replay stamp to its articles.raw partition: a caught-up partition"
         " vouches for every order older than its last fetch less this (docs/dedup.md)",

@@ -194,7 +194,9 @@ class Verdicts:
 @contextlib.contextmanager
 def pipeline(broker: str, tmp_path: Path, name: str, *, partitions: int, slow: bool) -> Iterator[tuple[dict[str, str], Verdicts]]:
     """A pipeline over ``partitions``: one worker, or two with the first slowed."""
-    env = isolated_env(broker, tmp_path / name, partitions=partitions)
+    # What is forced is a slow worker, not a slow producer: a quiet-after well above what
+    # this test's own producer may take on a loaded machine between stamp and send.
+    env = isolated_env(broker, tmp_path / name, partitions=partitions, SITREP_DEDUP_QUIET_AFTER="0.5")
     run_sitrep(env, "topics", "create")
     delays = {"SITREP_DEBUG_DELAY_PARTITIONS": orjson.dumps({str(p): SLOW_SECONDS for p in range(partitions)}).decode()}
     running = []

@@ -322,11 +322,19 @@ class Worker:
         # Faust committed (and so stored what was unfinished) before telling us.
         self.gatherer.forget({tp.partition for tp in revoked if tp.topic == self.events_topic.get_topic_name()})
 
+    def input_partitions(self) -> int:
+        """The partitions of articles.raw, as the broker says (a topic made elsewhere may not have ``partitions``)."""
+        try:
+            found = self.app.consumer.topic_partitions(self.raw_topic.get_topic_name())
+        except Exception:  # no metadata yet
+            found = None
+        return found or self.settings.partitions
+
     def holding_of(self, shard: int) -> Holding:
         """The shard's held probes and marks, as last stored the first time it is asked for."""
         found = self.holdings.get(shard)
         if found is None:
-            sources = self.settings.partitions if self.max_hold is not None else 0
+            sources = self.input_partitions() if self.max_hold is not None else 0
             found = self.holdings[shard] = Holding.restored(self.held_table, shard, sources, time.monotonic())
         return found
 
