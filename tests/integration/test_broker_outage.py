@@ -50,7 +50,8 @@ def test_stopping_the_broker_fires_the_alert_and_starting_it_resolves_it(kafka: 
     wait_for(prom, "max(sitrep_last_poll_age_seconds)", lambda v: v < 10, "consumer polling", worker)
     assert alert_state(prom, ALERT) == "inactive"
 
-    seen: list[str] = []
+    # Inactive was just read: on a busy host the rule may be pending before the first poll below.
+    seen: list[str] = ["inactive"]
     kafka.stop()
     try:
         wait_for(prom, "max(sitrep_broker_up)", lambda v: v == 0, "broker seen down", worker, timeout=30)
