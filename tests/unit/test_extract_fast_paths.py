@@ -65,10 +65,13 @@ def test_caseless_refuses_patterns_it_would_get_wrong(pattern):
 
 
 def _normalize_plainly(text: str) -> str:
-    """``normalize`` as first written: one character at a time after lower-casing."""
+    """``normalize`` as first written: one character at a time after lower-casing (and with
+    Arabic ta marbuta and alif maqsura folded to ha and ya, as names are spelled both ways)."""
     def fold(ch: str) -> str:
         if ch in "\u0130\u0131":
             return "i"
+        if ch in "\u0629\u0649":
+            return {"\u0629": "\u0647", "\u0649": "\u064a"}[ch]
         low = ch.lower()
         low = ch if len(low) != 1 else low
         base = unicodedata.normalize("NFKD", low)[0]
@@ -90,7 +93,7 @@ def test_normalize_keeps_offsets_and_folds_as_before(text):
 
 
 @pytest.mark.parametrize("text", ["Deir ez-Zor’s “rural” areas — DEIR EZ-ZOR", "ΟΔΟΣ Σ σ", "İstanbul and Iğdır",
-                                  "ℌello ϓ Ǆ ﬀ Ⅻ", "Kelvin K and ſ", "Dar‘a, Dayr az Zawr", ""])
+                                  "ℌello ϓ Ǆ ﬀ Ⅻ", "Kelvin K and ſ", "Dar‘a, Dayr az Zawr", "", "محافظة ديالى"])
 def test_normalize_on_awkward_letters(text):
     assert normalize(text) == _normalize_plainly(text)
 

@@ -6,6 +6,7 @@ Synthetic sentences, written for the classes of failure, not taken from any dev 
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
@@ -135,3 +136,16 @@ def test_places_tsv_carries_districts_and_arabic_names():
     mosul = gaz.places["geo:99072"]
     assert mosul.admin1_name == "Nineveh" and mosul.district
     assert places_in("الموصل") == [("الموصل", "IQ.15")]
+
+
+def test_cache_keeps_a_few_builds_and_removes_older_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("SITREP_CACHE_DIR", str(tmp_path))
+    for i in range(6):
+        stale = tmp_path / f"gazetteer-stale{i}.pickle"
+        stale.write_bytes(b"old build")
+        os.utime(stale, (1_000_000 + i, 1_000_000 + i))
+    gazetteer_module.load_or_build()
+    left = sorted(f.name for f in tmp_path.glob("gazetteer-*.pickle"))
+    assert len(left) == gazetteer_module._CACHE_KEPT
+    assert gazetteer_module._cache_file().name in left
+    assert {"gazetteer-stale5.pickle", "gazetteer-stale4.pickle", "gazetteer-stale3.pickle"} < set(left)

@@ -20,7 +20,6 @@ import os
 import pickle
 import re
 import sys
-import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -387,6 +386,7 @@ def _longest(hits: list[tuple[int, int, tuple[Target, ...]]]) -> list[Hit]:
     return kept
 
 
+_CACHE_KEPT = 4  # gazetteer builds kept in the cache directory, this one included
 _DATA_FILES = ("actors.yaml", "admin1.yaml", "lexicon.yaml", "places.tsv", "places_extra.yaml")
 
 
@@ -424,9 +424,12 @@ def load_or_build() -> Gazetteer:
         with tmp.open("wb") as f:
             pickle.dump(gaz, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # atomic: a worker starting meanwhile never reads half a file
-        for old in path.parent.glob("gazetteer-*.pickle"):  # builds of older data, unused for a week
-            if old != path and time.time() - old.stat().st_mtime > 7 * 86400:
-                old.unlink(missing_ok=True)
+        # Builds of other data or code versions: the newest few stay (worktrees, rollbacks), the
+        # rest go, so that a developer's edits do not fill the disk 18 MB at a time.
+        others = sorted((f for f in path.parent.glob("gazetteer-*.pickle") if f != path),
+                        key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in others[_CACHE_KEPT - 1:]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass
     return gaz
