@@ -53,7 +53,7 @@ class Thresholds(BaseModel):
 
     near_duplicate: float = Field(0.35, ge=0, le=1, description="similarity (see stages/dedup.py) from which an article is a near copy")
     story: float = Field(0.3, ge=0, le=1, description="similarity from which two reports are one story")
-    max_body_bytes: int = Field(1_000_000, gt=0, description="raw bodies larger than this go to the dead-letter topic")
+    max_body_bytes: int = Field(1_000_000, gt=0, description="clean text over this (UTF-8 bytes) is dead-lettered; the page as sent may be 8 times larger")
     retention_days: float = Field(30.0, gt=0, description="how long dedup and corroboration state remembers an article")
     max_index_articles: int = Field(1_000_000, gt=0, description="size cap of the dedup index, in articles")
 
