@@ -24,7 +24,7 @@ What the set adds, as sites do (``dedup_pages`` holds the edits and page parts):
 - copies by other outlets: wrapped in their own chrome with reader comments, lightly edited
   (synonyms, reordered or dropped sentences and paragraphs, a "READ MORE" line, the dateline,
   spelling), cut to 50-85 %, syndicated with a credit line, combinations, copies of copies.
-- updated reports: a later version whose toll changed (``dedup_pages._update_toll``): one
+- updated reports: a later version of an article that states a toll, the toll raised: one
   story, not a copy.
 
 Labels: ``original`` (None for a distinct article, else the first report of the copy's family),
@@ -160,6 +160,21 @@ class Outlet:
         return "\n".join(head) + "\n\n" + "\n\n".join(body) + "\n\n" + "\n".join(tail) + "\n"
 
 
+_TOLL = re.compile(r"\b(\d{1,4}) (?:\w+ ){0,3}?(?:were |have been |are |was )?(?:killed|dead|died|injured|wounded|hurt)\b")
+
+
+def _update_toll(paras: list[str], rng: random.Random) -> list[str] | None:
+    """The article with its first stated toll raised wherever that number stands, or None
+    when it states none."""
+    match = next((m for p in paras for m in _TOLL.finditer(p)), None)
+    if match is None:
+        return None
+    old = match.group(1)
+    new = str(int(old) + rng.randint(1, max(2, int(old) // 3)))
+    updated = [re.sub(rf"\b{old}\b", new, p) for p in paras]
+    return updated + [rng.choice(["The toll was later raised.", "This story has been updated with a new toll."])]
+
+
 def _copy(parent: Item, base: Item, rng: random.Random, outlet: str, teasers: list[str], n: int) -> Item:
     item = Item(f"{base.id}~{n}", parent.title, list(parent.paras), base.event, base.family, outlet,
                 parent.position + rng.expovariate(1 / 30), kind="copy", original=base.id)
@@ -215,11 +230,10 @@ def build(seed: int = DEFAULT_SEED, ecb: Path = ECB, wikinews: Path = WIKINEWS) 
                 copy.transforms.insert(0, "copy_of_copy")
             family.append(copy)
             items.append(copy)
-        if rng.random() < 0.04:  # a later version with another toll: the same story, not a copy
-            update = Item(f"{base.id}~update", base.title, pages._update_toll(base.paras, rng), base.event, base.family,
-                          base.outlet, base.position + rng.uniform(2, 40), kind="update", original=None, transforms=["update"])
-            if update.paras != base.paras:
-                items.append(update)
+        updated = _update_toll(base.paras, rng)
+        if updated is not None and rng.random() < 0.5:  # a later version with another toll: the same story, not a copy
+            items.append(Item(f"{base.id}~update", base.title, updated, base.event, base.family, base.outlet,
+                              base.position + rng.uniform(2, 40), kind="update", transforms=["update"]))
     items.sort(key=lambda it: (it.position, it.id))
     for item in items:
         item.body = outlets[item.outlet].page(item, rng, comments=item.kind == "copy" and rng.random() < 0.6)

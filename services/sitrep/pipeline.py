@@ -23,8 +23,9 @@ from sitrep.stages.clean.article import clean_article
 from sitrep.stages.clean.article import warm_up as clean_warm_up
 from sitrep.stages.credibility.corroborate import corroborate, event_key
 from sitrep.stages.credibility.sources import SourcePriors
+from sitrep.stages.credibility.text import main_claim, place_of
 from sitrep.stages.extract.article import extract
-from sitrep.stages.types import Report, Revision
+from sitrep.stages.types import CleanArticle, Extraction, Report, Revision
 
 STAGES = ("clean", "extract", "sign", "dedup", "corroborate")
 
@@ -46,7 +47,7 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
     t1 = time.perf_counter()
     extraction = extract(clean)
     t2 = time.perf_counter()
-    sig = dedup.sign(clean.body or clean.title)
+    sig = dedup.sign(clean.body or clean.title, facts_of(clean, extraction))
     t3 = time.perf_counter()
     if timings is not None:
         timings["clean"] = t1 - t0
@@ -62,7 +63,17 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
         minhash=sig.minhash,
         size=sig.size,
         bands=list(sig.bands),
+        facts=sig.facts,
     )
+
+
+def facts_of(clean: CleanArticle, extraction: Extraction) -> bytes:
+    """The main event's facts for dedup: a copy states the same toll, place and day."""
+    claim = main_claim(extraction)
+    if claim is None:
+        return b""
+    place = place_of(extraction, claim, clean.dateline)
+    return dedup.event_facts(claim.killed, claim.injured, place.id if place is not None else None, claim.date)
 
 
 def warm_up() -> None:
@@ -153,7 +164,7 @@ def judge(article_id: str, candidates: Iterable[dedup.Candidate], thresholds: Th
     earlier = dedup.conflict(article_id, candidates := list(candidates))
     if earlier is not None:
         raise RejectedMessage("id_conflict", f"id {article_id!r} was first used (order {earlier.order}) by a different article")
-    return dedup.resolve(article_id, candidates, near=thresholds.near_duplicate)
+    return dedup.resolve(article_id, candidates, near=thresholds.near_duplicate, story=thresholds.story)
 
 
 def finish(prepared: Prepared, verdict: Dedup, events: dict[str, list[Report]] | None) -> Outcome:
