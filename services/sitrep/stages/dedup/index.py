@@ -80,6 +80,7 @@ COMMON_HOLDERS = 3  # a band key held by this many earlier distinct articles is 
 ALIKE = 0.5  # an article this similar to an earlier holder of a band key is its copy there, not a distinct holder
 EXACT_BIT = 1 << 63  # marks the exact-body key among the band keys
 _BY_ORDER = itemgetter(1, 0)  # a Candidate's (order, id)
+_UNSEEN = (None, None)
 
 
 class Candidate(NamedTuple):
@@ -243,11 +244,12 @@ def probe_many(
                 _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
     _compare(requests, sharing, entries, found, min_similarity, window, filed_as)
     answers = []
+    held: dict[int, tuple[tuple[int, str], set[int]] | None] = {}
     for request, hits, (me, key_list, new), buckets in zip(requests, found, mine, stood):
         if not new:
             answers.append(_answered(entries.get(me), entries))
             continue
-        answer = _weigh(request, sorted(hits.values(), key=_BY_ORDER), me, key_list, buckets, entries, filed_as)
+        answer = _weigh(request, sorted(hits.values(), key=_BY_ORDER), me, key_list, buckets, entries, filed_as, held)
         answers.append(answer)
         if answer:  # the answer goes with the entry (the worker writes it once a batch)
             entries[me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact, c.distinct, c.conflict) for c in answer])
@@ -255,7 +257,8 @@ def probe_many(
 
 
 def _weigh(request: Request, hits: list[Candidate], me: int, key_list: list[int], buckets: list[bytes | None],
-           entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int]) -> list[Candidate]:
+           entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int],
+           held: dict[int, tuple[tuple[int, str], set[int]] | None]) -> list[Candidate]:
     """The evidence of each candidate in this shard's band keys, and which keys the article
     is a distinct holder of (written into its entry).
 
@@ -265,38 +268,68 @@ def _weigh(request: Request, hits: list[Candidate], me: int, key_list: list[int]
     common text: two articles meeting only there (an outlet's "Related News" list, an
     agency's boilerplate) share no evidence of copying. The count uses only articles
     earlier in order, so it is what a sequential replay counts, on one shard or many.
+    ``held`` caches each holder's rank and counted keys for the batch.
     """
     article_id, order, sig, _ = request
     rank = (order, article_id)
-    alike = {(c.id, c.order) for c in hits if c.exact or c.similarity >= ALIKE}
-    distinct: dict[int, int] = {}  # per earlier holder: the article's distinctive band keys it holds
+    alike = {filed_as[c.id, c.order] for c in hits if c.exact or c.similarity >= ALIKE}
+    found = {filed_as[c.id, c.order] for c in hits}
+    distinct: dict[int, int] = {}  # per candidate: the article's distinctive band keys it holds
     counted = 0
     for i, (key, bucket) in enumerate(zip(key_list, buckets)):
         if key >= EXACT_BIT:
             continue
-        holders = copied = 0
-        earlier = []
-        for other in members(bucket):
-            packed = entries.get(other) if other != me else None
-            if packed is None or not comes_before(packed, rank):
-                continue
-            earlier.append(other)
-            copied |= (id_of(packed), order_of(packed)) in alike
-            holders += key in counted_keys(packed)
-        if not copied:
+        held_by = members(bucket)
+        if alike.isdisjoint(held_by):  # candidates are earlier articles: a copy of one is no new holder
             counted |= 1 << i
-        if holders < COMMON_HOLDERS:
-            for other in earlier:
+        sharing = [other for other in held_by if other in found]
+        if sharing and _holders(key, held_by, rank, entries, held) < COMMON_HOLDERS:
+            for other in sharing:
                 distinct[other] = distinct.get(other, 0) + 1
     if counted:
         entries[me] = with_counted(entries[me], counted)
+    held[me] = (rank, {key for i, key in enumerate(key_list) if counted >> i & 1})
     weighed = []
     for c in hits:
         other = filed_as[c.id, c.order]
-        packed = entries.get(other)
-        disagree = not c.exact and packed is not None and facts_conflict(sig.facts, packed[FACTS_AT:ID_AT])
-        weighed.append(c._replace(distinct=min(distinct.get(other, 0), MIN_DISTINCT), conflict=disagree))
-    return weighed
+        packed = entries.get(other) if not c.exact else None
+        disagree = packed is not None and facts_conflict(sig.facts, packed[FACTS_AT:ID_AT])
+        weighed.append(Candidate(c.id, c.order, c.similarity, c.exact, min(distinct.get(other, 0), MIN_DISTINCT), disagree))
+    return _front(weighed, article_id)
+
+
+def _holders(key: int, held_by: list[int], rank: tuple[int, str], entries: Mapping[int, bytes],
+             held: dict[int, tuple[tuple[int, str], set[int]] | None]) -> int:
+    """How many of a band key's holders before ``rank`` are distinct holders (up to COMMON_HOLDERS)."""
+    holders = 0
+    for other in held_by:
+        info = held.get(other, _UNSEEN)
+        if info is _UNSEEN:
+            packed = entries.get(other)
+            info = held[other] = None if packed is None else (rank_of(packed), set(counted_keys(packed)))
+        if info is not None and info[0] < rank and key in info[1]:
+            holders += 1
+            if holders >= COMMON_HOLDERS:
+                break
+    return holders
+
+
+def _front(candidates: list[Candidate], article_id: str) -> list[Candidate]:
+    """The candidates that can decide a verdict, in order: a candidate goes when an earlier
+    one is a copy on this shard's evidence alone (MIN_DISTINCT keys, facts agreeing) and at
+    least as alike. That one is then the story, the best and the first copy before it,
+    whatever the other shards add, so a shard's answer stays a few entries long. Any earlier
+    message with the article's own id stays (``conflict`` needs it, however unlike).
+    """
+    kept: list[Candidate] = []
+    strong: tuple[bool, float] | None = None  # the most alike sure copy so far
+    for c in candidates:
+        if strong is not None and strong >= (c.exact, c.similarity) and c.id != article_id:
+            continue
+        kept.append(c)
+        if c.exact or (c.distinct >= MIN_DISTINCT and not c.conflict):
+            strong = max(strong or (False, 0.0), (c.exact, c.similarity))
+    return kept
 
 
 def _same_id(hits: dict[str, Candidate], filed_as: dict[tuple[str, int], int], bucket: bytes, entries: Mapping[int, bytes],
