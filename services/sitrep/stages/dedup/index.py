@@ -272,6 +272,12 @@ def _weigh(request: Request, hits: list[Candidate], me: int, key_list: list[int]
     """
     article_id, order, sig, _ = request
     rank = (order, article_id)
+    if not hits:  # nothing alike: a distinct holder of every band key, and no evidence to weigh
+        counted = sum(1 << i for i, key in enumerate(key_list) if key < EXACT_BIT)
+        if counted:
+            entries[me] = with_counted(entries[me], counted)
+        held[me] = (rank, {key for key in key_list if key < EXACT_BIT})
+        return []
     alike = {filed_as[c.id, c.order] for c in hits if c.exact or c.similarity >= ALIKE}
     found = {filed_as[c.id, c.order] for c in hits}
     distinct: dict[int, int] = {}  # per candidate: the article's distinctive band keys it holds
