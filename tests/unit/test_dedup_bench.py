@@ -57,3 +57,13 @@ def test_four_shards_answer_as_one_and_state_stays_bounded(items: list[dict], pi
     assert one == four
     assert dedup.state_bytes(*one_state[0]) / len(items) <= 1024
     assert sum(dedup.state_bytes(i, e) for i, e in four_state) / len(items) <= 1300
+
+
+def test_a_copy_with_a_figure_changed_stays_in_its_sources_story(items: list[dict], pipeline_run: tuple) -> None:
+    links, stories, _ = pipeline_run
+    family = {it["id"]: it["family"] for it in items}
+    changed = [it for it in items if bench_dedup.updated(it)]
+    assert changed
+    assert all(links[it["id"]] is None or family[links[it["id"]]] == it["family"] for it in changed)
+    in_story = sum(family.get(stories[it["id"]]) == it["family"] for it in changed)
+    assert in_story / len(changed) >= 0.95, (in_story, len(changed))
