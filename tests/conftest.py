@@ -34,16 +34,17 @@ PING_SECONDS = 2.0
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--chaos", action="store_true", help="also run the chaos test (20,000 articles, SIGKILLs, a broker restart)")
+    parser.addoption("--slow", action="store_true", help="also run the slow tests (the 20-round forced dedup race)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The chaos test takes minutes: it runs when asked for (ops/test --chaos), and is then
-    # a real test that passes or fails; otherwise it is left out of the run, not skipped.
-    if config.getoption("--chaos"):
-        return
-    kept = [item for item in items if "chaos" not in item.keywords]
+    # The chaos and slow tests take minutes: they run when asked for (ops/test --chaos,
+    # --slow), and are then real tests that pass or fail; otherwise they are left out of
+    # the run, not skipped.
+    left_out = {marker for marker in ("chaos", "slow") if not config.getoption(f"--{marker}")}
+    kept = [item for item in items if not left_out & set(item.keywords)]
     if len(kept) != len(items):
-        config.hook.pytest_deselected(items=[i for i in items if "chaos" in i.keywords])
+        config.hook.pytest_deselected(items=[i for i in items if left_out & set(i.keywords)])
         items[:] = kept
 
 

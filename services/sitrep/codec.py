@@ -36,15 +36,30 @@ def looks_binary(data: bytes | str) -> bool:
     return bool(sample) and controls / len(sample) > _BINARY_CONTROL_SHARE
 
 
+# The cap on an article (``max_body_bytes``) is on its clean text; the page as sent may be this
+# many times larger, since an ordinary news page is mostly markup and inline scripts.
+PAGE_FACTOR = 8
+
+
+def page_cap(max_body_bytes: int) -> int:
+    """The largest body a message may carry: ``PAGE_FACTOR`` times the cap on its clean text."""
+    return max_body_bytes * PAGE_FACTOR
+
+
 def decode_raw(data: bytes | None, *, max_body_bytes: int) -> RawArticle:
-    """Parse one ``articles.raw`` message; raise :class:`RejectedMessage` with a reason code."""
+    """Parse one ``articles.raw`` message; raise :class:`RejectedMessage` with a reason code.
+
+    ``max_body_bytes`` caps the clean text (``pipeline.clean`` checks it); here the body is
+    held to :func:`page_cap` of it.
+    """
+    max_page = page_cap(max_body_bytes)
     if data is None:
         raise RejectedMessage("tombstone", "message has no value (a tombstone): nothing to process")
     if not data:
         raise RejectedMessage("invalid_json", "empty message")
     # JSON adds a little to the body, so allow for it before parsing anything huge.
-    if len(data) > max_body_bytes * 2 + 65_536:
-        raise RejectedMessage("body_too_large", f"message is {len(data)} bytes, cap is {max_body_bytes} bytes of body")
+    if len(data) > max_page * 2 + 65_536:
+        raise RejectedMessage("body_too_large", f"message is {len(data)} bytes, cap is {max_page} bytes of body")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -67,8 +82,8 @@ def decode_raw(data: bytes | None, *, max_body_bytes: int) -> RawArticle:
     if isinstance(body, str):
         if not body.strip():
             raise RejectedMessage("empty_body", "body is empty or whitespace only")
-        if len(body.encode("utf-8", "surrogatepass")) > max_body_bytes:
-            raise RejectedMessage("body_too_large", f"body exceeds the cap of {max_body_bytes} bytes")
+        if len(body.encode("utf-8", "surrogatepass")) > max_page:
+            raise RejectedMessage("body_too_large", f"body exceeds the page cap of {max_page} bytes ({PAGE_FACTOR} times the text cap)")
         if looks_binary(body):
             raise RejectedMessage("binary", "body holds binary data, not text")
     try:

@@ -255,6 +255,7 @@ DeadLetterReason = Literal[
     "output_too_large",
     "tombstone",
     "id_conflict",
+    "no_content",
 ]
 
 

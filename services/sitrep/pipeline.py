@@ -23,7 +23,7 @@ from sitrep.stages.clean.article import clean_article
 from sitrep.stages.clean.article import warm_up as clean_warm_up
 from sitrep.stages.credibility.corroborate import corroborate, event_key
 from sitrep.stages.credibility.sources import SourcePriors
-from sitrep.stages.credibility.text import main_claim, place_of
+from sitrep.stages.credibility.text import main_claim
 from sitrep.stages.extract.article import extract
 from sitrep.stages.types import CleanArticle, Extraction, Report, Revision
 
@@ -37,17 +37,39 @@ def order_of(raw: RawArticle, fallback: int) -> int:
     return fallback
 
 
-def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None, priors: SourcePriors | None = None) -> Analysis:
+# An article whose clean body has fewer words than this has no content: a page of chrome, an
+# extraction that found nothing. It is dead-lettered (no_content), never scored.
+MIN_CONTENT_WORDS = 3
+
+
+def clean(raw: RawArticle, max_body_bytes: int | None = None) -> CleanArticle:
+    """``clean_article``, and the checks on its result that the worker and ``sitrep process`` share.
+
+    Raises :class:`RejectedMessage`: ``no_content`` when the body is empty or trivially short,
+    ``body_too_large`` when the clean text is over ``max_body_bytes`` (None: no cap).
+    """
+    article = clean_article(raw)
+    words = len(article.body.split(None, MIN_CONTENT_WORDS))
+    if words < MIN_CONTENT_WORDS:
+        raise RejectedMessage("no_content", f"the clean body has {words} words (fewer than {MIN_CONTENT_WORDS}): nothing to analyse")
+    if max_body_bytes is not None and len(article.body.encode("utf-8", "surrogatepass")) > max_body_bytes:
+        raise RejectedMessage("body_too_large", f"the clean text is over the cap of {max_body_bytes} bytes (SITREP_THRESHOLDS__MAX_BODY_BYTES)")
+    return article
+
+
+def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None, priors: SourcePriors | None = None,
+            max_body_bytes: int | None = None) -> Analysis:
     """Clean, extract and sign one article. Pure: the same input gives the same output.
 
     ``priors`` is the source prior table (``Settings.source_priors``); None: the packaged one.
+    ``max_body_bytes``: the cap on the clean text (see :func:`clean`).
     """
     t0 = time.perf_counter()
-    clean = clean_article(raw)
+    article = clean(raw, max_body_bytes)
     t1 = time.perf_counter()
-    extraction = extract(clean)
+    extraction = extract(article)
     t2 = time.perf_counter()
-    sig = dedup.sign(clean.body or clean.title, facts_of(clean, extraction))
+    sig = dedup.sign(article.body or article.title, facts_of(extraction))
     t3 = time.perf_counter()
     if timings is not None:
         timings["clean"] = t1 - t0
@@ -55,10 +77,10 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
         timings["sign"] = t3 - t2
     return Analysis(
         order=order,
-        clean=clean,
+        clean=article,
         extraction=extraction,
-        text_signals=credibility.text_signals(clean, extraction, priors),
-        event_key=event_key(clean, extraction),
+        text_signals=credibility.text_signals(article, extraction, priors),
+        event_key=event_key(article, extraction),
         exact=sig.exact,
         minhash=sig.minhash,
         size=sig.size,
@@ -67,13 +89,10 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
     )
 
 
-def facts_of(clean: CleanArticle, extraction: Extraction) -> bytes:
-    """The main event's facts for dedup: a copy states the same toll, place and day."""
+def facts_of(extraction: Extraction) -> bytes:
+    """The main event's toll for dedup: a copy states the same figures."""
     claim = main_claim(extraction)
-    if claim is None:
-        return b""
-    place = place_of(extraction, claim, clean.dateline)
-    return dedup.event_facts(claim.killed, claim.injured, place.id if place is not None else None, claim.date)
+    return dedup.event_facts(claim.killed, claim.injured) if claim is not None else b""
 
 
 def warm_up() -> None:
@@ -132,7 +151,7 @@ class Pipeline:
     priors: SourcePriors | None = None
 
     def run(self, raw: RawArticle, order: int) -> Outcome:
-        analysis = analyze(raw, order, priors=self.priors)
+        analysis = analyze(raw, order, priors=self.priors, max_body_bytes=self.thresholds.max_body_bytes)
         sig = analysis.signature
         shard = dedup_shard(self.thresholds, self.entries, index=self.index, ages=self.ages)
         candidates = shard.probe([(raw.id, analysis.order, sig, dedup.keys(sig, raw.id))])[0]

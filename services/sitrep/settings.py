@@ -53,7 +53,7 @@ class Thresholds(BaseModel):
 
     near_duplicate: float = Field(0.35, ge=0, le=1, description="similarity (see stages/dedup.py) from which an article is a near copy")
     story: float = Field(0.3, ge=0, le=1, description="similarity from which two reports are one story")
-    max_body_bytes: int = Field(1_000_000, gt=0, description="raw bodies larger than this go to the dead-letter topic")
+    max_body_bytes: int = Field(1_000_000, gt=0, description="clean text over this (UTF-8 bytes) is dead-lettered; the page as sent may be 8 times larger")
     retention_days: float = Field(30.0, gt=0, description="how long dedup and corroboration state remembers an article")
     max_index_articles: int = Field(1_000_000, gt=0, description="size cap of the dedup index, in articles")
 
@@ -107,6 +107,23 @@ class Settings(BaseSettings):
         gt=0,
         description="the analyze agent's batch window (None: batch_seconds);"
         " its batches set how many probes, answers and dedup records an article costs downstream",
+    )
+    dedup_quiet_after: float = Field(
+        0.25,
+        ge=0,
+        description="seconds an article may take from its replay stamp to its articles.raw partition: a caught-up partition"
+        " vouches for every order older than its last fetch less this (docs/dedup.md)",
+    )
+    dedup_max_hold: float = Field(
+        30.0,
+        ge=0,
+        description="seconds a probe may wait at its shard for the marks of every input partition before it is answered anyway"
+        " (0: no waiting, and verdicts may depend on which worker runs faster)",
+    )
+    debug_delay_partitions: dict[int, float] = Field(
+        default_factory=dict,
+        description="test hook: seconds the analyze agent waits before a batch holding a message of these articles.raw"
+        ' partitions (JSON, e.g. {"0": 2}); forces the race of docs/dedup.md; never set in production',
     )
     compression: Literal["none", "zstd", "lz4", "gzip", "snappy"] = Field("zstd", description="compression of every batch the worker produces")
 

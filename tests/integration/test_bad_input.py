@@ -23,6 +23,7 @@ GOOD = [
     "Rebels shelled the Hamdaniyeh district of Aleppo; a police source reported two dead.",
     "Coalition aircraft destroyed an Islamic State boat on the Euphrates near Mayadin.",
     "Turkish artillery hit YPG positions near Tal Rifaat, the Kurdish Hawar agency said.",
+    "Floods closed the road between Qamishli and Hasakah after two days of heavy rain.",
 ]
 BAD = {
     "invalid_json": b'{"id": "a", "body": ',
@@ -34,6 +35,9 @@ BAD = {
     "not_utf8": '{"id": "f", "body": "café"}'.encode("latin-1"),
     "too_deeply_nested": b'{"id": "g", "body": "x", "extra": ' + b"[" * 5000 + b"]" * 5000 + b"}",
     "unknown_schema_version": orjson.dumps({"schema_version": 99, "id": "h", "body": "text"}),
+    # A page of chrome only: nothing is left to analyse once it is cleaned.
+    "no_content": orjson.dumps({"id": "i", "content_type": "text/html",
+                                "body": "<html><body><nav><a>Home</a> <a>News</a></nav><footer>About us</footer></body></html>"}),
 }
 
 

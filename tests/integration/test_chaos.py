@@ -3,8 +3,10 @@
 At-least-once with outputs keyed by article id: at the end every input id must be on
 `articles.enriched` or `articles.duplicates` (read_committed), none missing, and any repeat
 must be the same verdict under the same key, so that a consumer dropping repeats by key
-(docs/processing.md) sees each id exactly once. Prints sent, received, missing
-and repeated, and how long each restarted worker took to resume (its first new output).
+(docs/processing.md) sees each id exactly once; and every verdict must be the one a single
+worker over one partition gives the same input, uninterrupted (issue 24: crashes, restarts
+and four partitions change no verdict). Prints sent, received, missing, repeated and
+differing, and how long each restarted worker took to resume (its first new output).
 Two poison messages go first (issue 21): an article of one name 199,000 times, which must
 come out, and a megabyte of random bytes, which must be on the dead-letter topic.
 Runs with `ops/test --chaos` (about five minutes on two cores).
@@ -41,6 +43,22 @@ def restart_broker(kafka: Broker) -> None:
     kafka.start()
 
 
+def single_worker_verdicts(broker: str, tmp_path: Path, inputs: Path, poison: dict[bytes, bytes]) -> dict[str, tuple[str, str | None]]:
+    """Each id's verdict (kind, duplicate_of) from one worker over one partition, the same input in the same order."""
+    env = isolated_env(broker, tmp_path / "single", partitions=1)
+    run_sitrep(env, "topics", "create")
+    worker = Worker({**env, "SITREP_METRICS_PORT": "0"}, tmp_path / "single-worker.log").start()
+    try:
+        _produce(broker, topic(env, "raw"), list(poison.items()))
+        run_sitrep(env, "replay", "--no-progress", str(inputs), timeout=900)
+        out = consume(broker, [topic(env, "enriched"), topic(env, "duplicates")], until=ARTICLES + 1, timeout=900)
+    finally:
+        worker.stop()
+    verdicts: dict[str, tuple[str, str | None]] = {r["id"]: ("unique", None) for r in out[topic(env, "enriched")]}
+    verdicts.update({r["id"]: (r["kind"], r["duplicate_of"]) for r in out[topic(env, "duplicates")]})
+    return verdicts
+
+
 def test_nothing_lost_or_doubled_under_crashes(kafka: Broker, broker: str, tmp_path: Path) -> None:
     rng = random.Random(8)
     env = isolated_env(broker, tmp_path, partitions=4)
@@ -49,7 +67,8 @@ def test_nothing_lost_or_doubled_under_crashes(kafka: Broker, broker: str, tmp_p
     run_sitrep(env, "topics", "create")
     worker = Worker(env, tmp_path / "worker.log").start()
     poison = {key: value for key, value, _ in POISON if key in ("homs", "random")}
-    _produce(broker, topic(env, "raw"), [(f"poison-{key}".encode(), value) for key, value in poison.items()])
+    poison_messages = {f"poison-{key}".encode(): value for key, value in poison.items()}
+    _produce(broker, topic(env, "raw"), list(poison_messages.items()))
     replay = subprocess.Popen([SITREP, "replay", "--no-progress", str(inputs)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
 
     # Kill points spread over the run; the broker restart sits between the second and third.
@@ -98,12 +117,17 @@ def test_nothing_lost_or_doubled_under_crashes(kafka: Broker, broker: str, tmp_p
     missing = sent - len([k for k in seen if not k.startswith("poison-")])
     repeated = sum(len(v) - 1 for v in seen.values())
     inconsistent = [k for k, v in seen.items() if len(set(v)) > 1]
+    single = single_worker_verdicts(broker, tmp_path, inputs, poison_messages)
+    differing = {k: (v[0][1:], single.get(k)) for k, v in seen.items() if v[0][1:] != single.get(k)}
     print("chaos: resumed " + ", ".join(f"{s:.1f} s after a kill at {n} outputs" for n, s in resumed))
     print(
         f"chaos: sent {sent}, received {sum(len(v) for v in seen.values())} records for {len(seen)} ids,"
-        f" missing {missing}, repeated {repeated}, inconsistent {len(inconsistent)}"
+        f" missing {missing}, repeated {repeated}, inconsistent {len(inconsistent)},"
+        f" differing from one worker over one partition {len(differing)}"
     )
     assert missing == 0
     assert "poison-homs" in seen
     assert any(letter["reason"] == "binary" and letter["original_bytes"] == len(poison["random"]) for letter in letters)
     assert not inconsistent, {k: seen[k] for k in inconsistent[:5]}
+    assert len(single) == len(seen)
+    assert not differing, dict(list(differing.items())[:5])

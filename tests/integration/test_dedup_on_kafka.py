@@ -1,14 +1,23 @@
-"""Issue 5 on the real broker: partitioned dedup state gives the same answers, and survives SIGKILL."""
+"""Issues 5 and 24 on the real broker: partitioned dedup state gives the same answers as one
+shard, whichever worker runs faster, and survives SIGKILL."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
+from kafka import KafkaConsumer, KafkaProducer
 
+from sitrep.commands.replay import Clock
 from tests.integration.kafka_helpers import ROOT, Worker, consume, isolated_env, run_sitrep, topic
+
+sys.path.insert(0, str(ROOT / "ops/bench"))
+import corpus  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -75,8 +84,8 @@ def run_pipeline(broker: str, tmp_path: Path, first: Path, then: Path, *, partit
     try:
         # Originals, then (once they are through) their copies, as in real feeds where a
         # copy follows its original by minutes or hours: the links must not depend on the
-        # number of partitions or workers. (Copies arriving within the processing lag of
-        # their original, on another partition, are a documented race; docs/dedup.md.)
+        # number of partitions or workers. (Copies right behind their originals, analyzed
+        # by a faster worker, are the forced race below.)
         run_sitrep(env, "replay", "--no-progress", str(first))
         consume(broker, [topic(env, "enriched"), topic(env, "duplicates")], until=expected - sum(1 for _ in then.open()), timeout=90)
         run_sitrep(env, "replay", "--no-progress", str(then))
@@ -126,3 +135,112 @@ def test_copy_of_an_article_seen_before_sigkill_is_still_caught(broker: str, tmp
     copy_ids = {c["id"] for c in later}
     found = {r["id"]: r["duplicate_of"] for r in out[topic(env, "duplicates")] if r["id"] in copy_ids}
     assert found == {c["id"]: root(c["id"].rsplit("-", 1)[0]) for c in later}
+
+
+# --- issue 24: the race forced ------------------------------------------------------------------
+
+ROUND_ORIGINALS = 8
+SLOW_SECONDS = 1.5  # the slow worker waits this long before each batch it analyzes
+
+
+def race_round(n: int) -> list[tuple[int, dict]]:
+    """Round ``n``'s messages in input order, each with the articles.raw partition (of four)
+    it goes to: distinct generated articles, each followed at once by its three copies, each
+    copy on one of the three other partitions. Whichever two partitions the slow worker holds,
+    every round has copies on the fast worker's partitions of originals on the slow one's."""
+    originals = [dict(a, id=f"r{n}-{a['id']}") for a in corpus.articles(ROUND_ORIGINALS, seed=2400 + n)]
+    out: list[tuple[int, dict]] = [(i % 4, r) for i, r in enumerate(originals)]
+    for i, r in enumerate(originals):
+        out += [((i + k) % 4, c) for k, c in enumerate(copies([r]), start=1)]
+    return out
+
+
+def send(broker: str, env: dict[str, str], messages: list[tuple[int, dict]], clock: Clock, *, partitions: int) -> None:
+    """Produce with replay stamps, as ``sitrep replay`` does, each to its partition (all to 0 over one)."""
+    producer = KafkaProducer(bootstrap_servers=broker, acks="all", linger_ms=5)
+    for partition, record in messages:
+        value = orjson.dumps({**record, "replayed_at": clock.stamp()})
+        producer.send(topic(env, "raw"), key=record["id"].encode(), value=value, partition=partition % partitions)
+    producer.flush()
+    producer.close()
+
+
+class Verdicts:
+    """Each id's verdict, (kind, duplicate_of), read as the outputs come."""
+
+    def __init__(self, broker: str, env: dict[str, str]) -> None:
+        self.env, self.found = env, {}
+        self.consumer = KafkaConsumer(
+            topic(env, "enriched"), topic(env, "duplicates"), bootstrap_servers=broker, auto_offset_reset="earliest",
+            enable_auto_commit=False, group_id=None, isolation_level="read_committed",
+        )
+
+    def until(self, ids: set[str], timeout: float = 120) -> dict[str, tuple[str, str | None]]:
+        deadline = time.monotonic() + timeout
+        while not ids <= self.found.keys() and time.monotonic() < deadline:
+            for records in self.consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    value = orjson.loads(record.value)
+                    if record.topic == topic(self.env, "enriched"):
+                        self.found.setdefault(value["id"], ("unique", None))
+                    else:
+                        self.found[value["id"]] = (value["kind"], value["duplicate_of"])
+        return {i: self.found[i] for i in ids if i in self.found}
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+@contextlib.contextmanager
+def pipeline(broker: str, tmp_path: Path, name: str, *, partitions: int, slow: bool) -> Iterator[tuple[dict[str, str], Verdicts]]:
+    """A pipeline over ``partitions``: one worker, or two with the first slowed."""
+    env = isolated_env(broker, tmp_path / name, partitions=partitions)
+    run_sitrep(env, "topics", "create")
+    delays = {"SITREP_DEBUG_DELAY_PARTITIONS": orjson.dumps({str(p): SLOW_SECONDS for p in range(partitions)}).decode()}
+    running = []
+    for n in range(2 if slow else 1):
+        worker_env = {**env, "SITREP_STATE_DIR": str(tmp_path / f"{name}-state{n}"), "SITREP_METRICS_PORT": "0", **(delays if n == 0 and slow else {})}
+        running.append(Worker(worker_env, tmp_path / f"{name}-worker{n}.log").start())
+    verdicts = Verdicts(broker, env)
+    try:
+        yield env, verdicts
+    finally:
+        verdicts.close()
+        for w in running:
+            w.stop()
+
+
+def forced_race(broker: str, tmp_path: Path, rounds: int) -> None:
+    """``rounds`` rounds through two workers over four partitions, one of them slowed, each
+    round's verdicts against one worker over one partition given the same input in the same order."""
+    messages = [race_round(n) for n in range(rounds)]
+    every = {r["id"] for round_messages in messages for _, r in round_messages}
+    with pipeline(broker, tmp_path, "single", partitions=1, slow=False) as (env, verdicts):
+        send(broker, env, [m for round_messages in messages for m in round_messages], Clock(), partitions=1)
+        single = verdicts.until(every)
+    assert len(single) == len(every)
+    copied = [c["id"] for round_messages in messages for _, c in round_messages if c["id"].endswith(("-syndicated", "-cut", "-comments"))]
+    assert all(single[c][0] in ("near", "exact") for c in copied), [(c, single[c]) for c in copied if single[c][0] == "unique"]
+
+    passed = 0
+    clock = Clock()
+    with pipeline(broker, tmp_path, "raced", partitions=4, slow=True) as (env, verdicts):
+        for n, round_messages in enumerate(messages):
+            ids = {r["id"] for _, r in round_messages}
+            send(broker, env, round_messages, clock, partitions=4)
+            raced = verdicts.until(ids)
+            expected = {i: single[i] for i in ids}
+            differing = {i: (raced.get(i), expected[i]) for i in ids if raced.get(i) != expected[i]}
+            print(f"forced race round {n + 1}/{rounds}: {len(ids) - len(differing)} of {len(ids)} verdicts as one worker gave")
+            assert not differing, f"round {n + 1}: (two workers, one worker) {differing}"
+            passed += 1
+    print(f"forced race: {passed} of {rounds} rounds passed")
+
+
+def test_a_slowed_worker_changes_no_verdict(broker: str, tmp_path: Path) -> None:
+    forced_race(broker, tmp_path, rounds=3)
+
+
+@pytest.mark.slow
+def test_a_slowed_worker_changes_no_verdict_in_twenty_rounds(broker: str, tmp_path: Path) -> None:
+    forced_race(broker, tmp_path, rounds=20)

@@ -164,3 +164,104 @@ def test_a_foreign_dateline_is_not_where_it_happened(body: str, place: str) -> N
     extraction = extract(CleanArticle(id="d", body=body))
     names = {e.id: e.name for e in extraction.entities}
     assert names[extraction.casualties[0].location] == place
+
+
+# --- tolls as conflict reporting writes them (issue 19) -------------------------------------------
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # a toll of one, in digits, words or a bare noun phrase
+    ("1 border guard was killed when smugglers opened fire.", 1, None),
+    ("A roadside bomb killed 1 officer and injured 2 others.", 1, 2),
+    ("Gunmen stormed the house, killing him and wounding his brother.", 1, 1),
+    ("Unknown assailants killed her outside the clinic.", 1, None),
+    ("Militants killed the head of the village council near the market.", 1, None),
+    ("The gunmen shot and killed his nephew on Sunday.", 1, None),
+    ("One policeman died and another was hurt in the ambush.", 1, 1),
+    ("A drone strike killed a senior commander and 3 of his aides.", 4, None),
+    # a day of the month is no toll
+    ("On 14 March 2021, 6 fighters were killed near the dam.", 6, None),
+    ("On the 2nd of June, three villagers were killed by a landmine.", 3, None),
+    ("Around 9 Oct., 4 soldiers were killed in an ambush.", 4, None),
+    ("On 03 07 2018, a mine killed 2 shepherds.", 2, None),
+    # ranges and qualifiers
+    ("Between 10 and 15 people were killed in the shelling.", 10, None),
+    ("At least eleven civilians were killed and more than 30 wounded.", 11, 30),
+])
+def test_tolls(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    assert (reading.killed, reading.injured) == (killed, injured)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Seven soldiers were killed, injured or captured in the raid.",
+    "The blast killed and injured 9 members of the patrol.",
+    "The strikes left 14 fighters killed and wounded.",
+    "Fighting resulted in 5 rebels killed or missing.",
+    "The ceasefire took effect on 11 September, the ministry said.",
+])
+def test_casualties_that_are_not_deaths(sentence):
+    reading = casualties.read(sentence)
+    assert reading is None or not reading.killed
+
+
+# --- actors and perpetrators of Iraqi and border reporting (issue 19) -----------------------------
+
+
+@pytest.mark.parametrize("title, body, expected", [
+    # the side that acted, not the side that died
+    ("Clash in the mountains", "Three PKK fighters were killed in clashes with Turkish troops near Zakho.",
+     (3, "shooting", "turkey")),
+    ("Clash in the mountains", "A Turkish soldier was killed in an armed clash with the PKK near Amadiya.",
+     (1, "shooting", "sdf-kurdish")),
+    # Iraqi state forces and their country-neutral names in an Iraqi story
+    ("Samarra", "Federal police killed 4 Islamic State militants near Samarra.", (4, "shooting", "iraq")),
+    ("Raid near Kirkuk", "The army killed two militants in an ambush near Kirkuk.", (2, "shooting", "iraq")),
+    ("PMF clash", "Hashd al-Shaabi fighters killed 5 IS militants in clashes near Baiji.", (5, "shooting", "iraq")),
+    ("Peshmerga", "Peshmerga forces shot dead a suicide bomber near Makhmur.", (1, "shooting", "iraq")),
+    ("Tribal fighters", "Tribal Mobilization fighters killed 3 militants west of Ramadi.", (3, "shooting", "iraq")),
+    ("Militia strike", "Kataib Hezbollah fired rockets at a base near Baghdad, killing one contractor.",
+     (1, "shelling", "iran-and-allied-militias")),
+    # unidentified attackers belong to no side, in Iraq or in Syria
+    ("Shooting in Basra", "Unidentified gunmen shot dead an activist in Basra.", (1, "shooting", "other")),
+    ("Shooting in Daraa", "Unknown gunmen killed a former rebel commander in Daraa.", (1, "shooting", "other")),
+])
+def test_perpetrator_is_the_side_that_acted(title, body, expected):
+    found, _ = claims(title, body)
+    assert expected in [f[:3] for f in found], found
+
+
+def test_the_army_is_the_army_of_the_country_of_the_story():
+    _, syria = claims("Shelling", "Army units shelled Kafr Nabl in Idlib, killing 5 civilians.")
+    _, iraq = claims("Shelling", "Army units shelled an IS hideout near Tikrit, killing 5 militants.")
+    assert {e.id for e in syria.entities} >= {"actor:syrian-government"}
+    assert {e.id for e in iraq.entities} >= {"actor:iraq"} and "actor:syrian-government" not in {e.id for e in iraq.entities}
+
+
+def test_people_killed_or_hurt_without_a_split_make_a_claim_without_a_toll():
+    found, _ = claims("Strikes in the mountains", "Turkish jets killed or wounded 6 PKK fighters near Amadiya.")
+    assert [f[:3] for f in found] == [(None, "airstrike", "turkey")]
+
+
+def test_no_casualties_is_a_claim_of_none():
+    found, _ = claims("Bomb in Basra", "A bomb planted by unknown gunmen hit a house in Basra. No reported injuries "
+                      "or fatalities.")
+    assert [f[:3] for f in found] == [(0, "explosion", "other")]
+
+
+def test_a_killing_by_a_named_side_with_no_weapon_named_is_an_attack():
+    found, _ = claims("Hawija", "Islamic State militants killed 3 farmers in a village near Hawija.")
+    assert [f[:3] for f in found] == [(3, "shooting", "islamic-state")]
+    found, _ = claims("Toll", "Three farmers died near Hawija.")
+    assert [f[:3] for f in found] == [(3, "unknown", None)]
+
+
+def test_a_story_without_places_is_in_the_country_of_the_sides_it_names():
+    found, _ = claims("Joint operation", "Police forces and the PMF killed 3 IS militants in a joint operation.")
+    assert [f[:3] for f in found] == [(3, "shooting", "iraq")]
+
+
+def test_a_generic_word_fused_to_a_named_side_is_that_side():
+    found, _ = claims("Attack", "YJA Star militants attacked a Turkish army post near Amadiya. Two soldiers were killed.")
+    assert (2, "shooting", "sdf-kurdish") in [f[:3] for f in found]

@@ -302,3 +302,17 @@ def test_bidi_overrides_and_nul_leave_no_trace_in_clean_text() -> None:
     assert sanitize("Shelling \u202ekilled four\u202c in Daraa \u2067x\u2069") == "Shelling killed four in Daraa x"
     assert sanitize("Three\x00 people") == "Three people"
     assert sanitize("\u0645\u0642\u062a\u0644") == "\u0645\u0642\u062a\u0644"  # Arabic needs no override: untouched
+
+
+def test_a_title_that_is_the_start_of_the_lead_sentence_is_not_cut_from_it() -> None:
+    # A feed that titles an item with its first words: the sentence must stay whole.
+    body = "On 4 May, two shepherds were killed by a landmine near the border village."
+    clean = clean_article(RawArticle(id="t", title="On 4 May, two shepherds were killed", body=body))
+    assert clean.body == body
+    body = "On 4 May, unknown gunmen killed 3 shepherds near the border village."
+    clean = clean_article(RawArticle(id="t", title="On 4 May, unknown gunmen killed", body=body))
+    assert clean.body == body
+    # A headline repeated on its own at the top of the text is still cut.
+    headed = "Two shepherds killed by a landmine | Two shepherds were killed on Monday near the border."
+    clean = clean_article(RawArticle(id="t", title="Two shepherds killed by a landmine", body=headed))
+    assert clean.body.startswith("Two shepherds were killed on Monday")

@@ -8,7 +8,7 @@ import hashlib
 import orjson
 import pytest
 
-from sitrep.codec import dead_letter, decode_raw
+from sitrep.codec import dead_letter, decode_raw, page_cap
 from sitrep.errors import RejectedMessage
 
 CAP = 10_000
@@ -27,7 +27,7 @@ def nested(depth: int) -> bytes:
         (b'{"id": 5, "body": ["not", "text"]}', "invalid_record"),
         (b'{"id": "a", "title": "no body"}', "missing_body"),
         (b'{"id": "a", "body": "   \\n "}', "empty_body"),
-        (orjson.dumps({"id": "a", "body": "x" * (CAP + 1)}), "body_too_large"),
+        (orjson.dumps({"id": "a", "body": "x" * (page_cap(CAP) + 1)}), "body_too_large"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "binary"),
         ("caf\u00e9 au lait".encode("latin-1"), "not_utf8"),
         (orjson.dumps({"id": "a", "body": "\x00\x01\x02\x03" * 50}), "binary"),

@@ -38,7 +38,7 @@ def entities(body: str, title: str = "", **fields) -> dict[str, object]:
     ("Nusra", "actor:nusra-hts"), ("HTS", "actor:nusra-hts"), ("Jabhat Fateh al-Sham", "actor:nusra-hts"),
     ("Hayat Tahrir al-Sham", "actor:nusra-hts"), ("YPG", "actor:ypg"), ("Hezbollah", "actor:hezbollah"),
     ("Free Syrian Army", "actor:syrian-opposition"), ("Jaysh al-Islam", "actor:syrian-opposition"),
-    ("Turkish-backed rebels", "actor:turkey"), ("Popular Mobilization Forces", "actor:iraq"),
+    ("Turkish-backed rebels", "actor:turkey"), ("Popular Mobilization Forces", "actor:pmf"),
 ])
 def test_alias_resolution(alias, actor):
     found = entities(f"On Monday {alias} said the fighting continued.")

@@ -132,6 +132,7 @@ def _agent_plainly(side, start, end, anchor, cause, skip, subject, gaz):
         before = text[max(start, s - 40):s]
         tail = set(before.lower().split()[-3:])
         by = bool(tail & claims._BY_WORDS) and bool(claims._BY.regex.search(before))
+        by = by or (s > anchor and bool(tail & {"with", "against"}) and bool(claims._CLASH_WITH.regex.search(before)))
         if (tail & claims._SUBSET_WORDS and claims._SUBSET_BEFORE.regex.search(before)) or (
                 not by and tail & claims._OBJECT_WORDS and claims._OBJECT_BEFORE.regex.search(before)):
             continue

@@ -80,7 +80,7 @@ def replay(settings: Settings, paths: list[str], *, rate: float | None, limit: i
             linger_ms=5,
             batch_size=262_144,
             compression_type="lz4",
-            max_request_size=settings.thresholds.max_body_bytes * 3,
+            max_request_size=settings.topic_max_message_bytes,  # what the topics Sitrep creates accept
             # send() waits at most this long for the topic's metadata (default 60 s).
             max_block_ms=15_000,
         )

@@ -31,6 +31,11 @@ def work(settings: Settings, *, loglevel: str = "info") -> int:
     # joining the group can miss the assignment (then nothing reads it for minutes).
     create_topics(settings)
     create_topics(settings, names=sorted({n for agent in app.agents.values() for n in agent.channel.topics} - set(topics.public())))
+    # And the tables' changelogs, configured as Faust would (compacted, with each table's
+    # own settings): one Faust creates while the worker joins can be missing from the
+    # metadata at the first assignment, and the first write to it stops the worker.
+    changelogs = {t.changelog_topic.get_topic_name(): {"cleanup.policy": "compact", **(t.changelog_topic.config or {})} for t in app.tables.values()}
+    create_topics(settings, names=sorted(changelogs), configs=changelogs)
     (settings.state_dir / settings.app_id).mkdir(parents=True, exist_ok=True)
     metrics.serve(settings.metrics_port, settings.metrics_host)
     liveness.BROKER.start(settings.bootstrap_servers, ssl_context(settings))

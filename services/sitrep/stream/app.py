@@ -23,6 +23,7 @@ back. The dedup index is not a table: each shard's is derived from its entries
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -37,20 +38,23 @@ from sitrep.render import Prepared
 from sitrep.settings import Settings
 from sitrep.stages import dedup
 from sitrep.stream import liveness, metrics
-from sitrep.stream.faust_compat import within
+from sitrep.stream.faust_compat import aiokafka_consumer, committed_offsets, within
 from sitrep.stream.gather import Gatherer
+from sitrep.stream.hold import Holding, Position, Sources
 from sitrep.stream.kafka import faust_credentials
 from sitrep.stream.memory import Trimmer
 from sitrep.stream.parallel import AnalyzePool
 from sitrep.stream.publish import Origin, Publisher
 from sitrep.stream.reconnect import install as install_connection_log
 from sitrep.stream.tables import EntryLog, EventStore, TableView
-from sitrep.stream.wire import Part, Probe, decode_parts, decode_probes, encode_answers, encode_probes, partition_of
+from sitrep.stream.wire import Part, Probe, decode_lsh, decode_parts, encode_answers, encode_probes, partition_of
 
 log = logging.getLogger("sitrep.worker")
 
 # Offsets are committed every second (broker_commit_interval), after the producer flush.
 FORGET_AFTER_SECONDS = 10.0
+# How often a worker may send marks alone, while a shard may be waiting for them.
+MARK_INTERVAL = 0.05
 
 
 class BeforeCommit(faust.Sensor):
@@ -150,12 +154,19 @@ class Worker:
         self.entries_table = app.Table("dedup-entries", default=None, extra_topic_configs=sized, **table)
         self.pending_table = app.Table("gather-pending", default=None, extra_topic_configs=short_lived, **table)
         self.events_table = app.Table("corroboration-events", default=None, extra_topic_configs=short_lived, **table)
+        self.held_table = app.Table("dedup-held", default=None, extra_topic_configs=short_lived, **table)
 
         # Dedup entries are packed bytes under shard-specific keys (dedup.entry_key), so each
         # partition's state is its own; they live in memory and reach the table as one record
         # per batch and shard. The index of each shard is derived from them, in memory.
         self.entries = EntryLog(self.entries_table, partitions)
         self.shards: dict[int, dedup.DedupShard] = {}  # per shard: its index and ages, derived from its entries
+        # Probes wait at their shard until every input partition's mark has passed them
+        # (stream/hold.py): verdicts then depend on the input order alone.
+        self.max_hold = settings.dedup_max_hold or None
+        self.holdings: dict[int, Holding] = {}  # per shard
+        self.sources = Sources(settings.dedup_quiet_after)
+        self.lsh_latest: dict[int, Any] = {}  # per shard: an event of it, for its table writes
         self.thresholds = settings.thresholds
         self.pool = AnalyzePool(settings.analyze_processes, settings.source_priors, self.thresholds.max_body_bytes, settings.analyze_budget_seconds)
         self.pending = TableView(self.pending_table, bytes, bytes)
@@ -177,6 +188,7 @@ class Worker:
         app.on_partitions_revoked.connect(self.forget_indexes)
         app.sensors.add(BeforeCommit(self.store_unfinished))
         app.timer(interval=5.0)(self.report_state)
+        app.timer(interval=MARK_INTERVAL)(self.keep_marks_going)
         # Table writes and send_soon go through Faust's producer buffer, which by default the
         # conductor drains (with a warning) every 100 messages: far too often for our batches.
         app.producer.buffer.max_messages = 20 * settings.batch_size
@@ -218,11 +230,16 @@ class Worker:
         settings = self.settings
         async for batch in stream.take_events(settings.batch_size, within=settings.analyze_batch_seconds or settings.batch_seconds):
             metrics.child(metrics.MESSAGES_CONSUMED, "analyze").inc(len(batch))
+            delay = max((settings.debug_delay_partitions.get(e.message.partition, 0.0) for e in batch), default=0.0)
+            if delay:  # a test hook (docs/configuration.md): this worker falls behind the others
+                await asyncio.sleep(delay)
             # Without a replay stamp, broker time and offset order a message: a redelivery
             # gets the same order (harmless), a second message with the same id a new one.
             messages = [(e.message.value, int(e.message.timestamp * 1000) * 1000 + e.message.offset % 1000) for e in batch]
             probes: dict[int, list[Probe]] = {}
+            done: list[tuple[int, int, int | None]] = []  # (partition, offset, order: None when dead-lettered)
             for event, result in zip(batch, await self.pool.run(messages), strict=True):
+                done.append((event.message.partition, event.message.offset, None))
                 if isinstance(result, Failure):
                     if result.stage == "analyze":
                         log.error("analyze failed for %s: %s", result.id, result.detail)
@@ -241,10 +258,44 @@ class Worker:
                 self.events_topic.send_soon(key=route.encode(), value=encoded, partition=partition_of(route, settings.partitions))
                 for partition, shard_keys in routed.items():
                     probes.setdefault(partition, []).append(Probe(result.id, result.order, result.signature, shard_keys, route))
+                done[-1] = (event.message.partition, event.message.offset, result.order)
                 metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "events").inc()
-            for partition, shard_probes in probes.items():  # one message per shard per batch
-                self.lsh_topic.send_soon(key=None, value=encode_probes(shard_probes), partition=partition)
-            metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "lsh").inc(len(probes))
+            for partition, offset, order in done:
+                self.sources.analyzed(partition, offset, order)
+            orders = [order for _, _, order in done if order is not None]
+            # One message per shard per batch, to every shard: its probes, and the marks that
+            # let it answer what it holds.
+            self.send_marks(self.sources.marks(self.positions()), probes, max(orders) if orders else None)
+
+    def positions(self) -> dict[int, Position]:
+        """Where the consumer stands on each articles.raw partition this worker holds (memory reads only)."""
+        consumer, raw = self.app.consumer, self.raw_topic.get_topic_name()
+        try:
+            tps = [tp for tp in consumer.assignment() if tp.topic == raw]
+            inner = aiokafka_consumer(consumer)
+            committed = committed_offsets(consumer, tps)
+            return {tp.partition: Position(inner.highwater(tp), inner.last_poll_timestamp(tp), committed[tp]) for tp in tps}
+        except Exception as exc:  # a partition revoked mid-call: no marks from here this time
+            log.debug("positions not read: %s", exc)
+            return {}
+
+    def send_marks(self, marks: dict[int, int], probes: dict[int, list[Probe]], top: int | None) -> None:
+        for partition in range(self.settings.partitions):
+            self.lsh_topic.send_soon(key=None, value=encode_probes(probes.get(partition, ()), marks, top), partition=partition)
+        self.sources.sending(marks)
+        metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "lsh").inc(self.settings.partitions)
+
+    async def keep_marks_going(self) -> None:
+        """Marks alone, while a shard may wait for them; and what waited past ``max_hold``, answered."""
+        if self.max_hold is None:
+            return
+        now = time.monotonic()
+        overdue = {shard for shard, holding in self.holdings.items() if (oldest := holding.oldest()) is not None and now - oldest >= self.max_hold}
+        if overdue:
+            self.answer(overdue, now)
+        marks = self.sources.marks(self.positions())
+        if self.sources.wanted(marks):
+            self.send_marks(marks, {}, None)
 
     # --- index: lsh probes -> each shard's candidates ----------------------------------------
 
@@ -262,46 +313,72 @@ class Worker:
     async def forget_indexes(self, sender: Any, revoked: set[Any], **kwargs: Any) -> None:
         # A shard that comes back is rebuilt from its entries as they are then.
         for tp in revoked:
-            if tp.topic == self.lsh_topic.get_topic_name() and self.shards.pop(tp.partition, None) is not None:
-                self.entries.drop(tp.partition)
+            if tp.topic == self.lsh_topic.get_topic_name():
+                self.holdings.pop(tp.partition, None)  # stored at the commit before the revocation
+                self.lsh_latest.pop(tp.partition, None)
+                if self.shards.pop(tp.partition, None) is not None:
+                    self.entries.drop(tp.partition)
+        self.sources.forget({tp.partition for tp in revoked if tp.topic == self.raw_topic.get_topic_name()})
         # Faust committed (and so stored what was unfinished) before telling us.
         self.gatherer.forget({tp.partition for tp in revoked if tp.topic == self.events_topic.get_topic_name()})
+
+    def holding_of(self, shard: int) -> Holding:
+        """The shard's held probes and marks, as last stored the first time it is asked for."""
+        found = self.holdings.get(shard)
+        if found is None:
+            sources = self.settings.partitions if self.max_hold is not None else 0
+            found = self.holdings[shard] = Holding.restored(self.held_table, shard, sources, time.monotonic())
+        return found
 
     async def index(self, stream: faust.StreamT) -> None:
         settings = self.settings
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             metrics.child(metrics.MESSAGES_CONSUMED, "index").inc(len(batch))
-            by_shard: dict[int, list[tuple[Any, Probe]]] = {}
+            now, shards = time.monotonic(), set()
             for event in batch:
-                probes = self.decoded(event, decode_probes, "index")
-                by_shard.setdefault(event.message.partition, []).extend((event, probe) for probe in probes)
-            answers: dict[int, list[Part]] = {}  # by destination partition, from every shard of the batch
-            for shard, items in by_shard.items():
-                try:
-                    self.probe_shard(shard, items, answers)
-                except Exception as exc:  # dead-letter this shard's share of the batch, go on
-                    log.exception("index failed on shard %s", shard)
-                    metrics.count_error("index", exc)
-                    for event in {id(e): e for e, _ in items}.values():
-                        self.reject(event, Failure.of(exc, "index"))
-            # One message per destination per batch: the answers of all four shards travel
-            # together (one message per shard and destination was up to 16 a batch).
-            for partition, group in answers.items():
-                self.events_topic.send_soon(key=None, value=encode_answers(group), partition=partition)
-            metrics.child(metrics.MESSAGES_PRODUCED, "index", "events").inc(len(answers))
+                for message in self.decoded(event, lambda data: [decode_lsh(data)], "index"):
+                    shard = event.message.partition
+                    self.sources.seen(message.top)
+                    self.holding_of(shard).add(message.probes, message.marks, now, event)
+                    self.lsh_latest[shard] = event
+                    shards.add(shard)
+            self.answer(shards, now)
 
-    def probe_shard(self, shard: int, items: list[tuple[Any, Probe]], answers: dict[int, list[Part]]) -> None:
-        """Probe one shard with its share of a batch; its candidates join ``answers``."""
+    def answer(self, shards: set[int], now: float) -> None:
+        """Probe each shard with what it may answer now, in order; send the candidates."""
+        answers: dict[int, list[Part]] = {}  # by destination partition, from every shard
+        for shard in sorted(shards):
+            released = self.holding_of(shard).release(now, self.max_hold)
+            if not released.items:
+                continue
+            metrics.count_unordered(released.late, released.forced)
+            for held in released.items:
+                metrics.DEDUP_HOLD.observe(now - held.since)
+            try:
+                self.probe_shard(shard, [held.probe for held in released.items], answers)
+            except Exception as exc:  # dead-letter this shard's share, go on
+                log.exception("index failed on shard %s", shard)
+                metrics.count_error("index", exc)
+                for event in {id(h.event): h.event for h in released.items if h.event is not None}.values():
+                    self.reject(event, Failure.of(exc, "index"))
+        # One message per destination: the answers of all four shards travel together (one
+        # message per shard and destination was up to 16 a batch).
+        for partition, group in answers.items():
+            self.events_topic.send_soon(key=None, value=encode_answers(group), partition=partition)
+        metrics.child(metrics.MESSAGES_PRODUCED, "index", "events").inc(len(answers))
+
+    def probe_shard(self, shard: int, probes: list[Probe], answers: dict[int, list[Part]]) -> None:
+        """Probe one shard with the probes it may answer, in order; their candidates join ``answers``."""
         started = time.perf_counter()
-        requests = [(p.id, p.order, p.signature, p.keys) for _, p in items]
+        requests = [(p.id, p.order, p.signature, p.keys) for p in probes]
         target = self.shard_of(shard)
-        # One event of the shard's partition stands for the batch: every table
-        # write below belongs to that partition's changelog. What was filed, even by a probe
-        # that failed half-way, is the shard's record: stored before anything is evicted.
-        with within(items[-1][0]):
+        # One event of the shard's partition stands for them all: every table write below
+        # belongs to that partition's changelog. What was filed, even by a probe that failed
+        # half-way, is the shard's record: stored before anything is evicted.
+        with within(self.lsh_latest[shard]):
             found = target.probe(requests, filed=lambda: self.entries.save(shard))
-        metrics.child(metrics.STAGE_DURATION, "dedup").observe((time.perf_counter() - started) / len(items))
-        for (_, probe), candidates in zip(items, found, strict=True):
+        metrics.child(metrics.STAGE_DURATION, "dedup").observe((time.perf_counter() - started) / len(probes))
+        for probe, candidates in zip(probes, found, strict=True):
             rows = [tuple(c) for c in candidates]
             answers.setdefault(partition_of(probe.route, self.settings.partitions), []).append(Part(probe.id, probe.order, shard=shard, candidates=rows))
 
@@ -349,6 +426,11 @@ class Worker:
         for event, key, value in self.gatherer.unfinished():
             with within(event):
                 self.pending[key] = value
+        # And each shard's held probes and marks, so a restart resumes where the commit is.
+        for shard, holding in self.holdings.items():
+            if holding.changed and shard in self.lsh_latest:
+                with within(self.lsh_latest[shard]):
+                    holding.store(self.held_table, shard)
 
     async def report_state(self) -> None:
         self.connection_log.tick()

@@ -244,9 +244,11 @@ async def _check_access(conn: Any, settings: Settings, topics: dict[str, str], g
             raise BrokerError(_not_authorised(settings, f"Create on topic {refused[0]!r}", len(refused) - 1))
 
 
-def create_topics(settings: Settings, names: list[str] | None = None, partitions: int | None = None) -> list[str]:
+def create_topics(settings: Settings, names: list[str] | None = None, partitions: int | None = None,
+                  configs: dict[str, dict[str, str]] | None = None) -> list[str]:
     """Create the public topics (or ``names``) with the configured partition count and a
-    ``max.message.bytes`` that takes the largest record the worker sends.
+    ``max.message.bytes`` that takes the largest record the worker sends (and, by name,
+    any further ``configs``).
 
     Returns the topics that were created; existing ones are left as they are.
     """
@@ -265,7 +267,8 @@ def create_topics(settings: Settings, names: list[str] | None = None, partitions
             return []
         result = admin.create_topics(
             [NewTopic(n, num_partitions=partitions or settings.partitions, replication_factor=settings.replication_factor,
-                      topic_configs={"max.message.bytes": str(settings.topic_max_message_bytes)}) for n in missing],
+                      topic_configs={"max.message.bytes": str(settings.topic_max_message_bytes), **(configs or {}).get(n, {})})
+             for n in missing],
             raise_errors=False,
         )
         errors = {entry["name"]: for_code(entry["error_code"]) for entry in result["topics"] if entry["error_code"]}

@@ -91,6 +91,15 @@ DEAD_LETTERS_DROPPED = Counter(
 )
 ERRORS = Counter("sitrep_errors_total", "Exceptions caught while processing, by stage and exception class", ["stage", "error"])
 DEDUP_DECISIONS = Counter("sitrep_dedup_decisions_total", "Dedup verdicts, by kind (unique, exact_duplicate, near_duplicate) and outlet", ["kind", "source"])
+DEDUP_HOLD = Histogram(
+    "sitrep_dedup_hold_seconds", "How long a probe waited at its shard for the marks of every input partition", buckets=_LATENCY_BUCKETS
+)
+DEDUP_UNORDERED = Counter(
+    "sitrep_dedup_unordered_total",
+    "Probes answered out of input order: late (after their partition's mark passed them) or forced (held past SITREP_DEDUP_MAX_HOLD)",
+    ["reason"],
+)
+UNORDERED_REASONS = ("late", "forced")
 STATE_ENTRIES = Gauge("sitrep_state_entries", "Entries held in a state table on this worker (active and standby partitions)", ["table"])
 STATE_BYTES = Gauge("sitrep_state_bytes", "Approximate bytes of keys and values in a state table on this worker", ["table"])
 SOURCE_ARTICLES = Counter("sitrep_source_articles_total", "Articles processed, by outlet (known outlets; other; unknown)", ["source"])
@@ -202,6 +211,13 @@ def count_error(stage: str, exc: BaseException) -> None:
     ERRORS.labels(stage=stage, error=error_label(exc)).inc()
 
 
+def count_unordered(late: int, forced: int) -> None:
+    if late:
+        child(DEDUP_UNORDERED, "late").inc(late)
+    if forced:
+        child(DEDUP_UNORDERED, "forced").inc(forced)
+
+
 def record_outcome(facts: Facts, status: str, score: float) -> None:
     """Count what one published article says: source, score, dedup kind, entities, claims."""
     source = source_label(facts.source, facts.url)
@@ -296,6 +312,8 @@ def prepare() -> None:
         DEDUP_DECISIONS.labels(kind=kind, source=source)
     for limit in get_args(get_args(Extraction.model_fields["capped"].annotation)[0]):
         EXTRACTION_CAPPED.labels(kind=limit)
+    for reason in UNORDERED_REASONS:
+        DEDUP_UNORDERED.labels(reason=reason)
     for table in TABLES:
         STATE_ENTRIES.labels(table=table)
         STATE_BYTES.labels(table=table)

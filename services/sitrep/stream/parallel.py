@@ -127,7 +127,7 @@ def analyze_batch(batch: list[Message], max_body_bytes: int) -> list[Analyzed | 
             if _budget:
                 signal.setitimer(signal.ITIMER_PROF, _budget)
             try:
-                a = analyze(raw, order_of(raw, fallback), timings, _priors)
+                a = analyze(raw, order_of(raw, fallback), timings, _priors, max_body_bytes)
                 prepared = prepare(a).encode()
             finally:
                 if _budget:

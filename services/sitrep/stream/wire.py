@@ -10,6 +10,9 @@ stored and passed on as bytes and parsed only when the article is finished.
 Everything about one article meets on the ``<app>.events`` partition of its route key
 (``partition_of``), chosen here rather than by the producer's partitioner, so a batch of
 answers for many articles can be sent to one partition.
+
+Every ``<app>.lsh`` message also carries its sender's marks (``Probes``), from which a shard
+knows when every article ordered before a probe has reached it (``stream/hold.py``).
 """
 
 from __future__ import annotations
@@ -48,12 +51,39 @@ class Probe:
         return cls(str(article_id), int(order), sig, [int(k) for k in keys], str(route))
 
 
-def encode_probes(probes: Iterable[Probe]) -> bytes:
-    return orjson.dumps({"probes": [p.row() for p in probes]})
+@dataclass(frozen=True, slots=True)
+class Probes:
+    """An ``<app>.lsh`` message: a batch's probes for one shard, and what its sender vouches for.
+
+    ``marks`` (input partition -> order): every article of that ``articles.raw`` partition
+    up to that order has had its probes sent (``stream/hold.py``). ``top``: the latest order
+    the sending batch analyzed, so every shard's worker learns that articles are in flight;
+    None for a message of marks alone.
+    """
+
+    probes: list[Probe]
+    marks: dict[int, int] = field(default_factory=dict)
+    top: int | None = None
+
+
+def encode_probes(probes: Iterable[Probe], marks: dict[int, int] | None = None, top: int | None = None) -> bytes:
+    head: dict = {"probes": [p.row() for p in probes]}
+    if marks:
+        head["marks"] = [[partition, order] for partition, order in sorted(marks.items())]
+    if top is not None:
+        head["top"] = top
+    return orjson.dumps(head)
+
+
+def decode_lsh(data: bytes) -> Probes:
+    o = orjson.loads(data)
+    top = o.get("top")
+    marks = {int(partition): int(order) for partition, order in o.get("marks", ())}
+    return Probes([Probe.from_row(row) for row in o["probes"]], marks, None if top is None else int(top))
 
 
 def decode_probes(data: bytes) -> list[Probe]:
-    return [Probe.from_row(row) for row in orjson.loads(data)["probes"]]
+    return decode_lsh(data).probes
 
 
 def partition_of(route: str, partitions: int) -> int:

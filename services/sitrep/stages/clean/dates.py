@@ -119,6 +119,7 @@ _NUMERIC_TAIL = re.compile(r"(?<![\w.:/-])(\d{1,2})([./-])(\d{1,2})\2$")
 _DAY_TAIL = re.compile(r"(?<![\w.:/])(\d{1,2})(?:st|nd|rd|th)?(?:\s*[,،.]\s*|\s+)$")  # "July 5, " before 2016
 _MONTH_TAIL = re.compile(r"(?<!\w)([^\W\d_]{3,9})\.?(?:\s+de)?[\s./,،-]*$")  # "5 July ", "5 de julio de " before 2016
 _MONTH_BEFORE_DAY = re.compile(r"(?<!\w)([^\W\d_]{3,9})\.?\s*$")
+_MONTH_DAY_DASH = re.compile(r"(?<!\w)([^\W\d_]{3,9})\.?\s*\d{1,2}\s*[-–—]\s*$")  # "Jan. 7 – " before "13, 2019"
 _DAY_BEFORE_MONTH = re.compile(r"(?<![\w.:/])(\d{1,2})(?:st|nd|rd|th)?(?:\s+of|\s+de)?[\s./-]*$")
 _WEEKDAY_TAIL = re.compile(r"(?<!\w)([^\W\d_]{2,9})\.?,?\s+$")
 
@@ -137,8 +138,10 @@ def _date_at(text: str, ys: int, ye: int, order: str) -> Found | None:
         return _labelled(text, day, ys, iso.end(), ()) if day else None
     year = int(text[ys:ye])
     day_m = _DAY_TAIL.search(text, max(0, ys - 8), ys)
-    if day_m is not None:  # month day, year
+    if day_m is not None:  # month day, year; or a range, month day - day, year (its last day)
         month_m = _MONTH_BEFORE_DAY.search(text, max(0, day_m.start() - 11), day_m.start())
+        if month_m is None or not g.months.get(month_m[1].lower()):
+            month_m = _MONTH_DAY_DASH.search(text, max(0, day_m.start() - 18), day_m.start())
         month = g.months.get(month_m[1].lower()) if month_m else None
         if month_m is not None and month:
             day = valid_date(year, month, int(day_m[1]))

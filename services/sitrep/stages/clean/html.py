@@ -1,18 +1,24 @@
 """The article of an HTML page, as text the line rules can read, plus the page's metadata.
 
-selectolax (lexbor) parses the page; the article is the first element that a main-content
-selector finds (``itemprop=articleBody``, ``.entry-content``, the longest ``<article>``...),
-else the parent of the most paragraph text. Scripts, menus, share bars, comment sections
-and related-article lists inside it are dropped by tag and by the words of their class or
-id (text.yaml, ``html``), and each drop is reported. Block elements become line breaks so
-the text keeps its paragraphs.
+The main text comes from trafilatura (``bare_extraction``: its tree rules with its
+readability and jusText fallbacks), chosen over our own selectors by ``ops/eval/webpages.py``
+on real pages of many sites (docs/cleaning.md has the figures). Its text has found the
+article already, so the line rules that follow only drop lines (``extracted``): none of them
+ends the article. The page's metadata (title, author, date, site) is read by selectolax from
+meta tags, JSON-LD and the markup, with trafilatura's date and author where the page gives none.
 
-trafilatura is kept as :func:`trafilatura_text` for the comparison in
-``ops/bench/bench_clean.py``; see ``clean.py`` for the figures behind the choice.
+When trafilatura finds nothing (a page it rejects as too small or odd), the selectolax rules
+run: the article is the first element that a main-content selector finds
+(``itemprop=articleBody``, ``.entry-content``, the longest ``<article>``...), else the parent
+of the most paragraph text. Scripts, menus, share bars, comment sections and related-article
+lists inside it are dropped by tag and by the words of their class or id (text.yaml,
+``html``), and each drop is reported. Block elements become line breaks so the text keeps
+its paragraphs.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,11 +27,13 @@ from itertools import accumulate
 from typing import Any
 
 import orjson
+import trafilatura
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from sitrep.stages.clean.text import strip_markup
 from sitrep.stages.data import cleaning
 
+_log = logging.getLogger(__name__)
 _SPLIT = re.compile(r"[\s_-]+")
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,60})$")
 _DATE_META = (
@@ -45,6 +53,7 @@ class HtmlPage:
     published: str | None = None
     source: str | None = None
     byline: str | None = None  # text of a byline element ("by Wladimir van Wilgenburg")
+    extracted: bool = False  # the text is trafilatura's main text: line rules may drop lines, not end it
     removed: list[tuple[str, str, int, str]] = field(default_factory=list)  # (kind, rule, chars, preview)
 
 
@@ -64,7 +73,7 @@ def _config() -> _Config:
     return _Config(",".join(html["markup_tags"]), frozenset(html["chrome_tags"]), words, tuple(html["main_selectors"]), ",".join(html["block_tags"]))
 
 
-def html_to_text(markup: str) -> HtmlPage:
+def html_to_text(markup: str, url: str | None = None) -> HtmlPage:
     """The main article of an HTML page as text with one paragraph per line."""
     if _too_deep(markup):
         text, tags = strip_markup(markup)
@@ -74,6 +83,101 @@ def html_to_text(markup: str) -> HtmlPage:
     tree = LexborHTMLParser(markup)
     page = HtmlPage(text="")
     _metadata(tree, page)
+    found = _trafilatura(markup, url) if len(tree.css("*")) <= _MAX_ELEMENTS else None
+    if found is not None and len(found.text) >= _MIN_EXTRACTED:
+        page.text, page.extracted = found.text, True
+        page.published = found.date or page.published
+        page.title = page.title or found.title
+        root = tree.body or tree.root
+        if root is not None:
+            _sift_extract(root, page)
+        return page
+    return _selectolax_text(tree, page)
+
+
+# trafilatura's work grows faster than the page (a second for 24,000 elements, ten for
+# 96,000); real article pages have a few thousand. Larger ones go to the selectolax rules,
+# which stay linear.
+_MAX_ELEMENTS = 20_000
+# trafilatura's own floor is 250 characters; a shorter text it returns is a fragment, and the
+# selectolax rules get their turn.
+_MIN_EXTRACTED = 100
+
+
+@dataclass(frozen=True, slots=True)
+class _Extract:
+    text: str
+    title: str | None
+    author: str | None
+    date: str | None
+
+
+def _trafilatura(markup: str, url: str | None) -> _Extract | None:
+    """trafilatura's main text and metadata; None when it finds no article or fails."""
+    try:
+        doc = trafilatura.bare_extraction(markup, url=url, with_metadata=True, include_comments=False, include_tables=True,
+                                          deduplicate=False, favor_recall=_MODE == "recall", favor_precision=_MODE == "precision",
+                                          date_extraction_params=_DATES)
+    except Exception:  # its parser or fallbacks on a page they cannot take: the selectolax rules read it
+        _log.debug("trafilatura failed on a page", exc_info=True)
+        return None
+    if doc is None or not doc.text:
+        return None
+    return _Extract(doc.text, doc.title, doc.author, doc.date)
+
+
+_MODE = "recall"  # docs/cleaning.md: the same F1 as the default mode, at less cost
+# A date from the page's markup or a date expression in it, as published (not updated); no
+# guess from the text at large (a copyright year is not a publication day).
+_DATES = {"extensive_search": False, "original_date": True}
+
+
+def _sift_extract(root: LexborNode, page: HtmlPage) -> None:
+    """Drop from trafilatura's text the lines of comment sections and related lists it kept,
+    and report what the page had outside the text.
+
+    The blocks are found by our class words, outermost first; a block whose text holds the
+    start of the article's longest paragraph wraps the article (a "content-with-sidebar"
+    or "widget" wrapper) and is not one: its children are looked at instead.
+    """
+    config = _config()
+    for node in _outermost(root.css(config.markup)):
+        _drop(page, "markup", "html_markup", node.text(deep=True))
+        node.decompose()
+    lines = [" ".join(line.split()) for line in page.text.splitlines()]
+    probe = max(lines, key=len)[:60]
+    where = {line: n for n, line in enumerate(lines) if line}
+    words = set(" ".join(lines).split())
+    cut: dict[int, tuple[str, str]] = {}
+    outside: list[str] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_text_node:
+            text = " ".join((node.text_content or "").split())
+            if len(text) > 2 and not words.issuperset(text.split()):
+                outside.append(text)
+            continue
+        kind = _noise_kind(node) if node is not root else None
+        if kind is None or probe in " ".join(node.text(deep=True, separator=" ").split()):
+            stack.extend(reversed(list(node.iter(include_text=True))))
+            continue
+        rule = {"boilerplate": "html_chrome", "comments": "html_comments", "other_articles": "html_related"}[kind]
+        inside = [where[t] for t in (" ".join(s.split()) for s in node.text(deep=True, separator="\n").splitlines()) if t in where]
+        if not inside:
+            _drop(page, kind, rule, node.text(deep=True, separator=" "))
+        elif kind != "boilerplate":  # chrome words are too loose to cut what trafilatura took as text
+            for n in inside:
+                cut[n] = (kind, rule)
+    _drop(page, "boilerplate", "html_outside_article", " ".join(outside))
+    for n, (kind, rule) in sorted(cut.items()):
+        _drop(page, kind, rule, lines[n])
+    if cut:
+        page.text = "\n".join(line for n, line in enumerate(lines) if n not in cut)
+
+
+def _selectolax_text(tree: LexborHTMLParser, page: HtmlPage) -> HtmlPage:
+    """The article by our selectors and class words (when trafilatura found none)."""
     config = _config()
     root = tree.body or tree.root
     if root is None:
@@ -127,7 +231,7 @@ def _too_deep(markup: str) -> bool:
 def _main(root: LexborNode) -> LexborNode:
     """The element holding the article: a known selector, else the parent of most paragraph text."""
     for selector in _config().main:
-        found = root.css(selector)
+        found = [n for n in root.css(selector) if not _in_comments(n)]
         if not found:
             continue
         best = max(found, key=_paragraph_chars)
@@ -136,7 +240,7 @@ def _main(root: LexborNode) -> LexborNode:
     totals: dict[int, tuple[int, LexborNode]] = {}
     for p in root.css("p"):
         parent = p.parent
-        if parent is not None:
+        if parent is not None and not _in_comments(parent):
             chars, _ = totals.get(parent.mem_id, (0, parent))
             totals[parent.mem_id] = (chars + len(p.text(deep=True)), parent)
     if totals:
@@ -144,6 +248,11 @@ def _main(root: LexborNode) -> LexborNode:
         if chars >= 200:
             return parent
     return root
+
+
+def _in_comments(node: LexborNode) -> bool:
+    """A reader comment (an ``<article class="comment-body">``, a comment list's item) is not the article."""
+    return _noise_kind(node) == "comments" or any(_noise_kind(a) == "comments" for a in _ancestors(node))
 
 
 def _paragraph_chars(node: LexborNode) -> int:
@@ -309,10 +418,3 @@ def _ld_name(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("name")
     return value.strip()[:200] or None if isinstance(value, str) else None
-
-
-def trafilatura_text(markup: str) -> str:
-    """The page's main text as trafilatura extracts it (for the benchmark's comparison)."""
-    import trafilatura
-
-    return trafilatura.extract(markup, include_comments=False, include_tables=False, deduplicate=False) or ""

@@ -20,11 +20,10 @@ from sitrep.stages.clean.dates import Found, find_dates, grammar, valid_date, ye
 # How much text is searched: dates that matter are near the top or in a sign-off.
 _SCAN_HEAD = 6000
 _SCAN_TAIL = 1500
-_LOOKS_AHEAD = re.compile(r"\b(?:by|until|till|through|before)\s+$", re.I)
 
 
-def infer_year(month: int, day: int, references: Sequence[date], years: Sequence[int]) -> date | None:
-    """A year-less date placed in the year of the nearest full date, else of the latest of ``years``."""
+def infer_year(month: int, day: int, references: Sequence[date]) -> date | None:
+    """A year-less date placed in the year of the nearest full date the page gives; None without one."""
     for ref in references:
         best = None
         for year in (ref.year - 1, ref.year, ref.year + 1):
@@ -33,24 +32,7 @@ def infer_year(month: int, day: int, references: Sequence[date], years: Sequence
                 best = candidate
         if best:
             return best
-    return valid_date(max(years), month, day) if years else None
-
-
-def mentioned_years(text: str) -> list[int]:
-    """Years named in the text, leaving out those that look ahead ("by 2020", "until 2019")."""
-    g = grammar()
-    years = []
-    for hit in g.year.finditer(text[:_SCAN_HEAD]):
-        ys, ye = hit.span()
-        if (ys and text[ys - 1].isalnum()) or (ye < len(text) and text[ye].isalnum()):
-            continue
-        value = int(hit.group())
-        if not g.min_year <= value <= g.max_year:
-            continue
-        if _LOOKS_AHEAD.search(text, max(0, ys - 10), ys):
-            continue
-        years.append(value)
-    return years
+    return None
 
 
 def parse_record(value: str | None, *, hints: Sequence[date] = (), order: str | None = None) -> date | None:
@@ -147,14 +129,15 @@ def text_date(text: str, *, top_end: int, title: str = "", dateline: str | None 
     story = yearless(window[:3000])
     if not undated and not story:
         return (max(days) if days else None), days
-    years = mentioned_years(window) if not days else []  # only wanted to place a year-less date
+    # A year-less date takes its year from a full date the page gives, never from a year
+    # named in another phrase ("dating to 2007" and "the Nov. 9 loss" are not one date).
     if undated:
-        day = infer_year(undated[0][0], undated[0][1], days, years)
+        day = infer_year(undated[0][0], undated[0][1], days)
         if day:
             return day, days
     named = list(days)
     for month, day_of_month, _, _ in story:
-        day = infer_year(month, day_of_month, days, years)
+        day = infer_year(month, day_of_month, days)
         if day:
             named.append(day)
     return (max(named) if named else None), days

@@ -36,6 +36,7 @@ _PRONOUN = re.compile(r"\b(?:I|I'm|I’m|me|my|[Yy]ou|[Yy]our|[Yy]ou're|[Yy]ou�
 _INFORMAL_PUNCT = re.compile(r"\?\?|!!|\?!|\s[?!.](?:\s|$)|…|\.\.")
 _WORDS = re.compile(r"[a-z]+")
 _TERMINAL = ".!?…\"”"
+_PROSE = 150  # a sentence-ending line this long is a paragraph of prose, not a teaser or a widget
 _REPEATED_TITLE: Label = ("boilerplate", "repeated_title")
 
 
@@ -87,16 +88,19 @@ def _config() -> _Settings:
     )
 
 
-def segment(lines: list[str], rules: RuleSet, *, title: str, want_title: bool) -> Page:
+def segment(lines: list[str], rules: RuleSet, *, title: str, want_title: bool, extracted: bool = False) -> Page:
     """Label every line of a page: its head, its article, and the tail after the article.
 
     ``title`` is the record's headline (to find it repeated); with ``want_title`` the
     page's own headline is looked for, because the record's is missing or is page chrome.
+    With ``extracted`` the lines are an extractor's main text (an HTML page's): the article
+    was found already, so rules drop their own lines and nothing ends the article early
+    (an in-article "Read more" or "Related" box must not cost the paragraphs after it).
     """
     page = Page(lines=lines, labels=[None] * len(lines), end=len(lines))
     hits = [rules.match(line) for line in lines]
     _head(page, hits, key(title) if title else "", want_title)
-    _body(page, hits, rules)
+    _body(page, hits, rules, extracted)
     _tail(page, hits)
     return page
 
@@ -180,10 +184,13 @@ def _teaser_start(page: Page, author: int, floor: int) -> int:
     return author if headline is None else headline
 
 
-def _body(page: Page, hits: list[tuple[Rule, ...]], rules: RuleSet) -> None:
+def _body(page: Page, hits: list[tuple[Rule, ...]], rules: RuleSet, extracted: bool) -> None:
     lines, labels = page.lines, page.labels
     anchors = _config().anchors
     chars = 0
+    # In an extractor's text, a marker with article prose after it is inside the article (an
+    # in-article "Read more" or "Related" box): it drops its own line and the article goes on.
+    prose_after = next((i for i in range(len(lines) - 1, -1, -1) if _prose(lines[i])), -1) if extracted else -1
     for i in range(page.start, len(lines)):
         line = lines[i]
         enough = chars >= rules.min_article_chars
@@ -192,7 +199,7 @@ def _body(page: Page, hits: list[tuple[Rule, ...]], rules: RuleSet) -> None:
             page.cut = ("other_articles", "teaser_article")
             break
         rule = _applicable(hits[i], head=False)
-        if rule is not None and rule.scope == "until_end" and enough:
+        if rule is not None and rule.scope == "until_end" and enough and not (extracted and prose_after > i):
             page.end = i
             page.cut = (rule.kind, rule.id)
             _capture(page, rule, line)
@@ -205,7 +212,7 @@ def _body(page: Page, hits: list[tuple[Rule, ...]], rules: RuleSet) -> None:
             labels[i] = ("boilerplate", "date_line")
             continue
         chars += len(line)
-    thread = _comment_thread(page, hits)
+    thread = None if extracted else _comment_thread(page, hits)
     if thread is not None:
         page.end = thread
         page.cut = ("comments", "comment_thread")
@@ -218,6 +225,11 @@ def _body(page: Page, hits: list[tuple[Rule, ...]], rules: RuleSet) -> None:
             _capture(page, rule, lines[i])
         elif len(kept) > 1 and len(lines[i]) <= _DATE_LINE and page.header(i)[0] >= len(lines[i]):
             labels[i] = ("boilerplate", "date_line")  # "Published on 14 March 2017" as a sign-off
+
+
+def _prose(line: str) -> bool:
+    """A paragraph of article prose: long, ending as a sentence ends."""
+    return len(line) >= _PROSE and line[-1] in _TERMINAL
 
 
 def _applicable(found: tuple[Rule, ...], *, head: bool) -> Rule | None:

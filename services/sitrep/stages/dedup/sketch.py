@@ -53,7 +53,7 @@ class Signature:
     minhash: bytes  # NUM_PERM bins of BITS bits, two bins a byte, 0 for an empty bin
     size: int  # distinct shingles
     bands: tuple[int, ...] = field(default=())  # 63-bit LSH band keys
-    facts: bytes = b""  # the main event's toll, place and day (``facts.facts``); empty: none stated
+    facts: bytes = b""  # the main event's toll (``facts.event_facts``); empty: none stated
 
 
 def _fmix(x: np.ndarray) -> np.ndarray:

@@ -12,7 +12,8 @@ It never raises: an article that trips an unexpected case is extracted again wit
 places only (or, failing that, yields an empty ``Extraction``), with a logged warning,
 because one odd article must not stop a partition. Articles not in English get the same
 names-and-places extraction: the name lists hold for any Latin-script text, the casualty
-grammar and the capitalised-name guesses do not.
+grammar and the capitalised-name guesses do not. Arabic has a casualty reader of its own
+(``arabic.read_claims``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import logging
 from dataclasses import dataclass
 from itertools import islice
 
+from sitrep.stages.extract import arabic, geo, sentences
 from sitrep.stages.extract import claims as claims_
 from sitrep.stages.extract import entities as entities_
-from sitrep.stages.extract import geo, sentences
 from sitrep.stages.extract.gazetteer import gazetteer
 from sitrep.stages.types import CleanArticle, Extraction
 
@@ -68,20 +69,26 @@ def _extract(clean: CleanArticle, full: bool, limits: Limits = LIMITS) -> Extrac
     gaz = gazetteer()
     body = clean.body or ""
     # The casualty grammar and the capitalised-name guesses are English; the name lists are not.
+    full_arabic = full and (clean.language or "").lower().startswith("ar")
     full = full and (clean.language is None or clean.language.lower().startswith("en"))
     hits, cues, triggers, periods = gaz.scan(body)
     places, actors = geo.resolve(body, hits, gaz)
     titles = [h for h in hits if h.targets[0].kind == "title"]
-    found = entities_.collect(body, places, actors, cues, titles, gaz, heuristics=full)
-
     title = clean.title or ""
     title_hits, title_cues, _, _ = gaz.scan(title)
-    title_places, title_actors = geo.resolve(title, title_hits, gaz)
-    dateline = geo.resolve(clean.dateline, gaz.scan(clean.dateline).names, gaz)[0] if clean.dateline else []
+    title_places, title_actors = geo.resolve(title, title_hits, gaz, context=places)
+    dateline = geo.resolve(clean.dateline, gaz.scan(clean.dateline).names, gaz, context=places)[0] if clean.dateline else []
+    # "The army", "police": the forces of the country the story is in.
+    country = entities_.country_of(places or [*title_places, *dateline], [*actors, *title_actors], gaz)
+    actors = entities_.localise(actors, country, gaz)
+    title_actors = entities_.localise(title_actors, country, gaz)
+    found = entities_.collect(body, places, actors, cues, titles, gaz, heuristics=full)
 
     spans = sentences.split(body)
     found_claims: list[claims_.Claim] = []
-    if full:
+    if full_arabic and arabic.is_arabic(body):
+        found_claims = arabic.read_claims(body, places, gaz, country, title, clean.published)
+    elif full:
         ctx = claims_.Context(
             body=body, spans=spans, cues=cues, triggers=triggers, periods=periods, actors=found.actor_mentions,
             places=places, gaz=gaz, title=title, title_cues=title_cues,

@@ -35,6 +35,13 @@ _KILL_BEFORE = (r"killed|killing|kills|kill|claimed\s+the\s+lives\s+of|claiming\
 _INJURE_BEFORE = r"wounded|wounding|injured|injuring|injury\s+of|injuries\s+to|wounding\s+of|hurt|hurting"
 # The words the two patterns above can end on (plus "at least", "the", "another" that may
 # follow them): the before-pattern only runs when one of these precedes a figure.
+# "killed or wounded", "killed, injured or captured", "killed and injured": how many were hit
+# in all, not how many died; such a figure is neither a death toll nor an injury count.
+_HARMED = r"(?:killed|dead|wounded|injured|hurt|captured|arrested|detained|kidnapped|abducted|missing)"
+_OR_OTHERWISE = rf"(?:\s*,\s*{_HARMED})*\s*,?\s+(?:or|and|and/or)\s+{_HARMED}\b"
+_MIXED_BEFORE = re.compile(r"\b(?:kill(?:ed|ing)|wound(?:ed|ing)|injur(?:ed|ing))(?:\s*,\s*\w+)*\s*,?\s+(?:or|and|and/or)\s+"
+                           r"(?:kill(?:ed|ing)|wound(?:ed|ing)|injur(?:ed|ing)|captur(?:ed|ing)|kidnapp(?:ed|ing))\s+"
+                           r"(?:(?:at\s+least|the|another)\s+)?$", re.IGNORECASE)
 _BEFORE_WORDS = frozenset(
     "killed killing kills kill of executed executing execution beheaded beheading massacred slaughtered dead "
     "neutralized neutralised neutralizing neutralising eliminated eliminating liquidated liquidating left leaving "
@@ -66,6 +73,7 @@ class Figure:
     victims: str  # "civilians" | "combatants" | "unknown"
     head: str = ""
     subset: str = ""  # "children" | "women" when it only breaks down another figure
+    mixed: bool = False  # "killed or wounded": people hit, with no split into dead and hurt
 
 
 @dataclass
@@ -116,7 +124,10 @@ def patterns() -> _Patterns:
         rf"|\s+{modifier}(?P<head>{alternation(list(plural))})\b"
         rf"|(?=\s*(?:\(|,|\.|;|and\b|or\b|$|(?:in|on|at|near|after|when|during|while|as|across|following|"
         rf"inside|since|including|among)\b|(?:people\s+)?{_AUX}(?:{_KILL_AFTER}|{_INJURE_AFTER})\b)))"
-        rf"|(?P<one>a|an|one|another)\s+{modifier}(?P<shead>{alternation(list(single))})\b)",
+        rf"|(?P<one>a|an|one|another|1|the|his|her|their|its)\s+{modifier}(?P<shead>{alternation(list(single))})\b"
+        # "killing him", "another was hurt": one victim, named before; only a verb makes it a toll.
+        rf"|(?P<pron>him|her|another)(?=\s*(?:[,.;)]|$|(?:and|or|in|on|at|near|inside|outside|while|with|as|after|before|was|"
+        rf"instantly|immediately|on\s+the\s+spot)\b)))",
         re.IGNORECASE,
     )
     victim_class = {**{w: "unknown" for w in lex["killed_heads"] + lex["injured_heads"]}, **plural, **single}
@@ -127,7 +138,7 @@ def patterns() -> _Patterns:
         after=re.compile(rf"(?:\s*\([^)]{{0,60}}\))?(?:\s+(?:at|from|in|of|with|inside|near|on)\s+[^,.;]{{1,50}}?)?"
                          rf"(?:\s*,[^,.;]{{1,70}},)?(?:\s+(?:and|or)\s+(?:[a-z][\w'’-]*\s+){{0,2}}[a-z][\w'’-]*)?\s+{_AUX}"
                          # "killed or wounded" counts casualties, not deaths: neither
-                         rf"(?:(?P<k>{_KILL_AFTER})|(?P<i>{_INJURE_AFTER}))\b(?!\s+or\s+(?:wounded|injured|hurt))",
+                         rf"(?:(?P<k>{_KILL_AFTER})|(?P<i>{_INJURE_AFTER}))\b(?P<mixed>{_OR_OTHERWISE})?",
                          re.IGNORECASE),
         before=re.compile(rf"\b(?:(?P<k>{_KILL_BEFORE})|(?P<i>{_INJURE_BEFORE}))\s+(?:(?:at\s+least|the|another)\s+)?$",
                           re.IGNORECASE),
@@ -141,13 +152,14 @@ def patterns() -> _Patterns:
         cumulative=re.compile(rf"\b(?:{alternation(lex['cumulative_markers'])})\b", re.IGNORECASE),
         starters=frozenset(
             {str(w).lower().split()[0] for w in (*lex["number_words"], *lex["vague_numbers"], *lex["number_qualifiers"])}
-            | {"a", "an", "one", "another"}) - {"in"},  # "in excess of" is rare, "in" is everywhere
+            | {"a", "an", "one", "another", "the", "his", "her", "their", "its", "him"}) - {"in"},  # "in excess of" is rare, "in" is everywhere
         before_words=_BEFORE_WORDS,
         link=re.compile(r"^\s*(?:,\s*)?(?:and|as\s+well\s+as|plus|,)\s+(?:(?:his|her|their|the|its)\s+)?$", re.IGNORECASE),
         active=re.compile(rf"\s+(?:{number}|a|an|the|his|her|their|its)\b", re.IGNORECASE),
         attribution=re.compile(r"\s+(?:said|says|told|added|reported|stated|claimed|confirmed|explained)\b", re.IGNORECASE),
         passive=re.compile(r"\b(?:were|was|been|are|is|being)\b", re.IGNORECASE),
-        none=Caseless(r"\bno\s+(?:casualties|deaths|fatalities|injuries|one\s+was\s+(?:killed|hurt|injured|wounded))\b|"
+        none=Caseless(r"\bno\s+(?:(?:reported|immediate|human|known|further|civilian)\s+)*"
+                      r"(?:casualties|deaths|fatalities|injuries|victims|one\s+was\s+(?:killed|hurt|injured|wounded))\b|"
                       r"\bno\s+(?:immediate\s+)?reports?\s+of\s+(?:casualties|deaths|injuries)\b|"
                       r"\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b|\bnot\s+report\s+(?:any\s+)?casualties\b"),
         victim_class=victim_class,
@@ -181,8 +193,11 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
                 continue
             m = p.figure.match(sentence, word.start())
             if m is not None and m.start() >= end:
-                end = m.end()
-                figures.append(_figure(p, sentence, m))
+                found = _figure(p, sentence, m)
+                # A date or a source is no figure, and the words it ran over may hold one:
+                # "On 11 September 2020, 2 militants were killed".
+                end = m.end() if found is not None else word.end()
+                figures.append(found)
     figures = [f for f in figures if f is not None]
     _share_outcomes(p, sentence, figures)
     lower = sentence.lower()
@@ -208,6 +223,13 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
             continue
         reading.spans.append((f.start, f.end))
     if reading.killed is None and reading.injured is None:
+        hit = next((f for f in figures if f.mixed), None)
+        if hit is not None:
+            # People killed or hurt, no split given: a claim with neither figure, so that the
+            # event keeps its cause and perpetrator without a death toll it never stated.
+            reading.spans.append((hit.start, hit.end))
+            reading.cumulative = bool(p.cumulative.search(sentence)) if cumulative is None else cumulative
+            return reading
         none = p.none.span(sentence)
         if none is None:
             return None
@@ -242,8 +264,12 @@ def _windows(anchors: list[int], size: int) -> list[tuple[int, int]]:
 
 
 def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
-    if m.group("one"):
+    if m.group("pron"):
+        count, head = 1, ""
+    elif m.group("one"):
         count, head = 1, m.group("shead").lower()
+        if m.group("one").lower() in _DETERMINERS and m.group("shead")[0].isupper():
+            return None  # "the Turkish General Staff": the name of a body, not a person
     else:
         phrase = m.group("num")
         count = value(phrase)
@@ -256,6 +282,7 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
     if head in ("members", "member") and _FAMILY.match(sentence, m.end()):
         victims = "civilians"  # "11 members of a single family", not members of an armed group
     outcome = ""
+    mixed = False
     after = None
     if head in ("dead", "deaths", "fatalities", "martyrs", "killed", "bodies", "corpses", "lives"):  # "claimed 16 lives"
         outcome = "killed"
@@ -269,8 +296,12 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
             p.before_words.intersection(w.lower() for w in last)) else None
         if after and p.active.match(sentence, after.end()) and not p.passive.search(after.group()):
             after = None  # "A suicide bomber killed eight fighters": the bomber is no victim
-        if after:
+        if after and after.group("mixed"):
+            mixed = True
+        elif after:
             outcome = "killed" if after.group("k") else "injured"
+        elif before and _MIXED_BEFORE.search(sentence, max(0, m.start() - 60), m.start()):
+            mixed = True  # "killing and injuring 4 soldiers"
         elif before and not before.group().lower().startswith(("left", "leaving", "resulting", "resulted")):
             outcome = "killed" if before.group("k") else "injured"
     subset = ""
@@ -279,7 +310,7 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
     # The figure's extent runs to its verb, so that "Five fighters from the SDF were killed"
     # keeps the SDF inside the victims.
     end = after.start("k") if after and after.group("k") else (after.start("i") if after else m.end())
-    return Figure(m.start(), max(end, m.end()), count, outcome, victims, head, subset)
+    return Figure(m.start(), max(end, m.end()), count, outcome, victims, head, subset, mixed)
 
 
 def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
@@ -291,19 +322,31 @@ def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
             if left.subset and right.head in _SUBSET_HEADS:  # "including five children and three women"
                 right.subset = "women" if right.head.startswith("wom") else "children"
                 continue
+            if left.mixed or right.mixed:
+                continue
             if left.outcome and not right.outcome:
                 right.outcome = left.outcome
             elif right.outcome and not left.outcome and not left.subset:
                 left.outcome = right.outcome
 
 
+_DETERMINERS = frozenset({"the", "his", "her", "their", "its"})
+_FIRST_DIGITS = re.compile(r"\d+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# A day of the month: "11 September", "11 Sept.", "11th of May", "11/09", "11 09 2019".
+_MONTH_AFTER = re.compile(r"(?:st|nd|rd|th)?(?:\s+of)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b\.?"
+                          r"|[/.-]\d{1,2}\b|\s+\d{1,2}\s+(?:19|20)\d\d\b", re.IGNORECASE)
 _MONTH_BEFORE = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+$|:\s*$")
 
 
 def _looks_like_date(sentence: str, m: re.Match[str]) -> bool:
     """Years, days of the month and clock times are not casualty figures."""
     text = m.group()
+    digits = _FIRST_DIGITS.search(text)
+    if digits is None:
+        return False
+    if _MONTH_AFTER.match(sentence, m.start() + digits.end()):
+        return True  # "On 11 September 2020, 2 militants were killed": 11 is the day
     if not text[0].isdigit():
         return False
     if _YEAR.fullmatch(text.strip()):

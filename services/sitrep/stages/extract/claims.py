@@ -47,7 +47,8 @@ _OBJECT_NEXT = frozenset(
     "bases convoy ranks lines".split())
 _ORG_NEXT = frozenset(
     "Medical Red Human News Press Embassy Foreign University Society Network Council Institute Observatory "
-    "Ambassador Consulate Media Television Agency".split())
+    "Ambassador Consulate Media Television Agency Command Directorate Department Headquarters Station Academy "
+    "College".split())
 _BY = Caseless(r"\bby\s+(?:the\s+)?(?:(?:suspected|alleged|unidentified|unknown)\s+)?$|"
               r"\b(?:believed|thought|suspected|said)\s+to\s+(?:be|have\s+been)\s+(?:the\s+)?$|"
               r"\b(?:aircraft|warplanes|jets|planes|helicopters|drones|artillery|forces|troops|fighters|militants|"
@@ -71,6 +72,10 @@ _OBJECT_WORDS = frozenset(
     "against targeting targeted target on at struck hit hitting striking fighting battling attacked attacking bombed "
     "shelled from with between versus vs vs. to into over for killed killing wounded injured among including the a "
     "of".split())
+# "were killed in clashes with X": the other side of the fighting did the killing.
+_CLASH_WITH = Caseless(r"\b(?:clash(?:es|ed)?|fighting|fights?|fought|battles?|battling|confrontations?|firefights?|"
+                      r"skirmish(?:es)?|exchange\s+of\s+fire|gunfights?|gun\s+battles?|engagements?|ambush(?:ed)?|"
+                      r"attacks?|attacked)\s+(?:with|against|by)\s+(?:the\s+|an?\s+)?$")
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 _FOILED = Caseless(r"repel|thwart|foil|repuls|against")  # "repelled an attack by X"
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -139,6 +144,7 @@ class Context:
     places_by_start: list[PlaceMention] = field(init=False)
     place_starts: list[int] = field(init=False)
     home: str | None = field(init=False)  # the country most places after a dateline are in
+    title_victims: list[tuple[int, int]] = field(init=False)  # "2 soldiers killed by ...": never the killer
 
     def __post_init__(self) -> None:
         self.body_side = side_of(self.body, self.actors, self.cues)
@@ -148,6 +154,8 @@ class Context:
         skip = self.dateline_end
         countries = Counter(m.place.cc for m in self.places if m.start >= skip) if skip else Counter()
         self.home = countries.most_common(1)[0][0] if countries else None
+        victims = casualties.read(self.title) if self.title else None
+        self.title_victims = victims.spans if victims else []
 
     @property
     def dateline_end(self) -> int:
@@ -185,8 +193,13 @@ def read_claims(ctx: Context) -> list[Claim]:
                            [(span.start + a, span.start + b) for a, b in reading.spans], True, ctx.gaz, floor=4)
             claim.perpetrator = found[1] if found and found[0] >= 4 else None
         else:
-            claim.cause, claim.cause_rank = _cause(ctx, i, anchor)
+            victims = tuple((span.start + a, span.start + b) for a, b in reading.spans)
+            claim.cause, claim.cause_rank = _cause(ctx, i, anchor, victims)
             claim.perpetrator, claim.perpetrator_rank = _perpetrator(ctx, i, anchor, claim.cause, reading)
+            if claim.cause == "unknown" and claim.perpetrator and claim.perpetrator_rank >= 2:
+                # Killed by a named side, and no weapon named anywhere in the article: an
+                # attack by armed men, coded as ACLED codes attacks and clashes.
+                claim.cause = "shooting"
         claim.location = _location(ctx, i)
         claim.day = _day(ctx.body[span.start:span.end], ctx.published)
         claims.append(claim)
@@ -212,9 +225,13 @@ def _neighbours(ctx: Context, i: int) -> list[Span]:
     return [ctx.spans[j] for j in (i - 1, i + 1) if 0 <= j < len(ctx.spans) and ctx.donors[j]]
 
 
-def _best_cue(side: Side, start: int, end: int, anchor: int, reach: int = 10**9) -> tuple[str, int] | None:
-    """(cause, priority) of the strongest cue between ``start`` and ``end`` within ``reach`` of the figure."""
+def _best_cue(side: Side, start: int, end: int, anchor: int, reach: int = 10**9,
+              skip: tuple[tuple[int, int], ...] = ()) -> tuple[str, int] | None:
+    """(cause, priority) of the strongest cue between ``start`` and ``end`` within ``reach`` of
+    the figure, leaving out cues inside ``skip`` (the victims: "killed 3 suicide bombers")."""
     cues = side.cues[bisect_left(side.cue_starts, start):bisect_left(side.cue_starts, end)]
+    if skip:
+        cues = [c for c in cues if not any(a <= c.start < b for a, b in skip)]
     actors = side.actors[bisect_left(side.actor_starts, start):bisect_left(side.actor_starts, end)]
     found = [(t.priority, -abs(c.start - anchor), t.ref) for c in cues
              if abs(c.start - anchor) <= reach for t in c.targets]
@@ -225,12 +242,12 @@ def _best_cue(side: Side, start: int, end: int, anchor: int, reach: int = 10**9)
     return cause, priority
 
 
-def _cause(ctx: Context, i: int, anchor: int) -> tuple[str, int]:
+def _cause(ctx: Context, i: int, anchor: int, victims: tuple[tuple[int, int], ...] = ()) -> tuple[str, int]:
     """The claim's cause and how close to the figure it was found (see ``Claim.cause_rank``)."""
     span = ctx.spans[i]
     # Within the sentence, only cues near the figure speak for it: "..., as the army prepared
     # a ground assault" at the end of a long sentence is not how the 100 died.
-    own = _best_cue(ctx.body_side, span.start, span.end, anchor, reach=_CUE_REACH)
+    own = _best_cue(ctx.body_side, span.start, span.end, anchor, reach=_CUE_REACH, skip=victims)
     if own and own[1] >= 3:
         return own[0], 3
     near = [c for c in (_best_cue(ctx.body_side, s.start, s.end, anchor) for s in _neighbours(ctx, i)) if c]
@@ -298,6 +315,8 @@ def _agent_score(side: Side, i: int, start: int, end: int, anchor: int, cause: s
     # have none, and these checks are the hot loop of claim reading.
     tail = before.lower().split()[-3:]
     by = not _BY_WORDS.isdisjoint(tail)
+    # The victims named first, then "in clashes with" the side that killed them.
+    clash = s > anchor and ("with" in tail or "against" in tail) and _CLASH_WITH.found(before)
     linked_bonus = 0
     cue, reach = bisect_left(side.cue_starts, e), min(end, e + 40)
     if cue < len(side.cue_starts) and side.cue_starts[cue] <= reach:  # a cue word right after the actor
@@ -313,9 +332,9 @@ def _agent_score(side: Side, i: int, start: int, end: int, anchor: int, cause: s
     # The most the mention can score, "by" (5) and an attack verb (3) assumed. Summed in any
     # order: a score with 2.2 in it is never within rounding of the whole-number floors.
     others = air_bonus + linked_bonus + subject_bonus + (4 if claimed else 0) - (0.5 if generic else 0)
-    if (8 if by else 3) + others < floor:
+    if (8 if by or clash else 3) + others < floor:
         return None
-    by = by and _may_end_in_by(tail) and _BY.found(before)
+    by = clash or (by and _may_end_in_by(tail) and _BY.found(before))
     if (8 if by else 3) + others < floor:
         return None
     nxt = _NEXT_WORD.match(text, e, min(len(text), e + 24))
@@ -376,7 +395,7 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
         return own[1], 3
     near = [_agent(ctx.body_side, s.start, s.end, anchor, cause, [], False, ctx.gaz, floor=4)
             for s in _neighbours(ctx, i)]
-    title = _agent(ctx.title_side, 0, len(ctx.title), len(ctx.title), cause, [], True, ctx.gaz, floor=2)
+    title = _agent(ctx.title_side, 0, len(ctx.title), len(ctx.title), cause, ctx.title_victims, True, ctx.gaz, floor=2)
     for found, rank in ((near, 2), ([title], 1)):
         linked = [c for c in found if c and c[0] >= 4]
         if linked:

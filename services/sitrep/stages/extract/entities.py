@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain
 
@@ -38,6 +38,31 @@ _KIND_AFTER = {"village": "PLACE", "town": "PLACE", "city": "PLACE", "hill": "PL
                "hospital": "FACILITY", "prison": "FACILITY", "brigade": "ARMED_GROUP", "battalion": "ARMED_GROUP",
                "militia": "ARMED_GROUP", "group": "ARMED_GROUP", "faction": "ARMED_GROUP", "movement": "ARMED_GROUP",
                "news": "ORG", "agency": "ORG", "said": "PERSON", "told": "PERSON", "says": "PERSON", "added": "PERSON"}
+
+
+def country_of(places: list[PlaceMention], actors: list[tuple[Hit, Target]], gaz: Gazetteer) -> str | None:
+    """The country most of an article's place mentions are in; without places, the home
+    country most of the sides it names fight in (None: neither)."""
+    counts = Counter(m.place.cc for m in places)
+    if not counts:
+        counts = Counter(c for _, t in actors if (c := gaz.actors[t.ref].country))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def localise(actors: list[tuple[Hit, Target]], country: str | None, gaz: Gazetteer) -> list[tuple[Hit, Target]]:
+    """Actor mentions with the words whose side depends on the country ("the army", "police")
+    read as that country's actor (``in_country`` in actors.yaml), and a generic word fused to
+    a named side ("PKK-YJA Star militants") read as that side."""
+    out: list[tuple[Hit, Target]] = []
+    for hit, target in sorted(actors, key=lambda a: a[0].start):
+        actor = gaz.actors[target.ref]
+        if actor.in_country:
+            mapping = dict(actor.in_country)
+            target = replace(target, ref=mapping.get(country or "*", mapping.get("*", target.ref)))
+        if actor.generic and out and hit.start - out[-1][0].end <= 1 and not gaz.actors[out[-1][1].ref].generic:
+            target = replace(target, ref=out[-1][1].ref)
+        out.append((hit, target))
+    return out
 
 
 @dataclass

@@ -15,20 +15,33 @@ bases the GeoNames extract lacks), ``admin1.yaml`` (governorates), ``lexicon.yam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import os
+import pickle
+import re
+import sys
+import time
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import ahocorasick
 import yaml
 
 from sitrep.stages import data
+from sitrep.stages.extract import translit
 from sitrep.stages.extract.translit import ARTICLES, normalize, normalize_key, variants
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Countries whose place names get generated spelling variants; elsewhere GeoNames' own
 # alternate names are enough and variants would only add false matches.
 _VARIANT_COUNTRIES = frozenset({"SY", "IQ"})
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
+# One-word GeoNames names that need a place cue (see _add_place_names): alternate spellings of
+# places below the first size, a village's own name below the second.
+_GUARDED_ALTERNATE = 1_000_000
+_GUARDED_OWN_NAME = 5_000
 # Match checks by key: none, a capital somewhere (place names), all capitals (acronyms), per target.
 _ANY, _CAPITALISED, _EXACT, _MIXED = range(4)
 
@@ -46,6 +59,7 @@ class Place:
     kind: str  # city | town | village | district | region | river | lake | facility | admin1 | country
     geonameid: int | None = None
     governorate: str | None = None  # for a governorate's seat city: the governorate's place id
+    district: str | None = None  # second-level unit (GeoNames admin2) the place lies in
 
     @property
     def admin1_id(self) -> str | None:
@@ -61,6 +75,8 @@ class Actor:
     category: str | None
     role: str | None = None
     generic: bool = False
+    in_country: tuple[tuple[str, str], ...] = ()  # (country code or "*", actor id): see actors.yaml
+    country: str | None = None  # the one country a side fights in ("home" in actors.yaml)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +89,7 @@ class Target:
     exact: bool = False  # an acronym: matches only when written in capitals
     priority: int = 0  # cue rank when several causes share a sentence
     guarded: bool = False  # a place named like a person ("Omar"): needs a place cue before it
+    weak: bool = False  # a one-word name that is often a word ("Salt"): needs a cue or the country named
 
 
 class Hit(NamedTuple):
@@ -145,13 +162,14 @@ class Gazetteer:
         if old is not None:
             # The same name listed twice: an acronym flag only survives if every listing has it.
             target = Target(target.kind, target.ref, old.air or target.air, old.exact and target.exact,
-                            max(old.priority, target.priority), old.guarded and target.guarded)
+                            max(old.priority, target.priority), old.guarded and target.guarded,
+                            old.weak and target.weak)
         slot[(target.kind, target.ref)] = target
 
     def _load_actors(self) -> None:
         for row in yaml.load(_data("actors.yaml"), Loader=_YAML_LOADER):
             actor = Actor(row["id"], row["type"], row["name"], row.get("category"), row.get("role"),
-                          bool(row.get("generic")))
+                          bool(row.get("generic")), tuple((row.get("in_country") or {}).items()), row.get("home"))
             self.actors[actor.id] = actor
             for field, air in (("aliases", False), ("air_aliases", True)):
                 for alias in row.get(field, []):
@@ -177,11 +195,20 @@ class Gazetteer:
         for line in _data("places.tsv").splitlines():
             if not line or line.startswith("#"):
                 continue
-            gid, name, cc, code, name1, lat, lon, pop, aliases = line.split("\t")
-            place = Place(f"geo:{gid}", name, cc, code or None, name1 or None, float(lat), float(lon), int(pop),
-                          "city", int(gid), seats.get(int(gid)))
-            self.places[place.id] = place
+            gid, name, cc, code, name1, district, lat, lon, pop, kind, aliases = line.split("\t")
             names = [name, *filter(None, aliases.split("|"))]
+            if kind == "admin1":
+                # A governorate's own names ("Diyala", "Ninawa", "محافظة ديالى") go to the
+                # governorate of admin1.yaml; a province admin1.yaml does not list is added.
+                place = self.places.get(f"geo:{cc}.{code}") or Place(
+                    f"geo:{cc}.{code}", name, cc, code, name1 or name, float(lat), float(lon), 0, "admin1")
+                self.places[place.id] = place
+                self.countryside.setdefault(place.id, place.id)
+                self._add_place_names(place, names, generate=cc in _VARIANT_COUNTRIES, skip=skip, curated=False)
+                continue
+            place = Place(f"geo:{gid}", name, cc, code or None, name1 or None, float(lat), float(lon), int(pop),
+                          kind, int(gid), seats.get(int(gid)), district or None)
+            self.places[place.id] = place
             self._add_place_names(place, names, generate=cc in _VARIANT_COUNTRIES, skip=skip, curated=False)
             self._add_place_names(place, more.get(int(gid), []), generate=True, skip=set())
         for row in extra["places"]:
@@ -191,22 +218,73 @@ class Gazetteer:
                               place.lat, place.lon, 0, place.kind)
             self.places[place.id] = place
             self._add_place_names(place, [row["name"], *row.get("aliases", [])], generate=True, skip=set())
+        self._settle_governorate_names()
+        # Country names and demonyms ("Iraqi", "Syrian"): which country a report is about,
+        # used to choose among namesakes, never places themselves.
+        words = {normalize_key(str(w)): cc for cc, ws in (extra.get("demonyms") or {}).items() for w in ws}
+        self._demonyms = words
+        self._demonym_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b")
+
+    def demonym_counts(self, text: str) -> dict[str, int]:
+        """How often each country's name or demonym occurs in ``text``, by country code."""
+        counts: dict[str, int] = {}
+        for m in self._demonym_re.finditer(normalize(text)):
+            cc = self._demonyms[m.group()]
+            counts[cc] = counts.get(cc, 0) + 1
+        return counts
+
+    def _settle_governorate_names(self) -> None:
+        """A name shared by a governorate and a place in it ("Baghdad", "Kirkuk") is the place.
+
+        The governorate is then reached through the words around it ("Kirkuk province",
+        "rural Kirkuk": geo.py), for which the place is marked as the governorate's seat.
+        """
+        for slot in self._keys.values():
+            govs = [t for t in slot.values() if t.kind == "place" and self.places[t.ref].kind == "admin1"]
+            if not govs:
+                continue
+            for gov in govs:
+                inside = [t for t in slot.values() if t.kind == "place" and t.ref != gov.ref
+                          and self.places[t.ref].admin1_id == gov.ref and self.places[t.ref].population > 0]
+                if not inside:
+                    continue
+                del slot[("place", gov.ref)]
+                for t in inside:
+                    place = self.places[t.ref]
+                    if place.governorate is None:
+                        self.places[t.ref] = replace(place, governorate=gov.ref)
 
     def _add_place_names(self, place: Place, names: list[str], generate: bool, skip: set[str],
                          curated: bool = True) -> None:
         people = self._person_names
+        own = variants(place.name) if generate else {normalize_key(place.name)}  # its own name's spellings
+        city = place.kind in ("city", "district")
+        guard_alternates = city and place.population < _GUARDED_ALTERNATE
+        guard_own = city and place.population < _GUARDED_OWN_NAME
+        seen: set[str] = set()
         for name in names:
-            keys = variants(str(name)) if generate else {normalize_key(str(name))}
+            # GeoNames lists one name with and without diacritics ("Al Fallūjah", "Al Fallujah"):
+            # one normalised form is enough to derive the variants from.
+            plain = normalize_key(str(name))
+            if plain in seen:
+                continue
+            seen.add(plain)
+            keys = variants(str(name)) if generate or _ARABIC_SCRIPT.search(plain) else {plain}
+            exact = len(str(name)) <= 4 and _is_acronym(str(name))
             for key in keys:
                 # GeoNames names of under four letters are mostly noise ("Sfi", "Bab").
                 if key in skip or (place.geonameid and len(key) < 4):
                     continue
-                # Curated names are trusted; a GeoNames village called "Hasan" or "al-Hasan" is not.
+                # Curated names are trusted; a GeoNames village called "Hasan" or "al-Hasan" is not
+                # (guarded: it needs a place cue); nor, less so, a one-word alternate spelling of a
+                # town or a one-word village name, often an English word or name ("Salt", "Humus",
+                # "Derek"): weak, it needs a place cue or its country named in the text.
                 words = key.split(" ")
                 guarded = not curated and (key in people or (
                     len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES)))
-                self._add(key, Target("place", place.id, exact=_is_acronym(str(name)) and len(str(name)) <= 4,
-                                      guarded=guarded))
+                weak = not curated and len(words) == 1 and key.isascii() and (
+                    guard_own or (guard_alternates and key not in own))
+                self._add(key, Target("place", place.id, exact=exact, guarded=guarded, weak=weak))
 
     def _load_cues(self) -> None:
         for group, row in self.lexicon["causes"].items():
@@ -298,7 +376,52 @@ def _longest(hits: list[tuple[int, int, tuple[Target, ...]]]) -> list[Hit]:
     return kept
 
 
+_DATA_FILES = ("actors.yaml", "admin1.yaml", "lexicon.yaml", "places.tsv", "places_extra.yaml")
+
+
+def _cache_file() -> Path:
+    """Where the built gazetteer is kept between processes, named by what it was built from.
+
+    The name hashes the data files and this module's and translit's code, so an edit to
+    either builds a new one; SITREP_CACHE_DIR moves it (default ~/.cache/sitrep).
+    """
+    digest = hashlib.sha256()
+    for name in _DATA_FILES:
+        digest.update(_data(name).encode("utf-8"))
+    for module in (__file__, translit.__file__):
+        digest.update(Path(module).read_bytes())
+    digest.update(f"{sys.version_info[:2]} {ahocorasick.__version__ if hasattr(ahocorasick, '__version__') else ''}".encode())
+    root = Path(os.environ.get("SITREP_CACHE_DIR") or Path.home() / ".cache" / "sitrep")
+    return root / f"gazetteer-{digest.hexdigest()[:16]}.pickle"
+
+
+def load_or_build() -> Gazetteer:
+    """The gazetteer from the cache file when there is one, else built (and cached when the
+    cache directory is writable: a read-only one only costs the build in every process)."""
+    path = _cache_file()
+    try:
+        with path.open("rb") as f:
+            gaz = pickle.load(f)
+        if isinstance(gaz, Gazetteer):
+            return gaz
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    gaz = Gazetteer()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(gaz, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a worker starting meanwhile never reads half a file
+        for old in path.parent.glob("gazetteer-*.pickle"):  # builds of older data, unused for a week
+            if old != path and time.time() - old.stat().st_mtime > 7 * 86400:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return gaz
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    """The process-wide gazetteer, built on first use (about a second) and then shared."""
-    return Gazetteer()
+    """The process-wide gazetteer: from the cache file, or built on first use and then shared."""
+    return load_or_build()

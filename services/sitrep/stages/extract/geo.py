@@ -23,6 +23,7 @@ import math
 import re
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -34,16 +35,25 @@ _DIRECTION = r"(?:north|south|east|west)(?:ern)?(?:[- ]?(?:north|south|east|west
 _GOV_AFTER = re.compile(rf"(?:['’]s?)?\s+(?:{_DIRECTION}\s+)?(?:provinces?|governorates?|countrysides?|"
                         r"country\s+side|rural\s+areas?|suburbs|desert|region)\b", re.IGNORECASE)
 _GOV_LIST = re.compile(r"\s*(?:,|and|&)\s+[A-Z][\w'’-]+(?:\s+[A-Za-z][\w'’-]+)?\s+(?:provinces|governorates|countrysides)\b")
+# Arabic: rif (countryside) and muhafazat (governorate) before the name: "ريف إدلب", "محافظة حمص".
+_ARABIC_GOV = "\u0631\u064a\u0641|\u0645\u062d\u0627\u0641\u0638\u0629"
 _GOV_BEFORE = Caseless(rf"(?:\b(?:province|governorate|countryside|suburbs|outskirts)\s+of\s+(?:the\s+)?|\brural\s+|"
-                       rf"\b{_DIRECTION}\s+(?:countryside\s+of\s+)?)$")
-_COUNTRYSIDE_WORD = re.compile(r"province|governorate|countryside|country\s+side|rural|suburbs|outskirts", re.IGNORECASE)
-_PLACE_CUE = re.compile(r"\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
-                        r"district|area|neighbou?rhood)\s+(?:the\s+)?$", re.IGNORECASE)
+                       rf"\b{_DIRECTION}\s+(?:countryside\s+of\s+)?|(?:{_ARABIC_GOV})\s+)$")
+_COUNTRYSIDE_WORD = re.compile(rf"province|governorate|countryside|country\s+side|rural|suburbs|outskirts|{_ARABIC_GOV}",
+                               re.IGNORECASE)
+# Words before a name that make it a place; "(" too: a name glossed in brackets after another
+# ("Sinjar (Shingal)", "Zakho (Duhok)") is another name or the area of it.
+_PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
+                        r"district|area|neighbou?rhood)\s+(?:the\s+)?|\w\s*\(\s*|"
+                        r"\b(?:village|town|city|district|area|region|province|governorate)\s*,\s*)$", re.IGNORECASE)
+# A place-kind word after the name: "Hawija district", "Bashir village".
+_PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
+                              r"province|governorate|countryside|outskirts|subdistrict|nahiya|qada)s?\b", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
 
-_SPECIFICITY = {"admin1": 0.7, "region": 0.8, "river": 0.3, "lake": 0.4, "country": 0.1}
+_SPECIFICITY = {"admin1": 0.7, "district": 0.85, "region": 0.8, "river": 0.3, "lake": 0.4, "country": 0.1}
 _COUNTRY_WEIGHT = {"SY": 1.0, "IQ": 0.6, "LB": 0.5, "JO": 0.5, "TR": 0.5}
 
 
@@ -53,9 +63,14 @@ class PlaceMention(NamedTuple):
     place: Place
 
 
-def resolve(text: str, hits: list[Hit], gaz: Gazetteer) -> tuple[list[PlaceMention], list[tuple[Hit, Target]]]:
-    """Split name hits into place mentions and actor mentions, settling ambiguous names."""
-    context_admin1: set[str | None] | None = None
+def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
+            context: Iterable[PlaceMention] = ()) -> tuple[list[PlaceMention], list[tuple[Hit, Target]]]:
+    """Split name hits into place mentions and actor mentions, settling ambiguous names.
+
+    ``context``: places already resolved in the same article (the body's, for its title and
+    dateline), which count with the text's own when a name has namesakes.
+    """
+    ctx: _Context | None = None
     places: list[PlaceMention] = []
     actors: list[tuple[Hit, Target]] = []
     for hit in hits:
@@ -66,35 +81,105 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer) -> tuple[list[PlaceMenti
             if kind == "actor":
                 actors.append((hit, first))
                 continue
-            if kind == "place" and not first.guarded:
-                places.append(_governorate(text, PlaceMention(start, end, gaz.places[first.ref]), gaz))
+            if kind == "place" and not first.guarded and not first.weak:
+                place = gaz.places[first.ref]
+                if place.geonameid is not None and place.population < _FOREIGN_KEPT:
+                    ctx = ctx or _context(text, hits, gaz, context)
+                    if ctx.foreign(place):
+                        continue  # a small namesake abroad ("Abu Saida" in Lebanon in an Iraqi report)
+                places.append(_governorate(text, PlaceMention(start, end, place), gaz))
                 continue
             if kind != "place":
                 continue
-        if context_admin1 is None:
-            context = {t.ref for h in hits if len(h.targets) == 1 for t in h.targets if t.kind == "place"}
-            context_admin1 = {gaz.places[r].admin1_id for r in context if gaz.places[r].admin1}
+        ctx = ctx or _context(text, hits, gaz, context)
         actor = next((t for t in hit.targets if t.kind == "actor"), None)
         candidates = [t for t in hit.targets if t.kind == "place"]
-        if candidates and (actor is not None or any(t.guarded for t in candidates)):
-            # Only a name that could be a person or an actor needs the place cue looked up.
-            cue = bool(_PLACE_CUE.search(text, max(0, hit.start - 40), hit.start))
-            candidates = [t for t in candidates if cue or not t.guarded]
+        if candidates and (actor is not None or any(t.guarded or t.weak for t in candidates)):
+            # Only a name that could be a person, a word or an actor needs the place cue looked up.
+            cue = bool(_PLACE_CUE.search(text, max(0, hit.start - 40), hit.start)
+                       or _PLACE_CUE_AFTER.match(text, hit.end))
+            candidates = [t for t in candidates if cue or not (t.guarded or (
+                t.weak and ctx.countries.get(gaz.places[t.ref].cc, 0.0) < 1.0))]
         else:
             cue = False
         if actor is not None and not (candidates and cue):
             actors.append((hit, actor))
             continue
+        candidates = [t for t in candidates if not ctx.foreign(gaz.places[t.ref])] or candidates
         if not candidates:
             continue
-        place = max((gaz.places[t.ref] for t in candidates), key=lambda p: _prior(p, context_admin1))
+        place = max((gaz.places[t.ref] for t in candidates), key=ctx.prior)
         places.append(_governorate(text, PlaceMention(hit.start, hit.end, place), gaz))
-    return places, actors
+    return _placed_in(text, places), actors
 
 
-def _prior(place: Place, context_admin1: set[str | None]) -> float:
-    return ((2.0 if place.admin1_id in context_admin1 else 0.0) + (1.0 if place.cc == "SY" else 0.0)
-            + (0.5 if place.geonameid is None else 0.0) + math.log10(place.population + 1) / 10)
+# "<place> (village) in <governorate>", "<place>, <governorate> province": the text says where
+# the place is; a gazetteer namesake elsewhere is another place of that name.
+_IN_BETWEEN = re.compile(r"\s*(?:(?:village|town|city|area|district|sub-?district|region|neighbou?rhood|camp)\s*)?"
+                         r"(?:,|\bin|\bof)\s+(?:the\s+)?(?:(?:north|south|east|west)(?:ern)?\s+)?$", re.IGNORECASE)
+
+
+def _placed_in(text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
+    kept = []
+    for i, m in enumerate(mentions):
+        nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+        if (nxt is not None and nxt.place.kind == "admin1" and m.place.kind != "admin1" and m.place.geonameid is not None
+                and m.place.admin1_id != nxt.place.id and nxt.start - m.end <= 40
+                and _IN_BETWEEN.fullmatch(text, m.end, nxt.start)):
+            continue
+        kept.append(m)
+    return kept
+
+
+# A place abroad this large is meant even in a report about another country (Beirut, Ankara);
+# a smaller one is then a namesake of a place the gazetteer may not hold.
+_FOREIGN_KEPT = 500_000
+# How much each kind of mention says about which country a report is about.
+_COUNTRY_EVIDENCE = {"admin1": 3.0, "country": 2.0}
+
+
+class _Context:
+    """Which governorates and countries the rest of an article names."""
+
+    def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float]) -> None:
+        self.admin1 = admin1
+        self.countries = countries
+        self.own = own  # what each place's own mentions added to its country's evidence
+        self.top = max(countries.values(), default=0.0)
+
+    def foreign(self, place: Place) -> bool:
+        """A small place in a country the rest of the article does not name, when it names another."""
+        if self.top < 1.0 or place.population >= _FOREIGN_KEPT or place.kind in ("admin1", "country"):
+            return False
+        elsewhere = max((v for cc, v in self.countries.items() if cc != place.cc), default=0.0)
+        here = self.countries.get(place.cc, 0.0) - self.own.get(place.id, 0.0)
+        return elsewhere >= 1.0 and here * 3 < elsewhere
+
+    def prior(self, place: Place) -> float:
+        share = self.countries.get(place.cc, 0.0) / self.top if self.top else _DEFAULT_COUNTRY.get(place.cc, 0.0)
+        return ((3.0 if place.admin1_id in self.admin1 else 0.0) + 1.5 * share
+                + (0.5 if place.geonameid is None else 0.0) + (0.2 if place.kind != "district" else 0.0)
+                + math.log10(place.population + 1) / 10)
+
+
+# Without any clue in the text, the countries the reports are mostly about.
+_DEFAULT_COUNTRY = {"SY": 0.6, "IQ": 0.5}
+
+
+def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMention]) -> _Context:
+    admin1: set[str] = set()
+    countries: dict[str, float] = defaultdict(float)
+    found = [gaz.places[t.ref] for h in hits if len(h.targets) == 1 for t in h.targets
+             if t.kind == "place" and not t.guarded and not t.weak]
+    own: dict[str, float] = defaultdict(float)
+    for place in [*found, *(m.place for m in extra)]:
+        if place.admin1_id:
+            admin1.add(place.admin1_id)
+        countries[place.cc] += _COUNTRY_EVIDENCE.get(place.kind, 1.0)
+        own[place.id] += _COUNTRY_EVIDENCE.get(place.kind, 1.0)
+    for cc, count in gaz.demonym_counts(text).items():
+        countries[cc] += count
+    return _Context(admin1, dict(countries), dict(own))
 
 
 def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMention:
@@ -108,7 +193,8 @@ def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMenti
         target = gaz.countryside[own] if _COUNTRYSIDE_WORD.search(after.group()) else own
         return PlaceMention(mention.start, after.end(), gaz.places[target])
     window = text[max(0, mention.start - 40):mention.start].lower()
-    if "of " in window or "rural" in window or "ern " in window or "th " in window or "st " in window:
+    if ("of " in window or "rural" in window or "ern " in window or "th " in window or "st " in window
+            or not window.isascii()):
         before = _GOV_BEFORE.span(text, max(0, mention.start - 40), mention.start)
         if before:
             start, end = before
@@ -168,14 +254,21 @@ def primary_location(
         weighted.append((m.place, weight, m.start))
     weighted += [(place, 3.0, -1) for place in title]
     weighted += [(place, 1.0, len(body)) for place in dateline]
+    if not weighted:
+        return None
+    # The country the article names most (its governorates and country names count more)
+    # weighs its places fully; elsewhere a fixed preference for the region's countries.
+    mass: dict[str, float] = defaultdict(float)
+    for place, _, _ in weighted:
+        mass[place.cc] += _COUNTRY_EVIDENCE.get(place.kind, 1.0)
+    top = max(mass.values())
     for place, weight, at in weighted:
         pid = place.id
-        scores[pid] += weight * _SPECIFICITY.get(place.kind, 1.0) * _COUNTRY_WEIGHT.get(place.cc, 0.2)
+        country = 0.4 + 0.6 * mass[place.cc] / top if len(mass) > 1 else _COUNTRY_WEIGHT.get(place.cc, 0.2)
+        scores[pid] += weight * _SPECIFICITY.get(place.kind, 1.0) * country
         places[pid] = place
         if pid not in first or at < first[pid]:
             first[pid] = at
-    if not scores:
-        return None
     group_of = {pid: places[pid].admin1_id or pid for pid in scores}
     groups: dict[str, float] = defaultdict(float)
     group_first: dict[str, int] = {}

@@ -94,6 +94,9 @@ _RULES = (
     (re.compile(r"ee"), ("i",)),
     (re.compile(r"(?<=[^aeiou])i(?=[^aeiou])"), ("ee", "e")),
     (re.compile(r"q"), ("k",)),
+    (re.compile(r"^dh"), ("th", "z")),  # dhal: Dhi Qar, Thi Qar, Zi Qar
+    (re.compile(r"^th"), ("dh",)),
+    (re.compile(r"(?<=[^aeiou])a(?=w)"), ("e",)),  # fatha before waw written e: Ninawa, Ninewa
     (re.compile(r"([bcdfghjklmnpqrstvwxz])\1"), (r"\1",)),
     (re.compile(r"ah$"), ("a", "eh", "e")),
     (re.compile(r"eh$"), ("a", "ah", "e")),
@@ -146,9 +149,28 @@ def _article_forms(next_word: str) -> list[tuple[str, str]]:
     return list(dict.fromkeys(forms))
 
 
+_ARABIC_LETTERS = re.compile(r"[\u0621-\u064a]")
+# One-letter words Arabic writes joined to the next: wa- (and), bi- (in, by), fa- (then),
+# li- (to, for), and two of them together. Before the article al-, li- drops its alif: lil-.
+_ARABIC_CLITICS = ("\u0648", "\u0628", "\u0641", "\u0644", "\u0648\u0628", "\u0648\u0644")
+
+
+def _arabic_variants(key: str) -> set[str]:
+    """An Arabic-script name as written alone and with a joined clitic ("وحلب", "بالموصل")."""
+    out = {key}
+    for clitic in _ARABIC_CLITICS:
+        if clitic.endswith("\u0644") and key.startswith("\u0627\u0644"):
+            out.add(clitic + key[1:])  # li- + al-Mawsil = lil-Mawsil
+        else:
+            out.add(clitic + key)
+    return out
+
+
 def variants(name: str) -> set[str]:
     """Normalised spellings of a place name, e.g. every common form of "Deir ez-Zor"."""
     key = normalize_key(name)
+    if _ARABIC_LETTERS.search(key):
+        return _arabic_variants(key)
     # "Dar'a" is written "Dar'a" (two words once folded) and "Daraa"/"Dara" (one): the rules
     # run on the name with its apostrophes dropped, the as-written key is kept as it is.
     words = normalize_key(_APOSTROPHES.sub("", name)).split()

@@ -1,0 +1,147 @@
+"""Probes held at their shard until every input partition's mark has passed them (issue 24)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitrep.stages.dedup import Signature
+from sitrep.stream.hold import PROBES_A_RECORD, Holding, Position, Sources
+from sitrep.stream.wire import Probe, decode_lsh, encode_probes
+
+
+def probe(order: int, article_id: str | None = None) -> Probe:
+    return Probe(article_id or f"a{order}", order, Signature(order, bytes(128), 20), [order], "route")
+
+
+def orders(held: list) -> list[int]:
+    return [h.probe.order for h in held]
+
+
+def test_a_probe_waits_for_the_marks_of_every_input_partition() -> None:
+    holding = Holding(sources=2)
+    holding.add([probe(10)], {0: 10}, now=0.0)
+    assert holding.release(0.0, None).items == []  # partition 1 has said nothing yet
+    holding.add([], {1: 9}, now=0.1)
+    assert holding.release(0.1, None).items == []  # partition 1 may still send order 9.5
+    holding.add([], {1: 10}, now=0.2)
+    assert orders(holding.release(0.2, None).items) == [10]
+
+
+def test_probes_are_answered_in_input_order_whatever_order_they_came_in() -> None:
+    holding = Holding(sources=2)
+    holding.add([probe(7), probe(3)], {1: 7}, now=0.0)  # the fast partition's copies
+    holding.add([probe(5), probe(1)], {0: 5}, now=0.5)  # the slow partition's originals
+    assert orders(holding.release(0.5, None).items) == [1, 3, 5]
+    holding.add([], {0: 100}, now=1.0)
+    released = holding.release(1.0, None)
+    assert orders(released.items) == [7] and released.late == 0 and released.forced == 0
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10_000)), min_size=1, max_size=60, unique_by=lambda t: t[1]), st.randoms())
+def test_any_interleaving_of_the_partitions_answers_in_order(articles, rng) -> None:
+    # Each partition sends its articles in order, with its mark; the partitions interleave at random.
+    streams = {p: sorted(order for q, order in articles if q == p) for p in range(4)}
+    holding, answered = Holding(sources=4), []
+    while any(streams.values()):
+        p = rng.choice([p for p, left in streams.items() if left])
+        order = streams[p].pop(0)
+        holding.add([probe(order)], {p: order}, now=0.0)
+        answered += orders(holding.release(0.0, None).items)
+    holding.add([], dict.fromkeys(range(4), 10**6), now=0.0)
+    answered += orders(holding.release(0.0, None).items)
+    assert answered == sorted(order for _, order in articles)
+
+
+def test_a_probe_behind_its_mark_is_answered_at_once_and_counted_late() -> None:
+    holding = Holding(sources=1)
+    holding.add([probe(10)], {0: 10}, now=0.0)
+    assert orders(holding.release(0.0, None).items) == [10]
+    holding.add([probe(4)], {}, now=1.0)
+    released = holding.release(1.0, None)
+    assert orders(released.items) == [4] and released.late == 1
+
+
+def test_a_probe_held_past_max_hold_goes_with_everything_before_it() -> None:
+    holding = Holding(sources=2)
+    holding.add([probe(5), probe(8)], {0: 8}, now=0.0)
+    holding.add([probe(9)], {0: 9}, now=20.0)
+    assert holding.release(29.0, 30.0).items == []
+    released = holding.release(30.0, 30.0)
+    assert orders(released.items) == [5, 8] and released.forced == 2
+
+
+def test_without_sources_nothing_waits() -> None:
+    holding = Holding(sources=0)
+    holding.add([probe(5)], {}, now=0.0)
+    assert orders(holding.release(0.0, 30.0).items) == [5]
+
+
+def test_a_redelivered_probe_is_held_once() -> None:
+    holding = Holding(sources=1)
+    holding.add([probe(5)], {}, now=0.0)
+    holding.add([probe(5)], {}, now=0.1)
+    holding.add([], {0: 5}, now=0.2)
+    assert orders(holding.release(0.2, None).items) == [5]
+
+
+def test_the_state_survives_a_restart_through_the_table() -> None:
+    table: dict[bytes, bytes] = {}
+    holding = Holding(sources=3)
+    many = [probe(n) for n in range(2 * PROBES_A_RECORD + 5)]
+    holding.add(many, {0: 7, 2: 9}, now=0.0)
+    holding.add([], {1: 2}, now=0.0)
+    assert orders(holding.release(0.0, None).items) == [0, 1, 2]
+    holding.store(table, shard=3)
+    assert len(table) == 3 and not holding.changed
+    back = Holding.restored(table, 3, sources=3, now=5.0)
+    assert back.marks == holding.marks and back.answered == 2
+    assert sorted(back.held) == sorted(holding.held)
+    # Fewer held now: the records no longer needed go.
+    holding.add([], {1: 10**6, 0: 10**6, 2: 10**6}, now=1.0)
+    holding.release(1.0, None)
+    holding.store(table, shard=3)
+    assert len(table) == 1 and Holding.restored(table, 3, 3, 0.0).held == {}
+    assert Holding.restored(table, 1, 3, 0.0).marks == {}  # another shard: nothing stored
+
+
+def test_marks_travel_with_the_probes() -> None:
+    message = decode_lsh(encode_probes([probe(4)], {0: 4, 3: 2}, top=4))
+    assert message.probes == [probe(4)] and message.marks == {0: 4, 3: 2} and message.top == 4
+    alone = decode_lsh(encode_probes([], {1: 8}))
+    assert alone.probes == [] and alone.marks == {1: 8} and alone.top is None
+
+
+def test_a_partition_vouches_for_its_last_order_until_it_is_caught_up() -> None:
+    sources = Sources(quiet_after=0.25)
+    sources.analyzed(0, offset=4, order=1_000)
+    behind = Position(highwater=9, fetched_ms=5_000, committed=0)
+    assert sources.marks({0: behind}) == {0: 1_000}
+    caught_up = Position(highwater=5, fetched_ms=5_000, committed=0)
+    assert sources.marks({0: caught_up}) == {0: 5_000_000 - 250_000}
+
+
+def test_a_partition_never_analyzed_here_is_caught_up_from_its_committed_offset() -> None:
+    sources = Sources(quiet_after=0.0)
+    assert sources.marks({1: Position(highwater=7, fetched_ms=2, committed=7)}) == {1: 2_000}
+    assert sources.marks({1: Position(highwater=7, fetched_ms=2, committed=3)}) == {}  # four to analyze first
+    assert sources.marks({1: Position(highwater=None, fetched_ms=None, committed=None)}) == {}
+
+
+def test_marks_alone_go_out_only_while_an_article_seen_is_ahead_of_them() -> None:
+    sources = Sources(quiet_after=0.0)
+    assert not sources.wanted({0: 50})  # nothing seen: an idle pipeline stays quiet
+    sources.seen(100)
+    assert sources.wanted({0: 50})
+    sources.sending({0: 50})
+    assert not sources.wanted({0: 50}) and sources.wanted({0: 120})
+    sources.sending({0: 120})
+    assert not sources.wanted({0: 200})  # past every article seen: quiet again
+
+
+def test_a_revoked_partition_is_forgotten() -> None:
+    sources = Sources(quiet_after=0.0)
+    sources.analyzed(2, offset=0, order=5)
+    sources.forget({2})
+    assert sources.marks({2: Position(highwater=1, fetched_ms=None, committed=None)}) == {}
+
