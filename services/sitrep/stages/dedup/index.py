@@ -301,7 +301,7 @@ def _weigh(request: Request, hits: list[Candidate], me: int, key_list: list[int]
         packed = entries.get(other) if not c.exact else None
         disagree = packed is not None and facts_conflict(sig.facts, packed[FACTS_AT:ID_AT])
         weighed.append(Candidate(c.id, c.order, c.similarity, c.exact, min(distinct.get(other, 0), MIN_DISTINCT), disagree))
-    return _front(weighed, article_id)
+    return weighed
 
 
 def _holders(key: int, held_by: list[int], rank: tuple[int, str], entries: Mapping[int, bytes],
@@ -318,24 +318,6 @@ def _holders(key: int, held_by: list[int], rank: tuple[int, str], entries: Mappi
             if holders >= COMMON_HOLDERS:
                 break
     return holders
-
-
-def _front(candidates: list[Candidate], article_id: str) -> list[Candidate]:
-    """The candidates that can decide a verdict, in order: a candidate goes when an earlier
-    one is a copy on this shard's evidence alone (MIN_DISTINCT keys, facts agreeing) and at
-    least as alike. That one is then the story, the best and the first copy before it,
-    whatever the other shards add, so a shard's answer stays a few entries long. Any earlier
-    message with the article's own id stays (``conflict`` needs it, however unlike).
-    """
-    kept: list[Candidate] = []
-    strong: tuple[bool, float] | None = None  # the most alike sure copy so far
-    for c in candidates:
-        if strong is not None and strong >= (c.exact, c.similarity) and c.id != article_id:
-            continue
-        kept.append(c)
-        if c.exact or (c.distinct >= MIN_DISTINCT and not c.conflict):
-            strong = max(strong or (False, 0.0), (c.exact, c.similarity))
-    return kept
 
 
 def _same_id(hits: dict[str, Candidate], filed_as: dict[tuple[str, int], int], bucket: bytes, entries: Mapping[int, bytes],
