@@ -9,7 +9,8 @@ stream order, labelled), it prints:
    against datasketch ``MinHashLSH`` (num_perm=128) on the raw page text at its best
    threshold and shingle size over a sweep. A link "X is a copy of Y" is right when Y is in
    X's copy family (a copy of a copy linked to the first report counts); recall is over the
-   items that have an earlier family member. Also: how often the link is the first report,
+   items that have an earlier family member. A copy whose toll or another figure was edited
+   states other facts: it is left out of these scores (``updated``) and counted apart. Also: how often the link is the first report,
    and story grouping of the originals (pairs reporting one event).
 2. Throughput of the dedup stage on the cleaned bodies: Sitrep sign + probe + resolve
    against datasketch MinHash + LSH query + insert on the same texts, articles/s, best of
@@ -50,6 +51,15 @@ def load(path: Path = ITEMS) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+UPDATES = ("edit:toll", "edit:number")  # edits that change a figure: the copy states other facts
+
+
+def updated(item: dict) -> bool:
+    """A copy whose toll or another figure was changed: one story with its source, and a copy
+    only if the figure changed is not one of the main event's (so neither counted nor missed)."""
+    return item["original"] is not None and any(t in UPDATES for t in item["transforms"])
+
+
 def link_scores(items: Sequence[dict], links: dict[str, str | None]) -> dict[str, float]:
     """Precision, recall and F1 of the predicted links, and the share linked to the first report."""
     family = {it["id"]: it["family"] for it in items}
@@ -59,11 +69,13 @@ def link_scores(items: Sequence[dict], links: dict[str, str | None]) -> dict[str
         if target is None:
             continue
         if family.get(target) == it["family"]:
+            if updated(it):
+                continue
             tp += 1
             first += target == it["family"]
         else:
             fp += 1
-    positives = sum(1 for it in items if it["original"])
+    positives = sum(1 for it in items if it["original"] and not updated(it))
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / positives if positives else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -253,6 +265,10 @@ def main(argv: list[str] | None = None) -> None:
         f"{theirs['precision']:.4f}  {theirs['recall']:.4f}  {theirs['f1']:.4f} {theirs['fp']:4d} {theirs['fn']:4d}  {theirs['first_report']:.3f}"
     )
     say(f"  Sitrep stories over originals: precision {story['precision']:.3f}, recall {story['recall']:.3f} ({story['pairs']} same-event pairs)")
+    family = {it["id"]: it["family"] for it in items}
+    changed = [it for it in items if updated(it)]
+    say(f"  copies with a figure changed: {sum(links[it['id']] is None for it in changed)} of {len(changed)} kept apart, "
+        f"{sum(stories[it['id']] in family and family[stories[it['id']]] == it['family'] for it in changed)} in their source's story")
 
     n = len(items)
     raw_texts = [page_text(it) for it in items]

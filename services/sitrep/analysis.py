@@ -27,7 +27,8 @@ class Analysis(Stage):
     minhash: bytes
     size: int
     bands: list[int]
+    facts: bytes = b""
 
     @property
     def signature(self) -> dedup.Signature:
-        return dedup.Signature(self.exact, self.minhash, self.size, tuple(self.bands))
+        return dedup.Signature(self.exact, self.minhash, self.size, tuple(self.bands), self.facts)

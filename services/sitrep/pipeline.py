@@ -23,8 +23,9 @@ from sitrep.stages.clean.article import clean_article
 from sitrep.stages.clean.article import warm_up as clean_warm_up
 from sitrep.stages.credibility.corroborate import corroborate, event_key
 from sitrep.stages.credibility.sources import SourcePriors
+from sitrep.stages.credibility.text import main_claim
 from sitrep.stages.extract.article import extract
-from sitrep.stages.types import CleanArticle, Report, Revision
+from sitrep.stages.types import CleanArticle, Extraction, Report, Revision
 
 STAGES = ("clean", "extract", "sign", "dedup", "corroborate")
 
@@ -68,7 +69,7 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
     t1 = time.perf_counter()
     extraction = extract(article)
     t2 = time.perf_counter()
-    sig = dedup.sign(article.body or article.title)
+    sig = dedup.sign(article.body or article.title, facts_of(extraction))
     t3 = time.perf_counter()
     if timings is not None:
         timings["clean"] = t1 - t0
@@ -84,7 +85,14 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
         minhash=sig.minhash,
         size=sig.size,
         bands=list(sig.bands),
+        facts=sig.facts,
     )
+
+
+def facts_of(extraction: Extraction) -> bytes:
+    """The main event's toll for dedup: a copy states the same figures."""
+    claim = main_claim(extraction)
+    return dedup.event_facts(claim.killed, claim.injured) if claim is not None else b""
 
 
 def warm_up() -> None:
@@ -175,7 +183,7 @@ def judge(article_id: str, candidates: Iterable[dedup.Candidate], thresholds: Th
     earlier = dedup.conflict(article_id, candidates := list(candidates))
     if earlier is not None:
         raise RejectedMessage("id_conflict", f"id {article_id!r} was first used (order {earlier.order}) by a different article")
-    return dedup.resolve(article_id, candidates, near=thresholds.near_duplicate)
+    return dedup.resolve(article_id, candidates, near=thresholds.near_duplicate, story=thresholds.story)
 
 
 def finish(prepared: Prepared, verdict: Dedup, events: dict[str, list[Report]] | None) -> Outcome:

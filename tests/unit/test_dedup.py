@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitrep.models import RawArticle
+from sitrep.models import Dedup, RawArticle
 from sitrep.pipeline import analyze
 from sitrep.stages.dedup import index as dedup
 
@@ -362,16 +362,24 @@ def test_a_redelivered_probe_gets_its_first_answer_whatever_was_filed_since() ->
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 50), st.floats(0.3, 1.0), st.booleans(), st.integers(0, 3)), max_size=25), st.floats(0.3, 0.9))
-def test_resolving_the_shards_fronts_gives_what_resolving_everything_gives(rows, near) -> None:
-    by_shard: dict[int, dict[str, dedup.Candidate]] = {}
-    everything = []
-    for n, (order, similarity, exact, shard) in enumerate(rows):
-        c = dedup.Candidate(f"c{n}", order, 1.0 if exact else round(similarity, 4), exact)
-        everything.append(c)
-        by_shard.setdefault(shard, {})[c.id] = c
-    fronts = [c for found in by_shard.values() for c in dedup._front(sorted(found.values(), key=dedup._BY_ORDER))]
-    assert dedup.resolve("me", fronts, near=near) == dedup.resolve("me", everything, near=near)
+@given(st.lists(st.tuples(st.integers(0, 50), st.floats(0.3, 1.0), st.booleans(), st.lists(st.integers(0, dedup.MIN_DISTINCT), min_size=1, max_size=4),
+                          st.booleans()), max_size=25), st.floats(0.3, 0.9))
+def test_resolving_the_shards_shares_of_the_evidence_gives_what_resolving_it_whole_gives(rows, near) -> None:
+    whole, parts = [], []
+    for n, (order, similarity, exact, shares, disagree) in enumerate(rows):
+        sim = 1.0 if exact else round(similarity, 4)
+        whole.append(dedup.Candidate(f"c{n}", order, sim, exact, sum(shares), disagree))
+        parts += [dedup.Candidate(f"c{n}", order, sim, exact, share, disagree) for share in shares]
+    assert dedup.resolve("me", parts, near=near, story=0.3) == dedup.resolve("me", whole, near=near, story=0.3)
+
+
+def test_common_text_is_no_evidence_and_conflicting_facts_no_copy() -> None:
+    alike = dedup.Candidate("a", 1, 0.8, False, distinct=dedup.MIN_DISTINCT)
+    assert dedup.resolve("me", [alike], near=0.35).status == "near_duplicate"
+    chrome = alike._replace(distinct=0)  # they meet only in text many distinct articles hold
+    assert dedup.resolve("me", [chrome], near=0.35, story=0.3) == Dedup(status="unique", similarity=0.8, story_id="me")
+    updated = alike._replace(conflict=True)  # another toll: the same story, not a copy
+    assert dedup.resolve("me", [updated], near=0.35, story=0.3) == Dedup(status="unique", similarity=0.8, story_id="a")
 
 
 @settings(max_examples=30, deadline=None)

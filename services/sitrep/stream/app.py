@@ -387,7 +387,7 @@ class Worker:
             found = target.probe(requests, filed=lambda: self.entries.save(shard))
         metrics.child(metrics.STAGE_DURATION, "dedup").observe((time.perf_counter() - started) / len(probes))
         for probe, candidates in zip(probes, found, strict=True):
-            rows = [(c.id, c.order, c.similarity, c.exact) for c in candidates]
+            rows = [tuple(c) for c in candidates]
             answers.setdefault(partition_of(probe.route, self.settings.partitions), []).append(Part(probe.id, probe.order, shard=shard, candidates=rows))
 
     # --- corroborate: the analysis and its shards' answers -> the outputs -------------------

@@ -26,7 +26,7 @@ import orjson
 
 from sitrep.stages.dedup import Signature
 
-CandidateRow = tuple[str, int, float, bool]  # id, order, similarity, exact
+CandidateRow = tuple  # dedup.Candidate's fields: id, order, similarity, exact, distinct, conflict
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +41,13 @@ class Probe:
 
     def row(self) -> list:
         sig = self.signature
-        return [self.id, self.order, sig.exact, base64.b64encode(sig.minhash).decode(), sig.size, self.keys, self.route]
+        return [self.id, self.order, sig.exact, base64.b64encode(sig.minhash).decode(), sig.size, self.keys, self.route,
+                base64.b64encode(sig.facts).decode()]
 
     @classmethod
     def from_row(cls, row: list) -> Probe:
-        article_id, order, exact, minhash, size, keys, route = row
-        sig = Signature(int(exact), base64.b64decode(minhash), int(size))
+        article_id, order, exact, minhash, size, keys, route, *facts = row
+        sig = Signature(int(exact), base64.b64decode(minhash), int(size), facts=base64.b64decode(facts[0]) if facts else b"")
         return cls(str(article_id), int(order), sig, [int(k) for k in keys], str(route))
 
 
@@ -131,6 +132,7 @@ def decode_parts(data: bytes) -> list[Part]:
         return [Part(str(o["id"]), int(o["order"]), shards=[int(s) for s in o["shards"]], event_key=o["event_key"], analysis=analysis)]
     parts = []
     for article_id, order, shard, candidates in o["answers"]:
-        rows = [(str(i), int(at), float(sim), bool(exact)) for i, at, sim, exact in candidates]
+        rows = [(str(i), int(at), float(sim), bool(exact), *(int(x) for x in rest[:1]), *(bool(x) for x in rest[1:2]))
+                for i, at, sim, exact, *rest in candidates]
         parts.append(Part(str(article_id), int(order), shard=int(shard), candidates=rows))
     return parts

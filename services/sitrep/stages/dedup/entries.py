@@ -1,9 +1,9 @@
 """How one dedup shard's state is laid out: packed entries, and the index derived from them.
 
 ``entries`` maps a message key (``entry_key``: article id and order) to its packed entry:
-order, shingle count, sketch, id, the index keys filed in this shard, and the answer the
-shard gave the first time (so a redelivered probe gets the same answer, whatever was filed
-since). It is the state that is kept: a Faust table with a changelog in the worker, a
+order, shingle count, which of its band keys it is a distinct holder of (``counted``), sketch,
+facts, id, the index keys filed in this shard, and the answer the shard gave the first time
+(so a redelivered probe gets the same answer, whatever was filed since). It is the state that is kept: a Faust table with a changelog in the worker, a
 ``dict`` offline.
 
 ``index`` maps an index key (a band key, or the exact key) to the 8-byte entry keys of the
@@ -22,16 +22,23 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from sitrep.stages.dedup.facts import FACTS_BYTES
 from sitrep.stages.dedup.sketch import SKETCH_BYTES, Signature
 
-# order, shingle count, id length, key count; then the sketch, the id, the keys, the answer
-_ENTRY = struct.Struct("<qIHH")
-_HEAD = np.dtype([("order", "<i8"), ("size", "<u4"), ("id_len", "<u2"), ("keys", "<u2")])
-_FOUND = struct.Struct("<QH")  # a candidate in an answer: its entry key; similarity * 10^4, top bit if exact
+# order, shingle count, id length, key count, counted (bit i: a distinct holder of its i-th
+# index key); then the sketch, the facts, the id, the keys, the answer
+_ENTRY = struct.Struct("<qIHHI")
+_HEAD = np.dtype([("order", "<i8"), ("size", "<u4"), ("id_len", "<u2"), ("keys", "<u2"), ("counted", "<u4")])
+# a candidate in an answer: its entry key; similarity * 10^4 with a bit if exact and one if the
+# facts conflict; distinctive band keys shared (up to index.MIN_DISTINCT)
+_FOUND = struct.Struct("<QHB")
 _EXACT = 1 << 15
-Answer = Sequence[tuple[int, float, bool]]  # the candidates found: entry key, similarity, exact
+_CONFLICT = 1 << 14
+Answer = Sequence[tuple[int, float, bool, int, bool]]  # entry key, similarity, exact, distinctive keys shared, conflict
 _KEY = struct.Struct("<Q")
-ID_AT = _ENTRY.size + SKETCH_BYTES  # where an entry's id starts
+SKETCH_AT = _ENTRY.size
+FACTS_AT = SKETCH_AT + SKETCH_BYTES
+ID_AT = FACTS_AT + FACTS_BYTES  # where an entry's id starts
 
 
 def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> int:
@@ -48,23 +55,41 @@ def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> i
     return digest - digest % shards + shard
 
 
-def pack(order: int, sig: Signature, article_id: str, index_keys: Sequence[int] = (), answer: Answer = ()) -> bytes:
+def pack(order: int, sig: Signature, article_id: str, index_keys: Sequence[int] = (), answer: Answer = (), counted: int = 0) -> bytes:
     """An entry: what probes compare against, the keys it is filed under in this shard, and
     the answer it got."""
     raw_id = article_id.encode()
-    head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys))
-    return head + sig.minhash + raw_id + bucket_of(index_keys) + packed_answer(answer)
+    head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys), counted)
+    facts = sig.facts.ljust(FACTS_BYTES, b"\0")[:FACTS_BYTES]
+    return head + sig.minhash + facts + raw_id + bucket_of(index_keys) + packed_answer(answer)
+
+
+def with_counted(entry: bytes, counted: int) -> bytes:
+    """The entry with its ``counted`` bits set."""
+    order, size, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
+    return _ENTRY.pack(order, size, id_len, n_keys, counted) + entry[_ENTRY.size :]
+
+
+def counted_keys(entry: bytes) -> list[int]:
+    """The index keys the entry's article is a distinct holder of (see ``index.probe_many``)."""
+    counted = _ENTRY.unpack_from(entry)[4]
+    return [key for i, key in enumerate(filed_under(entry)) if counted >> i & 1] if counted else []
 
 
 def packed_answer(answer: Answer) -> bytes:
     """An answer as it ends an entry: ``pack(..., answer)`` is ``pack(...) + packed_answer(answer)``."""
-    return b"".join(_FOUND.pack(key, round(sim * 10_000) | (_EXACT if exact else 0)) for key, sim, exact in answer)
+    return b"".join(_FOUND.pack(key, round(sim * 10_000) | (_EXACT if exact else 0) | (_CONFLICT if conflict else 0), distinct)
+                    for key, sim, exact, distinct, conflict in answer)
 
 
 def unpack(entry: bytes) -> tuple[int, int, bytes, str]:
     """Order, shingle count, sketch and id of a packed entry."""
-    order, size, id_len, _ = _ENTRY.unpack_from(entry)
-    return order, size, entry[_ENTRY.size : ID_AT], entry[ID_AT : ID_AT + id_len].decode()
+    order, size, id_len, _, _ = _ENTRY.unpack_from(entry)
+    return order, size, entry[SKETCH_AT:FACTS_AT], entry[ID_AT : ID_AT + id_len].decode()
+
+
+def facts_of(entry: bytes) -> bytes:
+    return entry[FACTS_AT:ID_AT]
 
 
 def order_of(entry: bytes) -> int:
@@ -77,28 +102,30 @@ def id_of(entry: bytes) -> str:
 
 def rank_of(entry: bytes) -> tuple[int, str]:
     """Order and id: which of two articles came first."""
-    order, _, id_len, _ = _ENTRY.unpack_from(entry)
+    order, _, id_len, _, _ = _ENTRY.unpack_from(entry)
     return order, entry[ID_AT : ID_AT + id_len].decode()
 
 
 def comes_before(entry: bytes, rank: tuple[int, str]) -> bool:
     """Whether the entry's article comes before (order, id) ``rank`` (the id read only on a tie)."""
-    order, _, id_len, _ = _ENTRY.unpack_from(entry)
+    order, _, id_len, _, _ = _ENTRY.unpack_from(entry)
     return order < rank[0] or (order == rank[0] and entry[ID_AT : ID_AT + id_len].decode() < rank[1])
 
 
 def filed_under(entry: bytes) -> list[int]:
     """The index keys an entry is filed under in its shard."""
-    _, _, id_len, n_keys = _ENTRY.unpack_from(entry)
+    _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
     start = ID_AT + id_len
     return members(entry[start : start + 8 * n_keys])
 
 
-def answer_of(entry: bytes) -> list[tuple[int, float, bool]]:
-    """The candidates the entry's article was answered with the first time: entry key, similarity, exact."""
-    _, _, id_len, n_keys = _ENTRY.unpack_from(entry)
+def answer_of(entry: bytes) -> list[tuple[int, float, bool, int, bool]]:
+    """The candidates the entry's article was answered with the first time: entry key,
+    similarity, exact, distinctive band keys shared, facts in conflict."""
+    _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
     rest = entry[ID_AT + id_len + 8 * n_keys :]
-    return [(key, (value & ~_EXACT) / 10_000, bool(value & _EXACT)) for key, value in _FOUND.iter_unpack(rest)]
+    return [(key, (value & ~(_EXACT | _CONFLICT)) / 10_000, bool(value & _EXACT), distinct, bool(value & _CONFLICT))
+            for key, value, distinct in _FOUND.iter_unpack(rest)]
 
 
 def heads(entries: list[bytes]) -> np.ndarray:

@@ -39,11 +39,14 @@ import numpy as np
 
 from sitrep.models import Dedup
 from sitrep.stages.dedup.entries import (
+    FACTS_AT,
     ID_AT,
+    SKETCH_AT,
     all_members,
     answer_of,
     bucket_of,
     comes_before,
+    counted_keys,
     entry_key,
     filed_under,
     heads,
@@ -58,28 +61,43 @@ from sitrep.stages.dedup.entries import (
     shard_entries,
     state_bytes,
     unpack,
+    with_counted,
 )
+from sitrep.stages.dedup.facts import conflict as facts_conflict
+from sitrep.stages.dedup.facts import event_facts
 from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
 
-__all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Ages", "Candidate", "Signature", "ages_of", "conflict", "entry_key", "evict",
-           "evict_oldest", "id_key", "keys", "members", "pack", "probe", "probe_many", "rebuild", "resolve", "route", "sign",
-           "sign_many", "similarity", "state_bytes", "unpack"]
+__all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Ages", "Candidate", "Signature", "MIN_DISTINCT", "ages_of", "conflict", "entry_key", "evict",
+           "evict_oldest", "event_facts", "id_key", "keys", "members", "merged", "pack", "probe", "probe_many", "rebuild", "resolve",
+           "route", "sign", "sign_many", "similarity", "state_bytes", "unpack"]
 
 EXTRA_WEIGHT = 0.3  # Tversky weight of the larger text's unshared shingles
 MIN_SHARED = 8  # estimated shared shingles below which there is no evidence of a copy
 LINK_SIMILARITY = 0.55  # the earliest copy this similar and within LINK_MARGIN of the best is linked
 LINK_MARGIN = 0.3
+MIN_DISTINCT = 3  # distinctive band keys two articles must share to be copies: their core overlaps
+COMMON_HOLDERS = 3  # a band key held by this many earlier distinct articles is common text, not evidence
+ALIKE = 0.5  # an article this similar to an earlier holder of a band key is its copy there, not a distinct holder
 EXACT_BIT = 1 << 63  # marks the exact-body key among the band keys
 _BY_ORDER = itemgetter(1, 0)  # a Candidate's (order, id)
+_UNSEEN = (None, None)
 
 
 class Candidate(NamedTuple):
-    """An earlier article that shares a band (or the exact hash) with the probed one."""
+    """An earlier article that shares a band (or the exact hash) with the probed one.
+
+    ``distinct`` is this shard's share of the evidence of copying: the distinctive band keys
+    (held by few distinct articles, unlike chrome, boilerplate and stock phrases) the two
+    share among those this shard owns, counted up to MIN_DISTINCT. ``resolve`` adds the
+    shares up, so the verdict is the same whatever the partitioning.
+    """
 
     id: str
     order: int
-    similarity: float
+    similarity: float  # of the wording, from the sketches
     exact: bool
+    distinct: int = 0
+    conflict: bool = False  # the two state different facts of their main event (``facts.conflict``)
 
 
 def keys(sig: Signature, article_id: str | None = None) -> list[int]:
@@ -178,6 +196,7 @@ def probe_many(
     sharing: list[set[int]] = []  # per request: who shares a band with it, as the buckets stood
     filed_as: dict[tuple[str, int], int] = {}  # (id, order) of a candidate -> its entry key
     mine: list[tuple[int, list[int], bool]] = []  # per request: entry key, index keys, new here
+    stood: list[list[bytes | None]] = []  # per request: its buckets before it was filed
     room = 8 * (max_bucket - 1)  # a bucket shorter than this takes one more without a second look
     for article_id, order, sig, index_keys in requests:
         me = entry_key(article_id, order, shard, shards)
@@ -188,9 +207,11 @@ def probe_many(
         mine.append((me, key_list, new))
         if not new:
             sharing.append(set())
+            stood.append([])
             continue
         oldest = None if window is None else order - window
         buckets = [index.get(key) for key in key_list]
+        stood.append(buckets)
         shared = []
         mine_id = id_key(article_id)
         for key, bucket in zip(key_list, buckets):
@@ -222,31 +243,81 @@ def probe_many(
             else:
                 _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
     _compare(requests, sharing, entries, found, min_similarity, window, filed_as)
-    answers = [_front(sorted(hits.values(), key=_BY_ORDER), request[0]) for hits, request in zip(found, requests)]
-    for (me, _, new), answer in zip(mine, answers):
-        if new and answer:  # the answer goes with the entry (the worker writes it once a batch)
-            entries[me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact) for c in answer])
-    return [answer if new else _answered(entries.get(me), entries) for answer, (me, _, new) in zip(answers, mine)]
+    answers = []
+    held: dict[int, tuple[tuple[int, str], set[int]] | None] = {}
+    for request, hits, (me, key_list, new), buckets in zip(requests, found, mine, stood):
+        if not new:
+            answers.append(_answered(entries.get(me), entries))
+            continue
+        answer = _weigh(request, sorted(hits.values(), key=_BY_ORDER), me, key_list, buckets, entries, filed_as, held)
+        answers.append(answer)
+        if answer:  # the answer goes with the entry (the worker writes it once a batch)
+            entries[me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact, c.distinct, c.conflict) for c in answer])
+    return answers
 
 
-def _front(candidates: list[Candidate], article_id: str | None = None) -> list[Candidate]:
-    """The candidates that can decide a verdict: in order, each more alike than all before it,
-    and any earlier message with the article's own id (``conflict`` needs it, however unlike).
+def _weigh(request: Request, hits: list[Candidate], me: int, key_list: list[int], buckets: list[bytes | None],
+           entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int],
+           held: dict[int, tuple[tuple[int, str], set[int]] | None]) -> list[Candidate]:
+    """The evidence of each candidate in this shard's band keys, and which keys the article
+    is a distinct holder of (written into its entry).
 
-    ``resolve`` takes the earliest candidate (the story), the earliest of the most alike
-    (exact above all), and the earliest at least as alike as a bar: each of these is more
-    alike than every candidate before it, so ``resolve`` over every shard's front gives
-    what it gives over all the candidates, and a shard's answer stays a few entries long.
+    A band key's earlier holders are its bucket's members before the article; the distinct
+    ones among them are those that were not a copy of an earlier holder when filed (so a
+    story copied twenty times counts once). A key with COMMON_HOLDERS distinct holders is
+    common text: two articles meeting only there (an outlet's "Related News" list, an
+    agency's boilerplate) share no evidence of copying. The count uses only articles
+    earlier in order, so it is what a sequential replay counts, on one shard or many.
+    ``held`` caches each holder's rank and counted keys for the batch.
     """
-    kept: list[Candidate] = []
-    best: tuple[bool, float] | None = None
-    for c in candidates:
-        if best is None or (c.exact, c.similarity) > best:
-            kept.append(c)
-            best = (c.exact, c.similarity)
-        elif c.id == article_id:
-            kept.append(c)
-    return kept
+    article_id, order, sig, _ = request
+    rank = (order, article_id)
+    if not hits:  # nothing alike: a distinct holder of every band key, and no evidence to weigh
+        counted = sum(1 << i for i, key in enumerate(key_list) if key < EXACT_BIT)
+        if counted:
+            entries[me] = with_counted(entries[me], counted)
+        held[me] = (rank, {key for key in key_list if key < EXACT_BIT})
+        return []
+    alike = {filed_as[c.id, c.order] for c in hits if c.exact or c.similarity >= ALIKE}
+    found = {filed_as[c.id, c.order] for c in hits}
+    distinct: dict[int, int] = {}  # per candidate: the article's distinctive band keys it holds
+    counted = 0
+    for i, (key, bucket) in enumerate(zip(key_list, buckets)):
+        if key >= EXACT_BIT:
+            continue
+        held_by = members(bucket)
+        if alike.isdisjoint(held_by):  # candidates are earlier articles: a copy of one is no new holder
+            counted |= 1 << i
+        sharing = [other for other in held_by if other in found]
+        if sharing and _holders(key, held_by, rank, entries, held) < COMMON_HOLDERS:
+            for other in sharing:
+                distinct[other] = distinct.get(other, 0) + 1
+    if counted:
+        entries[me] = with_counted(entries[me], counted)
+    held[me] = (rank, {key for i, key in enumerate(key_list) if counted >> i & 1})
+    weighed = []
+    for c in hits:
+        other = filed_as[c.id, c.order]
+        packed = entries.get(other) if not c.exact else None
+        disagree = packed is not None and facts_conflict(sig.facts, packed[FACTS_AT:ID_AT])
+        weighed.append(Candidate(c.id, c.order, c.similarity, c.exact, min(distinct.get(other, 0), MIN_DISTINCT), disagree))
+    return weighed
+
+
+def _holders(key: int, held_by: list[int], rank: tuple[int, str], entries: Mapping[int, bytes],
+             held: dict[int, tuple[tuple[int, str], set[int]] | None]) -> int:
+    """How many of a band key's holders before ``rank`` are distinct holders (up to COMMON_HOLDERS)."""
+    holders = 0
+    for other in held_by:
+        info = held.get(other, _UNSEEN)
+        if info is _UNSEEN:
+            packed = entries.get(other)
+            info = held[other] = None if packed is None else (rank_of(packed), set(counted_keys(packed)))
+        if info is not None and info[0] < rank and key in info[1]:
+            holders += 1
+            if holders >= COMMON_HOLDERS:
+                break
+    return holders
 
 
 def _same_id(hits: dict[str, Candidate], filed_as: dict[tuple[str, int], int], bucket: bytes, entries: Mapping[int, bytes],
@@ -268,10 +339,10 @@ def _same_id(hits: dict[str, Candidate], filed_as: dict[tuple[str, int], int], b
 def _answered(packed: bytes | None, entries: Mapping[int, bytes]) -> list[Candidate]:
     """The answer stored with an entry, as candidates (those evicted since are gone)."""
     found = []
-    for key, similarity, exact in answer_of(packed) if packed is not None else []:
+    for key, similarity, exact, distinct, disagree in answer_of(packed) if packed is not None else []:
         other = entries.get(key)
         if other is not None:
-            found.append(Candidate(id_of(other), order_of(other), similarity, exact))
+            found.append(Candidate(id_of(other), order_of(other), similarity, exact, distinct, disagree))
     return found
 
 
@@ -291,7 +362,7 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
     blank = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")
     packed_list = [p if p is not None else blank for p in packed_list]
     head = heads(packed_list)
-    theirs = Sketches([p[ID_AT - SKETCH_BYTES : ID_AT] for p in packed_list])
+    theirs = Sketches([p[SKETCH_AT : SKETCH_AT + SKETCH_BYTES] for p in packed_list])
     mine = Sketches([sig.minhash for _, _, sig, _ in requests])
     orders = np.array([order for _, order, _, _ in requests], dtype=np.int64)[req]
     their_orders = head["order"][cand]
@@ -474,31 +545,45 @@ def conflict(article_id: str, candidates: Iterable[Candidate]) -> Candidate | No
     return first if first is not None and not first.exact else None
 
 
-def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float) -> Dedup:
+def merged(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """The shards' answers as one: a message's evidence added up over the shards that found it."""
+    by_message: dict[tuple[str, int], Candidate] = {}
+    for c in candidates:
+        held = by_message.get((c.id, c.order))
+        if held is None:
+            by_message[c.id, c.order] = c
+        else:
+            by_message[c.id, c.order] = held._replace(similarity=max(held.similarity, c.similarity), exact=held.exact or c.exact,
+                                                      distinct=held.distinct + c.distinct, conflict=held.conflict or c.conflict)
+    return list(by_message.values())
+
+
+def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float, story: float = 0.0) -> Dedup:
     """Merge the shards' candidates into the verdict.
 
-    A copy is an exact match or a candidate at least ``near`` similar. The earliest copy at
-    least LINK_SIMILARITY similar, and within LINK_MARGIN of the best match, is the first
-    report and is linked, so a copy of a copy links to the report it copies; when no copy is
-    that close, the best match is (a weak early match is more likely a shared quote than the
-    source). The story is the earliest candidate: shards answer with candidates at least as
-    similar as the story threshold.
+    A copy is an exact match, or a candidate at least ``near`` alike that shares at least
+    MIN_DISTINCT distinctive band keys with the article (their cores overlap: sharing only
+    chrome, boilerplate or stock phrases is no evidence) and whose facts do not conflict. The
+    earliest copy at least LINK_SIMILARITY alike, and within LINK_MARGIN of the best match,
+    is the first report and is linked, so a copy of a copy links to the report it copies;
+    when no copy is that close, the best match is (a weak early match is more likely a shared
+    quote than the source). The story is the earliest candidate at least ``story`` alike that
+    shares a distinctive key, conflicting facts or not (a later toll is the same story).
     """
     by_id: dict[str, Candidate] = {}
-    for c in candidates:
-        if c.id in by_id:
-            _keep(by_id, c)
-        else:
+    for c in merged(candidates):
+        held = by_id.get(c.id)
+        if held is None or (c.order, not c.exact, -c.similarity) < (held.order, not held.exact, -held.similarity):
             by_id[c.id] = c
     cands = sorted(by_id.values(), key=_BY_ORDER)
     if not cands:
         return Dedup(status="unique", duplicate_of=None, similarity=None, story_id=article_id)
-    story = cands[0].id
-    copies = [c for c in cands if c.exact or c.similarity >= near]
+    story_id = next((c.id for c in cands if c.exact or (c.similarity >= story and c.distinct > 0)), article_id)
+    copies = [c for c in cands if c.exact or (c.similarity >= near and not c.conflict and c.distinct >= MIN_DISTINCT)]
     if not copies:
-        return Dedup(status="unique", duplicate_of=None, similarity=max(c.similarity for c in cands), story_id=story)
+        return Dedup(status="unique", duplicate_of=None, similarity=max(c.similarity for c in cands), story_id=story_id)
     best = max(copies, key=lambda c: (c.exact, c.similarity))
     bar = max(LINK_SIMILARITY, best.similarity - LINK_MARGIN)  # an exact match has similarity 1
     first = next((c for c in copies if c.exact or c.similarity >= bar), best)
     status = "exact_duplicate" if first.exact else "near_duplicate"
-    return Dedup(status=status, duplicate_of=first.id, similarity=first.similarity, story_id=story)
+    return Dedup(status=status, duplicate_of=first.id, similarity=first.similarity, story_id=story_id)

@@ -17,7 +17,7 @@ joined with a separator that is not a word character, so no word or shingle span
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -53,6 +53,7 @@ class Signature:
     minhash: bytes  # NUM_PERM bins of BITS bits, two bins a byte, 0 for an empty bin
     size: int  # distinct shingles
     bands: tuple[int, ...] = field(default=())  # 63-bit LSH band keys
+    facts: bytes = b""  # the main event's toll (``facts.event_facts``); empty: none stated
 
 
 def _fmix(x: np.ndarray) -> np.ndarray:
@@ -128,8 +129,10 @@ def _words(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return hashes, np.where(digits, _NUMBER, hashes), starts
 
 
-def sign_many(bodies: Sequence[str]) -> list[Signature]:
-    """``sign`` of every text, computed for all of them at once."""
+def sign_many(bodies: Sequence[str], facts: Sequence[bytes] | None = None) -> list[Signature]:
+    """``sign`` of every text, computed for all of them at once (with each one's ``facts``)."""
+    if facts is not None:
+        return [replace(sig, facts=packed) for sig, packed in zip(sign_many(bodies), facts, strict=True)]
     out: list[Signature] = []
     chunk: list[str] = []
     chars = 0
@@ -142,9 +145,9 @@ def sign_many(bodies: Sequence[str]) -> list[Signature]:
     return out + _sign_chunk(chunk) if chunk else out
 
 
-def sign(body: str) -> Signature:
+def sign(body: str, facts: bytes = b"") -> Signature:
     """Exact hash, one-permutation b-bit MinHash sketch and LSH band keys of ``body``."""
-    return sign_many([body])[0]
+    return sign_many([body], [facts])[0]
 
 
 def _sign_chunk(bodies: list[str]) -> list[Signature]:
