@@ -151,7 +151,9 @@ class Worker:
         # default Kafka compacts only closed 1 GB segments).
         sized = {"max.message.bytes": str(settings.topic_max_message_bytes)}
         short_lived = {"segment.ms": "60000", "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": "60000", **sized}
-        self.entries_table = app.Table("dedup-entries", default=None, extra_topic_configs=sized, **table)
+        # The name carries the entry layout's version (dedup.ENTRY_LAYOUT): a worker never reads
+        # entries packed another way; after an upgrade that changes it, dedup starts afresh.
+        self.entries_table = app.Table(f"dedup-entries-v{dedup.ENTRY_LAYOUT}", default=None, extra_topic_configs=sized, **table)
         self.pending_table = app.Table("gather-pending", default=None, extra_topic_configs=short_lived, **table)
         self.events_table = app.Table("corroboration-events", default=None, extra_topic_configs=short_lived, **table)
         self.held_table = app.Table("dedup-held", default=None, extra_topic_configs=short_lived, **table)

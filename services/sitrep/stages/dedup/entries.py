@@ -27,6 +27,8 @@ from sitrep.stages.dedup.sketch import SKETCH_BYTES, Signature
 
 # order, shingle count, id length, key count, counted (bit i: a distinct holder of its i-th
 # index key); then the sketch, the facts, the id, the keys, the answer
+# Bumped whenever the packing below changes: the worker's table is named by it.
+LAYOUT = 2
 _ENTRY = struct.Struct("<qIHHI")
 _HEAD = np.dtype([("order", "<i8"), ("size", "<u4"), ("id_len", "<u2"), ("keys", "<u2"), ("counted", "<u4")])
 # a candidate in an answer: its entry key; similarity * 10^4 with a bit if exact and one if the

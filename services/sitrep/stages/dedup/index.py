@@ -63,11 +63,13 @@ from sitrep.stages.dedup.entries import (
     unpack,
     with_counted,
 )
+from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
 from sitrep.stages.dedup.facts import conflict as facts_conflict
 from sitrep.stages.dedup.facts import event_facts
 from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
 
-__all__ = ["BANDS", "BITS", "NUM_PERM", "SHINGLE", "Ages", "Candidate", "Signature", "MIN_DISTINCT", "ages_of", "conflict", "entry_key", "evict",
+__all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "NUM_PERM", "SHINGLE", "Ages", "Candidate", "Signature", "MIN_DISTINCT", "ages_of", "conflict",
+           "entry_key", "evict",
            "evict_oldest", "event_facts", "id_key", "keys", "members", "merged", "pack", "probe", "probe_many", "rebuild", "resolve",
            "route", "sign", "sign_many", "similarity", "state_bytes", "unpack"]
 
