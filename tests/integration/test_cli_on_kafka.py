@@ -71,7 +71,11 @@ def test_ctrl_c_on_replay_still_prints_the_summary(broker: str, tmp_path: Path) 
     run_sitrep(env, "topics", "create")
     replay = subprocess.Popen([SITREP, "replay", "--no-progress", "--loop", "--rate", "20", str(ROOT / "seeds")], env=env, cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # connected and sending
+    # Interrupt once it is sending: a fixed sleep raced the start-up on a busy host.
+    deadline = time.monotonic() + 60
+    while sum(end_offsets(broker, topic(env, "raw")).values()) == 0:
+        assert replay.poll() is None and time.monotonic() < deadline, "replay sent nothing"
+        time.sleep(0.5)
     replay.send_signal(signal.SIGINT)
     stdout, stderr = replay.communicate(timeout=60)
     assert replay.returncode == 130, stderr
