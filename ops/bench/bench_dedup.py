@@ -83,9 +83,8 @@ def link_scores(items: Sequence[dict], links: dict[str, str | None]) -> dict[str
             "first_report": first / tp if tp else 0.0}
 
 
-def story_scores(items: Sequence[dict], stories: dict[str, str]) -> dict[str, float]:
+def story_scores(originals: Sequence[dict], stories: dict[str, str]) -> dict[str, float]:
     """Pairwise precision and recall of story grouping over the originals (one per copy family)."""
-    originals = [it for it in items if it["original"] is None]
     tp = fp = fn = 0
     for a, b in combinations(originals, 2):
         same_event, same_story = a["event"] == b["event"], stories[a["id"]] == stories[b["id"]]
@@ -252,7 +251,7 @@ def main(argv: list[str] | None = None) -> None:
     analyze(RawArticle(id="warm-up", body="warm up the gazetteer"), 0)
     links, stories, bodies = sitrep_links(items, thresholds)
     ours = link_scores(items, links)
-    story = story_scores(items, stories)
+    story = story_scores([it for it in items if it["original"] is None], stories)
     theirs, ds_threshold, ds_size = datasketch_best(items)
 
     say("\nLinks                                precision  recall     F1   fp   fn  first report")

@@ -106,17 +106,6 @@ def link_scores(items: Sequence[dict], links: dict[str, str | None], overlaps: d
             "updates": len(updates), "updates_apart": sum(1 for it in updates if links.get(it["id"]) is None)}
 
 
-def story_scores(items: Sequence[dict], stories: dict[str, str]) -> dict:
-    originals = [it for it in items if it["kind"] == "original"]
-    tp = fp = fn = 0
-    for a, b in combinations(originals, 2):
-        same_event, same_story = a["event"] == b["event"], stories[a["id"]] == stories[b["id"]]
-        tp += same_event and same_story
-        fp += same_story and not same_event
-        fn += same_event and not same_story
-    return {"precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0, "pairs": tp + fn}
-
-
 def linked_groups(ids: Sequence[str], links: dict[str, str | None]) -> dict[str, str]:
     """A story per linked group (what a link-only dedup can say of stories)."""
     root: dict[str, str] = {}
@@ -198,7 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     analyze(RawArticle(id="warm-up", body="warm up the gazetteer"), 0)
     links, stories, bodies = sitrep_run(items, thresholds)
     ours = link_scores(items, links, overlaps)
-    our_story = story_scores(items, stories)
+    originals = [it for it in items if it["kind"] == "original"]
+    our_story = generated.story_scores(originals, stories)
     header = ("Copies                                        precision  recall     F1 links false  worst  natural  updates"
               "\n                                                                               share  linked   apart")
     print("\n" + header)
@@ -209,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     print("\nStories over the distinct articles         precision  recall  (same-event pairs)")
     print(f"  Sitrep story ids                             {our_story['precision']:.4f}  {our_story['recall']:.4f}  ({our_story['pairs']})")
     if not args.no_datasketch:
-        ds_story = story_scores(items, linked_groups(ids, ds_links))
+        ds_story = generated.story_scores(originals, linked_groups(ids, ds_links))
         print(f"  datasketch linked groups                     {ds_story['precision']:.4f}  {ds_story['recall']:.4f}")
     if ours["false_overlaps"]:
         print(f"  Sitrep's false links share {', '.join(f'{v:.2f}' for v in ours['false_overlaps'][:20])}"

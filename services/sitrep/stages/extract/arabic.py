@@ -22,7 +22,7 @@ from functools import lru_cache
 import yaml
 
 from sitrep.stages import data
-from sitrep.stages.extract import casualties
+from sitrep.stages.extract import casualties, numbers
 from sitrep.stages.extract.claims import Claim, _merge
 from sitrep.stages.extract.gazetteer import Gazetteer
 from sitrep.stages.extract.geo import PlaceMention
@@ -147,22 +147,9 @@ def value(phrase: str) -> int | None:
         return int(digits.group())
     if phrase in lex.vague:
         return lex.vague[phrase]
-    total = current = 0
-    found = False
-    for token in re.findall(rf"[{_L}]+", phrase):
-        token = token[1:] if token.startswith("و") and token[1:] in lex.numbers else token
-        n = lex.numbers.get(token)
-        if n is None:
-            continue
-        found = True
-        if n == 100:
-            current = (current or 1) * 100
-        elif n == 1000:
-            total += (current or 1) * 1000
-            current = 0
-        else:
-            current += n
-    return total + current if found else None
+    # "وعشرين": the joined "and" of compound numbers.
+    tokens = (t[1:] if t.startswith("و") and t[1:] in lex.numbers else t for t in re.findall(rf"[{_L}]+", phrase))
+    return numbers.add_up(lex.numbers[t] for t in tokens if t in lex.numbers)
 
 
 _SENTENCE = re.compile(r"[^.!?؟\n؛]+[.!?؟؛]?")

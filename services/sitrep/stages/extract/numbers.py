@@ -10,6 +10,7 @@ fixed values ("dozens" = 12, "scores" = 20, "hundreds" = 100); a range keeps its
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from sitrep.stages.extract.gazetteer import gazetteer
@@ -67,20 +68,24 @@ def value(phrase: str) -> int | None:
     for phrase_, number in vague:
         if text.endswith(phrase_) and not any(w in words for w in text[: -len(phrase_)].split()):
             return number
+    return add_up(DOZEN if token == "dozen" else words[token] for token in _TOKEN.findall(text) if token == "dozen" or token in words)
+
+
+DOZEN = -12  # a multiplier, not an amount: "two dozen" is 24
+
+
+def add_up(values: Iterable[int]) -> int | None:
+    """The number a run of number words states, from their values in order ("two hundred
+    and five" = 2, 100, 5 = 205); None for no values. Shared by the English and Arabic readers."""
     total = current = 0
     found = False
-    for token in _TOKEN.findall(text):
-        if token == "dozen":
-            current = (current or 1) * 12
-            found = True
-        elif token in words:
-            n = words[token]
-            found = True
-            if n == 100:
-                current = (current or 1) * 100
-            elif n == 1000:
-                total += (current or 1) * 1000
-                current = 0
-            else:
-                current += n
+    for n in values:
+        found = True
+        if n == 100 or n == DOZEN:
+            current = (current or 1) * abs(n)
+        elif n == 1000:
+            total += (current or 1) * 1000
+            current = 0
+        else:
+            current += n
     return total + current if found else None
