@@ -82,6 +82,12 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _WHEN = re.compile(r"\b(yesterday|last\s+night|today|this\s+morning|tonight|(?:on|late|early|last)\s+("
                    + "|".join(_WEEKDAYS) + r"))\b", re.IGNORECASE)
 _CUE_REACH = 120  # characters between a casualty figure and a cue word of its own sentence
+# An agent of an event without a toll needs more than being the sentence's subject: an attack
+# verb or weapon right after it, "by", or a claim of responsibility.
+_EVENT_FLOOR = 4
+_PASSIVE_ATTACK = Caseless(r"\b(?:came|come|comes|coming)\s+under\s+(?:\w+\s+)?(?:attack|fire|shelling|bombardment)|"
+                          r"\b(?:was|were|been|being|is|are)\s+(?:\w+\s+)?(?:targeted|attacked|struck|hit|shelled|"
+                          r"bombed|ambushed|raided|stormed|pounded)\b")
 _AIR_FALLBACK = ("actor:russia", "actor:syrian-government", "actor:us-led-coalition", "actor:united-states",
                  "actor:turkey", "actor:israel", "actor:iraq")
 
@@ -203,7 +209,45 @@ def read_claims(ctx: Context) -> list[Claim]:
         claim.location = _location(ctx, i)
         claim.day = _day(ctx.body[span.start:span.end], ctx.published)
         claims.append(claim)
+    if not claims:
+        event = _event_claim(ctx)
+        return [event] if event is not None else []
     return _merge(claims)
+
+
+def _event_claim(ctx: Context) -> Claim | None:
+    """A claim without figures for a report of an attack that tells no casualties.
+
+    "Turkish warplanes bombed PKK positions", "IS militants attacked a village": an event
+    with a cause and a side that acted, but no toll. Its ``killed`` and ``injured`` stay
+    unknown (None), never zero: the report does not say nobody died. Only the first
+    sentence whose attack word has a plain agent (the subject of an attack verb, fused with
+    the weapon, named by "by", or claiming it) makes one; a target or a bystander never does.
+    """
+    side = ctx.body_side
+    for span in ctx.spans:
+        lo, hi = bisect_left(side.cue_starts, span.start), bisect_left(side.cue_starts, span.end)
+        attack = _ATTACK_VERB.span(ctx.body, span.start, span.end)
+        if lo == hi and attack is None:
+            continue
+        at = min(side.cue_starts[lo] if lo < hi else span.end, attack[0] if attack else span.end)
+        cause = _best_cue(side, span.start, span.end, at)
+        # "The army's checkpoint came under attack by X": what stands before a passive attack
+        # verb was hit; only "by" after it names who acted.
+        passive = _PASSIVE_ATTACK.span(ctx.body, span.start, span.end)
+        skip = [(max(span.start, passive[0] - 40), passive[1])] if passive else []
+        found = _agent(side, span.start, span.end, at, cause[0] if cause else "unknown", skip, True, ctx.gaz,
+                       floor=_EVENT_FLOOR)
+        if found is None or found[0] < _EVENT_FLOOR:
+            continue
+        claim = Claim(span, casualties.Reading(anchor=at - span.start, spans=[]))
+        claim.cause = cause[0] if cause and cause[1] >= 3 else ("shooting" if cause else "unknown")
+        claim.cause_rank = 3
+        claim.perpetrator, claim.perpetrator_rank = found[1], 3
+        claim.location = _location(ctx, ctx.spans.index(span))
+        claim.day = _day(ctx.body[span.start:span.end], ctx.published)
+        return claim
+    return None
 
 
 def _sentences_with(spans: list[Span], offsets: list[int]) -> list[int]:
