@@ -313,3 +313,10 @@ def test_an_attack_without_a_toll_is_a_claim_of_its_acting_side(title, body, exp
 def test_a_target_or_a_bystander_is_never_the_acting_side(body):
     found, _ = claims("News", body)
     assert all(f[2] in (None, "other") for f in found), found
+
+
+def test_a_victim_is_never_the_perpetrator_the_article_votes_for():
+    # The victims' side sits right before the weapon word: fused with it, it would look like the bomber.
+    found, _ = claims("Roadside bomb near Makhmour", "A Peshmerga fighter was killed by the blast of a roadside "
+                      "bomb near Makhmour on Sunday.")
+    assert [f[:3] for f in found] == [(1, "explosion", None)]

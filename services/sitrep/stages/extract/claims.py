@@ -146,6 +146,7 @@ class Context:
     title_triggers: list[int] = field(default_factory=list)  # offsets of casualty words in the title
     votes: dict[str, Counter] = field(default_factory=dict)  # article-wide perpetrator votes per cause
     donors: list[bool] = field(default_factory=list)  # per sentence: may lend cause/perpetrator to a neighbour
+    victims: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # per sentence: its victims' spans
     body_side: Side = field(init=False)
     title_side: Side = field(init=False)
     places_by_start: list[PlaceMention] = field(init=False)
@@ -182,6 +183,9 @@ def read_claims(ctx: Context) -> list[Claim]:
         reading = casualties.read(text, [t - span.start for t in triggers[lo:hi]], cumulative)
         if reading is not None:
             readings[i] = reading
+    # Each sentence's victims, never a killer even where another sentence's claim looks for one.
+    ctx.victims = {i: [(ctx.spans[i].start + a, ctx.spans[i].start + b) for a, b in r.spans]
+                   for i, r in readings.items()}
     # A sentence with figures of its own lends nothing to its neighbours: "22 terrorists were
     # killed in airstrikes" says how those 22 died, not the soldier of the sentence before.
     ctx.donors = [i not in readings for i in range(len(ctx.spans))]
@@ -452,7 +456,8 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
         votes = ctx.votes[cause] = Counter()
         for j in _sentences_with(ctx.spans, ctx.body_side.actor_starts):  # those that name an actor
             s = ctx.spans[j]
-            hit = _agent(ctx.body_side, s.start, s.end, s.end, cause, [], False, ctx.gaz, floor=4)
+            hit = _agent(ctx.body_side, s.start, s.end, s.end, cause, ctx.victims.get(j, []), False, ctx.gaz,
+                         floor=4)
             if hit and hit[0] >= 4:
                 votes[hit[1]] += 1
     if votes:
