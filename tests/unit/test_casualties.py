@@ -284,3 +284,39 @@ def test_an_unnamed_attacker_after_by_a_is_the_perpetrator():
 def test_deaths_without_a_number_are_a_claim_without_a_toll(body, expected):
     found, _ = claims("Operation", body)
     assert [f[:3] for f in found] == [expected]
+
+
+@pytest.mark.parametrize("title, body, expected", [
+    ("Raids in the mountains", "Turkish warplanes bombed PKK hideouts in the mountains near Amadiya on Sunday.",
+     (None, "airstrike", "turkey")),
+    ("Shelling", "Government artillery shelled rebel-held villages south of Idlib overnight, activists said.",
+     (None, "shelling", "syrian-government")),
+    ("Attack", "The army's checkpoint near Tikrit came under attack by Islamic State militants late on Monday.",
+     (None, "shooting", "islamic-state")),
+    ("Strike", "Positions of the PKK in the Qandil mountains were struck by Turkish drones on Friday.",
+     (None, "airstrike", "turkey")),
+    ("Bombing", "Islamic State claimed responsibility for a car bomb that hit a market in Baghdad.",
+     (None, "explosion", "islamic-state")),
+])
+def test_an_attack_without_a_toll_is_a_claim_of_its_acting_side(title, body, expected):
+    found, x = claims(title, body)
+    assert [f[:3] for f in found] == [expected]
+    assert x.casualties[0].injured is None  # neither figure stated: unknown, not zero
+
+
+@pytest.mark.parametrize("body", [
+    "A Turkish army post near Amadiya came under heavy fire late on Saturday.",
+    "An IED exploded targeting an army patrol near Tikrit.",
+    "Rockets targeted a US base near Baghdad airport on Tuesday.",
+    "The Islamic State group was driven out of Mosul in 2017.",
+])
+def test_a_target_or_a_bystander_is_never_the_acting_side(body):
+    found, _ = claims("News", body)
+    assert all(f[2] in (None, "other") for f in found), found
+
+
+def test_a_victim_is_never_the_perpetrator_the_article_votes_for():
+    # The victims' side sits right before the weapon word: fused with it, it would look like the bomber.
+    found, _ = claims("Roadside bomb near Makhmour", "A Peshmerga fighter was killed by the blast of a roadside "
+                      "bomb near Makhmour on Sunday.")
+    assert [f[:3] for f in found] == [(1, "explosion", None)]

@@ -82,6 +82,12 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _WHEN = re.compile(r"\b(yesterday|last\s+night|today|this\s+morning|tonight|(?:on|late|early|last)\s+("
                    + "|".join(_WEEKDAYS) + r"))\b", re.IGNORECASE)
 _CUE_REACH = 120  # characters between a casualty figure and a cue word of its own sentence
+# An agent of an event without a toll needs more than being the sentence's subject: an attack
+# verb or weapon right after it, "by", or a claim of responsibility.
+_EVENT_FLOOR = 4
+_PASSIVE_ATTACK = Caseless(r"\b(?:came|come|comes|coming)\s+under\s+(?:\w+\s+)?(?:attack|fire|shelling|bombardment)|"
+                          r"\b(?:was|were|been|being|is|are)\s+(?:\w+\s+)?(?:targeted|attacked|struck|hit|shelled|"
+                          r"bombed|ambushed|raided|stormed|pounded)\b")
 _AIR_FALLBACK = ("actor:russia", "actor:syrian-government", "actor:us-led-coalition", "actor:united-states",
                  "actor:turkey", "actor:israel", "actor:iraq")
 
@@ -140,6 +146,7 @@ class Context:
     title_triggers: list[int] = field(default_factory=list)  # offsets of casualty words in the title
     votes: dict[str, Counter] = field(default_factory=dict)  # article-wide perpetrator votes per cause
     donors: list[bool] = field(default_factory=list)  # per sentence: may lend cause/perpetrator to a neighbour
+    victims: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # per sentence: its victims' spans
     body_side: Side = field(init=False)
     title_side: Side = field(init=False)
     places_by_start: list[PlaceMention] = field(init=False)
@@ -176,6 +183,9 @@ def read_claims(ctx: Context) -> list[Claim]:
         reading = casualties.read(text, [t - span.start for t in triggers[lo:hi]], cumulative)
         if reading is not None:
             readings[i] = reading
+    # Each sentence's victims, never a killer even where another sentence's claim looks for one.
+    ctx.victims = {i: [(ctx.spans[i].start + a, ctx.spans[i].start + b) for a, b in r.spans]
+                   for i, r in readings.items()}
     # A sentence with figures of its own lends nothing to its neighbours: "22 terrorists were
     # killed in airstrikes" says how those 22 died, not the soldier of the sentence before.
     ctx.donors = [i not in readings for i in range(len(ctx.spans))]
@@ -203,7 +213,45 @@ def read_claims(ctx: Context) -> list[Claim]:
         claim.location = _location(ctx, i)
         claim.day = _day(ctx.body[span.start:span.end], ctx.published)
         claims.append(claim)
+    if not claims:
+        event = _event_claim(ctx)
+        return [event] if event is not None else []
     return _merge(claims)
+
+
+def _event_claim(ctx: Context) -> Claim | None:
+    """A claim without figures for a report of an attack that tells no casualties.
+
+    "Turkish warplanes bombed PKK positions", "IS militants attacked a village": an event
+    with a cause and a side that acted, but no toll. Its ``killed`` and ``injured`` stay
+    unknown (None), never zero: the report does not say nobody died. Only the first
+    sentence whose attack word has a plain agent (the subject of an attack verb, fused with
+    the weapon, named by "by", or claiming it) makes one; a target or a bystander never does.
+    """
+    side = ctx.body_side
+    for span in ctx.spans:
+        lo, hi = bisect_left(side.cue_starts, span.start), bisect_left(side.cue_starts, span.end)
+        attack = _ATTACK_VERB.span(ctx.body, span.start, span.end)
+        if lo == hi and attack is None:
+            continue
+        at = min(side.cue_starts[lo] if lo < hi else span.end, attack[0] if attack else span.end)
+        cause = _best_cue(side, span.start, span.end, at)
+        # "The army's checkpoint came under attack by X": what stands before a passive attack
+        # verb was hit; only "by" after it names who acted.
+        passive = _PASSIVE_ATTACK.span(ctx.body, span.start, span.end)
+        skip = [(max(span.start, passive[0] - 40), passive[1])] if passive else []
+        found = _agent(side, span.start, span.end, at, cause[0] if cause else "unknown", skip, True, ctx.gaz,
+                       floor=_EVENT_FLOOR)
+        if found is None or found[0] < _EVENT_FLOOR:
+            continue
+        claim = Claim(span, casualties.Reading(anchor=at - span.start, spans=[]))
+        claim.cause = cause[0] if cause and cause[1] >= 3 else ("shooting" if cause else "unknown")
+        claim.cause_rank = 3
+        claim.perpetrator, claim.perpetrator_rank = found[1], 3
+        claim.location = _location(ctx, ctx.spans.index(span))
+        claim.day = _day(ctx.body[span.start:span.end], ctx.published)
+        return claim
+    return None
 
 
 def _sentences_with(spans: list[Span], offsets: list[int]) -> list[int]:
@@ -408,7 +456,8 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
         votes = ctx.votes[cause] = Counter()
         for j in _sentences_with(ctx.spans, ctx.body_side.actor_starts):  # those that name an actor
             s = ctx.spans[j]
-            hit = _agent(ctx.body_side, s.start, s.end, s.end, cause, [], False, ctx.gaz, floor=4)
+            hit = _agent(ctx.body_side, s.start, s.end, s.end, cause, ctx.victims.get(j, []), False, ctx.gaz,
+                         floor=4)
             if hit and hit[0] >= 4:
                 votes[hit[1]] += 1
     if votes:
