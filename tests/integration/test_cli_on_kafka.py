@@ -69,8 +69,11 @@ def test_tail_json_keeps_key_partition_offset_and_where_finds_aliases(broker: st
 def test_ctrl_c_on_replay_still_prints_the_summary(broker: str, tmp_path: Path) -> None:
     env = isolated_env(broker, tmp_path)
     run_sitrep(env, "topics", "create")
+    # A runner started in the background (nohup, `cmd &` in a script) ignores SIGINT, and the
+    # child would inherit that: give replay the default a terminal user has.
     replay = subprocess.Popen([SITREP, "replay", "--no-progress", "--loop", "--rate", "20", str(ROOT / "seeds")], env=env, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # Interrupt once it is sending: a fixed sleep raced the start-up on a busy host.
     deadline = time.monotonic() + 60
     while sum(end_offsets(broker, topic(env, "raw")).values()) == 0:
