@@ -49,6 +49,11 @@ _PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|int
 # A place-kind word after the name: "Hawija district", "Bashir village".
 _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
                               r"province|governorate|countryside|outskirts|subdistrict|nahiya|qada)s?\b", re.IGNORECASE)
+# The place-kind word a one-word village name needs before it ("the village of Sadri"; "Bashir
+# village" is _PLACE_CUE_AFTER) unless the text names its governorate or country: after a
+# bare preposition alone ("in Rust") it is as often a word.
+_KIND_CUE = re.compile(r"\b(?:villages?|towns?|hamlets?|areas?|regions?|districts?|sub-?districts?|neighbou?rhoods?|"
+                       r"nahiya|qada|camp)\s+(?:of\s+)?(?:the\s+)?$", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
@@ -105,6 +110,14 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
         if actor is not None and not (candidates and cue):
             actors.append((hit, actor))
             continue
+        # A village (the gazetteer's second tier) must fit what the rest of the text says: in a
+        # governorate it names, when it names one, and never in a country it leaves out. Its
+        # name is often another village's, a word or a person's, so it gives way, not the text.
+        candidates = [t for t in candidates if gaz.places[t.ref].kind != "village" or ctx.fits(gaz.places[t.ref])]
+        if candidates and " " not in text[hit.start:hit.end] and any(gaz.places[t.ref].kind == "village" for t in candidates):
+            kind_cue = bool(_KIND_CUE.search(text, max(0, hit.start - 40), hit.start) or _PLACE_CUE_AFTER.match(text, hit.end))
+            candidates = [t for t in candidates if kind_cue or gaz.places[t.ref].kind != "village"
+                          or ctx.agrees(gaz.places[t.ref])]
         candidates = [t for t in candidates if not ctx.foreign(gaz.places[t.ref])] or candidates
         if not candidates:
             continue
@@ -141,8 +154,12 @@ _COUNTRY_EVIDENCE = {"admin1": 3.0, "country": 2.0}
 class _Context:
     """Which governorates and countries the rest of an article names."""
 
-    def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float]) -> None:
+    def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float],
+                 named: set[str] | None = None) -> None:
         self.admin1 = admin1
+        # Governorates of every first-tier place the text may mean, namesakes included ("Mosul"
+        # the city and the district): what a village must agree with.
+        self.named = admin1 | (named or set())
         self.countries = countries
         self.own = own  # what each place's own mentions added to its country's evidence
         self.top = max(countries.values(), default=0.0)
@@ -154,6 +171,16 @@ class _Context:
         elsewhere = max((v for cc, v in self.countries.items() if cc != place.cc), default=0.0)
         here = self.countries.get(place.cc, 0.0) - self.own.get(place.id, 0.0)
         return elsewhere >= 1.0 and here * 3 < elsewhere
+
+    def fits(self, place: Place) -> bool:
+        """Whether a lesser place agrees with the governorates and countries named elsewhere."""
+        if self.named and place.admin1_id not in self.named:
+            return False
+        return not self.foreign(place)
+
+    def agrees(self, place: Place) -> bool:
+        """Whether the rest of the text names the place's governorate or its country."""
+        return place.admin1_id in self.named or self.countries.get(place.cc, 0.0) >= 1.0
 
     def prior(self, place: Place) -> float:
         share = self.countries.get(place.cc, 0.0) / self.top if self.top else _DEFAULT_COUNTRY.get(place.cc, 0.0)
@@ -179,7 +206,10 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
         own[place.id] += _COUNTRY_EVIDENCE.get(place.kind, 1.0)
     for cc, count in gaz.demonym_counts(text).items():
         countries[cc] += count
-    return _Context(admin1, dict(countries), dict(own))
+    named = {place.admin1_id for h in hits for t in h.targets if t.kind == "place" and not t.guarded
+             and (place := gaz.places[t.ref]).admin1_id and place.kind != "village"}
+    named.update(m.place.admin1_id for m in extra if m.place.admin1_id)
+    return _Context(admin1, dict(countries), dict(own), named)
 
 
 def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMention:
