@@ -183,3 +183,13 @@ def test_villages_are_made_places_on_demand_with_valid_governorates():
         place = gaz.places[key]
         assert place.kind == "village" and place.geonameid == gid and place.admin1 in admin1[place.cc]
     assert gaz.places.get("geo:1") is None and "geo:1" not in gaz.places
+
+
+def test_a_demonym_says_who_acted_not_where_a_village_is():
+    # "Turkish" names a side, not Turkey as the place: an Iraqi village is still taken.
+    assert places_in("Turkish jets struck the village of Tall Bawzinah on Monday.") == [("Tall Bawzinah", "IQ.15")]
+
+
+def test_village_keys_of_short_english_words_are_left_out():
+    # GeoNames spells a Syrian village "‘Aş ‘ūş": folded, "as us", which is English.
+    assert places_in("Campaigners want assurances on meat such as US-produced chicken in Aleppo.") == [("Aleppo", "SY.09")]

@@ -313,6 +313,10 @@ class Gazetteer:
                         continue
                     seen.add(key)
                     words = key.split(" ")
+                    # "as us" (from "‘Aş ‘ūş") is two words of English: every word of a village
+                    # name has three letters or more, but an article before a word.
+                    if any(len(w) < 3 and not (w in ARTICLES and i + 1 < len(words)) for i, w in enumerate(words)):
+                        continue
                     guarded = len(words) == 1 or key in people or (
                         len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES))
                     found.setdefault(key, {})[int(gid)] = int(gid) << 1 | guarded

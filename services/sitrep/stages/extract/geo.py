@@ -116,8 +116,9 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
         candidates = [t for t in candidates if gaz.places[t.ref].kind != "village" or ctx.fits(gaz.places[t.ref])]
         if candidates and " " not in text[hit.start:hit.end] and any(gaz.places[t.ref].kind == "village" for t in candidates):
             kind_cue = bool(_KIND_CUE.search(text, max(0, hit.start - 40), hit.start) or _PLACE_CUE_AFTER.match(text, hit.end))
-            candidates = [t for t in candidates if kind_cue or gaz.places[t.ref].kind != "village"
-                          or ctx.agrees(gaz.places[t.ref])]
+            titled = text[max(0, hit.start - 4):hit.start] == "The "  # "The Mail": a title, not a village
+            candidates = [t for t in candidates if gaz.places[t.ref].kind != "village"
+                          or (kind_cue or ctx.agrees(gaz.places[t.ref])) and not titled]
         candidates = [t for t in candidates if not ctx.foreign(gaz.places[t.ref])] or candidates
         if not candidates:
             continue
@@ -155,11 +156,12 @@ class _Context:
     """Which governorates and countries the rest of an article names."""
 
     def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float],
-                 named: set[str] | None = None) -> None:
+                 named: set[str] | None = None, placed: set[str] | None = None) -> None:
         self.admin1 = admin1
         # Governorates of every first-tier place the text may mean, namesakes included ("Mosul"
         # the city and the district): what a village must agree with.
         self.named = admin1 | (named or set())
+        self.placed = placed or set()  # countries of the places found, countries named (not demonyms)
         self.countries = countries
         self.own = own  # what each place's own mentions added to its country's evidence
         self.top = max(countries.values(), default=0.0)
@@ -173,14 +175,17 @@ class _Context:
         return elsewhere >= 1.0 and here * 3 < elsewhere
 
     def fits(self, place: Place) -> bool:
-        """Whether a lesser place agrees with the governorates and countries named elsewhere."""
-        if self.named and place.admin1_id not in self.named:
-            return False
-        return not self.foreign(place)
+        """Whether a lesser place agrees with the governorates and the countries whose places
+        the text names: a demonym alone says who acted ("Turkish jets"), not where."""
+        if self.named:
+            return place.admin1_id in self.named
+        return all(cc == place.cc for cc in self.placed)
 
     def agrees(self, place: Place) -> bool:
-        """Whether the rest of the text names the place's governorate or its country."""
-        return place.admin1_id in self.named or self.countries.get(place.cc, 0.0) >= 1.0
+        """Whether the rest of the text names the place's governorate, or its country (by name or
+        demonym) and no place elsewhere."""
+        return place.admin1_id in self.named or (
+            self.countries.get(place.cc, 0.0) >= 1.0 and all(cc == place.cc for cc in self.placed))
 
     def prior(self, place: Place) -> float:
         share = self.countries.get(place.cc, 0.0) / self.top if self.top else _DEFAULT_COUNTRY.get(place.cc, 0.0)
@@ -196,20 +201,35 @@ _DEFAULT_COUNTRY = {"SY": 0.6, "IQ": 0.5}
 def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMention]) -> _Context:
     admin1: set[str] = set()
     countries: dict[str, float] = defaultdict(float)
-    found = [gaz.places[t.ref] for h in hits if len(h.targets) == 1 for t in h.targets
-             if t.kind == "place" and not t.guarded and not t.weak]
+    found: list[tuple[Place, list[Place]]] = []  # a place the text names, and every place its name may be
+    for h in hits:
+        if len(h.targets) == 1:
+            t = h.targets[0]
+            if t.kind == "place" and not t.guarded and not t.weak:
+                found.append((gaz.places[t.ref], [gaz.places[t.ref]]))
+        elif all(t.kind == "place" and not t.guarded for t in h.targets) and any(not t.weak for t in h.targets):
+            # Namesakes in one governorate ("Erbil" the city and the district) say which
+            # governorate as clearly as one place does; as country evidence they stay out, with
+            # the other ambiguous names ("Derek" is a Syrian town's Kurdish name and a man's).
+            same = [gaz.places[t.ref] for t in h.targets]
+            if len({p.admin1_id for p in same}) == 1 and same[0].admin1_id:
+                admin1.add(same[0].admin1_id)
+    found += [(m.place, [m.place]) for m in extra]
     own: dict[str, float] = defaultdict(float)
-    for place in [*found, *(m.place for m in extra)]:
+    for place, each in found:
         if place.admin1_id:
             admin1.add(place.admin1_id)
-        countries[place.cc] += _COUNTRY_EVIDENCE.get(place.kind, 1.0)
-        own[place.id] += _COUNTRY_EVIDENCE.get(place.kind, 1.0)
+        evidence = _COUNTRY_EVIDENCE.get(place.kind, 1.0)
+        countries[place.cc] += evidence
+        for one in each:  # its own mention, whichever of the namesakes it turns out to be
+            own[one.id] += evidence
     for cc, count in gaz.demonym_counts(text).items():
         countries[cc] += count
     named = {place.admin1_id for h in hits for t in h.targets if t.kind == "place" and not t.guarded
              and (place := gaz.places[t.ref]).admin1_id and place.kind != "village"}
     named.update(m.place.admin1_id for m in extra if m.place.admin1_id)
-    return _Context(admin1, dict(countries), dict(own), named)
+    placed = {place.cc for place, _ in found}
+    return _Context(admin1, dict(countries), dict(own), named, placed)
 
 
 def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMention:
