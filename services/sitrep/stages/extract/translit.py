@@ -203,6 +203,11 @@ def variants(name: str) -> frozenset[str]:
 
 
 _VILLAGE_MAX_VARIANTS = 24
+_VILLAGE_RESPELLINGS = (
+    (re.compile(r"ay"), "ei"),
+    (re.compile(r"([bcdfghjklmnpqrstvwxz])\1"), r"\1"),
+    (re.compile(r"(?:ah|eh)\b"), "a"),
+)
 
 
 @lru_cache(maxsize=4096)
@@ -235,6 +240,10 @@ def village_variants(name: str) -> frozenset[str]:
     out = {key}
     for combo in itertools.islice(itertools.product(*slots), _VILLAGE_MAX_VARIANTS):
         out.add(re.sub(r" {2,}", " ", "".join(combo)).strip())
+    # Each common respelling once over the whole name (not in every combination, as
+    # ``variants`` does): "Mukhaysah" is also written "Mukheisa", "Tall Jabbar" "Tal Jabar".
+    for pattern, rep in _VILLAGE_RESPELLINGS:
+        out |= {pattern.sub(rep, v) for v in tuple(out)}
     return frozenset(v for v in out if len(v) >= 3)
 
 
