@@ -193,3 +193,9 @@ def test_a_demonym_says_who_acted_not_where_a_village_is():
 def test_village_keys_of_short_english_words_are_left_out():
     # GeoNames spells a Syrian village "‘Aş ‘ūş": folded, "as us", which is English.
     assert places_in("Campaigners want assurances on meat such as US-produced chicken in Aleppo.") == [("Aleppo", "SY.09")]
+
+
+def test_a_side_that_fights_in_one_country_tells_namesakes_apart():
+    # Sinjar is a district of Nineveh and a town of Idlib; the PMF fights in Iraq only.
+    assert governorate_of("Two PMF fighters were wounded in clashes near Sinjar.") == "IQ.15"
+    assert governorate_of("Two HTS fighters were wounded in clashes near Sinjar.") == "SY.12"

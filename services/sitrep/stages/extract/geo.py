@@ -156,7 +156,7 @@ class _Context:
     """Which governorates and countries the rest of an article names."""
 
     def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float],
-                 named: set[str] | None = None, placed: set[str] | None = None) -> None:
+                 named: set[str] | None = None, placed: set[str] | None = None, sides: Iterable[str] = ()) -> None:
         self.admin1 = admin1
         # Governorates of every first-tier place the text may mean, namesakes included ("Mosul"
         # the city and the district): what a village must agree with.
@@ -164,14 +164,18 @@ class _Context:
         self.placed = placed or set()  # countries of the places found, countries named (not demonyms)
         self.countries = countries
         self.own = own  # what each place's own mentions added to its country's evidence
-        self.top = max(countries.values(), default=0.0)
+        # For choosing among namesakes only: the countries, plus the home countries of the sides.
+        self.choosing = dict(countries)
+        for cc in sides:
+            self.choosing[cc] = self.choosing.get(cc, 0.0) + 1.0
+        self.top = max(self.choosing.values(), default=0.0)
 
     def foreign(self, place: Place) -> bool:
         """A small place in a country the rest of the article does not name, when it names another."""
         if self.top < 1.0 or place.population >= _FOREIGN_KEPT or place.kind in ("admin1", "country"):
             return False
-        elsewhere = max((v for cc, v in self.countries.items() if cc != place.cc), default=0.0)
-        here = self.countries.get(place.cc, 0.0) - self.own.get(place.id, 0.0)
+        elsewhere = max((v for cc, v in self.choosing.items() if cc != place.cc), default=0.0)
+        here = self.choosing.get(place.cc, 0.0) - self.own.get(place.id, 0.0)
         return elsewhere >= 1.0 and here * 3 < elsewhere
 
     def fits(self, place: Place) -> bool:
@@ -188,7 +192,7 @@ class _Context:
             self.countries.get(place.cc, 0.0) >= 1.0 and all(cc == place.cc for cc in self.placed))
 
     def prior(self, place: Place) -> float:
-        share = self.countries.get(place.cc, 0.0) / self.top if self.top else _DEFAULT_COUNTRY.get(place.cc, 0.0)
+        share = self.choosing.get(place.cc, 0.0) / self.top if self.top else _DEFAULT_COUNTRY.get(place.cc, 0.0)
         return ((3.0 if place.admin1_id in self.admin1 else 0.0) + 1.5 * share
                 + (0.5 if place.geonameid is None else 0.0) + (0.2 if place.kind != "district" else 0.0)
                 + math.log10(place.population + 1) / 10)
@@ -225,11 +229,14 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
             own[one.id] += evidence
     for cc, count in gaz.demonym_counts(text).items():
         countries[cc] += count
+    # A side that fights in one country only (the PMF, the SDF: "home" in actors.yaml) tells
+    # namesakes apart as a country name would, once per side; it licenses no doubtful name.
+    sides = {a.country for h in hits for t in h.targets if t.kind == "actor" and (a := gaz.actors[t.ref]).country}
     named = {place.admin1_id for h in hits for t in h.targets if t.kind == "place" and not t.guarded
              and (place := gaz.places[t.ref]).admin1_id and place.kind != "village"}
     named.update(m.place.admin1_id for m in extra if m.place.admin1_id)
     placed = {place.cc for place, _ in found}
-    return _Context(admin1, dict(countries), dict(own), named, placed)
+    return _Context(admin1, dict(countries), dict(own), named, placed, sides)
 
 
 def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMention:
