@@ -127,7 +127,10 @@ class Target:
     weak: bool = False  # a one-word name that is often a word ("Salt"): needs a cue or the country named
 
 
-_WORD = re.compile(r"[^ ]+")
+# Where a village name may start: a capital or an Arabic letter at the start of a word (in the
+# text), or an article word (in the normalised text).
+_NAME_START = re.compile(r"(?<![^\W_])[A-Z\u00c0-\u00de\u0621-\u064a]")
+_ARTICLE_START = re.compile(r"(?<![^ ])(?:" + "|".join(sorted(ARTICLES, key=len, reverse=True)) + r") ")
 
 
 class Hit(NamedTuple):
@@ -453,23 +456,27 @@ class Gazetteer:
 
     def _village_hits(self, text: str, norm: str) -> list[tuple[int, int, tuple[Target, ...]]]:
         """Village names in the text: runs of up to ``_village_words`` words, one space apart,
-        looked up in the village trie (the automaton's whole-word rule, by hand), not all lower case."""
-        words = [(m.start(), m.end()) for m in _WORD.finditer(norm)]
-        trie, most = self._village_trie, self._village_words
+        looked up in the village trie (the automaton's whole-word rule, by hand), from each word
+        that starts with a capital, an Arabic letter or an article ("al-Rashad")."""
+        trie, most, size = self._village_trie, self._village_words, len(norm)
+        starts = [m.start() for m in _NAME_START.finditer(text)]
+        starts += [m.start() for m in _ARTICLE_START.finditer(norm)]
         hits = []
-        for i, (start, end) in enumerate(words):
-            if not trie.match(norm[start:end]):  # no village name starts with this word
+        for start in sorted(set(starts)):
+            stop = norm.find(" ", start)
+            stop = size if stop < 0 else stop
+            if not trie.match(norm[start:stop]):  # no village name starts with this word
                 continue
-            stop = end
-            for j in range(i, min(i + most, len(words))):
-                if j > i:
-                    if words[j][0] != stop + 1:
-                        break
-                    stop = words[j][1]
+            for _ in range(most):
                 code = trie.get(norm[start:stop], 0)
                 if code and not text[start:stop].islower():
                     codes = (code,) if code > 0 else self._village_shared[-code - 1]
                     hits.append((start, -stop, tuple(map(_village_target, codes))))
+                # The next word, when one space (no punctuation) separates it from this one.
+                if stop + 1 >= size or norm[stop] != " " or norm[stop + 1] == " ":
+                    break
+                nxt = norm.find(" ", stop + 1)
+                stop = size if nxt < 0 else nxt
         return hits
 
 
