@@ -572,7 +572,7 @@ def load_or_build() -> Gazetteer:
             pickle.dump(gaz, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # atomic: a worker starting meanwhile never reads half a file
         # Builds of other data or code versions: the newest few stay (worktrees, rollbacks), the
-        # rest go, so that a developer's edits do not fill the disk 18 MB at a time.
+        # rest go, so that a developer's edits do not fill the disk some 70 MB at a time.
         others = sorted((f for f in path.parent.glob("gazetteer-*.pickle") if f != path),
                         key=lambda f: f.stat().st_mtime, reverse=True)
         for old in others[_CACHE_KEPT - 1:]:
