@@ -316,3 +316,31 @@ def test_a_title_that_is_the_start_of_the_lead_sentence_is_not_cut_from_it() -> 
     headed = "Two shepherds killed by a landmine | Two shepherds were killed on Monday near the border."
     clean = clean_article(RawArticle(id="t", title="Two shepherds killed by a landmine", body=headed))
     assert clean.body.startswith("Two shepherds were killed on Monday")
+
+
+def test_a_headline_long_enough_to_pass_for_prose_keeps_its_article() -> None:
+    # A headline over a paragraph's length, then standfirst, author and "Published / on": the
+    # block is the article's own, not a teaser of another article (which emptied the body).
+    headline = "Army retakes the river crossing after a week of heavy fighting in the northern districts of the city"
+    paragraphs = [
+        "The army said on Tuesday that its troops had retaken the main river crossing after a week of fighting, and that engineers were clearing the bridge.",
+        "Residents said the shelling had stopped overnight and that families who fled last week were starting to return to the districts near the river.",
+    ]
+    body = "\n\n".join(["Connect with us", "Latest", "News", headline, "Government forces pushed insurgents back on Tuesday.",
+                        "Jane Reporter", "Published", "on", *paragraphs])
+    clean = clean_article(RawArticle(id="long-headline", title="", body=body))
+    assert all(p in clean.body for p in paragraphs)
+    assert clean.author == "Jane Reporter"
+    assert clean.title == headline and headline not in clean.body
+    assert "Published" not in clean.body.split("\n")
+
+
+def test_a_long_menu_line_above_the_byline_block_keeps_the_article() -> None:
+    menu = "Home | World | Middle East | Politics | Economy | Opinion | Sport | Culture | Video | Podcasts | Newsletters"
+    paragraphs = [
+        "The army said on Tuesday that its troops had retaken the main river crossing after a week of fighting, and that engineers were clearing the bridge.",
+        "Residents said the shelling had stopped overnight and that families who fled last week were starting to return to the districts near the river.",
+    ]
+    body = "\n\n".join([menu, "Army retakes the river crossing", "Jane Reporter", "Published", "on", *paragraphs])
+    clean = clean_article(RawArticle(id="long-menu", title="", body=body))
+    assert all(p in clean.body for p in paragraphs) and menu not in clean.body

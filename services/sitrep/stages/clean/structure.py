@@ -136,26 +136,35 @@ def _head(page: Page, hits: list[tuple[Rule, ...]], title_key: str, want_title: 
     # below its standfirst, is the article's own; one further down is another article's.
     block = next((i for i in range(min(start + 3, len(lines))) if _is_anchor(lines[i], anchors)), None)
     if block is not None and block > 0 and labels[block - 1] is None and _person_like(lines[block - 1]):
-        page.author = lines[block - 1]
-        labels[block - 1] = ("boilerplate", "byline_author")
-        headline = _headline_index(page, block - 1, floor=0)
-        if headline is not None:
-            page.title = lines[headline]
-            labels[headline] = _REPEATED_TITLE
-            for i in range(headline):
-                labels[i] = labels[i] or ("boilerplate", "head_navigation")
-        start = block
-        while start < len(lines) and (labels[start] is not None or _applicable(hits[start], head=True)):
-            rule = _applicable(hits[start], head=True)
-            if rule is not None:
-                labels[start] = (rule.kind, rule.id)
-            start += 1
+        start = _own_block(page, hits, block)
     elif want_title:
         first = next((i for i in range(min(start, len(lines))) if labels[i] is None and lines[i][-1] not in _TERMINAL), None)
         if first is not None and len(lines[first].split()) >= 3:
             page.title = lines[first]
             labels[first] = _REPEATED_TITLE
     page.start = min(start, len(lines))
+
+
+def _own_block(page: Page, hits: list[tuple[Rule, ...]], block: int) -> int:
+    """Take the article's own "Headline / [standfirst] / Author / Published" block, whose
+    anchor line is ``block``: author and title from it, the lines above it chrome. Returns
+    where the article text starts, past the anchor lines."""
+    lines, labels = page.lines, page.labels
+    page.author = lines[block - 1]
+    labels[block - 1] = ("boilerplate", "byline_author")
+    headline = _headline_index(page, block - 1, floor=0)
+    if headline is not None:
+        page.title = lines[headline]
+        labels[headline] = _REPEATED_TITLE
+        for i in range(headline):
+            labels[i] = labels[i] or ("boilerplate", "head_navigation")
+    start = block
+    while start < len(lines) and (labels[start] is not None or _applicable(hits[start], head=True)):
+        rule = _applicable(hits[start], head=True)
+        if rule is not None:
+            labels[start] = (rule.kind, rule.id)
+        start += 1
+    return start
 
 
 def _headline_index(page: Page, author: int, floor: int) -> int | None:
@@ -192,12 +201,20 @@ def _body(page: Page, hits: list[tuple[Rule, ...]], rules: RuleSet, extracted: b
     # in-article "Read more" or "Related" box): it drops its own line and the article goes on.
     prose_after = next((i for i in range(len(lines) - 1, -1, -1) if _prose(lines[i])), -1) if extracted else -1
     for i in range(page.start, len(lines)):
+        if i < page.start:  # inside the article's own byline block, taken below
+            continue
         line = lines[i]
         enough = chars >= rules.min_article_chars
         if enough and _is_anchor(line, anchors) and i > page.start and labels[i - 1] is None and _person_like(lines[i - 1]):
-            page.end = _teaser_start(page, i - 1, floor=page.start)
-            page.cut = ("other_articles", "teaser_article")
-            break
+            teaser = _teaser_start(page, i - 1, floor=page.start)
+            if any(_prose(lines[j]) for j in range(page.start, teaser) if labels[j] is None):
+                page.end = teaser
+                page.cut = ("other_articles", "teaser_article")
+                break
+            # With no paragraph above it, the block is the article's own, under a headline or
+            # a menu line long enough to pass for prose: take it, and the article follows it.
+            page.start, chars = _own_block(page, hits, i), 0
+            continue
         rule = _applicable(hits[i], head=False)
         if rule is not None and rule.scope == "until_end" and enough and not (extracted and prose_after > i):
             page.end = i
