@@ -47,6 +47,8 @@ FACTS_AT = SKETCH_AT + SKETCH_BYTES
 ID_AT = FACTS_AT + FACTS_BYTES  # where an entry's id starts
 _TERMS = struct.Struct(f"<{TERMS}H")  # 16 bits of each story term, 0 for an empty slot
 _WITH_TERMS = 1 << 15  # in the key count: the entry keeps the story terms (after its keys)
+_UNFILED_SHIFT = 8  # in the key count, from this bit: its last keys (by position from the end) not filed in their bucket
+_COUNT = 0xFF  # the key count itself
 _NO_TERMS = (0,) * TERMS
 
 
@@ -110,7 +112,7 @@ def terms_of(entry: bytes) -> tuple[int, ...]:
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
     if not n_keys & _WITH_TERMS:
         return _NO_TERMS
-    return _TERMS.unpack_from(entry, ID_AT + id_len + 8 * (n_keys & ~_WITH_TERMS))
+    return _TERMS.unpack_from(entry, ID_AT + id_len + 8 * (n_keys & _COUNT))
 
 
 def terms_rows(entries: Sequence[bytes]) -> np.ndarray:
@@ -138,18 +140,33 @@ def comes_before(entry: bytes, rank: tuple[int, str]) -> bool:
     return order < rank[0] or (order == rank[0] and entry[ID_AT : ID_AT + id_len].decode() < rank[1])
 
 
+def with_unfiled(entry: bytes, last: int) -> bytes:
+    """The entry marked as not filed under some of its last keys: bit j of ``last`` for its
+    (j + 1)-th key from the end (a full story term bucket takes no more, see ``index``)."""
+    order, size, id_len, n_keys, counted = _ENTRY.unpack_from(entry)
+    return _ENTRY.pack(order, size, id_len, n_keys | last << _UNFILED_SHIFT, counted) + entry[_ENTRY.size :]
+
+
+def indexed_under(entry: bytes) -> list[int]:
+    """The index keys whose buckets hold the entry: those it is filed under, less the ones
+    marked not filed (what ``index.rebuild`` files it under)."""
+    keys = filed_under(entry)
+    unfiled = (_ENTRY.unpack_from(entry)[3] & ~_WITH_TERMS) >> _UNFILED_SHIFT
+    return [key for i, key in enumerate(keys) if not unfiled >> (len(keys) - 1 - i) & 1] if unfiled else keys
+
+
 def filed_under(entry: bytes) -> list[int]:
     """The index keys an entry is filed under in its shard."""
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
     start = ID_AT + id_len
-    return members(entry[start : start + 8 * (n_keys & ~_WITH_TERMS)])
+    return members(entry[start : start + 8 * (n_keys & _COUNT)])
 
 
 def answer_of(entry: bytes) -> list[tuple[int, float, bool, int, bool, bool]]:
     """The candidates the entry's article was answered with the first time: entry key,
     similarity, exact, distinctive band keys shared, facts in conflict, one story by its terms."""
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
-    rest = entry[ID_AT + id_len + 8 * (n_keys & ~_WITH_TERMS) + (_TERMS.size if n_keys & _WITH_TERMS else 0) :]
+    rest = entry[ID_AT + id_len + 8 * (n_keys & _COUNT) + (_TERMS.size if n_keys & _WITH_TERMS else 0) :]
     return [(key, (value & ~(_EXACT | _CONFLICT)) / 10_000, bool(value & _EXACT), flags & ~_STORY, bool(value & _CONFLICT),
              bool(flags & _STORY))
             for key, value, flags in _FOUND.iter_unpack(rest)]

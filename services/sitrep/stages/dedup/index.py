@@ -52,6 +52,7 @@ from sitrep.stages.dedup.entries import (
     filed_under,
     heads,
     id_of,
+    indexed_under,
     key_bytes,
     last_key,
     members,
@@ -64,16 +65,18 @@ from sitrep.stages.dedup.entries import (
     terms_rows,
     unpack,
     with_counted,
+    with_unfiled,
 )
 from sitrep.stages.dedup.facts import conflict as facts_conflict
 from sitrep.stages.dedup.facts import event_facts, other_events
 from sitrep.stages.dedup.facts import fields as fact_fields
 from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
 
-__all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "NUM_PERM", "SHINGLE", "Ages", "Candidate", "Signature", "MIN_DISTINCT", "ages_of", "conflict",
+__all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "EXACT_BIT", "NUM_PERM", "SHINGLE", "STORY_TERMS", "TERM_BIT", "TERM_BUCKET", "Ages", "Candidate",
+           "Signature", "MIN_DISTINCT", "ages_of", "conflict",
            "entry_key", "evict",
            "evict_oldest", "event_facts", "id_key", "keys", "members", "merged", "pack", "probe", "probe_many", "rebuild", "resolve",
-           "route", "sign", "sign_many", "similarity", "state_bytes", "unpack"]
+           "route", "sign", "sign_many", "similarity", "state_bytes", "term_keys", "unpack"]
 
 EXTRA_WEIGHT = 0.3  # Tversky weight of the larger text's unshared shingles
 MIN_SHARED = 8  # estimated shared shingles below which there is no evidence of a copy
@@ -86,6 +89,11 @@ STORY_TERMS = 0.35  # weighted share of story terms (``terms.similarity``) from 
 TERM_COMMON = 4  # a story term key held by this many earlier distinct stories names no one event (an outlet, a country)
 EXACT_BIT = 1 << 63  # marks the exact-body key among the band keys
 TERM_BIT = 1 << 62  # marks a story term key (band keys are below it)
+# A story term key's bucket holds the first holders to arrive, up to this many; a later one is
+# marked in its entry as not filed there (``entries.with_unfiled``), so the bucket is always
+# what its entries say, after evictions and restarts alike (the earliest reports are the ones
+# a story needs, and a key this widely held is common anyway).
+TERM_BUCKET = 8
 _TERM_MIX = 0x9E3779B97F4A7C15
 _BY_ORDER = itemgetter(1, 0)  # a Candidate's (order, id)
 _UNSEEN = (None, None)
@@ -253,17 +261,25 @@ def probe_many(
         named = all_members(told)
         named.discard(me)
         naming.append(named)
-        entries[me] = pack(order, sig, article_id, key_list, terms=any(TERM_BIT <= key < EXACT_BIT for key in key_list))
+        entries[me] = pack(order, sig, article_id, key_list, terms=bool(key_list) and TERM_BIT <= key_list[-1] < EXACT_BIT)  # term keys come last
         if ages is not None:
             heapq.heappush(ages, (order, article_id, me))
         filed = key_bytes(me)
-        for key, bucket in zip(key_list, buckets):
+        unfiled = 0
+        for i, (key, bucket) in enumerate(zip(key_list, buckets)):
             if bucket is None:
                 index[key] = filed
+            elif TERM_BIT <= key < EXACT_BIT:  # the first holders to arrive, and no more: see TERM_BUCKET
+                if len(bucket) < 8 * TERM_BUCKET:
+                    index[key] = bucket + filed
+                else:
+                    unfiled |= 1 << (len(key_list) - 1 - i)
             elif len(bucket) < room:
                 index[key] = bucket + filed
             else:
                 _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
+        if unfiled:
+            entries[me] = with_unfiled(entries[me], unfiled)
     _compare(requests, sharing, entries, found, min_similarity, window, filed_as)
     storied = _one_story(requests, naming, entries, window)
     answers = []
@@ -611,10 +627,12 @@ def rebuild(entries: Mapping[int, bytes], *, shard: int = 0, shards: int = 1, ma
     rows = sorted((order_of(packed), id_of(packed), key, packed) for key, packed in shard_entries(entries, shard, shards))
     index: dict[int, bytes] = {}
     for order, article_id, key, packed in rows:
-        for index_key in filed_under(packed):
+        for index_key in indexed_under(packed):
             bucket = index.get(index_key)
             if bucket is None:
                 index[index_key] = key_bytes(key)
+            elif TERM_BIT <= index_key < EXACT_BIT:
+                index[index_key] = bucket + key_bytes(key)
             else:
                 _file(index, entries, index_key, bucket, key, (order, article_id), max_bucket)
     return index

@@ -148,7 +148,8 @@ class _Words:
     @staticmethod
     def _names(raw: np.ndarray, folded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """Which words are names inside prose: capitalised, after a word (or ,;%)) and a space,
-        in a line of PROSE_WORDS words or more without a ``|`` (texts are lines apart)."""
+        in a line of PROSE_WORDS words or more, without a ``|``, where such names are fewer
+        than half the words (texts are lines apart)."""
         first = raw[starts]
         before = np.maximum(starts - 1, 0)
         two_before = np.maximum(starts - 2, 0)
@@ -164,7 +165,8 @@ class _Words:
         piped[np.searchsorted(breaks, np.flatnonzero(raw == _PIPE))] = True
         names = np.flatnonzero(named)
         line = np.searchsorted(breaks, starts[names])
-        return names[(words_in[line] >= PROSE_WORDS) & ~piped[line]]
+        capitals = np.bincount(line, minlength=words_in.size)  # a line of capitalised words is a title or a list
+        return names[(words_in[line] >= PROSE_WORDS) & ~piped[line] & (2 * capitals[line] < words_in[line])]
 
 
 def sign_many(bodies: Sequence[str], facts: Sequence[bytes] | None = None) -> list[Signature]:
