@@ -14,7 +14,10 @@ corroborate) in stream order. It prints:
    the shorter text's 5-grams in the other) that were linked; the later versions with another
    toll that were kept apart (unique, in the story of their first version).
 2. Stories: pairwise precision and recall of story ids over the distinct articles, against
-   ECB+'s events (the reports of one event by different outlets).
+   ECB+'s events (the reports of one event by different outlets); the same-event pairs left
+   apart by class (no names, no shared top name, names alike below the threshold, shared
+   names common, each grouped with another report), and the wrong pairs (the other event of
+   the same ECB+ topic, or unrelated).
 3. datasketch ``MinHashLSH`` (128 permutations) on the same cleaned bodies, best F1 over a
    sweep of thresholds and shingle sizes, scored the same way (its stories: linked groups).
 4. Cost of the dedup stage alone on the cleaned bodies: µs an article for Sitrep (sign, probe,
