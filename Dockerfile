@@ -8,4 +8,7 @@ RUN pip install --no-cache-dir .
 COPY seeds ./seeds
 RUN useradd --create-home sitrep && mkdir -p /var/lib/sitrep && chown sitrep /var/lib/sitrep
 USER sitrep
+# Build the gazetteer cache into the image: a fresh container would otherwise spend
+# seconds building it on its first article.
+RUN python -c "from sitrep.stages.extract.gazetteer import gazetteer; gazetteer()"
 CMD ["sitrep", "--help"]

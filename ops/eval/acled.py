@@ -260,6 +260,10 @@ def main() -> int:
         rng = random.Random(args.seed)
         picked = rng.sample(misses, min(args.samples, len(misses)))
         print(f"\n{len(misses)} misses of {args.failures}; {len(picked)} of them:")
+        if args.failures == "governorate":
+            kinds = Counter("no place" if mine.governorate is None else "abroad" if "." in mine.governorate
+                            else "another governorate" for _, mine, _ in misses)
+            print("  by kind: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
         for e, mine, base in picked:
             print(f"\n[{e.id}] admin1={e.admin1} fatalities={e.fatalities} causes={sorted(e.causes or [])} actor={e.category}")
             print(f"  note:     {e.note}")

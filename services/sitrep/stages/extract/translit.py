@@ -202,6 +202,51 @@ def variants(name: str) -> frozenset[str]:
     return frozenset(v for v in out if len(v) >= 3)
 
 
+_VILLAGE_MAX_VARIANTS = 24
+_VILLAGE_RESPELLINGS = (
+    (re.compile(r"ay"), "ei"),
+    (re.compile(r"([bcdfghjklmnpqrstvwxz])\1"), r"\1"),
+    (re.compile(r"(?:ah|eh)\b"), "a"),
+)
+
+
+@lru_cache(maxsize=4096)
+def village_variants(name: str) -> frozenset[str]:
+    """A few normalised spellings of a village's name: its article forms ("al-", "el-", "ash-"
+    before a sun letter, none before the rest of the name) and the common word swaps
+    ("Tall"/"Tal"/"Tell").
+
+    ``variants`` gives every place of the first tier up to 240 spellings; for the tens of
+    thousands of villages that would be millions of keys, and GeoNames already lists most of a
+    village's romanisations as alternate names.
+    """
+    key = normalize_key(name)
+    if _ARABIC_LETTERS.search(key):
+        return frozenset(_arabic_variants(key))
+    words = normalize_key(_APOSTROPHES.sub("", name)).split()
+    if not words:
+        return frozenset()
+    slots: list[list[str]] = []
+    for i, word in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if word in ARTICLES and nxt:
+            sun = next((s for s in _SUN if nxt.startswith(s)), None)
+            forms = ["al ", "el ", *((f"a{sun} ",) if sun else ())]
+            if i == 0 and len(words) > 2:  # "Jazirah" alone is a word; "Tall Ahmar" a name
+                forms.append("")
+            slots.append(forms)
+        else:
+            slots.append([w + " " for w in (word, *_WHOLE.get(word, ()))])
+    out = {key}
+    for combo in itertools.islice(itertools.product(*slots), _VILLAGE_MAX_VARIANTS):
+        out.add(re.sub(r" {2,}", " ", "".join(combo)).strip())
+    # Each common respelling once over the whole name (not in every combination, as
+    # ``variants`` does): "Mukhaysah" is also written "Mukheisa", "Tall Jabbar" "Tal Jabar".
+    for pattern, rep in _VILLAGE_RESPELLINGS:
+        out |= {pattern.sub(rep, v) for v in tuple(out)}
+    return frozenset(v for v in out if len(v) >= 3)
+
+
 class Caseless:
     """A case-insensitive regex, run as a case-sensitive one on lower-cased ASCII text.
 
