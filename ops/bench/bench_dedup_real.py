@@ -14,7 +14,10 @@ corroborate) in stream order. It prints:
    the shorter text's 5-grams in the other) that were linked; the later versions with another
    toll that were kept apart (unique, in the story of their first version).
 2. Stories: pairwise precision and recall of story ids over the distinct articles, against
-   ECB+'s events (the reports of one event by different outlets).
+   ECB+'s events (the reports of one event by different outlets); the same-event pairs left
+   apart by class (no names, no shared top name, names alike below the threshold, shared
+   names common, each grouped with another report), and the wrong pairs (the other event of
+   the same ECB+ topic, or unrelated).
 3. datasketch ``MinHashLSH`` (128 permutations) on the same cleaned bodies, best F1 over a
    sweep of thresholds and shingle sizes, scored the same way (its stories: linked groups).
 4. Cost of the dedup stage alone on the cleaned bodies: µs an article for Sitrep (sign, probe,
@@ -130,6 +133,38 @@ def sitrep_run(items: Sequence[dict], thresholds: Thresholds) -> tuple[dict, dic
     return links, stories, bodies
 
 
+def story_misses(originals: Sequence[dict], stories: dict[str, str], bodies: dict[str, str]) -> tuple[Counter, Counter]:
+    """Why same-event pairs of distinct articles have different story ids, and what the pairs
+    wrongly given one story are, by class (pairs)."""
+    from sitrep.stages.dedup import terms as story_terms
+
+    sigs = {it["id"]: dedup.sign(bodies[it["id"]]) for it in originals}
+    short = {k: story_terms.short(s.terms) for k, s in sigs.items()}
+    keyed = {k: set(dedup.term_keys(s.terms)) for k, s in sigs.items()}
+    grouped = Counter(stories[it["id"]] for it in originals)
+    misses: Counter = Counter()
+    wrong: Counter = Counter()
+    for a, b in combinations(originals, 2):
+        same_event, same_story = a["event"] == b["event"], stories[a["id"]] == stories[b["id"]]
+        if same_story and not same_event:
+            kind = "same kind of event (ECB+ topic)" if a["event"].removesuffix("plus") == b["event"].removesuffix("plus") else "unrelated"
+            wrong[kind] += 1
+        if not same_event or same_story:
+            continue
+        x, y = a["id"], b["id"]
+        if not sigs[x].terms or not sigs[y].terms:
+            misses["an article without names in its prose"] += 1
+        elif keyed[x].isdisjoint(keyed[y]):
+            misses["no shared top name (term key)"] += 1
+        elif story_terms.similarity(short[x], short[y]) < dedup.STORY_TERMS:
+            misses["names alike below the threshold"] += 1
+        elif grouped[stories[x]] > 1 and grouped[stories[y]] > 1:
+            misses["each in a group of its own of the story (links are not transitive)"] += 1
+        else:
+            misses["shared names common, or the earlier one outside the bucket"] += 1
+    return misses, wrong
+
+
 def datasketch_best(items: Sequence[dict], bodies: Sequence[str], overlaps: dict) -> tuple[dict, float, int, dict]:
     ids = [it["id"] for it in items]
     best = None
@@ -201,6 +236,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_datasketch:
         ds_story = generated.story_scores(originals, linked_groups(ids, ds_links))
         print(f"  datasketch linked groups                     {ds_story['precision']:.4f}  {ds_story['recall']:.4f}")
+    misses, wrong = story_misses(originals, stories, dict(zip(ids, bodies)))
+    print("  same-event pairs apart, by class: " + "; ".join(f"{k} {v}" for k, v in misses.most_common()))
+    print("  pairs wrongly in one story: " + "; ".join(f"{k} {v}" for k, v in wrong.most_common()))
     if ours["false_overlaps"]:
         print(f"  Sitrep's false links share {', '.join(f'{v:.2f}' for v in ours['false_overlaps'][:20])}"
               f"{' ...' if len(ours['false_overlaps']) > 20 else ''} of their 5-grams")

@@ -28,7 +28,8 @@ class Analysis(Stage):
     size: int
     bands: list[int]
     facts: bytes = b""
+    terms: list[int] = []
 
     @property
     def signature(self) -> dedup.Signature:
-        return dedup.Signature(self.exact, self.minhash, self.size, tuple(self.bands), self.facts)
+        return dedup.Signature(self.exact, self.minhash, self.size, tuple(self.bands), self.facts, tuple(self.terms))

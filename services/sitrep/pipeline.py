@@ -69,7 +69,8 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
     t1 = time.perf_counter()
     extraction = extract(article)
     t2 = time.perf_counter()
-    sig = dedup.sign(article.body or article.title, facts_of(extraction))
+    key = event_key(article, extraction)
+    sig = dedup.sign(article.body or article.title, facts_of(article, extraction, key))
     t3 = time.perf_counter()
     if timings is not None:
         timings["clean"] = t1 - t0
@@ -80,19 +81,23 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
         clean=article,
         extraction=extraction,
         text_signals=credibility.text_signals(article, extraction, priors),
-        event_key=event_key(article, extraction),
+        event_key=key,
         exact=sig.exact,
         minhash=sig.minhash,
         size=sig.size,
         bands=list(sig.bands),
         facts=sig.facts,
+        terms=list(sig.terms),
     )
 
 
-def facts_of(extraction: Extraction) -> bytes:
-    """The main event's toll for dedup: a copy states the same figures."""
+def facts_of(article: CleanArticle, extraction: Extraction, key: str | None) -> bytes:
+    """The main event's toll, day and event key (area and cause) for dedup: a copy states the
+    same figures; a report of another event with the same names, another toll, day or key."""
     claim = main_claim(extraction)
-    return dedup.event_facts(claim.killed, claim.injured) if claim is not None else b""
+    if claim is None:
+        return dedup.event_facts(None, None, article.published) if article.published is not None else b""
+    return dedup.event_facts(claim.killed, claim.injured, claim.date or article.published, key)
 
 
 def warm_up() -> None:

@@ -26,7 +26,7 @@ import orjson
 
 from sitrep.stages.dedup import Signature
 
-CandidateRow = tuple  # dedup.Candidate's fields: id, order, similarity, exact, distinct, conflict
+CandidateRow = tuple  # dedup.Candidate's fields: id, order, similarity, exact, distinct, conflict, story
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +42,14 @@ class Probe:
     def row(self) -> list:
         sig = self.signature
         return [self.id, self.order, sig.exact, base64.b64encode(sig.minhash).decode(), sig.size, self.keys, self.route,
-                base64.b64encode(sig.facts).decode()]
+                base64.b64encode(sig.facts).decode(), list(sig.terms)]
 
     @classmethod
     def from_row(cls, row: list) -> Probe:
-        article_id, order, exact, minhash, size, keys, route, *facts = row
-        sig = Signature(int(exact), base64.b64decode(minhash), int(size), facts=base64.b64decode(facts[0]) if facts else b"")
+        article_id, order, exact, minhash, size, keys, route, *rest = row
+        facts = base64.b64decode(rest[0]) if rest else b""
+        terms = tuple(int(t) for t in rest[1]) if len(rest) > 1 else ()
+        sig = Signature(int(exact), base64.b64decode(minhash), int(size), facts=facts, terms=terms)
         return cls(str(article_id), int(order), sig, [int(k) for k in keys], str(route))
 
 

@@ -66,13 +66,20 @@ def event_key(clean: CleanArticle, extraction: Extraction) -> str | None:
     claim = main_claim(extraction)
     if claim is None:
         return None
+    return f"{event_area(clean, extraction)}|{claim.cause}"
+
+
+def event_area(clean: CleanArticle, extraction: Extraction) -> str | None:
+    """Where the main claim's event happened: its governorate (country and admin1 code), else
+    the place or location named; None without a claim."""
+    claim = main_claim(extraction)
+    if claim is None:
+        return None
     place = place_of(extraction, claim, clean.dateline)
     geo = place.geo if place is not None else None
     if geo is not None and geo.admin1_code:
-        area = f"{geo.country_code}-{geo.admin1_code}"
-    else:
-        area = place.id if place is not None else (claim.location or extraction.primary_location or "unknown")
-    return f"{area}|{claim.cause}"
+        return f"{geo.country_code}-{geo.admin1_code}"
+    return place.id if place is not None else (claim.location or extraction.primary_location or "unknown")
 
 
 def same_event(a: Report, b: Report, window_days: int = WINDOW_DAYS) -> bool:

@@ -24,23 +24,32 @@ import numpy as np
 
 from sitrep.stages.dedup.facts import FACTS_BYTES
 from sitrep.stages.dedup.sketch import SKETCH_BYTES, Signature
+from sitrep.stages.dedup.terms import TERMS, padded
 
-# order, shingle count, id length, key count, counted (bit i: a distinct holder of its i-th
-# index key); then the sketch, the facts, the id, the keys, the answer
+# order, shingle count, id length, key count (with a bit if the story terms are kept), counted
+# (bit i: a distinct holder of its i-th index key); then the sketch, the facts, the id, the
+# keys, the story terms (where kept), the answer
 # Bumped whenever the packing below changes: the worker's table is named by it.
-LAYOUT = 2
+LAYOUT = 3
 _ENTRY = struct.Struct("<qIHHI")
 _HEAD = np.dtype([("order", "<i8"), ("size", "<u4"), ("id_len", "<u2"), ("keys", "<u2"), ("counted", "<u4")])
 # a candidate in an answer: its entry key; similarity * 10^4 with a bit if exact and one if the
-# facts conflict; distinctive band keys shared (up to index.MIN_DISTINCT)
+# facts conflict; distinctive band keys shared (up to index.MIN_DISTINCT), with a bit if one story
 _FOUND = struct.Struct("<QHB")
 _EXACT = 1 << 15
 _CONFLICT = 1 << 14
-Answer = Sequence[tuple[int, float, bool, int, bool]]  # entry key, similarity, exact, distinctive keys shared, conflict
+_STORY = 1 << 7
+# entry key, similarity, exact, distinctive keys shared, conflict, one story by its terms
+Answer = Sequence[tuple[int, float, bool, int, bool, bool]]
 _KEY = struct.Struct("<Q")
 SKETCH_AT = _ENTRY.size
 FACTS_AT = SKETCH_AT + SKETCH_BYTES
 ID_AT = FACTS_AT + FACTS_BYTES  # where an entry's id starts
+_TERMS = struct.Struct(f"<{TERMS}H")  # 16 bits of each story term, 0 for an empty slot
+_WITH_TERMS = 1 << 15  # in the key count: the entry keeps the story terms (after its keys)
+_UNFILED_SHIFT = 8  # in the key count, from this bit: its last keys (by position from the end) not filed in their bucket
+_COUNT = 0xFF  # the key count itself
+_NO_TERMS = (0,) * TERMS
 
 
 def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> int:
@@ -57,13 +66,16 @@ def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> i
     return digest - digest % shards + shard
 
 
-def pack(order: int, sig: Signature, article_id: str, index_keys: Sequence[int] = (), answer: Answer = (), counted: int = 0) -> bytes:
+def pack(order: int, sig: Signature, article_id: str, index_keys: Sequence[int] = (), answer: Answer = (), counted: int = 0,
+         terms: bool = True) -> bytes:
     """An entry: what probes compare against, the keys it is filed under in this shard, and
-    the answer it got."""
+    the answer it got. The story terms are kept with ``terms`` only: a shard compares them
+    where it files a story term key of the article, so the others need not keep them."""
     raw_id = article_id.encode()
-    head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys), counted)
+    head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys) | (_WITH_TERMS if terms else 0), counted)
     facts = sig.facts.ljust(FACTS_BYTES, b"\0")[:FACTS_BYTES]
-    return head + sig.minhash + facts + raw_id + bucket_of(index_keys) + packed_answer(answer)
+    kept = _TERMS.pack(*padded(sig.terms)) if terms else b""
+    return head + sig.minhash + facts + raw_id + bucket_of(index_keys) + kept + packed_answer(answer)
 
 
 def with_counted(entry: bytes, counted: int) -> bytes:
@@ -80,8 +92,9 @@ def counted_keys(entry: bytes) -> list[int]:
 
 def packed_answer(answer: Answer) -> bytes:
     """An answer as it ends an entry: ``pack(..., answer)`` is ``pack(...) + packed_answer(answer)``."""
-    return b"".join(_FOUND.pack(key, round(sim * 10_000) | (_EXACT if exact else 0) | (_CONFLICT if conflict else 0), distinct)
-                    for key, sim, exact, distinct, conflict in answer)
+    return b"".join(_FOUND.pack(key, round(sim * 10_000) | (_EXACT if exact else 0) | (_CONFLICT if conflict else 0),
+                                distinct | (_STORY if story else 0))
+                    for key, sim, exact, distinct, conflict, story in answer)
 
 
 def unpack(entry: bytes) -> tuple[int, int, bytes, str]:
@@ -92,6 +105,19 @@ def unpack(entry: bytes) -> tuple[int, int, bytes, str]:
 
 def facts_of(entry: bytes) -> bytes:
     return entry[FACTS_AT:ID_AT]
+
+
+def terms_of(entry: bytes) -> tuple[int, ...]:
+    """The 16-bit story terms of an entry (0: an empty slot; all empty where it keeps none)."""
+    _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
+    if not n_keys & _WITH_TERMS:
+        return _NO_TERMS
+    return _TERMS.unpack_from(entry, ID_AT + id_len + 8 * (n_keys & _COUNT))
+
+
+def terms_rows(entries: Sequence[bytes]) -> np.ndarray:
+    """The story terms of many entries, a row each."""
+    return np.array([terms_of(e) for e in entries], dtype=np.uint16).reshape(len(entries), TERMS)
 
 
 def order_of(entry: bytes) -> int:
@@ -114,20 +140,36 @@ def comes_before(entry: bytes, rank: tuple[int, str]) -> bool:
     return order < rank[0] or (order == rank[0] and entry[ID_AT : ID_AT + id_len].decode() < rank[1])
 
 
+def with_unfiled(entry: bytes, last: int) -> bytes:
+    """The entry marked as not filed under some of its last keys: bit j of ``last`` for its
+    (j + 1)-th key from the end (a full story term bucket takes no more, see ``index``)."""
+    order, size, id_len, n_keys, counted = _ENTRY.unpack_from(entry)
+    return _ENTRY.pack(order, size, id_len, n_keys | last << _UNFILED_SHIFT, counted) + entry[_ENTRY.size :]
+
+
+def indexed_under(entry: bytes) -> list[int]:
+    """The index keys whose buckets hold the entry: those it is filed under, less the ones
+    marked not filed (what ``index.rebuild`` files it under)."""
+    keys = filed_under(entry)
+    unfiled = (_ENTRY.unpack_from(entry)[3] & ~_WITH_TERMS) >> _UNFILED_SHIFT
+    return [key for i, key in enumerate(keys) if not unfiled >> (len(keys) - 1 - i) & 1] if unfiled else keys
+
+
 def filed_under(entry: bytes) -> list[int]:
     """The index keys an entry is filed under in its shard."""
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
     start = ID_AT + id_len
-    return members(entry[start : start + 8 * n_keys])
+    return members(entry[start : start + 8 * (n_keys & _COUNT)])
 
 
-def answer_of(entry: bytes) -> list[tuple[int, float, bool, int, bool]]:
+def answer_of(entry: bytes) -> list[tuple[int, float, bool, int, bool, bool]]:
     """The candidates the entry's article was answered with the first time: entry key,
-    similarity, exact, distinctive band keys shared, facts in conflict."""
+    similarity, exact, distinctive band keys shared, facts in conflict, one story by its terms."""
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
-    rest = entry[ID_AT + id_len + 8 * n_keys :]
-    return [(key, (value & ~(_EXACT | _CONFLICT)) / 10_000, bool(value & _EXACT), distinct, bool(value & _CONFLICT))
-            for key, value, distinct in _FOUND.iter_unpack(rest)]
+    rest = entry[ID_AT + id_len + 8 * (n_keys & _COUNT) + (_TERMS.size if n_keys & _WITH_TERMS else 0) :]
+    return [(key, (value & ~(_EXACT | _CONFLICT)) / 10_000, bool(value & _EXACT), flags & ~_STORY, bool(value & _CONFLICT),
+             bool(flags & _STORY))
+            for key, value, flags in _FOUND.iter_unpack(rest)]
 
 
 def heads(entries: list[bytes]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The toll of an article's main event, packed small, and whether two articles' tolls disagree.
+"""The main event's toll and day, packed small; whether two articles' facts disagree.
 
 A copy repeats its source's figures: two reports whose killed or injured figure of the main
 event differs are not copies, however alike their wording (a later version with an updated
@@ -6,30 +6,67 @@ toll, a monitor's report of another strike at the same place). They can still be
 The figures come from extraction (``pipeline.analyze``); a figure an article does not state
 (0 here) agrees with anything, so a copy cut before its toll stays a copy.
 
-The place and the day of the event are not compared: a republication resolves "on
-Wednesday" against its own date and can read a place from its own page's chrome, so they
-differ between copies too often to outweigh the wording.
+The day and the event key (governorate and cause, as corroboration files reports) are not
+compared for copies: a republication resolves "on Wednesday" against its own date and can
+read a place from its page's chrome, so they differ between copies too often to outweigh the
+wording. They do tell events apart when only names are shared (``other_event``): two reports
+that name the same monitor, groups and towns but whose days are more than ``DAY_WINDOW``
+apart, whose event keys differ or whose tolls differ are two events, not one story.
 """
 
 from __future__ import annotations
 
 import struct
+import zlib
+from collections.abc import Sequence
+from datetime import date
 
-_FACTS = struct.Struct("<HH")  # killed, injured: each + 1, 0 when not stated
+import numpy as np
+
+# killed, injured: each + 1; the day (days since 1970 + 1); 16 bits of the event key's hash; 0 when not stated
+_FACTS = struct.Struct("<HHHH")
 FACTS_BYTES = _FACTS.size
+DAY_WINDOW = 1  # days between two reports' days of one event (the event's day, or the publication's)
+_EPOCH = date(1970, 1, 1).toordinal()
 
 
 def _count(value: int | None) -> int:
     return 0 if value is None else min(value, 0xFFFE) + 1
 
 
-def event_facts(killed: int | None, injured: int | None) -> bytes:
-    """The main event's killed and injured figures, packed."""
-    return _FACTS.pack(_count(killed), _count(injured))
+def event_facts(killed: int | None, injured: int | None, day: date | None = None, key: str | None = None) -> bytes:
+    """The main event's killed and injured figures, its day and its event key (governorate and
+    cause, ``corroborate.event_key``), packed."""
+    days = 0 if day is None else min(max(day.toordinal() - _EPOCH + 1, 1), 0xFFFF)
+    where = 0 if key is None else (zlib.crc32(key.encode()) & 0xFFFF) or 1
+    return _FACTS.pack(_count(killed), _count(injured), days, where)
+
+
+def _unpack(packed: bytes) -> tuple[int, int, int, int] | None:
+    return _FACTS.unpack_from(packed) if len(packed) >= FACTS_BYTES else None
 
 
 def conflict(a: bytes, b: bytes) -> bool:
     """Whether two packed tolls disagree on a figure both state."""
-    if len(a) < FACTS_BYTES or len(b) < FACTS_BYTES:
-        return False
-    return any(x and y and x != y for x, y in zip(_FACTS.unpack_from(a), _FACTS.unpack_from(b)))
+    x, y = _unpack(a), _unpack(b)
+    return x is not None and y is not None and any(p and q and p != q for p, q in zip(x[:2], y[:2]))
+
+
+def other_event(a: bytes, b: bytes) -> bool:
+    """Whether two reports' facts tell two events apart: tolls that disagree, days more than
+    DAY_WINDOW apart, or other event keys (each as both state it; no facts: none)."""
+    return bool(a) and bool(b) and bool(other_events(fields([a]), fields([b]))[0])
+
+
+def other_events(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+    """``other_event`` of pairs of packed facts, as rows of their four 16-bit fields (0: not stated)."""
+    both = (mine != 0) & (theirs != 0)
+    differ = both & (mine != theirs)
+    apart = both[:, 2] & (np.abs(mine[:, 2].astype(np.int32) - theirs[:, 2].astype(np.int32)) > DAY_WINDOW)
+    return differ[:, 0] | differ[:, 1] | differ[:, 3] | apart
+
+
+def fields(packed: Sequence[bytes]) -> np.ndarray:
+    """Packed facts (empty: none stated) as rows of their four 16-bit fields."""
+    joined = b"".join(p[:FACTS_BYTES].ljust(FACTS_BYTES, b"\0") for p in packed)
+    return np.frombuffer(joined, dtype="<u2").reshape(len(packed), FACTS_BYTES // 2)

@@ -38,9 +38,9 @@ from typing import NamedTuple
 import numpy as np
 
 from sitrep.models import Dedup
+from sitrep.stages.dedup import terms as story
+from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
 from sitrep.stages.dedup.entries import (
-    FACTS_AT,
-    ID_AT,
     SKETCH_AT,
     all_members,
     answer_of,
@@ -48,9 +48,11 @@ from sitrep.stages.dedup.entries import (
     comes_before,
     counted_keys,
     entry_key,
+    facts_of,
     filed_under,
     heads,
     id_of,
+    indexed_under,
     key_bytes,
     last_key,
     members,
@@ -60,18 +62,21 @@ from sitrep.stages.dedup.entries import (
     rank_of,
     shard_entries,
     state_bytes,
+    terms_rows,
     unpack,
     with_counted,
+    with_unfiled,
 )
-from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
 from sitrep.stages.dedup.facts import conflict as facts_conflict
-from sitrep.stages.dedup.facts import event_facts
+from sitrep.stages.dedup.facts import event_facts, other_events
+from sitrep.stages.dedup.facts import fields as fact_fields
 from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
 
-__all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "NUM_PERM", "SHINGLE", "Ages", "Candidate", "Signature", "MIN_DISTINCT", "ages_of", "conflict",
+__all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "EXACT_BIT", "NUM_PERM", "SHINGLE", "STORY_TERMS", "TERM_BIT", "TERM_BUCKET", "Ages", "Candidate",
+           "Signature", "MIN_DISTINCT", "ages_of", "conflict",
            "entry_key", "evict",
            "evict_oldest", "event_facts", "id_key", "keys", "members", "merged", "pack", "probe", "probe_many", "rebuild", "resolve",
-           "route", "sign", "sign_many", "similarity", "state_bytes", "unpack"]
+           "route", "sign", "sign_many", "similarity", "state_bytes", "term_keys", "unpack"]
 
 EXTRA_WEIGHT = 0.3  # Tversky weight of the larger text's unshared shingles
 MIN_SHARED = 8  # estimated shared shingles below which there is no evidence of a copy
@@ -80,7 +85,16 @@ LINK_MARGIN = 0.3
 MIN_DISTINCT = 3  # distinctive band keys two articles must share to be copies: their core overlaps
 COMMON_HOLDERS = 3  # a band key held by this many earlier distinct articles is common text, not evidence
 ALIKE = 0.5  # an article this similar to an earlier holder of a band key is its copy there, not a distinct holder
+STORY_TERMS = 0.35  # weighted share of story terms (``terms.similarity``) from which two reports are one story
+TERM_COMMON = 4  # a story term key held by this many earlier distinct stories names no one event (an outlet, a country)
 EXACT_BIT = 1 << 63  # marks the exact-body key among the band keys
+TERM_BIT = 1 << 62  # marks a story term key (band keys are below it)
+# A story term key's bucket holds the first holders to arrive, up to this many; a later one is
+# marked in its entry as not filed there (``entries.with_unfiled``), so the bucket is always
+# what its entries say, after evictions and restarts alike (the earliest reports are the ones
+# a story needs, and a key this widely held is common anyway).
+TERM_BUCKET = 8
+_TERM_MIX = 0x9E3779B97F4A7C15
 _BY_ORDER = itemgetter(1, 0)  # a Candidate's (order, id)
 _UNSEEN = (None, None)
 
@@ -100,17 +114,23 @@ class Candidate(NamedTuple):
     exact: bool
     distinct: int = 0
     conflict: bool = False  # the two state different facts of their main event (``facts.conflict``)
+    story: bool = False  # one story by their terms: alike (STORY_TERMS) and sharing a distinctive term key here
 
 
 def keys(sig: Signature, article_id: str | None = None) -> list[int]:
     """Index keys of a signature: its exact hash (marked by the top bit), the article id's key
-    (``id_key``, when given), then its band keys.
+    (``id_key``, when given), its band keys, then its story term keys (``term_keys``).
 
     A text too short to show copying (fewer than MIN_SHARED shingles) has no exact key
     either: two bodies that are both "Read more" are not one story.
     """
     exact = [sig.exact | EXACT_BIT] if sig.size >= MIN_SHARED else []
-    return exact + ([id_key(article_id)] if article_id is not None else []) + list(sig.bands)
+    return exact + ([id_key(article_id)] if article_id is not None else []) + list(sig.bands) + term_keys(sig.terms)
+
+
+def term_keys(terms: Sequence[int]) -> list[int]:
+    """The index keys of an article's most frequent story terms (``terms.TERM_KEYS``), marked by TERM_BIT."""
+    return list(dict.fromkeys(((t * _TERM_MIX) & (TERM_BIT - 1)) | TERM_BIT for t in terms[: story.TERM_KEYS]))
 
 
 def id_key(article_id: str) -> int:
@@ -196,6 +216,7 @@ def probe_many(
     """
     found: list[dict[str, Candidate]] = []
     sharing: list[set[int]] = []  # per request: who shares a band with it, as the buckets stood
+    naming: list[set[int]] = []  # per request: who shares a story term key with it
     filed_as: dict[tuple[str, int], int] = {}  # (id, order) of a candidate -> its entry key
     mine: list[tuple[int, list[int], bool]] = []  # per request: entry key, index keys, new here
     stood: list[list[bytes | None]] = []  # per request: its buckets before it was filed
@@ -209,18 +230,22 @@ def probe_many(
         mine.append((me, key_list, new))
         if not new:
             sharing.append(set())
+            naming.append(set())
             stood.append([])
             continue
         oldest = None if window is None else order - window
         buckets = [index.get(key) for key in key_list]
         stood.append(buckets)
-        shared = []
+        shared, told = [], []
         mine_id = id_key(article_id)
         for key, bucket in zip(key_list, buckets):
             if not bucket:
                 continue
-            if key < EXACT_BIT:
+            if key < TERM_BIT:
                 shared.append(bucket)
+                continue
+            if key < EXACT_BIT:
+                told.append(bucket)
                 continue
             if key == mine_id:
                 _same_id(hits, filed_as, bucket, entries, me, (article_id, order, sig), oldest)
@@ -233,48 +258,66 @@ def probe_many(
         others = all_members(shared)
         others.discard(me)
         sharing.append(others)
-        entries[me] = pack(order, sig, article_id, key_list)
+        named = all_members(told)
+        named.discard(me)
+        naming.append(named)
+        entries[me] = pack(order, sig, article_id, key_list, terms=bool(key_list) and TERM_BIT <= key_list[-1] < EXACT_BIT)  # term keys come last
         if ages is not None:
             heapq.heappush(ages, (order, article_id, me))
         filed = key_bytes(me)
-        for key, bucket in zip(key_list, buckets):
+        unfiled = 0
+        for i, (key, bucket) in enumerate(zip(key_list, buckets)):
             if bucket is None:
                 index[key] = filed
+            elif TERM_BIT <= key < EXACT_BIT:  # the first holders to arrive, and no more: see TERM_BUCKET
+                if len(bucket) < 8 * TERM_BUCKET:
+                    index[key] = bucket + filed
+                else:
+                    unfiled |= 1 << (len(key_list) - 1 - i)
             elif len(bucket) < room:
                 index[key] = bucket + filed
             else:
                 _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
+        if unfiled:
+            entries[me] = with_unfiled(entries[me], unfiled)
     _compare(requests, sharing, entries, found, min_similarity, window, filed_as)
+    storied = _one_story(requests, naming, entries, window)
     answers = []
     held: dict[int, tuple[tuple[int, str], set[int]] | None] = {}
-    for request, hits, (me, key_list, new), buckets in zip(requests, found, mine, stood):
+    for request, hits, (me, key_list, new), buckets, alike_story in zip(requests, found, mine, stood, storied):
         if not new:
             answers.append(_answered(entries.get(me), entries))
             continue
-        answer = _weigh(request, sorted(hits.values(), key=_BY_ORDER), me, key_list, buckets, entries, filed_as, held)
+        answer = _weigh(request, sorted(hits.values(), key=_BY_ORDER), alike_story, me, key_list, buckets, entries, filed_as, held)
         answers.append(answer)
         if answer:  # the answer goes with the entry (the worker writes it once a batch)
-            entries[me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact, c.distinct, c.conflict) for c in answer])
+            entries[me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact, c.distinct, c.conflict, c.story)
+                                          for c in answer])
     return answers
 
 
-def _weigh(request: Request, hits: list[Candidate], me: int, key_list: list[int], buckets: list[bytes | None],
-           entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int],
+def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple[int, str]], me: int, key_list: list[int],
+           buckets: list[bytes | None], entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int],
            held: dict[int, tuple[tuple[int, str], set[int]] | None]) -> list[Candidate]:
-    """The evidence of each candidate in this shard's band keys, and which keys the article
-    is a distinct holder of (written into its entry).
+    """The evidence of each candidate in this shard's band and term keys, and which keys the
+    article is a distinct holder of (written into its entry).
 
     A band key's earlier holders are its bucket's members before the article; the distinct
     ones among them are those that were not a copy of an earlier holder when filed (so a
     story copied twenty times counts once). A key with COMMON_HOLDERS distinct holders is
     common text: two articles meeting only there (an outlet's "Related News" list, an
-    agency's boilerplate) share no evidence of copying. The count uses only articles
-    earlier in order, so it is what a sequential replay counts, on one shard or many.
-    ``held`` caches each holder's rank and counted keys for the batch.
+    agency's boilerplate) share no evidence of copying. A story term key is counted alike,
+    an article being no new holder when it is one story (``alike_story``) with an earlier
+    holder, and with TERM_COMMON distinct holders it names no one event: two reports alike
+    by their terms are one story when they share a term key that is not common. Of those
+    not already candidates, the earliest is reported (the story id is the earliest).
+    The counts use only articles earlier in order, so they are what a sequential replay
+    counts, on one shard or many. ``held`` caches each holder's rank and counted keys for
+    the batch.
     """
     article_id, order, sig, _ = request
     rank = (order, article_id)
-    if not hits:  # nothing alike: a distinct holder of every band key, and no evidence to weigh
+    if not hits and not alike_story:  # nothing alike: a distinct holder of every key, and no evidence to weigh
         counted = sum(1 << i for i, key in enumerate(key_list) if key < EXACT_BIT)
         if counted:
             entries[me] = with_counted(entries[me], counted)
@@ -283,15 +326,30 @@ def _weigh(request: Request, hits: list[Candidate], me: int, key_list: list[int]
     alike = {filed_as[c.id, c.order] for c in hits if c.exact or c.similarity >= ALIKE}
     found = {filed_as[c.id, c.order] for c in hits}
     distinct: dict[int, int] = {}  # per candidate: the article's distinctive band keys it holds
+    one_story: set[int] = set()  # candidates alike by their terms that hold a distinctive term key of the article
     counted = 0
     for i, (key, bucket) in enumerate(zip(key_list, buckets)):
         if key >= EXACT_BIT:
+            continue
+        if key >= TERM_BIT:
+            if not alike_story:
+                counted |= 1 << i
+                continue
+            held_by = members(bucket)
+            sharing = [other for other in held_by if other in alike_story]
+            if not sharing:
+                counted |= 1 << i
+            elif _holders(key, held_by, rank, entries, held, TERM_COMMON) < TERM_COMMON:
+                one_story.update(sharing)
+            continue
+        if not hits:
+            counted |= 1 << i
             continue
         held_by = members(bucket)
         if alike.isdisjoint(held_by):  # candidates are earlier articles: a copy of one is no new holder
             counted |= 1 << i
         sharing = [other for other in held_by if other in found]
-        if sharing and _holders(key, held_by, rank, entries, held) < COMMON_HOLDERS:
+        if sharing and _holders(key, held_by, rank, entries, held, COMMON_HOLDERS) < COMMON_HOLDERS:
             for other in sharing:
                 distinct[other] = distinct.get(other, 0) + 1
     if counted:
@@ -301,14 +359,24 @@ def _weigh(request: Request, hits: list[Candidate], me: int, key_list: list[int]
     for c in hits:
         other = filed_as[c.id, c.order]
         packed = entries.get(other) if not c.exact else None
-        disagree = packed is not None and facts_conflict(sig.facts, packed[FACTS_AT:ID_AT])
-        weighed.append(Candidate(c.id, c.order, c.similarity, c.exact, min(distinct.get(other, 0), MIN_DISTINCT), disagree))
+        disagree = packed is not None and facts_conflict(sig.facts, facts_of(packed))
+        weighed.append(Candidate(c.id, c.order, c.similarity, c.exact, min(distinct.get(other, 0), MIN_DISTINCT), disagree,
+                                 other in one_story))
+    told = sorted((alike_story[other], other) for other in one_story - found)
+    if told:
+        (other_order, other_id), other = told[0]
+        if all(c.id != other_id for c in hits):
+            packed = entries.get(other)
+            disagree = packed is not None and facts_conflict(sig.facts, facts_of(packed))
+            filed_as[other_id, other_order] = other
+            weighed.append(Candidate(other_id, other_order, 0.0, False, 0, disagree, True))
+            weighed.sort(key=_BY_ORDER)
     return weighed
 
 
 def _holders(key: int, held_by: list[int], rank: tuple[int, str], entries: Mapping[int, bytes],
-             held: dict[int, tuple[tuple[int, str], set[int]] | None]) -> int:
-    """How many of a band key's holders before ``rank`` are distinct holders (up to COMMON_HOLDERS)."""
+             held: dict[int, tuple[tuple[int, str], set[int]] | None], enough: int) -> int:
+    """How many of a key's holders before ``rank`` are distinct holders (up to ``enough``)."""
     holders = 0
     for other in held_by:
         info = held.get(other, _UNSEEN)
@@ -317,7 +385,7 @@ def _holders(key: int, held_by: list[int], rank: tuple[int, str], entries: Mappi
             info = held[other] = None if packed is None else (rank_of(packed), set(counted_keys(packed)))
         if info is not None and info[0] < rank and key in info[1]:
             holders += 1
-            if holders >= COMMON_HOLDERS:
+            if holders >= enough:
                 break
     return holders
 
@@ -341,10 +409,10 @@ def _same_id(hits: dict[str, Candidate], filed_as: dict[tuple[str, int], int], b
 def _answered(packed: bytes | None, entries: Mapping[int, bytes]) -> list[Candidate]:
     """The answer stored with an entry, as candidates (those evicted since are gone)."""
     found = []
-    for key, similarity, exact, distinct, disagree in answer_of(packed) if packed is not None else []:
+    for key, similarity, exact, distinct, disagree, one_story in answer_of(packed) if packed is not None else []:
         other = entries.get(key)
         if other is not None:
-            found.append(Candidate(id_of(other), order_of(other), similarity, exact, distinct, disagree))
+            found.append(Candidate(id_of(other), order_of(other), similarity, exact, distinct, disagree, one_story))
     return found
 
 
@@ -392,6 +460,43 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
         else:
             hits[other_id] = Candidate(other_id, other_order, 1.0 if repeat else sim, repeat)
         filed_as[other_id, other_order] = key_list[c]
+
+
+def _one_story(requests: Sequence[Request], naming: list[set[int]], entries: Mapping[int, bytes],
+               window: int | None) -> list[dict[int, tuple[int, str]]]:
+    """Per request: the earlier articles sharing a story term key with it whose story terms
+    are STORY_TERMS alike (``terms.similarities``) and whose facts do not tell another event
+    (``facts.other_events``), as entry key -> (order, id). Compared all at once."""
+    out: list[dict[int, tuple[int, str]]] = [{} for _ in requests]
+    counts = [len(named) for named in naming]
+    total = sum(counts)
+    if not total:
+        return out
+    req = np.repeat(np.arange(len(naming)), counts)
+    unique_keys, cand = np.unique(np.fromiter(chain.from_iterable(naming), dtype=np.uint64, count=total), return_inverse=True)
+    key_list = unique_keys.tolist()
+    packed_list = list(map(entries.get, key_list))
+    present = np.fromiter((p is not None for p in packed_list), dtype=bool, count=len(packed_list))  # else evicted
+    blank = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")
+    packed_list = [p if p is not None else blank for p in packed_list]
+    orders = np.array([order for _, order, _, _ in requests], dtype=np.int64)[req]
+    their_orders = heads(packed_list)["order"][cand]
+    keep = present[cand] & (their_orders <= orders)
+    if window is not None:
+        keep &= their_orders >= orders - window
+    keep = np.flatnonzero(keep)
+    mine_terms = np.array([story.padded(sig.terms) for _, _, sig, _ in requests], dtype=np.uint16)
+    alike = story.similarities(mine_terms[req[keep]], terms_rows(packed_list)[cand[keep]]) >= STORY_TERMS
+    keep = keep[alike]
+    mine_facts = fact_fields([sig.facts for _, _, sig, _ in requests])
+    keep = keep[~other_events(mine_facts[req[keep]], fact_fields([facts_of(p) for p in packed_list])[cand[keep]])]
+    for r, c, other_order in zip(req[keep].tolist(), cand[keep].tolist(), their_orders[keep].tolist()):
+        article_id, order = requests[r][0], requests[r][1]
+        other_id = id_of(packed_list[c])
+        if other_id == article_id or (other_order == order and other_id >= article_id):
+            continue  # the same id, or the same order and a later id
+        out[r][key_list[c]] = (other_order, other_id)
+    return out
 
 
 def _keep(hits: dict[str, Candidate], candidate: Candidate) -> None:
@@ -522,10 +627,12 @@ def rebuild(entries: Mapping[int, bytes], *, shard: int = 0, shards: int = 1, ma
     rows = sorted((order_of(packed), id_of(packed), key, packed) for key, packed in shard_entries(entries, shard, shards))
     index: dict[int, bytes] = {}
     for order, article_id, key, packed in rows:
-        for index_key in filed_under(packed):
+        for index_key in indexed_under(packed):
             bucket = index.get(index_key)
             if bucket is None:
                 index[index_key] = key_bytes(key)
+            elif TERM_BIT <= index_key < EXACT_BIT:
+                index[index_key] = bucket + key_bytes(key)
             else:
                 _file(index, entries, index_key, bucket, key, (order, article_id), max_bucket)
     return index
@@ -556,7 +663,8 @@ def merged(candidates: Iterable[Candidate]) -> list[Candidate]:
             by_message[c.id, c.order] = c
         else:
             by_message[c.id, c.order] = held._replace(similarity=max(held.similarity, c.similarity), exact=held.exact or c.exact,
-                                                      distinct=held.distinct + c.distinct, conflict=held.conflict or c.conflict)
+                                                      distinct=held.distinct + c.distinct, conflict=held.conflict or c.conflict,
+                                                      story=held.story or c.story)
     return list(by_message.values())
 
 
@@ -570,7 +678,9 @@ def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float, st
     is the first report and is linked, so a copy of a copy links to the report it copies;
     when no copy is that close, the best match is (a weak early match is more likely a shared
     quote than the source). The story is the earliest candidate at least ``story`` alike that
-    shares a distinctive key, conflicting facts or not (a later toll is the same story).
+    shares a distinctive key, conflicting facts or not (a later toll is the same story); when
+    there is none, the earliest that is one story with it by their names (``Candidate.story``:
+    shared wording says more than shared names, and a copy joins its source's story).
     """
     by_id: dict[str, Candidate] = {}
     for c in merged(candidates):
@@ -580,7 +690,8 @@ def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float, st
     cands = sorted(by_id.values(), key=_BY_ORDER)
     if not cands:
         return Dedup(status="unique", duplicate_of=None, similarity=None, story_id=article_id)
-    story_id = next((c.id for c in cands if c.exact or (c.similarity >= story and c.distinct > 0)), article_id)
+    worded = next((c.id for c in cands if c.exact or (c.similarity >= story and c.distinct >= MIN_DISTINCT)), None)
+    story_id = worded or next((c.id for c in cands if c.story), article_id)
     copies = [c for c in cands if c.exact or (c.similarity >= near and not c.conflict and c.distinct >= MIN_DISTINCT)]
     if not copies:
         return Dedup(status="unique", duplicate_of=None, similarity=max(c.similarity for c in cands), story_id=story_id)

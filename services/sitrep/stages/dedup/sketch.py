@@ -8,6 +8,7 @@ text times permutations. Only ``BITS`` low bits per bin are stored (b-bit MinHas
 the Jaccard estimate takes the chance collisions out. The LSH band keys are ``BANDS`` coarser
 bins of the same hashes, one row each: two texts share a band with probability equal to
 their Jaccard similarity, so copies cut short or buried in chrome (Jaccard 0.2 to 0.4) meet.
+A signature also carries the text's story terms (``terms.story_terms``).
 
 Everything runs on numpy arrays for a whole batch of texts at once (``sign_many``): the
 per-call overhead of numpy is paid once per batch, not once per article. The texts are
@@ -20,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+
+from sitrep.stages.dedup.terms import PROSE_WORDS, TERMS
 
 NUM_PERM = 256  # one-permutation MinHash bins
 BITS = 4  # bits kept per bin: NUM_PERM * BITS / 8 = 128 bytes of sketch
@@ -54,6 +57,7 @@ class Signature:
     size: int  # distinct shingles
     bands: tuple[int, ...] = field(default=())  # 63-bit LSH band keys
     facts: bytes = b""  # the main event's toll (``facts.event_facts``); empty: none stated
+    terms: tuple[int, ...] = field(default=())  # the names it is about (``terms.story_terms``), most frequent first
 
 
 def _fmix(x: np.ndarray) -> np.ndarray:
@@ -102,31 +106,67 @@ _FOLD = np.array([(ord(low) if len(low := chr(c).lower()) == 1 else c) if chr(c)
                   for c in range(_BMP)], dtype=np.uint32)
 
 
-def _words(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hashes of the words of ``text`` as written and with numbers as one token, and where each starts."""
-    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    n = cp.size
-    if n == 0:
-        empty = np.zeros(0, dtype=_U64)
-        return empty, empty, np.zeros(0, dtype=np.intp)
-    if text.isascii() or int(cp.max()) < _BMP:
-        cp = _FOLD[cp]
-    else:
-        astral = cp >= _BMP
-        cp = np.where(astral, np.where(cp < 0x1F000, cp, 0), _FOLD[np.where(astral, 0, cp)])
-    is_word = (cp != 0).view(np.int8)
-    step = np.empty(n + 1, dtype=np.int8)  # +1 where a word starts, -1 after it ends
-    step[0], step[n] = is_word[0], -is_word[-1]
-    np.subtract(is_word[1:], is_word[:-1], out=step[1:n])
-    edges = np.flatnonzero(step)
-    starts, ends = edges[0::2], edges[1::2]
-    digits = cp[starts] - 48 < 10  # numbers become one token
-    up, down = _char_powers.get(n + 1)
-    prefix = np.zeros(n + 1, dtype=np.uint32)
-    np.multiply(cp, up[:n], out=cp)
-    np.cumsum(cp, out=prefix[1:], dtype=np.uint32)
-    hashes = ((prefix[ends] - prefix[starts]) * down[starts]).astype(_U64) * _SPREAD  # wherever the word stands
-    return hashes, np.where(digits, _NUMBER, hashes), starts
+_NEWLINE, _SPACE, _PIPE = 10, 32, 124
+_AFTER = np.zeros(_BMP, dtype=bool)  # what a name inside a sentence follows (then a space): a word, or one of ,;%)
+_AFTER[[ord(c) for c in ",;%)"]] = True
+
+
+class _Words:
+    """The words of a text: hashes as written and with numbers as one token, where each
+    starts, and which are names inside prose (``terms``) with their 32-bit hashes."""
+
+    def __init__(self, text: str) -> None:
+        raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        n = raw.size
+        if n == 0:
+            self.raw = self.normal = self.name_hashes = np.zeros(0, dtype=_U64)
+            self.starts = self.names = np.zeros(0, dtype=np.intp)
+            return
+        if text.isascii() or int(raw.max()) < _BMP:
+            cp = _FOLD[raw]
+        else:
+            astral = raw >= _BMP
+            cp = np.where(astral, np.where(raw < 0x1F000, raw, 0), _FOLD[np.where(astral, 0, raw)])
+        is_word = (cp != 0).view(np.int8)
+        step = np.empty(n + 1, dtype=np.int8)  # +1 where a word starts, -1 after it ends
+        step[0], step[n] = is_word[0], -is_word[-1]
+        np.subtract(is_word[1:], is_word[:-1], out=step[1:n])
+        edges = np.flatnonzero(step)
+        starts, ends = edges[0::2], edges[1::2]
+        digits = cp[starts] - 48 < 10  # numbers become one token
+        self.names = self._names(raw, cp, starts, ends)
+        up, down = _char_powers.get(n + 1)
+        prefix = np.zeros(n + 1, dtype=np.uint32)
+        np.multiply(cp, up[:n], out=cp)
+        np.cumsum(cp, out=prefix[1:], dtype=np.uint32)
+        word_hashes = (prefix[ends] - prefix[starts]) * down[starts]  # wherever the word stands
+        self.name_hashes = word_hashes[self.names]
+        self.raw = word_hashes.astype(_U64) * _SPREAD
+        self.normal = np.where(digits, _NUMBER, self.raw)
+        self.starts = starts
+
+    @staticmethod
+    def _names(raw: np.ndarray, folded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Which words are names inside prose: capitalised, after a word (or ,;%)) and a space,
+        in a line of PROSE_WORDS words or more, without a ``|``, where such names are fewer
+        than half the words (texts are lines apart)."""
+        first = raw[starts]
+        before = np.maximum(starts - 1, 0)
+        two_before = np.maximum(starts - 2, 0)
+        named = (first != folded[starts]) & (first < _BMP) & (ends - starts >= 2) & (starts >= 2) & (raw[before] == _SPACE)
+        prior = np.minimum(raw[two_before], _BMP - 1)
+        named &= (folded[two_before] != 0) | _AFTER[prior]
+        if not named.any():
+            return np.zeros(0, dtype=np.intp)
+        breaks = np.flatnonzero((raw == _NEWLINE) | (raw == 0))  # a text's separator ends a line too
+        before_break = np.searchsorted(starts, breaks)  # words before each line break
+        words_in = np.diff(before_break, prepend=0, append=starts.size)  # words in each line
+        piped = np.zeros(words_in.size, dtype=bool)
+        piped[np.searchsorted(breaks, np.flatnonzero(raw == _PIPE))] = True
+        names = np.flatnonzero(named)
+        line = np.searchsorted(breaks, starts[names])
+        capitals = np.bincount(line, minlength=words_in.size)  # a line of capitalised words is a title or a list
+        return names[(words_in[line] >= PROSE_WORDS) & ~piped[line] & (2 * capitals[line] < words_in[line])]
 
 
 def sign_many(bodies: Sequence[str], facts: Sequence[bytes] | None = None) -> list[Signature]:
@@ -153,7 +193,8 @@ def sign(body: str, facts: bytes = b"") -> Signature:
 def _sign_chunk(bodies: list[str]) -> list[Signature]:
     """Signatures of texts joined into one array: every step is one numpy call for all of them."""
     count = len(bodies)
-    raw, normal, starts = _words("\0".join(bodies))
+    words = _Words("\0".join(bodies))
+    raw, normal, starts = words.raw, words.normal, words.starts
     lengths = np.fromiter((len(b) + 1 for b in bodies), dtype=np.int64, count=count)
     text_of_word = np.searchsorted(np.cumsum(lengths), starts, side="right")
     word_bounds = np.searchsorted(text_of_word, np.arange(count + 1)).tolist()
@@ -190,15 +231,35 @@ def _sign_chunk(bodies: list[str]) -> list[Signature]:
     # A band is a run of bins; its first filled bin holds the band's smallest hash.
     band = cells >> _BAND_SHIFT
     first = _starts(owners * BANDS + band)
-    keys = (_fmix(minima[first] ^ _BAND_SALT[band[first]]) >> _U64(1)).tolist()
+    keys = (_fmix(minima[first] ^ _BAND_SALT[band[first]]) >> _U64(2)).tolist()  # below 2**62: story term keys sit above
     key_bounds = np.searchsorted(owners[first], np.arange(count + 1)).tolist()
     exact = _exact_hashes(raw, word_bounds).tolist()
     sizes = sizes.tolist()
+    terms = _terms(words, text_of_word, count)
     return [
         Signature(exact=exact[t], minhash=sketches[t * SKETCH_BYTES : (t + 1) * SKETCH_BYTES], size=sizes[t],
-                  bands=tuple(keys[key_bounds[t] : key_bounds[t + 1]]))
+                  bands=tuple(keys[key_bounds[t] : key_bounds[t + 1]]), terms=terms[t])
         for t in range(count)
     ]
+
+
+def _terms(words: _Words, text_of_word: np.ndarray, count: int) -> list[tuple[int, ...]]:
+    """Each text's story terms: the 32-bit hashes of its names, the most frequent first (then
+    the first named), at most TERMS (see ``terms``)."""
+    out: list[tuple[int, ...]] = [()] * count
+    if words.names.size == 0:
+        return out
+    keyed = (text_of_word[words.names].astype(_U64) << _U64(32)) | np.maximum(words.name_hashes, 1).astype(_U64)
+    unique, first, counts = np.unique(keyed, return_index=True, return_counts=True)
+    texts = (unique >> _U64(32)).astype(np.intp)
+    ranked = np.lexsort((first, -counts, texts))
+    texts = texts[ranked]
+    bounds = np.searchsorted(texts, np.arange(count + 1)).tolist()
+    hashes = (unique[ranked] & _U64(0xFFFFFFFF)).tolist()
+    for t in range(count):
+        if bounds[t] < bounds[t + 1]:
+            out[t] = tuple(hashes[bounds[t] : min(bounds[t + 1], bounds[t] + TERMS)])
+    return out
 
 
 def _exact_hashes(words: np.ndarray, bounds: list[int]) -> np.ndarray:
