@@ -420,26 +420,13 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
              found: list[dict[str, Candidate]], min_similarity: float, window: int | None,
              filed_as: dict[tuple[str, int], int]) -> None:
     """Estimate the similarity of every request with every article it shares a band with, at once."""
-    counts = [len(others) for others in sharing]
-    total = sum(counts)
-    if total == 0:
+    pairs = _pairs(requests, sharing, entries, window)
+    if pairs is None:
         return
-    req = np.repeat(np.arange(len(sharing)), counts)
-    unique_keys, cand = np.unique(np.fromiter(chain.from_iterable(sharing), dtype=np.uint64, count=total), return_inverse=True)
-    key_list = unique_keys.tolist()
-    packed_list = list(map(entries.get, key_list))
-    present = np.fromiter((p is not None for p in packed_list), dtype=bool, count=len(packed_list))  # else evicted
-    blank = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")
-    packed_list = [p if p is not None else blank for p in packed_list]
-    head = heads(packed_list)
+    req, cand, key_list, packed_list, head, keep = pairs
+    their_orders = head["order"][cand]
     theirs = Sketches([p[SKETCH_AT : SKETCH_AT + SKETCH_BYTES] for p in packed_list])
     mine = Sketches([sig.minhash for _, _, sig, _ in requests])
-    orders = np.array([order for _, order, _, _ in requests], dtype=np.int64)[req]
-    their_orders = head["order"][cand]
-    keep = present[cand] & (their_orders <= orders)
-    if window is not None:
-        keep &= their_orders >= orders - window
-    keep = np.flatnonzero(keep)
     sizes = np.array([sig.size for _, _, sig, _ in requests], dtype=np.float64)
     sims, overlap = tversky(jaccards(mine, req[keep], theirs, cand[keep]), sizes[req[keep]],
                             head["size"][cand[keep]].astype(np.float64), EXTRA_WEIGHT)
@@ -462,29 +449,43 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
         filed_as[other_id, other_order] = key_list[c]
 
 
+def _pairs(requests: Sequence[Request], keyed: list[set[int]], entries: Mapping[int, bytes], window: int | None
+           ) -> tuple[np.ndarray, np.ndarray, list[int], list[bytes], np.ndarray, np.ndarray] | None:
+    """Every (request, indexed article) pair of a request with the entry keys in ``keyed``, at
+    once: the pairs' request rows and entry columns, the entry keys and packed entries by
+    column (an evicted entry blank), their heads, and the indices of the pairs whose entry is
+    present, no later than the request and within the window. None when there is no pair."""
+    counts = [len(keys) for keys in keyed]
+    total = sum(counts)
+    if not total:
+        return None
+    req = np.repeat(np.arange(len(keyed)), counts)
+    unique_keys, cand = np.unique(np.fromiter(chain.from_iterable(keyed), dtype=np.uint64, count=total), return_inverse=True)
+    key_list = unique_keys.tolist()
+    packed_list = list(map(entries.get, key_list))
+    present = np.fromiter((p is not None for p in packed_list), dtype=bool, count=len(packed_list))  # else evicted
+    blank = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")
+    packed_list = [p if p is not None else blank for p in packed_list]
+    head = heads(packed_list)
+    orders = np.array([order for _, order, _, _ in requests], dtype=np.int64)[req]
+    their_orders = head["order"][cand]
+    keep = present[cand] & (their_orders <= orders)
+    if window is not None:
+        keep &= their_orders >= orders - window
+    return req, cand, key_list, packed_list, head, np.flatnonzero(keep)
+
+
 def _one_story(requests: Sequence[Request], naming: list[set[int]], entries: Mapping[int, bytes],
                window: int | None) -> list[dict[int, tuple[int, str]]]:
     """Per request: the earlier articles sharing a story term key with it whose story terms
     are STORY_TERMS alike (``terms.similarities``) and whose facts do not tell another event
     (``facts.other_events``), as entry key -> (order, id). Compared all at once."""
     out: list[dict[int, tuple[int, str]]] = [{} for _ in requests]
-    counts = [len(named) for named in naming]
-    total = sum(counts)
-    if not total:
+    pairs = _pairs(requests, naming, entries, window)
+    if pairs is None:
         return out
-    req = np.repeat(np.arange(len(naming)), counts)
-    unique_keys, cand = np.unique(np.fromiter(chain.from_iterable(naming), dtype=np.uint64, count=total), return_inverse=True)
-    key_list = unique_keys.tolist()
-    packed_list = list(map(entries.get, key_list))
-    present = np.fromiter((p is not None for p in packed_list), dtype=bool, count=len(packed_list))  # else evicted
-    blank = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")
-    packed_list = [p if p is not None else blank for p in packed_list]
-    orders = np.array([order for _, order, _, _ in requests], dtype=np.int64)[req]
-    their_orders = heads(packed_list)["order"][cand]
-    keep = present[cand] & (their_orders <= orders)
-    if window is not None:
-        keep &= their_orders >= orders - window
-    keep = np.flatnonzero(keep)
+    req, cand, key_list, packed_list, head, keep = pairs
+    their_orders = head["order"][cand]
     mine_terms = np.array([story.padded(sig.terms) for _, _, sig, _ in requests], dtype=np.uint16)
     alike = story.similarities(mine_terms[req[keep]], terms_rows(packed_list)[cand[keep]]) >= STORY_TERMS
     keep = keep[alike]
