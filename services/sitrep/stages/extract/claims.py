@@ -229,7 +229,7 @@ def _event_claim(ctx: Context) -> Claim | None:
     the weapon, named by "by", or claiming it) makes one; a target or a bystander never does.
     """
     side = ctx.body_side
-    for span in ctx.spans:
+    for i, span in enumerate(ctx.spans):
         lo, hi = bisect_left(side.cue_starts, span.start), bisect_left(side.cue_starts, span.end)
         attack = _ATTACK_VERB.span(ctx.body, span.start, span.end)
         if lo == hi and attack is None:
@@ -248,7 +248,7 @@ def _event_claim(ctx: Context) -> Claim | None:
         claim.cause = cause[0] if cause and cause[1] >= 3 else ("shooting" if cause else "unknown")
         claim.cause_rank = 3
         claim.perpetrator, claim.perpetrator_rank = found[1], 3
-        claim.location = _location(ctx, ctx.spans.index(span))
+        claim.location = _location(ctx, i)
         claim.day = _day(ctx.body[span.start:span.end], ctx.published)
         return claim
     return None
