@@ -20,9 +20,11 @@ from tests.integration import secure_broker
 from tests.integration.kafka_helpers import ROOT, SITREP, Worker, isolated_env, run_sitrep, topic
 
 SEED_TEXTS = sorted(map(str, (ROOT / "seeds").glob("*.txt")))
-# A refusal must be reported well within the 30 s the issue allows; the pre-flight check
-# takes about a second, so anything near the limit means a client retried instead.
-FAST_SECONDS = 15.0
+# A refusal must be reported within the 30 s the issue allows. The one-line message itself
+# shows the pre-flight check caught it (a client that retried reports "Unable to bootstrap"
+# or hangs); the bound is the issue's, not tighter, since starting the command alone can take
+# 15-20 s on a loaded two-core machine.
+FAST_SECONDS = 30.0
 
 pytestmark = pytest.mark.integration
 
