@@ -306,7 +306,9 @@ def _cause(ctx: Context, i: int, anchor: int, victims: tuple[tuple[int, int], ..
             return max(strong, key=lambda c: c[1])[0], rank
     if own:
         return own[0], 3
-    lead = [c for c in (_best_cue(ctx.body_side, s.start, s.end, s.start) for s in ctx.spans[:4]) if c]
+    # The lead's cues, never one inside a victim phrase ("killed a suicide bomber").
+    lead = [c for c in (_best_cue(ctx.body_side, s.start, s.end, s.start, skip=tuple(ctx.victims.get(j, ())))
+                        for j, s in enumerate(ctx.spans[:4])) if c]
     return (max(lead, key=lambda c: c[1])[0], 0) if lead else ("unknown", 0)
 
 
