@@ -372,3 +372,15 @@ def test_counts_of_the_hurt_are_no_death_toll(sentence):
 def test_cause_words_reporters_use(body, cause):
     found, _ = claims("Report", body)
     assert cause in [f[1] for f in found]
+
+
+@pytest.mark.parametrize("body, cause", [
+    # air power backing the ground forces that fought is not how the dead died
+    ("Army units backed by the air force stormed a hideout in the desert, killing 5 militants.", "shooting"),
+    ("Police, with the support of coalition aircraft, raided the village and killed 3 gunmen.", "shooting"),
+    # without the backing, the aircraft did it
+    ("Coalition aircraft struck a hideout in the desert, killing 5 militants.", "airstrike"),
+])
+def test_air_support_is_not_an_airstrike(body, cause):
+    found, _ = claims("Report", body)
+    assert [f[1] for f in found] == [cause]
