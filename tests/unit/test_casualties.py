@@ -320,3 +320,67 @@ def test_a_victim_is_never_the_perpetrator_the_article_votes_for():
     found, _ = claims("Roadside bomb near Makhmour", "A Peshmerga fighter was killed by the blast of a roadside "
                       "bomb near Makhmour on Sunday.")
     assert [f[:3] for f in found] == [(1, "explosion", None)]
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # a noun that qualifies the next one is no head: the figure runs on to the person
+    ("Two Kurdish peshmerga fighters died in the blast near the dam.", 2, None),
+    ("Gunmen shot dead 4 police officers at a checkpoint outside the town.", 4, None),
+    # a number before a singular noun, a slip reporters make
+    ("A roadside bomb killed 2 policeman and injured 3 others on the highway.", 2, 3),
+    # collective nouns counted like people
+    ("A mortar round killed 5 security forces at the base.", 5, None),
+    ("The ambush left 3 police and 1 guard dead.", 4, None),
+    # "and six others" after a figure is a figure of its own with its own verb
+    ("Militants killed 1 conscript and seven others were hurt in the raid.", 1, 7),
+    # a participle or relative clause between the victims and their verb
+    ("Three boys collecting firewood were killed by a landmine.", 3, None),
+    ("Four farmers who had gone back to their fields were killed by shelling.", 4, None),
+    # a preposition "for" inside the victim phrase, and a victim joined by "and an"
+    ("A guard and an informant for the police were killed by gunmen.", 2, None),
+    # the verb after "reported to be", and a second verb coordinated with "and"
+    ("Eleven recruits were said to be killed in the attack.", 11, None),
+    ("A reporter was abducted and then killed by masked men.", 1, None),
+    # trades and roles newly known as victims
+    ("An interpreter was killed when the convoy was hit.", 1, None),
+])
+def test_victim_phrases_reporters_write(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None
+    assert (reading.killed, reading.injured) == (killed, injured)
+
+
+@pytest.mark.parametrize("sentence", [
+    # casualties count the hurt with the dead: a number of them is no death toll
+    "The number of casualties in the town rose to 14 by the evening.",
+    "That brought the number of fighters killed or wounded to 30 for the week.",
+    # "injured and killed" without a split stays neither
+    "Six workers were injured and killed in the collapse.",
+])
+def test_counts_of_the_hurt_are_no_death_toll(sentence):
+    reading = casualties.read(sentence)
+    assert reading is None or reading.killed is None
+
+
+@pytest.mark.parametrize("body, cause", [
+    ("Gunmen threw a hand grenade at a shop, killing 2 men.", "explosion"),
+    ("A teacher was stabbed and killed near her home by an unknown assailant.", "execution"),
+    ("Two men were tortured and killed by a militia in the city.", "execution"),
+    # the bomber among the victims says nothing of how he died, even in the lead fallback
+    ("Police forces killed a suicide bomber near the market.", "shooting"),
+])
+def test_cause_words_reporters_use(body, cause):
+    found, _ = claims("Report", body)
+    assert cause in [f[1] for f in found]
+
+
+@pytest.mark.parametrize("body, cause", [
+    # air power backing the ground forces that fought is not how the dead died
+    ("Army units backed by the air force stormed a hideout in the desert, killing 5 militants.", "shooting"),
+    ("Police, with the support of coalition aircraft, raided the village and killed 3 gunmen.", "shooting"),
+    # without the backing, the aircraft did it
+    ("Coalition aircraft struck a hideout in the desert, killing 5 militants.", "airstrike"),
+])
+def test_air_support_is_not_an_airstrike(body, cause):
+    found, _ = claims("Report", body)
+    assert [f[1] for f in found] == [cause]

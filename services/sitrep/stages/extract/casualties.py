@@ -48,8 +48,11 @@ _BEFORE_WORDS = frozenset(
     "in recovered pulled wounded wounding injured injuring to hurt hurting least the another".split())
 # Words that may stand between a figure and its verb: "were reportedly killed".
 _AUX = (r"(?:(?:were|was|have|has|had|been|being|are|is|reportedly|reported|feared|also|all|later|allegedly|confirmed|"
-        r"believed|to|have\s+been|who|were\s+all|either|critically|seriously|severely|lightly|mostly|"
-        r"people|persons|civilians|others|been)\s+){0,4}")
+        r"believed|said|to|be|have\s+been|who|were\s+all|either|critically|seriously|severely|lightly|mostly|"
+        r"people|persons|civilians|others|been|then|"
+        # "was stabbed and killed", "were captured and then executed"; not "wounded and killed",
+        # which counts the hit, not the dead
+        r"(?!(?:killed|wounded|injured|hurt|maimed)\b)[a-z]+ed\s+and)\s+){0,4}")
 # Modifier words between a number and its noun may not be verbs or prepositions: that would
 # glue two clauses together ("5 were killed in Idlib and 3 soldiers").
 # Case-sensitive, so that "31 IS militants" keeps its "IS".
@@ -120,14 +123,19 @@ def patterns() -> _Patterns:
     single = {w.lower(): cls for cls, words in lex["singular_victims"].items() for w in words}
     outcome_heads = lex["killed_heads"] + lex["injured_heads"]
     modifier = rf"(?:(?!{_NOT_MOD})[\w'’./()-]+,?\s+){{0,6}}?"
+    # After a number any victim noun heads the phrase, singular too ("3 police officer" is a
+    # slip reporters make), but not one that only qualifies the next ("1 Peshmerga fighter",
+    # "2 police officers"): the head is the last victim noun of a run.
+    nouns = alternation([*plural, *single])
+    head = rf"(?P<head>{nouns})\b(?!\s+(?:{nouns})\b)"
     # The number is matched once and then followed by an outcome noun ("40 dead"), modifiers
     # and a victim noun ("31 IS militants"), or nothing but a verb or a clause end ("killing 16").
     figure = re.compile(
         rf"\b(?:(?P<num>{number})(?:\s+(?P<ohead>{alternation(outcome_heads)})\b"
-        rf"|\s+{modifier}(?P<head>{alternation(list(plural))})\b"
+        rf"|\s+{modifier}{head}"
         rf"|(?=\s*(?:\(|,|\.|;|and\b|or\b|$|(?:in|on|at|near|after|when|during|while|as|across|following|"
         rf"inside|since|including|among)\b|(?:people\s+)?{_AUX}(?:{_KILL_AFTER}|{_INJURE_AFTER})\b)))"
-        rf"|(?P<one>a|an|one|another|1|the|his|her|their|its)\s+{modifier}(?P<shead>{alternation(list(single))})\b"
+        rf"|(?P<one>a|an|one|another|1|the|his|her|their|its)\s+{modifier}(?P<shead>{alternation(list(single))})\b(?!\s+(?:{nouns})\b)"
         # "killing him", "another was hurt": one victim, named before; only a verb makes it a toll.
         rf"|(?P<pron>him|her|another)(?=\s*(?:[,.;)]|$|(?:and|or|in|on|at|near|inside|outside|while|with|as|after|before|was|"
         rf"instantly|immediately|on\s+the\s+spot)\b)))",
@@ -140,16 +148,22 @@ def patterns() -> _Patterns:
         figure=figure,
         # Between a figure and its verb: "(SAA)", "at the town's hospital", ", Ali Darwish,",
         # "and allied militiamen".
-        after=re.compile(rf"(?:\s*\([^)]{{0,60}}\))?(?:\s+(?:at|from|in|of|with|inside|near|on)\s+[^,.;]{{1,50}}?)?"
-                         rf"(?:\s*,[^,.;]{{1,70}},)?(?:\s+(?:and|or)\s+(?:[a-z][\w'’-]*\s+){{0,2}}[a-z][\w'’-]*)?\s+{_AUX}"
+        after=re.compile(rf"(?:\s*\([^)]{{0,60}}\))?(?:\s+(?:at|from|in|of|with|inside|near|on|for)\s+[^,.;]{{1,50}}?)?"
+                         # "2 children herding sheep were killed", "3 civilians who had rushed to help
+                         # were killed": a participle or relative clause after the noun.
+                         rf"(?:\s+(?:(?:who|that)\s+|[a-z]+ing\s+)[^,.;]{{1,80}}?)?"
+                         # "and allied militiamen" shares the verb; "and six others" is a figure of its own
+                         rf"(?:\s*,[^,.;]{{1,70}},)?(?:\s+(?:and|or)\s+(?!{number}\b|others\b)(?:[a-z][\w'’-]*\s+){{0,2}}"
+                         rf"[a-z][\w'’-]*)?\s+{_AUX}"
                          # "killed or wounded" counts casualties, not deaths: neither
                          rf"(?:(?P<k>{_KILL_AFTER})|(?P<i>{_INJURE_AFTER}))\b(?P<mixed>{_OR_OTHERWISE})?",
                          re.IGNORECASE),
         before=re.compile(rf"\b(?:(?P<k>{_KILL_BEFORE})|(?P<i>{_INJURE_BEFORE}))\s+(?:(?:at\s+least|the|another)\s+)?$",
                           re.IGNORECASE),
-        # "The death toll rose to 25", "the number of people who were killed by ... rose to 5".
+        # "The death toll rose to 25", "the number of people who were killed by ... rose to 5";
+        # not a number of "casualties" or of those "killed or injured": the hurt are counted in.
         toll=re.compile(rf"\b(?:death\s+toll|toll|number\s+of\s+(?:the\s+)?(?:[\w'’-]+\s+){{0,4}}?(?:dead|deaths|"
-                        rf"victims|martyrs|fatalities|killed|casualties))\b"
+                        rf"victims|martyrs|fatalities|killed))\b(?!{_OR_OTHERWISE})"
                         rf"[^.;]{{0,120}}?\b(?:to|at|reached|hit|of|is|was|stands\s+at|stood\s+at)\s+(?P<num>{number})",
                         re.IGNORECASE),
         subset=re.compile(r"(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them|mostly|most\s+of\s+them)\s+$",
@@ -334,6 +348,10 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
     # The figure's extent runs to its verb, so that "Five fighters from the SDF were killed"
     # keeps the SDF inside the victims.
     end = after.start("k") if after and after.group("k") else (after.start("i") if after else m.end())
+    if after:
+        # "was stabbed and killed": the first verb says how, and is no part of the victims
+        coordinated = _COORDINATED.search(sentence, m.end(), end)
+        end = coordinated.start() if coordinated else end
     return Figure(m.start(), max(end, m.end()), count, outcome, victims, head, subset, mixed)
 
 
@@ -354,6 +372,7 @@ def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
                 left.outcome = right.outcome
 
 
+_COORDINATED = re.compile(r"\b[a-z]+ed\s+and\s+(?:then\s+)?$")
 _INNER_FIGURE = re.compile(r"\b(?:of|a|an|one|\d+)\b", re.IGNORECASE)
 _PRONOUN = "(pronoun)"  # the head of "killing him": one victim, maybe named before in the sentence
 _DETERMINERS = frozenset({"the", "his", "her", "their", "its"})

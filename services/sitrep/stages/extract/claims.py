@@ -282,12 +282,26 @@ def _best_cue(side: Side, start: int, end: int, anchor: int, reach: int = 10**9,
         cues = [c for c in cues if not any(a <= c.start < b for a, b in skip)]
     actors = side.actors[bisect_left(side.actor_starts, start):bisect_left(side.actor_starts, end)]
     found = [(t.priority, -abs(c.start - anchor), t.ref) for c in cues
-             if abs(c.start - anchor) <= reach for t in c.targets]
-    found += [(7, -abs(s - anchor), "airstrike") for s, _, _, air in actors if air and abs(s - anchor) <= reach]
+             if abs(c.start - anchor) <= reach for t in c.targets
+             if t.ref != "airstrike" or not _backing(side.text, start, c.start)]
+    found += [(7, -abs(s - anchor), "airstrike") for s, _, _, air in actors
+              if air and abs(s - anchor) <= reach and not _backing(side.text, start, s)]
     if not found:
         return None
     priority, _, cause = max(found)
     return cause, priority
+
+
+# "ground forces backed by the air force killed 4": air power named as backing the ones who
+# fought is support, not how those killed died.
+_BACKING = Caseless(r"\b(?:backed|supported|aided|assisted|covered)\s+by\s+(?:the\s+)?(?:[\w'’.-]+,?\s+){0,5}$|"
+                    r"\bwith\s+(?:the\s+)?(?:support|backing|cover|help)\s+(?:of|from)\s+(?:the\s+)?"
+                    r"(?:[\w'’.-]+,?\s+){0,5}$")
+
+
+def _backing(text: str, start: int, at: int) -> bool:
+    window = text[max(start, at - 60):at]
+    return ("by" in window or "with" in window) and _BACKING.found(window)
 
 
 def _cause(ctx: Context, i: int, anchor: int, victims: tuple[tuple[int, int], ...] = ()) -> tuple[str, int]:
@@ -306,7 +320,9 @@ def _cause(ctx: Context, i: int, anchor: int, victims: tuple[tuple[int, int], ..
             return max(strong, key=lambda c: c[1])[0], rank
     if own:
         return own[0], 3
-    lead = [c for c in (_best_cue(ctx.body_side, s.start, s.end, s.start) for s in ctx.spans[:4]) if c]
+    # The lead's cues, never one inside a victim phrase ("killed a suicide bomber").
+    lead = [c for c in (_best_cue(ctx.body_side, s.start, s.end, s.start, skip=tuple(ctx.victims.get(j, ())))
+                        for j, s in enumerate(ctx.spans[:4])) if c]
     return (max(lead, key=lambda c: c[1])[0], 0) if lead else ("unknown", 0)
 
 
