@@ -77,6 +77,25 @@ def test_small_foreign_namesake_dropped_when_the_text_names_another_country():
     assert ("Diyala province", "IQ.10") in found
 
 
+def test_a_demonym_says_who_acted_not_that_the_place_is_abroad():
+    # "Turkish" names Turkey only as the side that acted; the small Iraqi town is still meant.
+    assert governorate_of("Turkish jets bombed a house in Batifa on Friday.") == "IQ.08"
+
+
+@pytest.mark.parametrize("body", [
+    "An IED wounded two farmers in Shin village of Tuz Khurmatu district.",
+    "An IED wounded two farmers in Shin, south of Tuz Khurmatu.",
+])
+def test_a_place_set_in_a_district_or_near_a_town_of_another_governorate_is_a_namesake(body):
+    # The only "Shin" the gazetteer holds is Syrian; the text puts this one in Salah ad Din.
+    assert governorate_of(body) == "IQ.18"
+
+
+def test_a_town_near_a_city_keeps_its_own_governorate():
+    # "north of Baghdad" says where Samarra lies, not that it is in Baghdad.
+    assert places_in("Rockets fell near Samarra, north of Baghdad.") == [("Samarra", "IQ.18"), ("Baghdad", "IQ.07")]
+
+
 @pytest.mark.parametrize("text", [
     "Add a pinch of sea Salt and stir.",
     "The compost turns into rich Humus within weeks.",
