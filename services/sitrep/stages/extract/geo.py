@@ -44,7 +44,7 @@ _COUNTRYSIDE_WORD = re.compile(rf"province|governorate|countryside|country\s+sid
 # Words before a name that make it a place; "(" too: a name glossed in brackets after another
 # ("Sinjar (Shingal)", "Zakho (Duhok)") is another name or the area of it.
 _PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
-                        rf"district|area|neighbou?rhood)\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?|\w\s*\(\s*|"
+                        rf"district|area|neighbou?rhood)\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:[ae]l[- ])?|\w\s*\(\s*|"
                         r"\b(?:village|town|city|district|area|region|province|governorate)\s*,\s*)$", re.IGNORECASE)
 # A place-kind word after the name: "Hawija district", "Bashir village".
 _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
@@ -108,6 +108,12 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
                 t.weak and ctx.countries.get(gaz.places[t.ref].cc, 0.0) < 1.0))]
         else:
             cue = False
+        if any(t.fuzzy for t in candidates):
+            # A spelling only the skeleton matched also needs a place word after it ("Missan
+            # province") or its country in the rest of the text: "in Mason" is no Maysan.
+            after = bool(_PLACE_CUE_AFTER.match(text, hit.end))
+            candidates = [t for t in candidates if not t.fuzzy or after
+                          or ctx.choosing.get(gaz.places[t.ref].cc, 0.0) >= 1.0]
         if actor is not None and not (candidates and cue):
             actors.append((hit, actor))
             continue
