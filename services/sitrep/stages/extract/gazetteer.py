@@ -23,6 +23,7 @@ import os
 import pickle
 import re
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +34,7 @@ import yaml
 
 from sitrep.stages import data
 from sitrep.stages.extract import translit
-from sitrep.stages.extract.translit import ARTICLES, normalize, normalize_key, variants, village_variants
+from sitrep.stages.extract.translit import ARTICLES, normalize, normalize_key, skeleton, variants, village_variants
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Countries whose place names get generated spelling variants; elsewhere GeoNames' own
@@ -125,6 +126,7 @@ class Target:
     priority: int = 0  # cue rank when several causes share a sentence
     guarded: bool = False  # a place named like a person ("Omar"): needs a place cue before it
     weak: bool = False  # a one-word name that is often a word ("Salt"): needs a cue or the country named
+    fuzzy: bool = False  # matched by its skeleton, not a listed spelling ("Missan"): needs a cue and its country
 
 
 # Where a village name may start: a capital or an Arabic letter at the start of a word (in the
@@ -177,6 +179,7 @@ class Gazetteer:
         self._village_words = 0
         self._load_actors()
         self._load_places()
+        self._skeletons = self._load_skeletons()
         self._load_cues()
         self._load_villages()
         # The automaton stores an index into ``self._values`` rather than the value itself:
@@ -338,6 +341,44 @@ class Gazetteer:
         self.village_key_count = len(found)
         self._village_words = max((key.count(" ") + 1 for key in found), default=0)
 
+    def _load_skeletons(self) -> dict[str, tuple[tuple[str, Target], ...]]:
+        """Skeletons (``translit.skeleton``) of the names of Syria's and Iraq's towns, districts
+        and governorates, for spellings no rule derives ("Missan", "Telafar", "Nassiriyah"),
+        each with the names (compact: no article, no spaces) that have it.
+
+        A skeleton of at least three consonants is kept (shorter ones, "Hit", "Ana", say too
+        little), and at most three governorates' places share it: the largest in each is a
+        namesake for ``geo.resolve`` to choose from by context."""
+        owners: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for line in _data("places.tsv").splitlines():
+            if not line or line.startswith("#"):
+                continue
+            gid, name, cc, code, _, _, _, _, _, kind, aliases = line.split("\t")
+            pid = f"geo:{cc}.{code}" if kind == "admin1" else f"geo:{gid}"
+            if pid not in self.places:
+                continue
+            for alias in (name, *aliases.split("|")):
+                key = normalize_key(_APOSTROPHE.sub("", alias))
+                if key and key.isascii():
+                    owners[skeleton(key)][pid].add(_compact(key))
+        for pid, place in self.places.items():
+            if place.kind == "admin1":
+                key = normalize_key(place.name)
+                owners[skeleton(key)][pid].add(_compact(key))
+        out: dict[str, tuple[tuple[str, Target], ...]] = {}
+        for skel, by_place in owners.items():
+            if len(skel) - skel.count("V") < 3:
+                continue
+            best: dict[str, Place] = {}
+            for place in sorted((self.places[p] for p in by_place), key=lambda p: (p.population, p.kind == "admin1")):
+                best[place.admin1_id or place.id] = place
+            if len(best) > 3 or any(p.cc not in _VARIANT_COUNTRIES or p.kind not in ("city", "district", "admin1")
+                                    for p in best.values()):
+                continue
+            out[skel] = tuple((name, Target("place", p.id, guarded=True, weak=True, fuzzy=True))
+                              for p in best.values() for name in sorted(by_place[p.id]))
+        return out
+
     def demonym_counts(self, text: str) -> dict[str, int]:
         """How often each country's name or demonym occurs in ``text``, by country code."""
         counts: dict[str, int] = {}
@@ -449,6 +490,8 @@ class Gazetteer:
             names.append((start, -end, named))
         if self._village_words:
             names.extend(self._village_hits(text, norm))
+        if self._skeletons:
+            names.extend(self._skeleton_hits(text, norm, names))
         triggers.sort()
         periods.sort()
         return Scan(_longest(names), _longest(cues), triggers, periods)
@@ -478,6 +521,63 @@ class Gazetteer:
                 nxt = norm.find(" ", stop + 1)
                 stop = size if nxt < 0 else nxt
         return hits
+
+
+    def _skeleton_hits(self, text: str, norm: str,
+                       found: list[tuple[int, int, tuple[Target, ...]]]) -> list[tuple[int, int, tuple[Target, ...]]]:
+        """Capitalised names of one or two words (an article before them allowed) that no key
+        matched, whose skeleton is a town's, district's or governorate's of Syria or Iraq."""
+        taken = bytearray(len(norm) + 1)
+        for start, neg_end, _ in found:
+            taken[start:-neg_end] = b"\x01" * (-neg_end - start)
+        skeletons, size, hits = self._skeletons, len(norm), []
+        for m in _LATIN_NAME.finditer(text):
+            start = m.start()
+            if taken[start]:
+                continue
+            stop = start
+            for _ in range(2):
+                nxt = norm.find(" ", stop + 1)
+                stop = size if nxt < 0 else nxt
+                if taken[stop - 1] or not text[stop - 1].isalpha():
+                    break
+                entries = skeletons.get(skeleton(norm[start:stop]))
+                if entries is not None:
+                    # The skeleton only finds candidates; the spelling must still be close to a
+                    # listed one ("Metina" shares Muthanna's skeleton, not its letters).
+                    written = _compact(norm[start:stop])
+                    targets = tuple(dict.fromkeys(t for name, t in entries if _close(written, name)))
+                    if targets:
+                        hits.append((start, -stop, targets))
+                if stop + 1 >= size or norm[stop] != " " or not text[stop + 1].isupper():
+                    break
+        return hits
+
+
+def _compact(key: str) -> str:
+    """A normalised name without its leading article and spaces: "al muqdadiyah" -> "muqdadiyah"."""
+    words = key.split()
+    return "".join(words[1:] if len(words) > 1 and words[0] in ARTICLES else words)
+
+
+def _close(a: str, b: str) -> bool:
+    """Whether two spellings differ by at most two letters (one in names under six letters)."""
+    most = 2 if min(len(a), len(b)) >= 6 else 1
+    if abs(len(a) - len(b)) > most:
+        return False
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if min(row) > most:
+            return False
+    return row[-1] <= most
+
+
+_APOSTROPHE = re.compile(r"['\u2018\u2019\u02bb\u02bc\u02bf\u02be`]")
+# A Latin name of four letters or more, or an article joined to one ("al-Muqdadiyah").
+_LATIN_NAME = re.compile(r"(?<![^\W_])(?:(?:al|el|Al|El)[- ])?[A-Z][a-z']{3,}")
 
 
 @lru_cache(maxsize=4096)

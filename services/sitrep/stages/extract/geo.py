@@ -44,7 +44,7 @@ _COUNTRYSIDE_WORD = re.compile(rf"province|governorate|countryside|country\s+sid
 # Words before a name that make it a place; "(" too: a name glossed in brackets after another
 # ("Sinjar (Shingal)", "Zakho (Duhok)") is another name or the area of it.
 _PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
-                        r"district|area|neighbou?rhood)\s+(?:the\s+)?|\w\s*\(\s*|"
+                        rf"district|area|neighbou?rhood)\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:[ae]l[- ])?|\w\s*\(\s*|"
                         r"\b(?:village|town|city|district|area|region|province|governorate)\s*,\s*)$", re.IGNORECASE)
 # A place-kind word after the name: "Hawija district", "Bashir village".
 _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
@@ -52,8 +52,9 @@ _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?dis
 # The place-kind word a one-word village name needs before it ("the village of Sadri"; "Bashir
 # village" is _PLACE_CUE_AFTER) unless the text names its governorate or country: after a
 # bare preposition alone ("in Rust") it is as often a word.
-_KIND_CUE = re.compile(r"\b(?:villages?|towns?|hamlets?|areas?|regions?|districts?|sub-?districts?|neighbou?rhoods?|"
-                       r"nahiya|qada|camp)\s+(?:of\s+)?(?:the\s+)?$", re.IGNORECASE)
+_KIND_CUE = re.compile(r"\b(?:(?:villages?|towns?|hamlets?|areas?|regions?|districts?|sub-?districts?|neighbou?rhoods?|"
+                       rf"nahiya|qada|camp)\s+(?:of\s+)?|(?:outskirts|edges?|vicinity|{_DIRECTION})\s+of\s+)(?:the\s+)?$",
+                       re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
@@ -107,6 +108,12 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
                 t.weak and ctx.countries.get(gaz.places[t.ref].cc, 0.0) < 1.0))]
         else:
             cue = False
+        if any(t.fuzzy for t in candidates):
+            # A spelling only the skeleton matched also needs a place word after it ("Missan
+            # province") or its country in the rest of the text: "in Mason" is no Maysan.
+            after = bool(_PLACE_CUE_AFTER.match(text, hit.end))
+            candidates = [t for t in candidates if not t.fuzzy or after
+                          or ctx.choosing.get(gaz.places[t.ref].cc, 0.0) >= 1.0]
         if actor is not None and not (candidates and cue):
             actors.append((hit, actor))
             continue
@@ -127,19 +134,30 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
     return _placed_in(text, places), actors
 
 
-# "<place> (village) in <governorate>", "<place>, <governorate> province": the text says where
-# the place is; a gazetteer namesake elsewhere is another place of that name.
-_IN_BETWEEN = re.compile(r"\s*(?:(?:village|town|city|area|district|sub-?district|region|neighbou?rhood|camp)\s*)?"
-                         r"(?:,|\bin|\bof)\s+(?:the\s+)?(?:(?:north|south|east|west)(?:ern)?\s+)?$", re.IGNORECASE)
+# "<place> (village) in <governorate>", "<place>, <governorate> province", "<village> of <district>",
+# "<village>, west of <town>": the text says where the place is; a gazetteer namesake in another
+# governorate is another place of that name (the one meant is one the gazetteer lacks).
+_GLOSS = r"(?:\([^()]{1,30}\)\s*)?"
+_KIND_WORD = r"(?:(?:village|town|city|area|district|sub-?district|region|neighbou?rhood|camp)s?\s*)?"
+_CONTAINER_TAIL = rf"\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:(?:city|town|district)\s+of\s+)?$"
+_IN_BETWEEN = re.compile(rf"\s*{_GLOSS}{_KIND_WORD}{_GLOSS}(?:,|\bin|\bof){_CONTAINER_TAIL}", re.IGNORECASE)
+# Near a place only says as much for a village or an area: a town "north of Baghdad" is not in it.
+_NEAR_BETWEEN = re.compile(rf"\s*{_GLOSS}{_KIND_WORD}{_GLOSS},?\s*(?:\bnear|\boutside|\b(?:on|in)\s+the\s+"
+                           rf"(?:outskirts|edges?)\s+of|\b{_DIRECTION}\s+of){_CONTAINER_TAIL}", re.IGNORECASE)
+# What can hold a place: a governorate, a district, a town (not a village: many share a name).
+_CONTAINERS = frozenset({"admin1", "district", "city", "town"})
+_NEAR_ONLY = 20_000  # a place this small is where "near <town>" says it is
 
 
 def _placed_in(text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
     kept = []
     for i, m in enumerate(mentions):
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
-        if (nxt is not None and nxt.place.kind == "admin1" and m.place.kind != "admin1" and m.place.geonameid is not None
-                and m.place.admin1_id != nxt.place.id and nxt.start - m.end <= 40
-                and _IN_BETWEEN.fullmatch(text, m.end, nxt.start)):
+        if (nxt is not None and nxt.place.kind in _CONTAINERS and nxt.place.admin1_id
+                and m.place.kind != "admin1" and m.place.geonameid is not None
+                and m.place.admin1_id != nxt.place.admin1_id and nxt.start - m.end <= 48
+                and (_IN_BETWEEN.fullmatch(text, m.end, nxt.start)
+                     or m.place.population < _NEAR_ONLY and _NEAR_BETWEEN.fullmatch(text, m.end, nxt.start))):
             continue
         kept.append(m)
     return kept
@@ -156,7 +174,8 @@ class _Context:
     """Which governorates and countries the rest of an article names."""
 
     def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float],
-                 named: set[str] | None = None, placed: set[str] | None = None, sides: Iterable[str] = ()) -> None:
+                 named: set[str] | None = None, placed: set[str] | None = None, sides: Iterable[str] = (),
+                 stated: dict[str, float] | None = None) -> None:
         self.admin1 = admin1
         # Governorates of every first-tier place the text may mean, namesakes included ("Mosul"
         # the city and the district): what a village must agree with.
@@ -169,14 +188,20 @@ class _Context:
         for cc in sides:
             self.choosing[cc] = self.choosing.get(cc, 0.0) + 1.0
         self.top = max(self.choosing.values(), default=0.0)
+        # Places and country names only: a demonym or a side says who acted ("Turkish jets"),
+        # not where, so neither makes the place it acted in a namesake abroad.
+        self.stated = countries if stated is None else stated
 
     def foreign(self, place: Place) -> bool:
         """A small place in a country the rest of the article does not name, when it names another."""
         if self.top < 1.0 or place.population >= _FOREIGN_KEPT or place.kind in ("admin1", "country"):
             return False
-        elsewhere = max((v for cc, v in self.choosing.items() if cc != place.cc), default=0.0)
-        here = self.choosing.get(place.cc, 0.0) - self.own.get(place.id, 0.0)
-        return elsewhere >= 1.0 and here * 3 < elsewhere
+        elsewhere = max((v for cc, v in self.stated.items() if cc != place.cc), default=0.0)
+        own = self.own.get(place.id, 0.0)
+        here = self.choosing.get(place.cc, 0.0) - own
+        # Elsewhere must outweigh the place's own mention too: two lone small places in two
+        # countries would otherwise each make the other a namesake abroad, and both be dropped.
+        return elsewhere >= 1.0 and elsewhere > own and here * 3 < elsewhere
 
     def fits(self, place: Place) -> bool:
         """Whether a lesser place agrees with the governorates and the countries whose places
@@ -227,6 +252,7 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
         countries[place.cc] += evidence
         for one in each:  # its own mention, whichever of the namesakes it turns out to be
             own[one.id] += evidence
+    stated = dict(countries)
     for cc, count in gaz.demonym_counts(text).items():
         countries[cc] += count
     # A side that fights in one country only (the PMF, the SDF: "home" in actors.yaml) tells
@@ -236,7 +262,7 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
              and (place := gaz.places[t.ref]).admin1_id and place.kind != "village"}
     named.update(m.place.admin1_id for m in extra if m.place.admin1_id)
     placed = {place.cc for place, _ in found}
-    return _Context(admin1, dict(countries), dict(own), named, placed, sides)
+    return _Context(admin1, dict(countries), dict(own), named, placed, sides, stated)
 
 
 def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMention:

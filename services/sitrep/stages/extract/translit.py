@@ -247,6 +247,29 @@ def village_variants(name: str) -> frozenset[str]:
     return frozenset(v for v in out if len(v) >= 3)
 
 
+_SKELETON_PAIRS = (("q", "k"), ("th", "t"), ("dh", "d"), ("ou", "u"))
+_DOUBLED = re.compile(r"([a-z])\1+")
+_VOWELS = re.compile(r"[aeiouyw]*[aeiou][aeiouyw]*|y")
+_FINAL_H = re.compile(r"(?<=V)h$")
+
+
+@lru_cache(maxsize=65536)
+def skeleton(key: str) -> str:
+    """A normalised name reduced to its consonants, each run of vowels one ``V`` ("Missan" and
+    "Maysan" are both "mVsVn", "Telafar" and "Tall Afar" "tVlVfVr"): the part of an Arabic name
+    that romanisations agree on. A leading article and a final h after a vowel are dropped,
+    doubled letters written once, q/k, th/t, dh/d taken as one; y and w next to a vowel are
+    part of it ("Nassiriyah", "Nasiriya": "nVsVrV")."""
+    words = key.split()
+    if len(words) > 1 and words[0] in ARTICLES:
+        words = words[1:]
+    s = "".join(words)
+    for a, b in _SKELETON_PAIRS:
+        s = s.replace(a, b)
+    s = _VOWELS.sub("V", _DOUBLED.sub(r"\1", s))
+    return _FINAL_H.sub("", s.replace("VV", "V"))
+
+
 class Caseless:
     """A case-insensitive regex, run as a case-sensitive one on lower-cased ASCII text.
 
