@@ -329,32 +329,27 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
     distinct: dict[int, int] = {}  # per candidate: the article's distinctive band keys it holds
     one_story: set[int] = set()  # candidates alike by their terms that hold a distinctive term key of the article
     counted = 0
-    mine_counted: set[int] = set()  # the keys of ``counted``, for the holders weighed after it in this batch
     for i, (key, bucket) in enumerate(zip(key_list, buckets)):
         if key >= EXACT_BIT:
             continue
         if key >= TERM_BIT:
             if not alike_story:
                 counted |= 1 << i
-                mine_counted.add(key)
                 continue
             held_by = members(bucket)
             sharing = [other for other in held_by if other in alike_story]
             if not sharing:
                 counted |= 1 << i
-                mine_counted.add(key)
             elif not one_story.issuperset(sharing) and _holders(  # else all are one story by an earlier key already
                     key, held_by, rank, entries, held, TERM_COMMON) < TERM_COMMON:
                 one_story.update(sharing)
             continue
         if not hits:
             counted |= 1 << i
-            mine_counted.add(key)
             continue
         held_by = members(bucket)
         if alike.isdisjoint(held_by):  # candidates are earlier articles: a copy of one is no new holder
             counted |= 1 << i
-            mine_counted.add(key)
         if not needy:
             continue
         sharing = [other for other in held_by if other in needy]
@@ -365,7 +360,7 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
                     needy.discard(other)
     if counted:
         entries[me] = with_counted(entries[me], counted)
-    held[me] = (rank, mine_counted)
+    held[me] = (rank, {key for i, key in enumerate(key_list) if counted >> i & 1})
     weighed = []
     for c in hits:
         other = filed_as[c.id, c.order]
