@@ -24,6 +24,7 @@ import pickle
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +35,7 @@ import yaml
 
 from sitrep.stages import data
 from sitrep.stages.extract import translit
-from sitrep.stages.extract.translit import ARTICLES, normalize, normalize_key, skeleton, variants, village_variants
+from sitrep.stages.extract.translit import ARTICLES, compact, normalize, normalize_key, skeleton, variants, village_variants
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Countries whose place names get generated spelling variants; elsewhere GeoNames' own
@@ -157,6 +158,13 @@ def _data(name: str) -> str:
     return data.text("gazetteer", name)
 
 
+def _place_rows() -> Iterator[list[str]]:
+    """The fields of each row of places.tsv (see the data README for the columns)."""
+    for line in _data("places.tsv").splitlines():
+        if line and not line.startswith("#"):
+            yield line.split("\t")
+
+
 def _is_acronym(alias: str) -> bool:
     letters = alias.replace(".", "").replace("-", "").replace("/", "")
     return letters.isupper() and len(letters) <= 6
@@ -259,10 +267,7 @@ class Gazetteer:
                 for alias in row.get("aliases", []):
                     self._add_place_names(place, [alias], generate=cc in _VARIANT_COUNTRIES, skip=set())
         more = {int(k): v for k, v in (extra.get("aliases") or {}).items()}
-        for line in _data("places.tsv").splitlines():
-            if not line or line.startswith("#"):
-                continue
-            gid, name, cc, code, name1, district, lat, lon, pop, kind, aliases = line.split("\t")
+        for gid, name, cc, code, name1, district, lat, lon, pop, kind, aliases in _place_rows():
             names = [name, *filter(None, aliases.split("|"))]
             if kind == "admin1":
                 # A governorate's own names ("Diyala", "Ninawa", "محافظة ديالى") go to the
@@ -350,21 +355,18 @@ class Gazetteer:
         little), and at most three governorates' places share it: the largest in each is a
         namesake for ``geo.resolve`` to choose from by context."""
         owners: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for line in _data("places.tsv").splitlines():
-            if not line or line.startswith("#"):
-                continue
-            gid, name, cc, code, _, _, _, _, _, kind, aliases = line.split("\t")
+        for gid, name, cc, code, _, _, _, _, _, kind, aliases in _place_rows():
             pid = f"geo:{cc}.{code}" if kind == "admin1" else f"geo:{gid}"
             if pid not in self.places:
                 continue
             for alias in (name, *aliases.split("|")):
                 key = normalize_key(_APOSTROPHE.sub("", alias))
                 if key and key.isascii():
-                    owners[skeleton(key)][pid].add(_compact(key))
+                    owners[skeleton(key)][pid].add(compact(key))
         for pid, place in self.places.items():
             if place.kind == "admin1":
                 key = normalize_key(place.name)
-                owners[skeleton(key)][pid].add(_compact(key))
+                owners[skeleton(key)][pid].add(compact(key))
         out: dict[str, tuple[tuple[str, Target], ...]] = {}
         for skel, by_place in owners.items():
             if len(skel) - skel.count("V") < 3:
@@ -545,19 +547,13 @@ class Gazetteer:
                 if entries is not None:
                     # The skeleton only finds candidates; the spelling must still be close to a
                     # listed one ("Metina" shares Muthanna's skeleton, not its letters).
-                    written = _compact(norm[start:stop])
+                    written = compact(norm[start:stop])
                     targets = tuple(dict.fromkeys(t for name, t in entries if _close(written, name)))
                     if targets:
                         hits.append((start, -stop, targets))
                 if stop + 1 >= size or norm[stop] != " " or not text[stop + 1].isupper():
                     break
         return hits
-
-
-def _compact(key: str) -> str:
-    """A normalised name without its leading article and spaces: "al muqdadiyah" -> "muqdadiyah"."""
-    words = key.split()
-    return "".join(words[1:] if len(words) > 1 and words[0] in ARTICLES else words)
 
 
 def _close(a: str, b: str) -> bool:

@@ -253,6 +253,12 @@ _VOWELS = re.compile(r"[aeiouyw]*[aeiou][aeiouyw]*|y")
 _FINAL_H = re.compile(r"(?<=V)h$")
 
 
+def compact(key: str) -> str:
+    """A normalised name without its leading article and spaces: "al muqdadiyah" -> "muqdadiyah"."""
+    words = key.split()
+    return "".join(words[1:] if len(words) > 1 and words[0] in ARTICLES else words)
+
+
 @lru_cache(maxsize=65536)
 def skeleton(key: str) -> str:
     """A normalised name reduced to its consonants, each run of vowels one ``V`` ("Missan" and
@@ -260,10 +266,7 @@ def skeleton(key: str) -> str:
     that romanisations agree on. A leading article and a final h after a vowel are dropped,
     doubled letters written once, q/k, th/t, dh/d taken as one; y and w next to a vowel are
     part of it ("Nassiriyah", "Nasiriya": "nVsVrV")."""
-    words = key.split()
-    if len(words) > 1 and words[0] in ARTICLES:
-        words = words[1:]
-    s = "".join(words)
+    s = compact(key)
     for a, b in _SKELETON_PAIRS:
         s = s.replace(a, b)
     s = _VOWELS.sub("V", _DOUBLED.sub(r"\1", s))
