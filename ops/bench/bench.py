@@ -401,7 +401,8 @@ def hops(run: Run, since_ms: int = 0) -> dict[str, tuple[float, float, float]]:
         reader.close()
 
     for record in read("raw"):
-        stamps.setdefault(record.key.decode(), {})["raw"] = record.timestamp
+        if record.key is not None:  # order marks have none
+            stamps.setdefault(record.key.decode(), {})["raw"] = record.timestamp
     for record in read("lsh"):
         for probe in decode_probes(record.value):
             stamps.setdefault(probe.id, {}).setdefault("probe", record.timestamp)

@@ -111,8 +111,8 @@ class Settings(BaseSettings):
     dedup_quiet_after: float = Field(
         0.1,
         ge=0,
-        description="seconds an article may take from its replay stamp to its articles.raw partition: a caught-up partition"
-        " vouches for every order older than its last fetch less this (docs/dedup.md)",
+        description="for articles.raw partitions whose producer sends no order marks: seconds an article may take from its"
+        " stamp to its partition; a caught-up partition vouches for every order older than its last fetch less this (docs/dedup.md)",
     )
     dedup_max_hold: float = Field(
         30.0,

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from sitrep.commands.replay import Clock
+from sitrep.commands.replay import Clock, OrderMarks
 from tests.integration.kafka_helpers import ROOT, Worker, consume, isolated_env, run_sitrep, topic
 
 sys.path.insert(0, str(ROOT / "ops/bench"))
@@ -155,12 +155,26 @@ def race_round(n: int) -> list[tuple[int, dict]]:
     return out
 
 
-def send(broker: str, env: dict[str, str], messages: list[tuple[int, dict]], clock: Clock, *, partitions: int) -> None:
-    """Produce with replay stamps, as ``sitrep replay`` does, each to its partition (all to 0 over one)."""
-    producer = KafkaProducer(bootstrap_servers=broker, acks="all", linger_ms=5)
-    for partition, record in messages:
-        value = orjson.dumps({**record, "replayed_at": clock.stamp()})
+def send(broker: str, env: dict[str, str], messages: list[tuple[int, dict]], clock: Clock, *, partitions: int, stall: float = 0.0) -> None:
+    """Produce as ``sitrep replay`` does (replay stamps, then order marks), each to its
+    partition (all to 0 over one). With ``stall``, every message is stamped first, then the
+    last partition's messages are sent, one every ``stall`` seconds, then the one before's,
+    and so on, and marked once all are sent: a producer whose messages were held up after
+    stamping, some partitions' longer than others'."""
+    producer = KafkaProducer(bootstrap_servers=broker, acks="all", enable_idempotence=True, linger_ms=5)
+    marks = OrderMarks(producer, topic(env, "raw"), clock)
+    values = [(partition, record, orjson.dumps({**record, "replayed_at": clock.stamp()})) for partition, record in messages]
+    if stall:  # a partition's messages keep their order (one producer), the partitions do not
+        time.sleep(stall)
+        values.sort(key=lambda v: -(v[0] % partitions))
+    for partition, record, value in values:
         producer.send(topic(env, "raw"), key=record["id"].encode(), value=value, partition=partition % partitions)
+        if stall:  # each reaches its partition, and its worker, alone; no mark may pass the held ones
+            producer.flush()
+            time.sleep(stall)
+        else:
+            marks.stamped()
+    marks.close()
     producer.flush()
     producer.close()
 
@@ -194,9 +208,7 @@ class Verdicts:
 @contextlib.contextmanager
 def pipeline(broker: str, tmp_path: Path, name: str, *, partitions: int, slow: bool) -> Iterator[tuple[dict[str, str], Verdicts]]:
     """A pipeline over ``partitions``: one worker, or two with the first slowed."""
-    # What is forced is a slow worker, not a slow producer: a quiet-after well above what
-    # this test's own producer may take on a loaded machine between stamp and send.
-    env = isolated_env(broker, tmp_path / name, partitions=partitions, SITREP_DEDUP_QUIET_AFTER="0.5")
+    env = isolated_env(broker, tmp_path / name, partitions=partitions)
     run_sitrep(env, "topics", "create")
     delays = {"SITREP_DEBUG_DELAY_PARTITIONS": orjson.dumps({str(p): SLOW_SECONDS for p in range(partitions)}).decode()}
     running = []
@@ -249,3 +261,23 @@ def test_a_slowed_worker_changes_no_verdict(broker: str, tmp_path: Path) -> None
 @pytest.mark.slow
 def test_a_slowed_worker_changes_no_verdict_in_twenty_rounds(broker: str, tmp_path: Path) -> None:
     forced_race(broker, tmp_path, rounds=20)
+
+
+def test_a_stalled_producer_changes_no_verdict(broker: str, tmp_path: Path) -> None:
+    """Originals and copies stamped, then held by their producer well past the quiet-after
+    and sent copies first, while one worker over four partitions has caught up with all of
+    them: a copy must still wait for its original (the order marks vouch for the partitions,
+    not the time), so every copy links to it as one worker over one partition says."""
+    messages = race_round(99)
+    ids = {r["id"] for _, r in messages}
+    with pipeline(broker, tmp_path, "single", partitions=1, slow=False) as (env, verdicts):
+        send(broker, env, messages, Clock(), partitions=1)
+        single = verdicts.until(ids)
+    with pipeline(broker, tmp_path, "stalled", partitions=4, slow=False) as (env, verdicts):
+        warm = [(p, dict(r, id=f"warm-{p}-{r['id']}")) for p, r in race_round(98)[:4]]
+        send(broker, env, warm, Clock(), partitions=4)  # every partition has carried marks
+        verdicts.until({r["id"] for _, r in warm})
+        send(broker, env, messages, Clock(), partitions=4, stall=0.25)
+        stalled = verdicts.until(ids)
+    differing = {i: (stalled.get(i), single[i]) for i in ids if stalled.get(i) != single[i]}
+    assert not differing, f"(stalled producer, one worker over one partition) {differing}"

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitrep.stages.dedup import Signature
-from sitrep.stream.hold import PROBES_A_RECORD, Holding, Position, Sources
+from sitrep.stream.hold import ORDER_MARK, PROBES_A_RECORD, Holding, Position, Sources, order_mark
 from sitrep.stream.wire import Probe, decode_lsh, encode_probes
 
 
@@ -145,3 +145,25 @@ def test_a_revoked_partition_is_forgotten() -> None:
     sources.forget({2})
     assert sources.marks({2: Position(highwater=1, fetched_ms=None, committed=None)}) == {}
 
+
+
+def test_a_partition_whose_producer_marks_is_vouched_for_by_its_marks_not_by_time() -> None:
+    sources = Sources(quiet_after=0.1)
+    caught_up_late = Position(highwater=3, fetched_ms=9_000, committed=0)
+    sources.analyzed(0, offset=0, order=1_000)
+    sources.marked(0, offset=1, order=2_000)
+    sources.analyzed(0, offset=2, order=2_500)
+    # Caught up long after its last article: by time it would vouch for 8.9 s, which a message
+    # stamped at 3 s but still held by its producer would pass. Its producer's mark is 2 ms.
+    assert sources.marks({0: caught_up_late}) == {0: 2_500}
+    sources.marked(0, offset=3, order=4_000)
+    assert sources.marks({0: caught_up_late}) == {0: 4_000}
+    sources.forget({0})  # a new owner learns again whether the producer marks
+    assert sources.marks({0: Position(highwater=4, fetched_ms=9_000, committed=4)}) == {0: 8_900_000}
+
+
+def test_an_order_mark_is_read_from_the_record_headers() -> None:
+    assert order_mark([(ORDER_MARK, b"1796592037134819")]) == 1796592037134819
+    assert order_mark({ORDER_MARK: b"12"}) == 12
+    assert order_mark([("other", b"1")]) is None and order_mark(None) is None and order_mark([]) is None
+    assert order_mark([(ORDER_MARK, b"soon")]) is None  # not a mark: handled as an article, and dead-lettered

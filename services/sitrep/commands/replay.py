@@ -2,7 +2,11 @@
 
 The producer is idempotent with ``acks=all``, so a retried send never lands twice. Each
 message is stamped with ``replayed_at`` (strictly increasing), which the worker uses as
-arrival order when it decides which copy of a story came first.
+arrival order when it decides which copy of a story came first. Every 50 ms while it sends,
+and once at the end, it also sends each partition an order mark (``OrderMarks``): an empty
+record saying that nothing stamped before it follows, which is what lets the workers'
+dedup shards answer in that order without guessing how long a message may take to arrive
+(docs/dedup.md, "Order, whatever the workers").
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
+from typing import Any
 
 import orjson
 from tqdm import tqdm
 
 from sitrep.readers import Message, read_messages
 from sitrep.settings import Settings
+from sitrep.stream.hold import ORDER_MARK
 from sitrep.stream.kafka import client_kwargs, describe_failure, is_refusal, preflight
 
 
@@ -45,10 +51,59 @@ class Clock:
     def __init__(self) -> None:
         self.last = 0
 
+    def tick(self) -> int:
+        """The next order: microseconds since the epoch, above every earlier one."""
+        self.last = max(time.time_ns() // 1000, self.last + 1)
+        return self.last
+
     def stamp(self) -> str:
-        now = max(time.time_ns() // 1000, self.last + 1)
-        self.last = now
-        return datetime.fromtimestamp(now / 1_000_000, UTC).isoformat()
+        return datetime.fromtimestamp(self.tick() / 1_000_000, UTC).isoformat()
+
+
+MARK_EVERY = 0.05  # seconds between order marks while articles go out: about a shard's wait for them
+
+
+class OrderMarks:
+    """Order marks for every partition of ``topic``, sent by the producer of the stamped articles.
+
+    A mark is sent after everything stamped before it, by the same idempotent producer, so on
+    each partition it lands after them whatever holds them up on the way.
+    """
+
+    def __init__(self, producer: Any, topic: str, clock: Clock, every: float = MARK_EVERY) -> None:
+        self.producer, self.topic, self.clock, self.every = producer, topic, clock, every
+        self.partitions = sorted(producer.partitions_for(topic) or ())
+        self.sent_at = time.monotonic()
+        self.owed = False  # an article was stamped since the last mark
+
+    def stamped(self) -> None:
+        """An article was just sent: mark it if the last mark is ``every`` old."""
+        self.owed = True
+        if time.monotonic() - self.sent_at >= self.every:
+            self.send()
+
+    def send(self) -> None:
+        header = [(ORDER_MARK, str(self.clock.tick()).encode())]
+        for partition in self.partitions:
+            # A lost mark only delays answers until the next one (or the workers' max hold).
+            self.producer.send(self.topic, value=b"", partition=partition, headers=header)
+        self.sent_at, self.owed = time.monotonic(), False
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, marking what was stamped once the last mark is ``every`` old."""
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            if self.owed:
+                due = self.sent_at + self.every - time.monotonic()
+                if due <= 0:
+                    self.send()
+                    continue
+                left = min(left, due)
+            time.sleep(left)
+
+    def close(self) -> None:
+        if self.owed:
+            self.send()
 
 
 def stamped(message: Message, clock: Clock) -> bytes:
@@ -88,6 +143,11 @@ def replay(settings: Settings, paths: list[str], *, rate: float | None, limit: i
         raise describe_failure(exc, settings) from None
     summary = Summary()
     clock = Clock()
+    try:
+        marks = OrderMarks(producer, raw, clock)
+    except Exception as exc:
+        producer.close(timeout=5)
+        raise describe_failure(exc, settings, topic=raw, operation="Write") from None
     total = limit if limit is not None else (None if loop else sum(1 for _ in read_messages(paths)))
     bar = tqdm(total=total, unit="article", disable=not progress, file=sys.stderr, desc="replay")
     started = time.perf_counter()
@@ -109,18 +169,21 @@ def replay(settings: Settings, paths: list[str], *, rate: float | None, limit: i
                 # Pace against the start time, not the previous send: no drift over long runs.
                 delay = started + n / rate - time.perf_counter()
                 if delay > 0:
-                    time.sleep(delay)
+                    marks.sleep(delay)
             future = producer.send(raw, key=message.key, value=stamped(message, clock))
             future.add_errback(failed)
+            marks.stamped()
             summary.malformed += not message.well_formed
             summary.sent += 1
             bar.update(1)
+        marks.close()
         producer.flush()
     except KeyboardInterrupt:
         # Ctrl-C: what was handed to the producer is still delivered (or counted as failed)
         # and the summary printed; a second Ctrl-C during the flush gives up at once.
         summary.interrupted = True
         try:
+            marks.close()
             producer.flush(timeout=10)
         except KafkaError as exc:
             print(f"not all sends confirmed: {describe_failure(exc, settings)}", file=sys.stderr)

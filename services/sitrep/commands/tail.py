@@ -18,6 +18,7 @@ from sitrep.commands.where import matches as where_matches
 from sitrep.errors import ConfigError
 from sitrep.models import ROLES, TOPIC_RECORDS
 from sitrep.settings import Settings
+from sitrep.stream.hold import order_mark
 from sitrep.stream.kafka import client_kwargs, describe_failure, preflight
 
 
@@ -117,6 +118,8 @@ def records(settings: Settings, topic: str, *, from_beginning: bool, idle_second
             raise unknown_topic(settings, topic, existing)
         consumer.subscribe([topic])
         for message in consumer:
+            if order_mark(message.headers) is not None:  # on articles.raw: no record to show
+                continue
             try:
                 record = orjson.loads(message.value)
             except orjson.JSONDecodeError:

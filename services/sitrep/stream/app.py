@@ -40,7 +40,7 @@ from sitrep.stages import dedup
 from sitrep.stream import liveness, metrics
 from sitrep.stream.faust_compat import aiokafka_consumer, committed_offsets, within
 from sitrep.stream.gather import Gatherer
-from sitrep.stream.hold import Holding, Position, Sources
+from sitrep.stream.hold import Holding, Position, Sources, order_mark
 from sitrep.stream.kafka import faust_credentials
 from sitrep.stream.memory import Trimmer
 from sitrep.stream.parallel import AnalyzePool
@@ -230,44 +230,65 @@ class Worker:
 
     async def analyze(self, stream: faust.StreamT) -> None:
         settings = self.settings
-        async for batch in stream.take_events(settings.batch_size, within=settings.analyze_batch_seconds or settings.batch_seconds):
-            metrics.child(metrics.MESSAGES_CONSUMED, "analyze").inc(len(batch))
-            delay = max((settings.debug_delay_partitions.get(e.message.partition, 0.0) for e in batch), default=0.0)
-            if delay:  # a test hook (docs/configuration.md): this worker falls behind the others
-                await asyncio.sleep(delay)
-            # Without a replay stamp, broker time and offset order a message: a redelivery
-            # gets the same order (harmless), a second message with the same id a new one.
-            messages = [(e.message.value, int(e.message.timestamp * 1000) * 1000 + e.message.offset % 1000) for e in batch]
-            probes: dict[int, list[Probe]] = {}
-            done: list[tuple[int, int, int | None]] = []  # (partition, offset, order: None when dead-lettered)
-            for event, result in zip(batch, await self.pool.run(messages), strict=True):
-                done.append((event.message.partition, event.message.offset, None))
-                if isinstance(result, Failure):
-                    if result.stage == "analyze":
-                        log.error("analyze failed for %s: %s", result.id, result.detail)
-                        metrics.count_error("analyze", RuntimeError(result.detail))
-                    self.reject(event, result)
-                    continue
-                for stage, seconds in result.timings.items():
-                    metrics.child(metrics.STAGE_DURATION, stage).observe(seconds)
-                routed = dedup.route(dedup.keys(result.signature, result.id), settings.partitions)
-                route = result.event_key or result.id
-                part = Part(result.id, result.order, shards=sorted(routed), event_key=result.event_key, analysis=result.prepared)
-                encoded = part.encode()
-                if not self.publisher.fits(encoded, route.encode()):  # before its probes go out: nothing waits for an analysis that never comes
-                    self.publisher.too_large(f"the analysis of {result.id!r}", encoded, "analyze", origin_of(event), route.encode())
-                    continue
-                self.events_topic.send_soon(key=route.encode(), value=encoded, partition=partition_of(route, settings.partitions))
-                for partition, shard_keys in routed.items():
-                    probes.setdefault(partition, []).append(Probe(result.id, result.order, result.signature, shard_keys, route))
-                done[-1] = (event.message.partition, event.message.offset, result.order)
-                metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "events").inc()
-            for partition, offset, order in done:
-                self.sources.analyzed(partition, offset, order)
-            orders = [order for _, _, order in done if order is not None]
-            # One message per shard per batch, to every shard: its probes, and the marks that
-            # let it answer what it holds.
-            self.send_marks(self.sources.marks(self.positions()), probes, max(orders) if orders else None)
+        async for events in stream.take_events(settings.batch_size, within=settings.analyze_batch_seconds or settings.batch_seconds):
+            # Order marks from the producer are no articles: they vouch for their partition, once
+            # the articles before them are analyzed (the marks timer runs while a batch waits).
+            batch, vouching = [], []
+            for event in events:
+                order = order_mark(event.message.headers)
+                if order is None:
+                    batch.append(event)
+                else:
+                    vouching.append((event.message.partition, event.message.offset, order))
+            probes, top = await self.analyze_articles(batch) if batch else ({}, None)
+            for partition, offset, order in vouching:
+                self.sources.marked(partition, offset, order)
+            if batch:
+                # One message per shard per batch, to every shard: its probes, and the marks
+                # that let it answer what it holds.
+                self.send_marks(self.sources.marks(self.positions()), probes, top)
+            else:
+                self.send_wanted_marks()
+
+    async def analyze_articles(self, batch: list[Any]) -> tuple[dict[int, list[Probe]], int | None]:
+        """Analyze a batch, send each article's analysis on, and hand back its probes by shard
+        and the latest order among them."""
+        settings = self.settings
+        metrics.child(metrics.MESSAGES_CONSUMED, "analyze").inc(len(batch))
+        delay = max((settings.debug_delay_partitions.get(e.message.partition, 0.0) for e in batch), default=0.0)
+        if delay:  # a test hook (docs/configuration.md): this worker falls behind the others
+            await asyncio.sleep(delay)
+        # Without a replay stamp, broker time and offset order a message: a redelivery
+        # gets the same order (harmless), a second message with the same id a new one.
+        messages = [(e.message.value, int(e.message.timestamp * 1000) * 1000 + e.message.offset % 1000) for e in batch]
+        probes: dict[int, list[Probe]] = {}
+        done: list[tuple[int, int, int | None]] = []  # (partition, offset, order: None when dead-lettered)
+        for event, result in zip(batch, await self.pool.run(messages), strict=True):
+            done.append((event.message.partition, event.message.offset, None))
+            if isinstance(result, Failure):
+                if result.stage == "analyze":
+                    log.error("analyze failed for %s: %s", result.id, result.detail)
+                    metrics.count_error("analyze", RuntimeError(result.detail))
+                self.reject(event, result)
+                continue
+            for stage, seconds in result.timings.items():
+                metrics.child(metrics.STAGE_DURATION, stage).observe(seconds)
+            routed = dedup.route(dedup.keys(result.signature, result.id), settings.partitions)
+            route = result.event_key or result.id
+            part = Part(result.id, result.order, shards=sorted(routed), event_key=result.event_key, analysis=result.prepared)
+            encoded = part.encode()
+            if not self.publisher.fits(encoded, route.encode()):  # before its probes go out: nothing waits for an analysis that never comes
+                self.publisher.too_large(f"the analysis of {result.id!r}", encoded, "analyze", origin_of(event), route.encode())
+                continue
+            self.events_topic.send_soon(key=route.encode(), value=encoded, partition=partition_of(route, settings.partitions))
+            for partition, shard_keys in routed.items():
+                probes.setdefault(partition, []).append(Probe(result.id, result.order, result.signature, shard_keys, route))
+            done[-1] = (event.message.partition, event.message.offset, result.order)
+            metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "events").inc()
+        for partition, offset, order in done:
+            self.sources.analyzed(partition, offset, order)
+        orders = [order for _, _, order in done if order is not None]
+        return probes, max(orders) if orders else None
 
     def positions(self) -> dict[int, Position]:
         """Where the consumer stands on each articles.raw partition this worker holds (memory reads only)."""
@@ -295,6 +316,12 @@ class Worker:
         overdue = {shard for shard, holding in self.holdings.items() if (oldest := holding.oldest()) is not None and now - oldest >= self.max_hold}
         if overdue:
             self.answer(overdue, now)
+        self.send_wanted_marks()
+
+    def send_wanted_marks(self) -> None:
+        """Marks alone, if they may let a waiting probe go."""
+        if self.max_hold is None:
+            return
         marks = self.sources.marks(self.positions())
         if self.sources.wanted(marks):
             self.send_marks(marks, {}, None)

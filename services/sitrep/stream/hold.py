@@ -13,10 +13,14 @@ a shard that has not filed the original yet. So:
 - a shard keeps the highest mark of each input partition and probes, in order, the held
   probes that the lowest of them has passed (``Holding``, one per shard).
 
-A partition the analyze agent has caught up with (everything below the highwater of its last
-fetch analyzed and sent on) vouches for the time of that fetch less ``quiet_after``: an
-article stamped before then and not yet on the partition is taken not to come (one that
-does is probed at once, and counted late). Such marks are sent only while a shard may be
+Where an input partition's own producer vouches for it, its mark is the producer's: a
+producer that stamps articles (``sitrep replay``) sends every partition an empty record with
+the ``ORDER_MARK`` header after what it stamped before that order, so the mark holds however
+long an article sat in the producer (a starved process, a broker restart). A partition that
+carried no such record is vouched for by time: caught up (everything below the highwater of
+its last fetch analyzed and sent on), it vouches for the time of that fetch less
+``quiet_after``: an article stamped before then and not yet on the partition is taken not to
+come (one that does is probed at once, and counted late). Such marks are sent only while a shard may be
 waiting, that is while an article the worker has seen is ordered after what it has
 vouched for: an idle pipeline sends nothing. A probe held longer than ``max_hold`` (an input
 partition nobody consumes) is released anyway, with every probe ordered before it, and
@@ -26,7 +30,7 @@ table before offsets are committed, so a restart or a rebalance resumes with its
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +38,28 @@ import orjson
 
 from sitrep.stream.wire import Probe
 
+# The header of an order mark on articles.raw: its value is an order (decimal microseconds
+# since the epoch, as replay stamps): nothing its producer stamped at or before it comes to
+# that partition after this record.
+ORDER_MARK = "sitrep-order-mark"
 # Held probes are stored in records of at most this many, so a long wait never makes a
 # record larger than the broker takes.
 PROBES_A_RECORD = 2000
 NO_WAITING = 2**63  # the watermark of a shard that waits for nothing (no sources)
+
+
+def order_mark(headers: Any) -> int | None:
+    """The order an articles.raw record's ``ORDER_MARK`` header vouches for; None if it is an article."""
+    if not headers:
+        return None
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    for key, value in pairs:
+        if key == ORDER_MARK:
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return None  # malformed: the record is handled as an article, and dead-lettered
+    return None
 
 
 @dataclass
@@ -157,6 +179,7 @@ class Sources:
     last: dict[int, int] = field(default_factory=dict)  # partition -> latest order analyzed
     next: dict[int, int] = field(default_factory=dict)  # partition -> first offset not analyzed yet
     sent: dict[int, int] = field(default_factory=dict)  # partition -> highest mark sent
+    vouched: dict[int, int] = field(default_factory=dict)  # partition -> its producer's latest order mark
     newest: int = -1  # the latest order of an article seen in flight (here, or at a shard here)
 
     def analyzed(self, partition: int, offset: int, order: int | None) -> None:
@@ -166,18 +189,25 @@ class Sources:
             self.last[partition] = max(self.last.get(partition, -1), order)
             self.newest = max(self.newest, order)
 
+    def marked(self, partition: int, offset: int, order: int) -> None:
+        """An order mark from the partition's producer is read: from now on its marks alone vouch for it."""
+        self.next[partition] = max(self.next.get(partition, 0), offset + 1)
+        self.vouched[partition] = max(self.vouched.get(partition, -1), order)
+
     def seen(self, order: int | None) -> None:
         if order is not None:
             self.newest = max(self.newest, order)
 
     def marks(self, positions: dict[int, Position]) -> dict[int, int]:
-        """Each held partition's mark: its latest order, or, caught up, its last fetch less ``quiet_after``."""
+        """Each held partition's mark: its latest order or its producer's mark, or, for a partition
+        whose producer sends no marks, caught up, its last fetch less ``quiet_after``."""
         quiet_us = int(self.quiet_after * 1_000_000)
         marks = {}
         for partition, at in positions.items():
-            mark = self.last.get(partition, -1)
+            mark = max(self.last.get(partition, -1), self.vouched.get(partition, -1))
             start = self.next.get(partition, at.committed or 0)
-            if at.highwater is not None and at.fetched_ms is not None and start >= at.highwater:
+            by_time = partition not in self.vouched
+            if by_time and at.highwater is not None and at.fetched_ms is not None and start >= at.highwater:
                 mark = max(mark, at.fetched_ms * 1000 - quiet_us)
             if mark >= 0:
                 marks[partition] = mark
@@ -193,7 +223,7 @@ class Sources:
 
     def forget(self, partitions: set[int]) -> None:
         """Partitions revoked: their new owner resumes from the committed offsets."""
-        for table in (self.last, self.next, self.sent):
+        for table in (self.last, self.next, self.sent, self.vouched):
             for partition in partitions:
                 table.pop(partition, None)
 
