@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from sitrep.stream.hold import order_mark
 
 ROOT = Path(__file__).resolve().parents[2]
 SITREP = str(Path(sys.executable).with_name("sitrep"))
@@ -125,3 +127,28 @@ def consume(broker: str, topics: list[str], *, until: int, timeout: float = 60.0
                 break
     consumer.close()
     return found
+
+
+def end_offsets(broker: str, name: str) -> dict[int, int]:
+    consumer = KafkaConsumer(bootstrap_servers=broker)
+    try:
+        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
+        return {tp.partition: offset for tp, offset in consumer.end_offsets(parts).items()}
+    finally:
+        consumer.close()
+
+
+def articles_on(broker: str, name: str) -> int:
+    """The records on a topic that are no order marks."""
+    consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        end, count = consumer.end_offsets(parts), 0
+        while any(consumer.position(tp) < end[tp] for tp in parts):
+            for records in consumer.poll(timeout_ms=500).values():
+                count += sum(order_mark(r.headers) is None for r in records)
+        return count
+    finally:
+        consumer.close()

@@ -13,8 +13,7 @@ import orjson
 import pytest
 from kafka import KafkaAdminClient
 
-from sitrep.stream.hold import order_mark
-from tests.integration.kafka_helpers import ROOT, SITREP, Worker, isolated_env, produce, run_sitrep, topic
+from tests.integration.kafka_helpers import ROOT, SITREP, Worker, articles_on, end_offsets, isolated_env, produce, run_sitrep, topic
 
 pytestmark = pytest.mark.integration
 
@@ -90,35 +89,6 @@ def test_ctrl_c_on_replay_still_prints_the_summary(broker: str, tmp_path: Path) 
     assert sent > 0 and ", failed 0," in line
     # What the summary says was sent is on the topic (beside the order marks).
     assert articles_on(broker, topic(env, "raw")) == sent
-
-
-def end_offsets(broker: str, name: str) -> dict[int, int]:
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(bootstrap_servers=broker)
-    try:
-        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
-        return {tp.partition: offset for tp, offset in consumer.end_offsets(parts).items()}
-    finally:
-        consumer.close()
-
-
-def articles_on(broker: str, name: str) -> int:
-    """The records on a topic that are no order marks."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
-    try:
-        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        end, count = consumer.end_offsets(parts), 0
-        while any(consumer.position(tp) < end[tp] for tp in parts):
-            for records in consumer.poll(timeout_ms=500).values():
-                count += sum(order_mark(r.headers) is None for r in records)
-        return count
-    finally:
-        consumer.close()
 
 
 def test_the_worker_logs_json_lines_with_its_id(broker: str, tmp_path: Path) -> None:
