@@ -116,22 +116,24 @@ def test_copy_of_an_article_seen_before_sigkill_is_still_caught(broker: str, tmp
     run_sitrep(env, "topics", "create")
     base = originals()
     worker = Worker(env, tmp_path / "worker.log").start()
-    run_sitrep(env, "replay", "--no-progress", str(write_jsonl(tmp_path / "originals.jsonl", base)))
-    first = consume(broker, [topic(env, "enriched"), topic(env, "duplicates")], until=len(base), timeout=90)
-    assert sum(len(records) for records in first.values()) == len(base)
-    time.sleep(2)  # let the changelog writes of the last batch reach the broker
-    worker.kill()
+    try:  # a failed check must not leave the worker running
+        run_sitrep(env, "replay", "--no-progress", str(write_jsonl(tmp_path / "originals.jsonl", base)))
+        first = consume(broker, [topic(env, "enriched"), topic(env, "duplicates")], until=len(base), timeout=90)
+        assert sum(len(records) for records in first.values()) == len(base)
+        time.sleep(2)  # let the changelog writes of the last batch reach the broker
+        worker.kill()
 
-    started = time.monotonic()
-    worker.start()
-    resumed = time.monotonic() - started
-    print(f"worker ready {resumed:.1f} s after restart (tables restored from the changelog)")
-    assert resumed < 30
+        started = time.monotonic()
+        worker.start()
+        resumed = time.monotonic() - started
+        print(f"worker ready {resumed:.1f} s after restart (tables restored from the changelog)")
+        assert resumed < 30
 
-    later = copies(base)
-    run_sitrep(env, "replay", "--no-progress", str(write_jsonl(tmp_path / "copies.jsonl", later)))
-    out = consume(broker, [topic(env, "duplicates")], until=len(later), timeout=90)
-    worker.stop()
+        later = copies(base)
+        run_sitrep(env, "replay", "--no-progress", str(write_jsonl(tmp_path / "copies.jsonl", later)))
+        out = consume(broker, [topic(env, "duplicates")], until=len(later), timeout=90)
+    finally:
+        worker.stop()
     copy_ids = {c["id"] for c in later}
     found = {r["id"]: r["duplicate_of"] for r in out[topic(env, "duplicates")] if r["id"] in copy_ids}
     assert found == {c["id"]: root(c["id"].rsplit("-", 1)[0]) for c in later}
