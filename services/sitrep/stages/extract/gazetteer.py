@@ -60,7 +60,7 @@ class Place:
     lat: float
     lon: float
     population: int
-    kind: str  # city | town | village | district | region | river | lake | facility | admin1 | country
+    kind: str  # city | town | village | district | subdistrict | region | river | lake | facility | admin1 | country
     geonameid: int | None = None
     governorate: str | None = None  # for a governorate's seat city: the governorate's place id
     district: str | None = None  # second-level unit (GeoNames admin2) the place lies in
@@ -158,11 +158,21 @@ def _data(name: str) -> str:
     return data.text("gazetteer", name)
 
 
-def _place_rows() -> Iterator[list[str]]:
-    """The fields of each row of places.tsv (see the data README for the columns)."""
-    for line in _data("places.tsv").splitlines():
+def _rows(name: str) -> Iterator[list[str]]:
+    """The fields of each row of a tab-separated gazetteer file (see the data README for the columns)."""
+    for line in _data(name).splitlines():
         if line and not line.startswith("#"):
             yield line.split("\t")
+
+
+def _place_rows() -> Iterator[list[str]]:
+    """The fields of each row of places.tsv."""
+    return _rows("places.tsv")
+
+
+def _one_word(words: list[str]) -> bool:
+    """Whether a name is one word but for its articles ("al dayr")."""
+    return sum(w not in ARTICLES for w in words) == 1
 
 
 def _is_acronym(alias: str) -> bool:
@@ -283,6 +293,7 @@ class Gazetteer:
             self.places[place.id] = place
             self._add_place_names(place, names, generate=cc in _VARIANT_COUNTRIES, skip=skip, curated=False)
             self._add_place_names(place, more.get(int(gid), []), generate=True, skip=set())
+        self._load_subdistricts(skip)
         for row in extra["places"]:
             place = Place(row["id"], row["name"], row["cc"], row.get("admin1"), None, row["lat"], row["lon"], 0, row["kind"])
             if place.admin1 and place.admin1_id in self.places:
@@ -296,6 +307,18 @@ class Gazetteer:
         words = {normalize_key(str(w)): cc for cc, ws in (extra.get("demonyms") or {}).items() for w in ws}
         self._demonyms = words
         self._demonym_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b")
+
+    def _load_subdistricts(self, skip: set[str]) -> None:
+        """Iraq's subdistricts (subdistricts.tsv: nahiyas, the third administrative level). Their
+        names are matched like a small town's: a one-word name needs a place cue or its country
+        named in the text (weak). They get a village's spellings, which keep the article: "Deir"
+        alone is the first word of many a name, not the subdistrict al-Dayr."""
+        for pid, name, cc, code, name1, district, lat, lon, _, kind, aliases in _rows("subdistricts.tsv"):
+            place = Place(pid, name, cc, code, name1, float(lat), float(lon), 0, kind, None, None, district or None)
+            self.places[place.id] = place
+            names = [name, *filter(None, aliases.split("|"))]
+            spellings = sorted({key for n in names for key in (normalize_key(n), *village_variants(n))})
+            self._add_place_names(place, spellings, generate=False, skip=skip, curated=False)
 
     def _load_villages(self) -> None:
         """The second tier (villages.tsv): every other populated place of Syria and Iraq.
@@ -414,7 +437,7 @@ class Gazetteer:
                          curated: bool = True) -> None:
         people = self._person_names
         own = variants(place.name) if generate else frozenset({normalize_key(place.name)})  # its own spellings
-        city = place.kind in ("city", "district")
+        city = place.kind in ("city", "district", "subdistrict")
         guard_alternates = city and place.population < _GUARDED_ALTERNATE
         guard_own = city and place.population < _GUARDED_OWN_NAME
         seen: set[str] = set()
@@ -429,7 +452,7 @@ class Gazetteer:
             exact = len(str(name)) <= 4 and _is_acronym(str(name))
             for key in keys:
                 # GeoNames names of under four letters are mostly noise ("Sfi", "Bab").
-                if key in skip or (place.geonameid and len(key) < 4):
+                if key in skip or ((place.geonameid or place.kind == "subdistrict") and len(key) < 4):
                     continue
                 # Curated names are trusted; a GeoNames village called "Hasan" or "al-Hasan" is not
                 # (guarded: it needs a place cue); nor, less so, a one-word alternate spelling of a
@@ -438,7 +461,9 @@ class Gazetteer:
                 words = key.split(" ")
                 guarded = not curated and (key in people or (
                     len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES)))
-                weak = not curated and len(words) == 1 and key.isascii() and (
+                # A subdistrict's "al-X" is as often a word as its "X" ("Al-Dayr": the monastery).
+                one = len(words) == 1 or (place.kind == "subdistrict" and _one_word(words))
+                weak = not curated and one and key.isascii() and (
                     guard_own or (guard_alternates and key not in own))
                 self._add(key, Target("place", place.id, exact=exact, guarded=guarded, weak=weak))
 
@@ -622,7 +647,8 @@ def _longest(hits: list[tuple[int, int, tuple[Target, ...]]]) -> list[Hit]:
 
 
 _CACHE_KEPT = 4  # gazetteer builds kept in the cache directory, this one included
-_DATA_FILES = ("actors.yaml", "admin1.yaml", "lexicon.yaml", "places.tsv", "places_extra.yaml", "villages.tsv")
+_DATA_FILES = ("actors.yaml", "admin1.yaml", "lexicon.yaml", "places.tsv", "places_extra.yaml", "subdistricts.tsv",
+               "villages.tsv")
 
 
 def _cache_file() -> Path:

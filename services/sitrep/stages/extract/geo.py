@@ -59,7 +59,7 @@ _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
 
-_SPECIFICITY = {"admin1": 0.7, "district": 0.85, "region": 0.8, "river": 0.3, "lake": 0.4, "country": 0.1}
+_SPECIFICITY = {"admin1": 0.7, "district": 0.85, "subdistrict": 0.9, "region": 0.8, "river": 0.3, "lake": 0.4, "country": 0.1}
 _COUNTRY_WEIGHT = {"SY": 1.0, "IQ": 0.6, "LB": 0.5, "JO": 0.5, "TR": 0.5}
 
 
@@ -145,7 +145,7 @@ _IN_BETWEEN = re.compile(rf"\s*{_GLOSS}{_KIND_WORD}{_GLOSS}(?:,|\bin|\bof){_CONT
 _NEAR_BETWEEN = re.compile(rf"\s*{_GLOSS}{_KIND_WORD}{_GLOSS},?\s*(?:\bnear|\boutside|\b(?:on|in)\s+the\s+"
                            rf"(?:outskirts|edges?)\s+of|\b{_DIRECTION}\s+of){_CONTAINER_TAIL}", re.IGNORECASE)
 # What can hold a place: a governorate, a district, a town (not a village: many share a name).
-_CONTAINERS = frozenset({"admin1", "district", "city", "town"})
+_CONTAINERS = frozenset({"admin1", "district", "subdistrict", "city", "town"})
 _NEAR_ONLY = 20_000  # a place this small is where "near <town>" says it is
 
 
@@ -219,7 +219,8 @@ class _Context:
     def prior(self, place: Place) -> float:
         share = self.choosing.get(place.cc, 0.0) / self.top if self.top else _DEFAULT_COUNTRY.get(place.cc, 0.0)
         return ((3.0 if place.admin1_id in self.admin1 else 0.0) + 1.5 * share
-                + (0.5 if place.geonameid is None else 0.0) + (0.2 if place.kind != "district" else 0.0)
+                + (0.5 if place.geonameid is None and place.kind != "subdistrict" else 0.0)
+                + (0.2 if place.kind not in ("district", "subdistrict") else 0.0)
                 + math.log10(place.population + 1) / 10)
 
 

@@ -1,0 +1,89 @@
+"""Iraq's subdistricts (nahiyas): the builder's choices and how the gazetteer matches them.
+
+Synthetic sentences and a made-up source list, written for the capability, not taken from any
+dev set.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from sitrep.stages.extract import geo
+from sitrep.stages.extract.article import extract
+from sitrep.stages.extract.gazetteer import gazetteer
+from sitrep.stages.types import CleanArticle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _builder():
+    spec = importlib.util.spec_from_file_location("build_subdistricts", ROOT / "ops" / "data" / "build_subdistricts.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def governorate_of(body: str) -> str | None:
+    ex = extract(CleanArticle(id="t", title="", body=body))
+    place = next((e for e in ex.entities if e.id == ex.primary_location), None)
+    if place is None or place.geo is None:
+        return None
+    return f"{place.geo.country_code}.{place.geo.admin1_code}"
+
+
+def test_names_are_bare_and_split():
+    names_of = _builder().names_of
+    assert names_of({"engName": "Nahiyat Qalaat", "arbName": "ناحية قلعة"}) == ["Qalaat", "قلعة"]
+    assert names_of({"engName": "Darband (Kani Sur)", "arbName": ""}) == ["Darband", "Kani Sur"]
+    # Kurdish-only letters mark a Sorani spelling Arabic text does not use.
+    assert names_of({"engName": "Xy", "arbName": "ڕانیە"}) == []
+
+
+def test_builder_leaves_out_names_others_hold():
+    b = _builder()
+    source = {"provinces": [{"engName": "Diyala", "arbName": "ديالى", "districts": [
+        {"engName": "Middle", "subdistricts": [
+            {"engName": "Tunis", "arbName": "تونس"},         # a big city abroad
+            {"engName": "Baqubah", "arbName": ""},           # the governorate's own town
+            {"engName": "Qalaat Sufla", "arbName": "قلعة سفلى"},
+            {"engName": "Nahiyat Qalaat Sufla", "arbName": ""},  # the same unit listed twice
+        ]}]}]}
+    admin1 = {"IQ": {"10": {"name": "Diyala", "lat": 33.75, "lon": 44.61, "aliases": []}}}
+    rows = b.subdistrict_rows(source, {"diyala": "10"}, admin1, [], {"10": {"baqubah"}}, {"tunis", "تونس"})
+    assert [(r[0], r[1], r[3], r[9]) for r in rows] == [("geo:IQ.10.qalaat-sufla", "Qalaat Sufla", "10", "subdistrict")]
+    assert rows[0][10] == "قلعة سفلى"
+    assert (rows[0][6], rows[0][7]) == ("33.7500", "44.6100")  # no district matched: the governorate's position
+
+
+def test_subdistricts_are_loaded_with_their_governorate():
+    gaz = gazetteer()
+    subs = [p for p in gaz.places.values() if p.kind == "subdistrict"]
+    assert len(subs) > 100
+    assert all(p.cc == "IQ" and p.admin1_id in gaz.places and p.geonameid is None for p in subs)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("A roadside bomb wounded two shepherds in Surdash subdistrict on Monday.", "IQ.05"),
+    ("Gunmen killed a truck driver near Trebil, close to the Jordanian border.", "IQ.01"),
+    ("Police said a mortar round fell on a farm in the nahiya of Khalakan.", "IQ.05"),
+])
+def test_a_subdistrict_gives_its_governorate(body, expected):
+    assert governorate_of(body) == expected
+
+
+def test_a_subdistrict_name_without_its_article_is_not_a_word_match():
+    gaz = gazetteer()
+    text = "She now works at a hospital in Deir al-Balah after relocating."
+    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    assert all(m.place.kind != "subdistrict" for m in mentions)
+
+
+def test_a_one_word_subdistrict_needs_a_cue_or_its_country():
+    gaz = gazetteer()
+    text = "Surdash said on Monday that the talks would go on."
+    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    assert mentions == []
