@@ -87,3 +87,27 @@ def test_a_one_word_subdistrict_needs_a_cue_or_its_country():
     text = "Surdash said on Monday that the talks would go on."
     mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
     assert mentions == []
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("A patrol was ambushed near Amuda Kelmo on Monday.", "Amuda"),          # the next word goes on the name
+    ("A shepherd was shot near Qara Losi at dawn.", "Qara"),
+    ("Gunmen attacked a farm south of Umm Saraqib village.", "Saraqib"),     # the word before begins names
+    ("Two boys were hurt in Ain Mandali by a mine.", "Mandali"),
+])
+def test_a_small_place_glued_to_an_unknown_capitalised_word_is_a_fragment(text, fragment):
+    gaz = gazetteer()
+    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    assert all(text[m.start:m.end] != fragment for m in mentions)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Airstrikes hit Saraqib Thursday, killing five civilians.", "Saraqib"),  # a weekday
+    ("A car bomb exploded in Azaz City center.", "Azaz"),                    # a kind of name
+    ("Turkish drones struck near Amuda on Sunday.", "Amuda"),                 # a demonym before the verb
+    ("Shelling On Saraqib Kills Five Civilians", "Saraqib"),                  # a headline: no evidence
+])
+def test_common_words_kinds_and_headlines_are_no_fragment_evidence(text, name):
+    gaz = gazetteer()
+    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    assert any(text[m.start:m.end] == name for m in mentions)

@@ -191,6 +191,13 @@ class Gazetteer:
         self.actors: dict[str, Actor] = {}
         self._keys: dict[str, dict[tuple[str, str], Target]] = {}
         self._person_names = {normalize_key(w) for w in self.lexicon["person_names"]}
+        # Capitalised words that do not make a place's name part of a longer one: common words,
+        # kinds of name ("Province", "Airport"), demonyms (geo._fragment).
+        extra_words = yaml.load(_data("places_extra.yaml"), Loader=_YAML_LOADER).get("demonyms") or {}
+        self.plain_words = frozenset(str(w).lower() for w in (
+            *self.lexicon["not_names"], *(w for ws in self.lexicon["name_kinds"].values() for w in ws),
+            *(w for ws in extra_words.values() for w in ws)))
+        self.plain_before = self.plain_words - {str(w).lower() for w in self.lexicon["name_prefixes"]}
         self._village_trie = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         self._village_shared: list[tuple[int, ...]] = []
         self.village_key_count = 0

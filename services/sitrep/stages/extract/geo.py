@@ -131,7 +131,46 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
             continue
         place = max((gaz.places[t.ref] for t in candidates), key=ctx.prior)
         places.append(_governorate(text, PlaceMention(hit.start, hit.end, place), gaz))
+    if places:
+        acting = {h.start for h, _ in actors} | {h.end for h, _ in actors}
+        places = [m for m in places if not _fragment(text, m, gaz.plain_words, gaz.plain_before, acting)]
     return _placed_in(text, places), actors
+
+
+# A small place's name glued to another capitalised word is a piece of a longer name the
+# gazetteer lacks ("Qara Los", "Ali Saray", "Wadi Hauran"): that place, not the one matched.
+_FRAGMENT_MAX = 100_000
+_NEXT_WORD = re.compile(r" (?:(?:al|el|an|ar|as|ash|ad|at|az)[- ])?([A-Z][\w'’]*)")
+_PREV_WORD = re.compile(r"(?:^|(?<=[\s(\[\"“]))([A-Z][\w'’]*) $")
+_SENTENCE_END = re.compile(r"(?:^|[.!?:;]\s*)$")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _fragment(text: str, m: PlaceMention, plain: frozenset[str], plain_before: frozenset[str],
+              acting: set[int]) -> bool:
+    """Whether a small place's mention is part of a longer capitalised name: the word right
+    after or right before it (one space apart) is capitalised, is no actor's name, and is
+    neither a common word ("On", "Syrian") nor a kind of name ("Province", "Airport"); before
+    it, a word that begins settlement names ("Tal", "Umm") is one of a longer name."""
+    place = m.place
+    if place.population >= _FRAGMENT_MAX or place.kind in ("admin1", "country") or (
+            place.geonameid is None and place.kind != "subdistrict"):
+        return False
+    nxt = _NEXT_WORD.match(text, m.end)
+    if nxt and nxt.start(1) not in acting and nxt.group(1).lower() not in plain:
+        return not _headline(text, m)
+    before = text[max(0, m.start - 30):m.start]
+    prev = _PREV_WORD.search(before)
+    if (prev and m.start - len(before) + prev.end(1) not in acting and prev.group(1).lower() not in plain_before
+            and not _SENTENCE_END.search(before, 0, prev.start(1))):
+        return not _headline(text, m)
+    return False
+
+
+def _headline(text: str, m: PlaceMention) -> bool:
+    """Whether the words around a mention are mostly capitalised (a headline): no evidence there."""
+    words = _WORD.findall(text, max(0, m.start - 60), m.end + 60)
+    return sum(w[0].isupper() for w in words) * 2 > len(words)
 
 
 # "<place> (village) in <governorate>", "<place>, <governorate> province", "<village> of <district>",
@@ -154,7 +193,7 @@ def _placed_in(text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
     for i, m in enumerate(mentions):
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
         if (nxt is not None and nxt.place.kind in _CONTAINERS and nxt.place.admin1_id
-                and m.place.kind != "admin1" and m.place.geonameid is not None
+                and m.place.kind != "admin1" and (m.place.geonameid is not None or m.place.kind == "subdistrict")
                 and m.place.admin1_id != nxt.place.admin1_id and nxt.start - m.end <= 48
                 and (_IN_BETWEEN.fullmatch(text, m.end, nxt.start)
                      or m.place.population < _NEAR_ONLY and _NEAR_BETWEEN.fullmatch(text, m.end, nxt.start))):
