@@ -111,3 +111,22 @@ def test_common_words_kinds_and_headlines_are_no_fragment_evidence(text, name):
     gaz = gazetteer()
     mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
     assert any(text[m.start:m.end] == name for m in mentions)
+
+
+def test_an_ayn_after_a_is_also_spelled_as_a_second_a():
+    from sitrep.stages.extract.translit import ayn_as_vowel, village_variants
+    assert ayn_as_vowel("Sa‘dīyah") == "Saadīyah"
+    assert "al saadiyah" in village_variants("As Sa‘dīyah")
+    assert ayn_as_vowel("Ra’s al Khaymah") == "Ra’s al Khaymah"  # a hamza is no vowel
+    assert not any(v.startswith("raas") for v in village_variants("Ra’s al ‘Ayn"))
+
+
+def test_among_unpeopled_namesakes_the_one_listed_under_more_names_wins():
+    from sitrep.stages.extract.gazetteer import Place
+    ctx = geo._Context(set(), {"IQ": 1.0}, {})
+    lesser = Place("geo:1", "X", "IQ", "01", "Anbar", 33.0, 43.0, 0, "village", 1, names=1)
+    known = Place("geo:2", "X", "IQ", "10", "Diyala", 34.0, 45.0, 0, "village", 2, names=8)
+    assert max((lesser, known), key=ctx.prior) is known
+    # Size still outweighs names.
+    town = Place("geo:3", "X", "IQ", "15", "Nineveh", 36.0, 43.0, 5_000, "village", 3, names=0)
+    assert max((known, town), key=ctx.prior) is town

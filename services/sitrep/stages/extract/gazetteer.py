@@ -64,6 +64,7 @@ class Place:
     geonameid: int | None = None
     governorate: str | None = None  # for a governorate's seat city: the governorate's place id
     district: str | None = None  # second-level unit (GeoNames admin2) the place lies in
+    names: int = 0  # how many alternate names GeoNames lists: more for better-known places
 
     @property
     def admin1_id(self) -> str | None:
@@ -88,9 +89,9 @@ class PlaceTable(dict[str, Place]):
         line = self._line(key)
         if line is None:
             raise KeyError(key)
-        gid, name, cc, code, name1, district, lat, lon, pop, kind, _ = line.split("\t")
+        gid, name, cc, code, name1, district, lat, lon, pop, kind, aliases = line.split("\t")
         place = Place(key, name, cc, code or None, name1 or None, float(lat), float(lon), int(pop), kind, int(gid),
-                      None, district or None)
+                      None, district or None, aliases.count("|") + bool(aliases))
         self[key] = place
         return place
 
@@ -296,7 +297,7 @@ class Gazetteer:
                 self._add_place_names(place, names, generate=cc in _VARIANT_COUNTRIES, skip=skip, curated=False)
                 continue
             place = Place(f"geo:{gid}", name, cc, code or None, name1 or None, float(lat), float(lon), int(pop),
-                          kind, int(gid), seats.get(int(gid)), district or None)
+                          kind, int(gid), seats.get(int(gid)), district or None, len(names) - 1)
             self.places[place.id] = place
             self._add_place_names(place, names, generate=cc in _VARIANT_COUNTRIES, skip=skip, curated=False)
             self._add_place_names(place, more.get(int(gid), []), generate=True, skip=set())

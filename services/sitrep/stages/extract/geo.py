@@ -256,11 +256,13 @@ class _Context:
             self.countries.get(place.cc, 0.0) >= 1.0 and all(cc == place.cc for cc in self.placed))
 
     def prior(self, place: Place) -> float:
+        """How likely a namesake is meant: its governorate or country named, then its size; among
+        unpeopled villages, the one GeoNames lists under more names (a better-known place)."""
         share = self.choosing.get(place.cc, 0.0) / self.top if self.top else _DEFAULT_COUNTRY.get(place.cc, 0.0)
         return ((3.0 if place.admin1_id in self.admin1 else 0.0) + 1.5 * share
                 + (0.5 if place.geonameid is None and place.kind != "subdistrict" else 0.0)
                 + (0.2 if place.kind not in ("district", "subdistrict") else 0.0)
-                + math.log10(place.population + 1) / 10)
+                + math.log10(place.population + 1) / 10 + min(place.names, 10) / 100)
 
 
 # Without any clue in the text, the countries the reports are mostly about.
