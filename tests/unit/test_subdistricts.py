@@ -130,3 +130,15 @@ def test_among_unpeopled_namesakes_the_one_listed_under_more_names_wins():
     # Size still outweighs names.
     town = Place("geo:3", "X", "IQ", "15", "Nineveh", 36.0, 43.0, 5_000, "village", 3, names=0)
     assert max((known, town), key=ctx.prior) is town
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("A roadside bomb went off near Hit city on Friday.", ["IQ.01"]),          # a town's own three-letter name
+    ("Gunmen shot a trader in Kut district.", ["IQ.16"]),                        # Al Kūt without its article
+    ("She was not interested in Sam any more.", []),                             # an alternate name: no
+    ("It was a Hit with fans everywhere.", []),                                  # no place cue
+])
+def test_three_letter_town_names_need_cues(text, expected):
+    gaz = gazetteer()
+    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    assert [f"{m.place.cc}.{m.place.admin1}" for m in mentions] == expected

@@ -171,6 +171,17 @@ def _place_rows() -> Iterator[list[str]]:
     return _rows("places.tsv")
 
 
+_SHORT_NAME_TOWN = 10_000  # a town this size is known by a three-letter name ("Hit", "Ana")
+
+
+def _short_town_name(key: str, place: Place, own: frozenset[str]) -> bool:
+    """Whether a three-letter key is a Syrian or Iraqi town's own name ("Hit", "Kut" for Al Kūt),
+    worth matching with cues; not an alternate name ("Sam" for Damascus)."""
+    return (len(key) == 3 and key.isascii() and key.isalpha() and place.kind == "city"
+            and place.cc in _VARIANT_COUNTRIES and place.population >= _SHORT_NAME_TOWN
+            and (key in own or compact(normalize_key(place.name)) == key))
+
+
 def _one_word(words: list[str]) -> bool:
     """Whether a name is one word but for its articles ("al dayr")."""
     return sum(w not in ARTICLES for w in words) == 1
@@ -459,8 +470,12 @@ class Gazetteer:
             keys = variants(str(name)) if generate or _ARABIC_SCRIPT.search(plain) else frozenset({plain})
             exact = len(str(name)) <= 4 and _is_acronym(str(name))
             for key in keys:
-                # GeoNames names of under four letters are mostly noise ("Sfi", "Bab").
+                # GeoNames names of under four letters are mostly noise ("Sfi", "Bab"), but a town's
+                # ("Hit"): that one needs a place cue, and a kind word after it or its country named,
+                # as a skeleton's match does.
                 if key in skip or ((place.geonameid or place.kind == "subdistrict") and len(key) < 4):
+                    if key not in skip and _short_town_name(key, place, own):
+                        self._add(key, Target("place", place.id, guarded=True, weak=True, fuzzy=True))
                     continue
                 # Curated names are trusted; a GeoNames village called "Hasan" or "al-Hasan" is not
                 # (guarded: it needs a place cue); nor, less so, a one-word alternate spelling of a
