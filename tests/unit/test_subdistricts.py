@@ -142,3 +142,12 @@ def test_three_letter_town_names_need_cues(text, expected):
     gaz = gazetteer()
     mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
     assert [f"{m.place.cc}.{m.place.admin1}" for m in mentions] == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # A town the event is placed from weighs less than the governorate it happened in.
+    ("Gunmen attacked a checkpoint in Saladin province north of Baghdad, killing a policeman.", "IQ.18"),
+    ("A bomb hit a bus in Diyala province, east of Samarra, wounding four.", "IQ.10"),
+])
+def test_a_bearing_from_a_town_weighs_less(body, expected):
+    assert governorate_of(body) == expected

@@ -56,6 +56,8 @@ _KIND_CUE = re.compile(r"\b(?:(?:villages?|towns?|hamlets?|areas?|regions?|distr
                        rf"nahiya|qada|camp)\s+(?:of\s+)?|(?:outskirts|edges?|vicinity|{_DIRECTION})\s+of\s+)(?:the\s+)?$",
                        re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
+# "north of Baghdad": a bearing from a place, which the event was outside of.
+_BEARING = re.compile(rf"\b{_DIRECTION}\s+of\s+(?:the\s+)?(?:(?:city|town|village)\s+of\s+)?$", re.IGNORECASE)
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
 
@@ -376,6 +378,9 @@ def primary_location(
             weight += 1.5
         if "from" in body[max(0, m.start - 12):m.start] and _FROM.search(body, max(0, m.start - 12), m.start):
             weight *= 0.4  # where fire or people came from, not where it happened
+        elif (m.place.kind != "admin1" and " of " in body[max(0, m.start - 30):m.start]
+              and _BEARING.search(body, max(0, m.start - 30), m.start)):
+            weight *= 0.5  # a town the event is placed from, not the place itself ("west of" a province is in it)
         weighted.append((m.place, weight, m.start))
     weighted += [(place, 3.0, -1) for place in title]
     weighted += [(place, 1.0, len(body)) for place in dateline]
