@@ -151,3 +151,8 @@ def test_three_letter_town_names_need_cues(text, expected):
 ])
 def test_a_bearing_from_a_town_weighs_less(body, expected):
     assert governorate_of(body) == expected
+
+
+def test_nahiyat_before_a_name_is_a_place_cue():
+    assert governorate_of("Shelling hit nahiyat Surdash overnight, wounding a farmer.") == "IQ.05"
+    assert governorate_of("Shelling hit Surdash overnight, wounding a farmer.") is None
