@@ -156,3 +156,10 @@ def test_a_bearing_from_a_town_weighs_less(body, expected):
 def test_nahiyat_before_a_name_is_a_place_cue():
     assert governorate_of("Shelling hit nahiyat Surdash overnight, wounding a farmer.") == "IQ.05"
     assert governorate_of("Shelling hit Surdash overnight, wounding a farmer.") is None
+
+
+def test_a_village_named_like_a_country_word_is_not_matched():
+    gaz = gazetteer()
+    for text in ("Turkish jets struck positions in the Iraqi Kurdistan Region.", "He fled to Kurdistan in 2014."):
+        mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+        assert all(m.place.kind != "village" for m in mentions)

@@ -351,6 +351,8 @@ class Gazetteer:
         """
         extra = yaml.load(_data("places_extra.yaml"), Loader=_YAML_LOADER)
         skip = {normalize_key(w) for w in (*self.lexicon["not_names"], *extra.get("drop_aliases", []))}
+        # A village named like a word of a country's name ("Kurdistan", of "Kurdistan Region").
+        skip |= {w for ws in (extra.get("demonyms") or {}).values() for d in ws for w in normalize_key(str(d)).split()}
         taken = set(self._keys)
         people = self._person_names
         found: dict[str, dict[int, int]] = {}
