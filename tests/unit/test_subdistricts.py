@@ -163,3 +163,15 @@ def test_a_village_named_like_a_country_word_is_not_matched():
     for text in ("Turkish jets struck positions in the Iraqi Kurdistan Region.", "He fled to Kurdistan in 2014."):
         mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
         assert all(m.place.kind != "village" for m in mentions)
+
+
+def test_a_settlement_prefix_before_a_governorate_name_makes_another_place():
+    gaz = gazetteer()
+    text = "A fighter was killed in a village near Jisr Diyala on Monday."
+    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    assert all(m.place.kind != "admin1" for m in mentions)
+
+
+def test_a_road_named_after_a_town_lies_where_the_text_puts_it():
+    # A road named after a town in one governorate, said to run in another's district.
+    assert governorate_of("Gunmen shot at a car on the Samarra road in Kirkuk district, wounding two.") == "IQ.13"

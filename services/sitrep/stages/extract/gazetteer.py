@@ -209,7 +209,8 @@ class Gazetteer:
         self.plain_words = frozenset(str(w).lower() for w in (
             *self.lexicon["not_names"], *(w for ws in self.lexicon["name_kinds"].values() for w in ws),
             *(w for ws in extra_words.values() for w in ws)))
-        self.plain_before = self.plain_words - {str(w).lower() for w in self.lexicon["name_prefixes"]}
+        self.name_prefixes = frozenset(str(w).lower() for w in self.lexicon["name_prefixes"])
+        self.plain_before = self.plain_words - self.name_prefixes
         self._village_trie = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         self._village_shared: list[tuple[int, ...]] = []
         self.village_key_count = 0

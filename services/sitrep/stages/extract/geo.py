@@ -135,7 +135,7 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
         places.append(_governorate(text, PlaceMention(hit.start, hit.end, place), gaz))
     if places:
         acting = {h.start for h, _ in actors} | {h.end for h, _ in actors}
-        places = [m for m in places if not _fragment(text, m, gaz.plain_words, gaz.plain_before, acting)]
+        places = [m for m in places if not _fragment(text, m, gaz, acting)]
     return _placed_in(text, places), actors
 
 
@@ -148,22 +148,25 @@ _SENTENCE_END = re.compile(r"(?:^|[.!?:;]\s*)$")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def _fragment(text: str, m: PlaceMention, plain: frozenset[str], plain_before: frozenset[str],
-              acting: set[int]) -> bool:
+def _fragment(text: str, m: PlaceMention, gaz: Gazetteer, acting: set[int]) -> bool:
     """Whether a small place's mention is part of a longer capitalised name: the word right
     after or right before it (one space apart) is capitalised, is no actor's name, and is
     neither a common word ("On", "Syrian") nor a kind of name ("Province", "Airport"); before
-    it, a word that begins settlement names ("Tal", "Umm") is one of a longer name."""
+    it, a word that begins settlement names ("Tal", "Umm") is one of a longer name. Such a
+    word before a governorate's name is one too ("Jisr Diyala" is a town, not Diyala)."""
     place = m.place
-    if place.population >= _FRAGMENT_MAX or place.kind in ("admin1", "country") or (
+    if place.kind == "admin1":
+        prev = _PREV_WORD.search(text, max(0, m.start - 30), m.start)
+        return bool(prev and prev.group(1).lower() in gaz.name_prefixes) and not _headline(text, m)
+    if place.population >= _FRAGMENT_MAX or place.kind == "country" or (
             place.geonameid is None and place.kind != "subdistrict"):
         return False
     nxt = _NEXT_WORD.match(text, m.end)
-    if nxt and nxt.start(1) not in acting and nxt.group(1).lower() not in plain:
+    if nxt and nxt.start(1) not in acting and nxt.group(1).lower() not in gaz.plain_words:
         return not _headline(text, m)
     before = text[max(0, m.start - 30):m.start]
     prev = _PREV_WORD.search(before)
-    if (prev and m.start - len(before) + prev.end(1) not in acting and prev.group(1).lower() not in plain_before
+    if (prev and m.start - len(before) + prev.end(1) not in acting and prev.group(1).lower() not in gaz.plain_before
             and not _SENTENCE_END.search(before, 0, prev.start(1))):
         return not _headline(text, m)
     return False
@@ -179,7 +182,7 @@ def _headline(text: str, m: PlaceMention) -> bool:
 # "<village>, west of <town>": the text says where the place is; a gazetteer namesake in another
 # governorate is another place of that name (the one meant is one the gazetteer lacks).
 _GLOSS = r"(?:\([^()]{1,30}\)\s*)?"
-_KIND_WORD = r"(?:(?:village|town|city|area|district|sub-?district|region|neighbou?rhood|camp)s?\s*)?"
+_KIND_WORD = r"(?:(?:village|town|city|area|district|sub-?district|region|neighbou?rhood|camp|road|highway)s?\s*)?"
 _CONTAINER_TAIL = rf"\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:(?:city|town|district)\s+of\s+)?$"
 _IN_BETWEEN = re.compile(rf"\s*{_GLOSS}{_KIND_WORD}{_GLOSS}(?:,|\bin|\bof){_CONTAINER_TAIL}", re.IGNORECASE)
 # Near a place only says as much for a village or an area: a town "north of Baghdad" is not in it.
