@@ -1,7 +1,7 @@
 """Build Iraq's subdistricts (nahiyas, the third administrative level) for the gazetteer.
 
 GeoNames, as the other gazetteer files carry it, has Iraq's governorates and districts but
-few of its some 400 subdistricts (admin3); reports place events by them ("in Rashad
+few of its some 400 subdistricts (admin3); reports place events by them ("in Surdash
 subdistrict", "nahiyat al-X"). The list read here is m7amad-t/iraq_geo_data (MIT licence,
 compiled from Wikipedia's lists and official Iraqi publications): each governorate's
 districts and their subdistricts, with English, Arabic and Kurdish (Arabic-script) names.

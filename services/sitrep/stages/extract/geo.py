@@ -140,7 +140,7 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
 
 
 # A small place's name glued to another capitalised word is a piece of a longer name the
-# gazetteer lacks ("Qara Los", "Ali Saray", "Wadi Hauran"): that place, not the one matched.
+# gazetteer lacks ("Amuda Kelmo", "Umm Saraqib"): that place, not the one matched.
 _FRAGMENT_MAX = 100_000
 _NEXT_WORD = re.compile(r" (?:(?:al|el|an|ar|as|ash|ad|at|az)[- ])?([A-Z][\w'’]*)")
 _PREV_WORD = re.compile(r"(?:^|(?<=[\s(\[\"“]))([A-Z][\w'’]*) $")
@@ -153,7 +153,7 @@ def _fragment(text: str, m: PlaceMention, gaz: Gazetteer, acting: set[int]) -> b
     after or right before it (one space apart) is capitalised, is no actor's name, and is
     neither a common word ("On", "Syrian") nor a kind of name ("Province", "Airport"); before
     it, a word that begins settlement names ("Tal", "Umm") is one of a longer name. Such a
-    word before a governorate's name is one too ("Jisr Diyala" is a town, not Diyala)."""
+    word before a governorate's name is one too ("Tal X" is a village, not the governorate X)."""
     place = m.place
     if place.kind == "admin1":
         prev = _PREV_WORD.search(text, max(0, m.start - 30), m.start)

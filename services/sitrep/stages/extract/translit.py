@@ -249,13 +249,13 @@ def village_variants(name: str) -> frozenset[str]:
     return frozenset(v for v in out if len(v) >= 3)
 
 
-# The 'ayn after a short a is often written as a second a: "Sa‘dīyah" as "Saadiyah". GeoNames
+# The 'ayn after a short a is often written as a second a: "Ma‘lūlā" as "Maalula". GeoNames
 # writes the 'ayn ‘ and the hamza ’ ("Ra’s"), which is no vowel; a plain ' may be either.
 _AYN_AFTER_A = re.compile(r"([aA])[\u2018\u02bf](?=[^\W\d_])")
 
 
 def ayn_as_vowel(name: str) -> str:
-    """The name with each 'ayn after an a written as a second a: "Sa‘dīyah" -> "Saadīyah"."""
+    """The name with each 'ayn after an a written as a second a: "Ma‘lūlā" -> "Maalūlā"."""
     return _AYN_AFTER_A.sub(r"\1a", name)
 
 
