@@ -60,10 +60,11 @@ class Place:
     lat: float
     lon: float
     population: int
-    kind: str  # city | town | village | district | region | river | lake | facility | admin1 | country
+    kind: str  # city | town | village | district | subdistrict | region | river | lake | facility | admin1 | country
     geonameid: int | None = None
     governorate: str | None = None  # for a governorate's seat city: the governorate's place id
     district: str | None = None  # second-level unit (GeoNames admin2) the place lies in
+    names: int = 0  # how many alternate names GeoNames lists: more for better-known places
 
     @property
     def admin1_id(self) -> str | None:
@@ -88,9 +89,9 @@ class PlaceTable(dict[str, Place]):
         line = self._line(key)
         if line is None:
             raise KeyError(key)
-        gid, name, cc, code, name1, district, lat, lon, pop, kind, _ = line.split("\t")
+        gid, name, cc, code, name1, district, lat, lon, pop, kind, aliases = line.split("\t")
         place = Place(key, name, cc, code or None, name1 or None, float(lat), float(lon), int(pop), kind, int(gid),
-                      None, district or None)
+                      None, district or None, aliases.count("|") + bool(aliases))
         self[key] = place
         return place
 
@@ -158,11 +159,32 @@ def _data(name: str) -> str:
     return data.text("gazetteer", name)
 
 
-def _place_rows() -> Iterator[list[str]]:
-    """The fields of each row of places.tsv (see the data README for the columns)."""
-    for line in _data("places.tsv").splitlines():
+def _rows(name: str) -> Iterator[list[str]]:
+    """The fields of each row of a tab-separated gazetteer file (see the data README for the columns)."""
+    for line in _data(name).splitlines():
         if line and not line.startswith("#"):
             yield line.split("\t")
+
+
+def _place_rows() -> Iterator[list[str]]:
+    """The fields of each row of places.tsv."""
+    return _rows("places.tsv")
+
+
+_SHORT_NAME_TOWN = 10_000  # a town this size is known by a three-letter name ("Hit", "Ana")
+
+
+def _short_town_name(key: str, place: Place, own: frozenset[str]) -> bool:
+    """Whether a three-letter key is a Syrian or Iraqi town's own name ("Hit", "Kut" for Al Kūt),
+    worth matching with cues; not an alternate name ("Sam" for Damascus)."""
+    return (len(key) == 3 and key.isascii() and key.isalpha() and place.kind == "city"
+            and place.cc in _VARIANT_COUNTRIES and place.population >= _SHORT_NAME_TOWN
+            and (key in own or compact(normalize_key(place.name)) == key))
+
+
+def _one_word(words: list[str]) -> bool:
+    """Whether a name is one word but for its articles ("al dayr")."""
+    return sum(w not in ARTICLES for w in words) == 1
 
 
 def _is_acronym(alias: str) -> bool:
@@ -181,6 +203,14 @@ class Gazetteer:
         self.actors: dict[str, Actor] = {}
         self._keys: dict[str, dict[tuple[str, str], Target]] = {}
         self._person_names = {normalize_key(w) for w in self.lexicon["person_names"]}
+        # Capitalised words that do not make a place's name part of a longer one: common words,
+        # kinds of name ("Province", "Airport"), demonyms (geo._fragment).
+        extra_words = yaml.load(_data("places_extra.yaml"), Loader=_YAML_LOADER).get("demonyms") or {}
+        self.plain_words = frozenset(str(w).lower() for w in (
+            *self.lexicon["not_names"], *(w for ws in self.lexicon["name_kinds"].values() for w in ws),
+            *(w for ws in extra_words.values() for w in ws)))
+        self.name_prefixes = frozenset(str(w).lower() for w in self.lexicon["name_prefixes"])
+        self.plain_before = self.plain_words - self.name_prefixes
         self._village_trie = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         self._village_shared: list[tuple[int, ...]] = []
         self.village_key_count = 0
@@ -279,10 +309,11 @@ class Gazetteer:
                 self._add_place_names(place, names, generate=cc in _VARIANT_COUNTRIES, skip=skip, curated=False)
                 continue
             place = Place(f"geo:{gid}", name, cc, code or None, name1 or None, float(lat), float(lon), int(pop),
-                          kind, int(gid), seats.get(int(gid)), district or None)
+                          kind, int(gid), seats.get(int(gid)), district or None, len(names) - 1)
             self.places[place.id] = place
             self._add_place_names(place, names, generate=cc in _VARIANT_COUNTRIES, skip=skip, curated=False)
             self._add_place_names(place, more.get(int(gid), []), generate=True, skip=set())
+        self._load_subdistricts(skip)
         for row in extra["places"]:
             place = Place(row["id"], row["name"], row["cc"], row.get("admin1"), None, row["lat"], row["lon"], 0, row["kind"])
             if place.admin1 and place.admin1_id in self.places:
@@ -297,6 +328,18 @@ class Gazetteer:
         self._demonyms = words
         self._demonym_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b")
 
+    def _load_subdistricts(self, skip: set[str]) -> None:
+        """Iraq's subdistricts (subdistricts.tsv: nahiyas, the third administrative level). Their
+        names are matched like a small town's: a one-word name needs a place cue or its country
+        named in the text (weak). They get a village's spellings, which keep the article: "Deir"
+        alone is the first word of many a name, not the subdistrict al-Dayr."""
+        for pid, name, cc, code, name1, district, lat, lon, _, kind, aliases in _rows("subdistricts.tsv"):
+            place = Place(pid, name, cc, code, name1, float(lat), float(lon), 0, kind, None, None, district or None)
+            self.places[place.id] = place
+            names = [name, *filter(None, aliases.split("|"))]
+            spellings = sorted({key for n in names for key in (normalize_key(n), *village_variants(n))})
+            self._add_place_names(place, spellings, generate=False, skip=skip, curated=False)
+
     def _load_villages(self) -> None:
         """The second tier (villages.tsv): every other populated place of Syria and Iraq.
 
@@ -309,6 +352,8 @@ class Gazetteer:
         """
         extra = yaml.load(_data("places_extra.yaml"), Loader=_YAML_LOADER)
         skip = {normalize_key(w) for w in (*self.lexicon["not_names"], *extra.get("drop_aliases", []))}
+        # A village named like a word of a country's name ("Kurdistan", of "Kurdistan Region").
+        skip |= {w for ws in (extra.get("demonyms") or {}).values() for d in ws for w in normalize_key(str(d)).split()}
         taken = set(self._keys)
         people = self._person_names
         found: dict[str, dict[int, int]] = {}
@@ -414,7 +459,7 @@ class Gazetteer:
                          curated: bool = True) -> None:
         people = self._person_names
         own = variants(place.name) if generate else frozenset({normalize_key(place.name)})  # its own spellings
-        city = place.kind in ("city", "district")
+        city = place.kind in ("city", "district", "subdistrict")
         guard_alternates = city and place.population < _GUARDED_ALTERNATE
         guard_own = city and place.population < _GUARDED_OWN_NAME
         seen: set[str] = set()
@@ -428,8 +473,12 @@ class Gazetteer:
             keys = variants(str(name)) if generate or _ARABIC_SCRIPT.search(plain) else frozenset({plain})
             exact = len(str(name)) <= 4 and _is_acronym(str(name))
             for key in keys:
-                # GeoNames names of under four letters are mostly noise ("Sfi", "Bab").
-                if key in skip or (place.geonameid and len(key) < 4):
+                # GeoNames names of under four letters are mostly noise ("Sfi", "Bab"), but a town's
+                # ("Hit"): that one needs a place cue, and a kind word after it or its country named,
+                # as a skeleton's match does.
+                if key in skip or ((place.geonameid or place.kind == "subdistrict") and len(key) < 4):
+                    if key not in skip and _short_town_name(key, place, own):
+                        self._add(key, Target("place", place.id, guarded=True, weak=True, fuzzy=True))
                     continue
                 # Curated names are trusted; a GeoNames village called "Hasan" or "al-Hasan" is not
                 # (guarded: it needs a place cue); nor, less so, a one-word alternate spelling of a
@@ -438,7 +487,9 @@ class Gazetteer:
                 words = key.split(" ")
                 guarded = not curated and (key in people or (
                     len(words) == 2 and words[-1] in people and (words[0] in people or words[0] in ARTICLES)))
-                weak = not curated and len(words) == 1 and key.isascii() and (
+                # A subdistrict's "al-X" is as often a word as its "X" ("Al-Dayr": the monastery).
+                one = len(words) == 1 or (place.kind == "subdistrict" and _one_word(words))
+                weak = not curated and one and key.isascii() and (
                     guard_own or (guard_alternates and key not in own))
                 self._add(key, Target("place", place.id, exact=exact, guarded=guarded, weak=weak))
 
@@ -622,7 +673,8 @@ def _longest(hits: list[tuple[int, int, tuple[Target, ...]]]) -> list[Hit]:
 
 
 _CACHE_KEPT = 4  # gazetteer builds kept in the cache directory, this one included
-_DATA_FILES = ("actors.yaml", "admin1.yaml", "lexicon.yaml", "places.tsv", "places_extra.yaml", "villages.tsv")
+_DATA_FILES = ("actors.yaml", "admin1.yaml", "lexicon.yaml", "places.tsv", "places_extra.yaml", "subdistricts.tsv",
+               "villages.tsv")
 
 
 def _cache_file() -> Path:

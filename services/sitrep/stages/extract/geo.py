@@ -44,7 +44,7 @@ _COUNTRYSIDE_WORD = re.compile(rf"province|governorate|countryside|country\s+sid
 # Words before a name that make it a place; "(" too: a name glossed in brackets after another
 # ("Sinjar (Shingal)", "Zakho (Duhok)") is another name or the area of it.
 _PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
-                        rf"district|area|neighbou?rhood)\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:[ae]l[- ])?|\w\s*\(\s*|"
+                        rf"district|sub-?district|area|neighbou?rhood|nahiyat?|qada'?)\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:[ae]l[- ])?|\w\s*\(\s*|"
                         r"\b(?:village|town|city|district|area|region|province|governorate)\s*,\s*)$", re.IGNORECASE)
 # A place-kind word after the name: "Hawija district", "Bashir village".
 _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
@@ -53,13 +53,15 @@ _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?dis
 # village" is _PLACE_CUE_AFTER) unless the text names its governorate or country: after a
 # bare preposition alone ("in Rust") it is as often a word.
 _KIND_CUE = re.compile(r"\b(?:(?:villages?|towns?|hamlets?|areas?|regions?|districts?|sub-?districts?|neighbou?rhoods?|"
-                       rf"nahiya|qada|camp)\s+(?:of\s+)?|(?:outskirts|edges?|vicinity|{_DIRECTION})\s+of\s+)(?:the\s+)?$",
+                       rf"nahiyat?|qada'?|camp)\s+(?:of\s+)?|(?:outskirts|edges?|vicinity|{_DIRECTION})\s+of\s+)(?:the\s+)?$",
                        re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
+# "north of Baghdad": a bearing from a place, which the event was outside of.
+_BEARING = re.compile(rf"\b{_DIRECTION}\s+of\s+(?:the\s+)?(?:(?:city|town|village)\s+of\s+)?$", re.IGNORECASE)
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
 
-_SPECIFICITY = {"admin1": 0.7, "district": 0.85, "region": 0.8, "river": 0.3, "lake": 0.4, "country": 0.1}
+_SPECIFICITY = {"admin1": 0.7, "district": 0.85, "subdistrict": 0.9, "region": 0.8, "river": 0.3, "lake": 0.4, "country": 0.1}
 _COUNTRY_WEIGHT = {"SY": 1.0, "IQ": 0.6, "LB": 0.5, "JO": 0.5, "TR": 0.5}
 
 
@@ -131,21 +133,63 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
             continue
         place = max((gaz.places[t.ref] for t in candidates), key=ctx.prior)
         places.append(_governorate(text, PlaceMention(hit.start, hit.end, place), gaz))
+    if places:
+        acting = {h.start for h, _ in actors} | {h.end for h, _ in actors}
+        places = [m for m in places if not _fragment(text, m, gaz, acting)]
     return _placed_in(text, places), actors
+
+
+# A small place's name glued to another capitalised word is a piece of a longer name the
+# gazetteer lacks ("Amuda Kelmo", "Umm Saraqib"): that place, not the one matched.
+_FRAGMENT_MAX = 100_000
+_NEXT_WORD = re.compile(r" (?:(?:al|el|an|ar|as|ash|ad|at|az)[- ])?([A-Z][\w'’]*)")
+_PREV_WORD = re.compile(r"(?:^|(?<=[\s(\[\"“]))([A-Z][\w'’]*) $")
+_SENTENCE_END = re.compile(r"(?:^|[.!?:;]\s*)$")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _fragment(text: str, m: PlaceMention, gaz: Gazetteer, acting: set[int]) -> bool:
+    """Whether a small place's mention is part of a longer capitalised name: the word right
+    after or right before it (one space apart) is capitalised, is no actor's name, and is
+    neither a common word ("On", "Syrian") nor a kind of name ("Province", "Airport"); before
+    it, a word that begins settlement names ("Tal", "Umm") is one of a longer name. Such a
+    word before a governorate's name is one too ("Tal X" is a village, not the governorate X)."""
+    place = m.place
+    if place.kind == "admin1":
+        prev = _PREV_WORD.search(text, max(0, m.start - 30), m.start)
+        return bool(prev and prev.group(1).lower() in gaz.name_prefixes) and not _headline(text, m)
+    if place.population >= _FRAGMENT_MAX or place.kind == "country" or (
+            place.geonameid is None and place.kind != "subdistrict"):
+        return False
+    nxt = _NEXT_WORD.match(text, m.end)
+    if nxt and nxt.start(1) not in acting and nxt.group(1).lower() not in gaz.plain_words:
+        return not _headline(text, m)
+    before = text[max(0, m.start - 30):m.start]
+    prev = _PREV_WORD.search(before)
+    if (prev and m.start - len(before) + prev.end(1) not in acting and prev.group(1).lower() not in gaz.plain_before
+            and not _SENTENCE_END.search(before, 0, prev.start(1))):
+        return not _headline(text, m)
+    return False
+
+
+def _headline(text: str, m: PlaceMention) -> bool:
+    """Whether the words around a mention are mostly capitalised (a headline): no evidence there."""
+    words = _WORD.findall(text, max(0, m.start - 60), m.end + 60)
+    return sum(w[0].isupper() for w in words) * 2 > len(words)
 
 
 # "<place> (village) in <governorate>", "<place>, <governorate> province", "<village> of <district>",
 # "<village>, west of <town>": the text says where the place is; a gazetteer namesake in another
 # governorate is another place of that name (the one meant is one the gazetteer lacks).
 _GLOSS = r"(?:\([^()]{1,30}\)\s*)?"
-_KIND_WORD = r"(?:(?:village|town|city|area|district|sub-?district|region|neighbou?rhood|camp)s?\s*)?"
+_KIND_WORD = r"(?:(?:village|town|city|area|district|sub-?district|region|neighbou?rhood|camp|road|highway)s?\s*)?"
 _CONTAINER_TAIL = rf"\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:(?:city|town|district)\s+of\s+)?$"
 _IN_BETWEEN = re.compile(rf"\s*{_GLOSS}{_KIND_WORD}{_GLOSS}(?:,|\bin|\bof){_CONTAINER_TAIL}", re.IGNORECASE)
 # Near a place only says as much for a village or an area: a town "north of Baghdad" is not in it.
 _NEAR_BETWEEN = re.compile(rf"\s*{_GLOSS}{_KIND_WORD}{_GLOSS},?\s*(?:\bnear|\boutside|\b(?:on|in)\s+the\s+"
                            rf"(?:outskirts|edges?)\s+of|\b{_DIRECTION}\s+of){_CONTAINER_TAIL}", re.IGNORECASE)
 # What can hold a place: a governorate, a district, a town (not a village: many share a name).
-_CONTAINERS = frozenset({"admin1", "district", "city", "town"})
+_CONTAINERS = frozenset({"admin1", "district", "subdistrict", "city", "town"})
 _NEAR_ONLY = 20_000  # a place this small is where "near <town>" says it is
 
 
@@ -154,7 +198,7 @@ def _placed_in(text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
     for i, m in enumerate(mentions):
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
         if (nxt is not None and nxt.place.kind in _CONTAINERS and nxt.place.admin1_id
-                and m.place.kind != "admin1" and m.place.geonameid is not None
+                and m.place.kind != "admin1" and (m.place.geonameid is not None or m.place.kind == "subdistrict")
                 and m.place.admin1_id != nxt.place.admin1_id and nxt.start - m.end <= 48
                 and (_IN_BETWEEN.fullmatch(text, m.end, nxt.start)
                      or m.place.population < _NEAR_ONLY and _NEAR_BETWEEN.fullmatch(text, m.end, nxt.start))):
@@ -217,10 +261,13 @@ class _Context:
             self.countries.get(place.cc, 0.0) >= 1.0 and all(cc == place.cc for cc in self.placed))
 
     def prior(self, place: Place) -> float:
+        """How likely a namesake is meant: its governorate or country named, then its size; among
+        unpeopled villages, the one GeoNames lists under more names (a better-known place)."""
         share = self.choosing.get(place.cc, 0.0) / self.top if self.top else _DEFAULT_COUNTRY.get(place.cc, 0.0)
         return ((3.0 if place.admin1_id in self.admin1 else 0.0) + 1.5 * share
-                + (0.5 if place.geonameid is None else 0.0) + (0.2 if place.kind != "district" else 0.0)
-                + math.log10(place.population + 1) / 10)
+                + (0.5 if place.geonameid is None and place.kind != "subdistrict" else 0.0)
+                + (0.2 if place.kind not in ("district", "subdistrict") else 0.0)
+                + math.log10(place.population + 1) / 10 + min(place.names, 10) / 100)
 
 
 # Without any clue in the text, the countries the reports are mostly about.
@@ -334,6 +381,9 @@ def primary_location(
             weight += 1.5
         if "from" in body[max(0, m.start - 12):m.start] and _FROM.search(body, max(0, m.start - 12), m.start):
             weight *= 0.4  # where fire or people came from, not where it happened
+        elif (m.place.kind != "admin1" and " of " in body[max(0, m.start - 30):m.start]
+              and _BEARING.search(body, max(0, m.start - 30), m.start)):
+            weight *= 0.5  # a town the event is placed from, not the place itself ("west of" a province is in it)
         weighted.append((m.place, weight, m.start))
     weighted += [(place, 3.0, -1) for place in title]
     weighted += [(place, 1.0, len(body)) for place in dateline]

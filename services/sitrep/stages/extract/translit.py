@@ -244,7 +244,19 @@ def village_variants(name: str) -> frozenset[str]:
     # ``variants`` does): "Mukhaysah" is also written "Mukheisa", "Tall Jabbar" "Tal Jabar".
     for pattern, rep in _VILLAGE_RESPELLINGS:
         out |= {pattern.sub(rep, v) for v in tuple(out)}
+    if _AYN_AFTER_A.search(name):
+        out |= village_variants(ayn_as_vowel(name))
     return frozenset(v for v in out if len(v) >= 3)
+
+
+# The 'ayn after a short a is often written as a second a: "Ma‘lūlā" as "Maalula". GeoNames
+# writes the 'ayn ‘ and the hamza ’ ("Ra’s"), which is no vowel; a plain ' may be either.
+_AYN_AFTER_A = re.compile(r"([aA])[\u2018\u02bf](?=[^\W\d_])")
+
+
+def ayn_as_vowel(name: str) -> str:
+    """The name with each 'ayn after an a written as a second a: "Ma‘lūlā" -> "Maalūlā"."""
+    return _AYN_AFTER_A.sub(r"\1a", name)
 
 
 _SKELETON_PAIRS = (("q", "k"), ("th", "t"), ("dh", "d"), ("ou", "u"))
