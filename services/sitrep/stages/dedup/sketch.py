@@ -159,8 +159,12 @@ class _Words:
         if not named.any():
             return np.zeros(0, dtype=np.intp)
         breaks = np.flatnonzero((raw == _NEWLINE) | (raw == 0))  # a text's separator ends a line too
-        before_break = np.searchsorted(starts, breaks)  # words before each line break
-        words_in = np.diff(before_break, prepend=0, append=starts.size)  # words in each line
+        # Words before each line break, between 0 and all of them: words in each line. (Not
+        # np.diff's prepend and append, whose broadcasting costs more than the rest of this.)
+        bounds = np.empty(breaks.size + 2, dtype=np.int64)
+        bounds[0], bounds[-1] = 0, starts.size
+        bounds[1:-1] = np.searchsorted(starts, breaks)
+        words_in = bounds[1:] - bounds[:-1]
         piped = np.zeros(words_in.size, dtype=bool)
         piped[np.searchsorted(breaks, np.flatnonzero(raw == _PIPE))] = True
         names = np.flatnonzero(named)
@@ -250,7 +254,7 @@ def _terms(words: _Words, text_of_word: np.ndarray, count: int) -> list[tuple[in
     if words.names.size == 0:
         return out
     keyed = (text_of_word[words.names].astype(_U64) << _U64(32)) | np.maximum(words.name_hashes, 1).astype(_U64)
-    unique, first, counts = np.unique(keyed, return_index=True, return_counts=True)
+    unique, first, counts = _unique_first_counts(keyed)
     texts = (unique >> _U64(32)).astype(np.intp)
     ranked = np.lexsort((first, -counts, texts))
     texts = texts[ranked]
@@ -260,6 +264,19 @@ def _terms(words: _Words, text_of_word: np.ndarray, count: int) -> list[tuple[in
         if bounds[t] < bounds[t + 1]:
             out[t] = tuple(hashes[bounds[t] : min(bounds[t + 1], bounds[t] + TERMS)])
     return out
+
+
+def _unique_first_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(values, return_index=True, return_counts=True)`` of a non-empty 1-d array: its
+    stable sort and run starts, without the wrapper's generality (most of its cost on a few names)."""
+    order = np.argsort(values, kind="mergesort")  # stable: a run's first index is the value's first occurrence
+    ordered = values[order]
+    first = _starts(ordered)
+    runs = np.flatnonzero(first)
+    counts = np.empty(runs.size, dtype=np.intp)
+    counts[:-1] = runs[1:] - runs[:-1]
+    counts[-1] = ordered.size - runs[-1]
+    return ordered[first], order[first], counts
 
 
 def _exact_hashes(words: np.ndarray, bounds: list[int]) -> np.ndarray:
