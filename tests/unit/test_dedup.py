@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from sitrep.models import Dedup, RawArticle
 from sitrep.pipeline import analyze
 from sitrep.stages.dedup import index as dedup
+from sitrep.stages.dedup import sketch
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -451,3 +453,12 @@ def test_evicting_from_the_heap_of_ages_forgets_what_a_scan_forgets(n, cap, wind
     gone = dedup.evict(*scanned, now_order=n * 10, window=window, max_entries=cap, shard=shards - 1, shards=shards)
     assert dedup.evict_oldest(*heaped, ages, now_order=n * 10, window=window, max_entries=cap) == gone
     assert heaped[1] == scanned[1] and as_sets(heaped[0]) == as_sets(scanned[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 6), min_size=1, max_size=40))
+def test_unique_first_counts_is_numpys_unique(values):
+    array = np.array(values, dtype=np.uint64)
+    expected = np.unique(array, return_index=True, return_counts=True)
+    for got, want in zip(sketch._unique_first_counts(array), expected, strict=True):
+        assert got.dtype == want.dtype and got.tolist() == want.tolist()

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitrep.stages.extract import claims, entities, sentences
+from sitrep.stages.extract import claims, entities, geo, sentences
+from sitrep.stages.extract import gazetteer as gazetteer_
 from sitrep.stages.extract.article import extract
 from sitrep.stages.extract.gazetteer import gazetteer
 from sitrep.stages.extract.geo import resolve
@@ -43,7 +44,8 @@ def _article_texts() -> list[str]:
 
 ARTICLES = _article_texts()
 PATTERNS = [claims._BY.regex.pattern, claims._OBJECT_BEFORE.regex.pattern, claims._ATTACK_VERB.regex.pattern,
-            claims._CLAIMED.regex.pattern, r"\bno\s+one\b|^by\s+$|\bat\s*$|(?:a|ab)+c?"]
+            claims._CLAIMED.regex.pattern, geo._PLACE_CUE.regex.pattern, geo._KIND_CUE.regex.pattern,
+            r"\bno\s+one\b|^by\s+$|\bat\s*$|(?:a|ab)+c?"]
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
@@ -190,3 +192,57 @@ def test_a_place_shares_its_geo_across_articles():
     a, b = extract(CleanArticle(id="a", body=body)), extract(CleanArticle(id="b", body=body + " More later."))
     geo_a = next(e.geo for e in a.entities if e.geo)
     assert geo_a is next(e.geo for e in b.entities if e.geo)
+
+
+# Text for the name finders: capitals, articles, digits, the characters words are made of and
+# the ones case folding pairs with ASCII letters.
+NAME_PARTS = ["al", "Al", "el", "El", "al-", "ash ", "Tall", "Mosul", "the", "The", "at least", "one", "twenty-five,",
+              "A", "an", "AN", "3", "١٢", "²", "ſeven", "K", "İ", "é", "É", "ب", "_", "'", "’", "+", ",", ".", "-", " ", "\n"]
+name_texts = st.lists(st.sampled_from(NAME_PARTS) | st.text(alphabet="aeAEltT1 -_'.,", max_size=3), max_size=16).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(name_texts)
+def test_name_start_patterns_find_what_a_leading_look_behind_finds(text):
+    plain_start = re.compile(r"(?<![^\W_])[A-Z\u00c0-\u00de\u0621-\u064a]")
+    plain_name = re.compile(r"(?<![^\W_])(?:(?:al|el|Al|El)[- ])?[A-Z][a-z']{3,}")
+    plain_article = re.compile(r"(?<![^ ])(?:" + "|".join(sorted(gazetteer_.ARTICLES, key=len, reverse=True)) + r") ")
+    assert [m.start() for m in gazetteer_._NAME_START.finditer(text)] == [m.start() for m in plain_start.finditer(text)]
+    assert [m.span() for m in gazetteer_._LATIN_NAME.finditer(text)] == [m.span() for m in plain_name.finditer(text)]
+    norm = normalize(text)
+    assert ([m.start() for m in gazetteer_._ARTICLE_START.finditer(f" {norm}")]
+            == [m.start() for m in plain_article.finditer(norm)])
+
+
+def _village_hits_plainly(gaz, text: str, norm: str) -> list:
+    """The village lookup as first written: every word run from a start tried, up to the most words a name has."""
+    trie, size, hits = gaz._village_trie, len(norm), []
+    starts = {m.start() for m in re.finditer(r"(?<![^\W_])[A-Z\u00c0-\u00de\u0621-\u064a]", text)}
+    starts |= {m.start() for m in re.finditer(r"(?<![^ ])(?:" + "|".join(gazetteer_.ARTICLES) + r") ", norm)}
+    for start in sorted(starts):
+        stop = norm.find(" ", start)
+        stop = size if stop < 0 else stop
+        if not trie.match(norm[start:stop]):
+            continue
+        for _ in range(gaz._village_words):
+            code = trie.get(norm[start:stop], 0)
+            if code and not text[start:stop].islower():
+                codes = (code,) if code > 0 else gaz._village_shared[-code - 1]
+                hits.append((start, -stop, tuple(map(gazetteer_._village_target, codes))))
+            if stop + 1 >= size or norm[stop] != " " or norm[stop + 1] == " ":
+                break
+            nxt = norm.find(" ", stop + 1)
+            stop = size if nxt < 0 else nxt
+    return hits
+
+
+def test_the_village_lookup_stops_where_the_trie_does():
+    gaz = gazetteer()
+    texts_ = [*ARTICLES, "Clashes in the village of Tall al Hawa and in al-Rashad, Kirkuk.", "QARYAT AL ABBAS  Al  Rashad"]
+    found = 0
+    for text in texts_:
+        norm = normalize(text)
+        plain = _village_hits_plainly(gaz, text, norm)
+        assert gaz._village_hits(text, norm) == plain
+        found += len(plain)
+    assert found > 0

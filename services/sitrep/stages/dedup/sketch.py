@@ -13,6 +13,9 @@ A signature also carries the text's story terms (``terms.story_terms``).
 Everything runs on numpy arrays for a whole batch of texts at once (``sign_many``): the
 per-call overhead of numpy is paid once per batch, not once per article. The texts are
 joined with a separator that is not a word character, so no word or shingle spans two.
+Array methods (``a.searchsorted``, ``a.nonzero()[0]``) stand for the ``np.`` functions that
+wrap them: on the one short text the worker signs at a time, a wrapper costs as much as the
+work.
 """
 
 from __future__ import annotations
@@ -131,14 +134,14 @@ class _Words:
         step = np.empty(n + 1, dtype=np.int8)  # +1 where a word starts, -1 after it ends
         step[0], step[n] = is_word[0], -is_word[-1]
         np.subtract(is_word[1:], is_word[:-1], out=step[1:n])
-        edges = np.flatnonzero(step)
+        edges = step.nonzero()[0]
         starts, ends = edges[0::2], edges[1::2]
         digits = cp[starts] - 48 < 10  # numbers become one token
         self.names = self._names(raw, cp, starts, ends)
         up, down = _char_powers.get(n + 1)
         prefix = np.zeros(n + 1, dtype=np.uint32)
         np.multiply(cp, up[:n], out=cp)
-        np.cumsum(cp, out=prefix[1:], dtype=np.uint32)
+        cp.cumsum(dtype=np.uint32, out=prefix[1:])
         word_hashes = (prefix[ends] - prefix[starts]) * down[starts]  # wherever the word stands
         self.name_hashes = word_hashes[self.names]
         self.raw = word_hashes.astype(_U64) * _SPREAD
@@ -156,15 +159,19 @@ class _Words:
         named = (first != folded[starts]) & (first < _BMP) & (ends - starts >= 2) & (starts >= 2) & (raw[before] == _SPACE)
         prior = np.minimum(raw[two_before], _BMP - 1)
         named &= (folded[two_before] != 0) | _AFTER[prior]
-        if not named.any():
+        if not np.count_nonzero(named):
             return np.zeros(0, dtype=np.intp)
-        breaks = np.flatnonzero((raw == _NEWLINE) | (raw == 0))  # a text's separator ends a line too
-        before_break = np.searchsorted(starts, breaks)  # words before each line break
-        words_in = np.diff(before_break, prepend=0, append=starts.size)  # words in each line
+        breaks = ((raw == _NEWLINE) | (raw == 0)).nonzero()[0]  # a text's separator ends a line too
+        # Words before each line break, between 0 and all of them: words in each line. (Not
+        # np.diff's prepend and append, whose broadcasting costs more than the rest of this.)
+        bounds = np.empty(breaks.size + 2, dtype=np.int64)
+        bounds[0], bounds[-1] = 0, starts.size
+        bounds[1:-1] = starts.searchsorted(breaks)
+        words_in = bounds[1:] - bounds[:-1]
         piped = np.zeros(words_in.size, dtype=bool)
-        piped[np.searchsorted(breaks, np.flatnonzero(raw == _PIPE))] = True
-        names = np.flatnonzero(named)
-        line = np.searchsorted(breaks, starts[names])
+        piped[breaks.searchsorted((raw == _PIPE).nonzero()[0])] = True
+        names = named.nonzero()[0]
+        line = breaks.searchsorted(starts[names])
         capitals = np.bincount(line, minlength=words_in.size)  # a line of capitalised words is a title or a list
         return names[(words_in[line] >= PROSE_WORDS) & ~piped[line] & (2 * capitals[line] < words_in[line])]
 
@@ -196,8 +203,8 @@ def _sign_chunk(bodies: list[str]) -> list[Signature]:
     words = _Words("\0".join(bodies))
     raw, normal, starts = words.raw, words.normal, words.starts
     lengths = np.fromiter((len(b) + 1 for b in bodies), dtype=np.int64, count=count)
-    text_of_word = np.searchsorted(np.cumsum(lengths), starts, side="right")
-    word_bounds = np.searchsorted(text_of_word, np.arange(count + 1)).tolist()
+    text_of_word = lengths.cumsum().searchsorted(starts, side="right")
+    word_bounds = text_of_word.searchsorted(np.arange(count + 1)).tolist()
     n = normal.size
     # Shingles that stay inside one text; a text shorter than a shingle is one shingle.
     if n >= SHINGLE:
@@ -232,7 +239,7 @@ def _sign_chunk(bodies: list[str]) -> list[Signature]:
     band = cells >> _BAND_SHIFT
     first = _starts(owners * BANDS + band)
     keys = (_fmix(minima[first] ^ _BAND_SALT[band[first]]) >> _U64(2)).tolist()  # below 2**62: story term keys sit above
-    key_bounds = np.searchsorted(owners[first], np.arange(count + 1)).tolist()
+    key_bounds = owners[first].searchsorted(np.arange(count + 1)).tolist()
     exact = _exact_hashes(raw, word_bounds).tolist()
     sizes = sizes.tolist()
     terms = _terms(words, text_of_word, count)
@@ -250,11 +257,11 @@ def _terms(words: _Words, text_of_word: np.ndarray, count: int) -> list[tuple[in
     if words.names.size == 0:
         return out
     keyed = (text_of_word[words.names].astype(_U64) << _U64(32)) | np.maximum(words.name_hashes, 1).astype(_U64)
-    unique, first, counts = np.unique(keyed, return_index=True, return_counts=True)
+    unique, first, counts = _unique_first_counts(keyed)
     texts = (unique >> _U64(32)).astype(np.intp)
     ranked = np.lexsort((first, -counts, texts))
     texts = texts[ranked]
-    bounds = np.searchsorted(texts, np.arange(count + 1)).tolist()
+    bounds = texts.searchsorted(np.arange(count + 1)).tolist()
     hashes = (unique[ranked] & _U64(0xFFFFFFFF)).tolist()
     for t in range(count):
         if bounds[t] < bounds[t + 1]:
@@ -262,11 +269,24 @@ def _terms(words: _Words, text_of_word: np.ndarray, count: int) -> list[tuple[in
     return out
 
 
+def _unique_first_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(values, return_index=True, return_counts=True)`` of a non-empty 1-d array: its
+    stable sort and run starts, without the wrapper's generality (most of its cost on a few names)."""
+    order = np.argsort(values, kind="mergesort")  # stable: a run's first index is the value's first occurrence
+    ordered = values[order]
+    first = _starts(ordered)
+    runs = first.nonzero()[0]
+    counts = np.empty(runs.size, dtype=np.intp)
+    counts[:-1] = runs[1:] - runs[:-1]
+    counts[-1] = ordered.size - runs[-1]
+    return ordered[first], order[first], counts
+
+
 def _exact_hashes(words: np.ndarray, bounds: list[int]) -> np.ndarray:
     """63-bit hash of each text's word sequence (texts are ``words[bounds[t]:bounds[t + 1]]``)."""
     up, down = _word_powers.get(words.size + 1)
     prefix = np.zeros(words.size + 1, dtype=_U64)
-    np.cumsum(words * up[: words.size], out=prefix[1:])
+    (words * up[: words.size]).cumsum(out=prefix[1:])
     lo, hi = np.array(bounds[:-1]), np.array(bounds[1:])
     sums = (prefix[hi] - prefix[lo]) * down[lo] + (hi - lo).astype(_U64)
     return _fmix(sums) >> _U64(1)

@@ -58,11 +58,18 @@ def localise(actors: list[tuple[Hit, Target]], country: str | None, gaz: Gazette
         actor = gaz.actors[target.ref]
         if actor.in_country:
             mapping = dict(actor.in_country)
-            target = replace(target, ref=mapping.get(country or "*", mapping.get("*", target.ref)))
+            target = _with_ref(target, mapping.get(country or "*", mapping.get("*", target.ref)))
         if actor.generic and out and hit.start - out[-1][0].end <= 1 and not gaz.actors[out[-1][1].ref].generic:
-            target = replace(target, ref=out[-1][1].ref)
+            target = _with_ref(target, out[-1][1].ref)
         out.append((hit, target))
     return out
+
+
+@lru_cache(maxsize=1024)
+def _with_ref(target: Target, ref: str) -> Target:
+    """``target`` standing for actor ``ref`` (cached: ``replace`` is slow, and the same few
+    words, "the army", "police", are relabelled in report after report)."""
+    return replace(target, ref=ref)
 
 
 @dataclass

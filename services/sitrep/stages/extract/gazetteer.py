@@ -132,9 +132,12 @@ class Target:
 
 
 # Where a village name may start: a capital or an Arabic letter at the start of a word (in the
-# text), or an article word (in the normalised text).
-_NAME_START = re.compile(r"(?<![^\W_])[A-Z\u00c0-\u00de\u0621-\u064a]")
-_ARTICLE_START = re.compile(r"(?<![^ ])(?:" + "|".join(sorted(ARTICLES, key=len, reverse=True)) + r") ")
+# text), or an article word (in the normalised text, padded with a space in front). Each
+# starts with a character or a literal and looks behind only after it: a pattern that opens
+# with a look-behind is tried at every position of the text, one that opens with a class
+# lets the regex engine skip ahead to it.
+_NAME_START = re.compile(r"[A-Z\u00c0-\u00de\u0621-\u064a](?<![^\W_][\s\S])")
+_ARTICLE_START = re.compile(r" (?:" + "|".join(sorted(ARTICLES, key=len, reverse=True)) + r")(?= )")
 
 
 class Hit(NamedTuple):
@@ -215,6 +218,7 @@ class Gazetteer:
         self._village_shared: list[tuple[int, ...]] = []
         self.village_key_count = 0
         self._village_words = 0
+        self._village_chars = 0
         self._load_actors()
         self._load_places()
         self._skeletons = self._load_skeletons()
@@ -390,6 +394,7 @@ class Gazetteer:
             self._village_trie.add_word(key, codes[0] if len(codes) == 1 else -len(self._village_shared))
         self.village_key_count = len(found)
         self._village_words = max((key.count(" ") + 1 for key in found), default=0)
+        self._village_chars = max(map(len, found), default=0)
 
     def _load_skeletons(self) -> dict[str, tuple[tuple[str, Target], ...]]:
         """Skeletons (``translit.skeleton``) of the names of Syria's and Iraq's towns, districts
@@ -554,16 +559,19 @@ class Gazetteer:
         """Village names in the text: runs of up to ``_village_words`` words, one space apart,
         looked up in the village trie (the automaton's whole-word rule, by hand), from each word
         that starts with a capital, an Arabic letter or an article ("al-Rashad")."""
-        trie, most, size = self._village_trie, self._village_words, len(norm)
-        starts = [m.start() for m in _NAME_START.finditer(text)]
-        starts += [m.start() for m in _ARTICLE_START.finditer(norm)]
+        trie, most, size, longest = self._village_trie, self._village_words, len(norm), self._village_chars
+        starts = list(map(_match_start, _NAME_START.finditer(text)))
+        starts += map(_match_start, _ARTICLE_START.finditer(f" {norm}"))  # padded: the space is at the word's offset
         hits = []
         for start in sorted(set(starts)):
+            # How far the text follows a path of the trie: a key can only end within that
+            # reach, so the words beyond it need no look-up (most starts end in the first word).
+            reach = start + trie.longest_prefix(norm[start:start + longest])
             stop = norm.find(" ", start)
             stop = size if stop < 0 else stop
-            if not trie.match(norm[start:stop]):  # no village name starts with this word
-                continue
             for _ in range(most):
+                if stop > reach:
+                    break
                 code = trie.get(norm[start:stop], 0)
                 if code and not text[start:stop].islower():
                     codes = (code,) if code > 0 else self._village_shared[-code - 1]
@@ -598,13 +606,19 @@ class Gazetteer:
                 if entries is not None:
                     # The skeleton only finds candidates; the spelling must still be close to a
                     # listed one ("Metina" shares Muthanna's skeleton, not its letters).
-                    written = compact(norm[start:stop])
-                    targets = tuple(dict.fromkeys(t for name, t in entries if _close(written, name)))
+                    targets = _close_targets(compact(norm[start:stop]), entries)
                     if targets:
                         hits.append((start, -stop, targets))
                 if stop + 1 >= size or norm[stop] != " " or not text[stop + 1].isupper():
                     break
         return hits
+
+
+@lru_cache(maxsize=4096)
+def _close_targets(written: str, entries: tuple[tuple[str, Target], ...]) -> tuple[Target, ...]:
+    """The targets of ``entries`` with a listed spelling close to ``written`` (cached: the
+    same names come up in report after report, and the edit distance is pure Python)."""
+    return tuple(dict.fromkeys(t for name, t in entries if _close(written, name)))
 
 
 def _close(a: str, b: str) -> bool:
@@ -623,8 +637,12 @@ def _close(a: str, b: str) -> bool:
 
 
 _APOSTROPHE = re.compile(r"['\u2018\u2019\u02bb\u02bc\u02bf\u02be`]")
-# A Latin name of four letters or more, or an article joined to one ("al-Muqdadiyah").
-_LATIN_NAME = re.compile(r"(?<![^\W_])(?:(?:al|el|Al|El)[- ])?[A-Z][a-z']{3,}")
+# A Latin name of four letters or more, or an article joined to one ("al-Muqdadiyah"); its
+# first letter, then the look-behinds (see _NAME_START), so the engine can skip ahead.
+_LATIN_NAME = re.compile(r"[A-Zae](?<![^\W_][\s\S])(?:(?<=[aeAE])l[- ][A-Z]|(?<=[A-Z]))[a-z']{3,}")
+
+
+_match_start = re.Match.start
 
 
 @lru_cache(maxsize=4096)

@@ -43,18 +43,17 @@ _COUNTRYSIDE_WORD = re.compile(rf"province|governorate|countryside|country\s+sid
                                re.IGNORECASE)
 # Words before a name that make it a place; "(" too: a name glossed in brackets after another
 # ("Sinjar (Shingal)", "Zakho (Duhok)") is another name or the area of it.
-_PLACE_CUE = re.compile(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
-                        rf"district|sub-?district|area|neighbou?rhood|nahiyat?|qada'?)\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:[ae]l[- ])?|\w\s*\(\s*|"
-                        r"\b(?:village|town|city|district|area|region|province|governorate)\s*,\s*)$", re.IGNORECASE)
+_PLACE_CUE = Caseless(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
+                       rf"district|sub-?district|area|neighbou?rhood|nahiyat?|qada'?)\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:[ae]l[- ])?|\w\s*\(\s*|"
+                       r"\b(?:village|town|city|district|area|region|province|governorate)\s*,\s*)$")
 # A place-kind word after the name: "Hawija district", "Bashir village".
 _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
                               r"province|governorate|countryside|outskirts|subdistrict|nahiya|qada)s?\b", re.IGNORECASE)
 # The place-kind word a one-word village name needs before it ("the village of Sadri"; "Bashir
 # village" is _PLACE_CUE_AFTER) unless the text names its governorate or country: after a
 # bare preposition alone ("in Rust") it is as often a word.
-_KIND_CUE = re.compile(r"\b(?:(?:villages?|towns?|hamlets?|areas?|regions?|districts?|sub-?districts?|neighbou?rhoods?|"
-                       rf"nahiyat?|qada'?|camp)\s+(?:of\s+)?|(?:outskirts|edges?|vicinity|{_DIRECTION})\s+of\s+)(?:the\s+)?$",
-                       re.IGNORECASE)
+_KIND_CUE = Caseless(r"\b(?:(?:villages?|towns?|hamlets?|areas?|regions?|districts?|sub-?districts?|neighbou?rhoods?|"
+                      rf"nahiyat?|qada'?|camp)\s+(?:of\s+)?|(?:outskirts|edges?|vicinity|{_DIRECTION})\s+of\s+)(?:the\s+)?$")
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 # "north of Baghdad": a bearing from a place, which the event was outside of.
 _BEARING = re.compile(rf"\b{_DIRECTION}\s+of\s+(?:the\s+)?(?:(?:city|town|village)\s+of\s+)?$", re.IGNORECASE)
@@ -104,7 +103,7 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
         candidates = [t for t in hit.targets if t.kind == "place"]
         if candidates and (actor is not None or any(t.guarded or t.weak for t in candidates)):
             # Only a name that could be a person, a word or an actor needs the place cue looked up.
-            cue = bool(_PLACE_CUE.search(text, max(0, hit.start - 40), hit.start)
+            cue = bool(_PLACE_CUE.found(text, max(0, hit.start - 40), hit.start)
                        or _PLACE_CUE_AFTER.match(text, hit.end))
             candidates = [t for t in candidates if cue or not (t.guarded or (
                 t.weak and ctx.countries.get(gaz.places[t.ref].cc, 0.0) < 1.0))]
@@ -124,7 +123,7 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
         # name is often another village's, a word or a person's, so it gives way, not the text.
         candidates = [t for t in candidates if gaz.places[t.ref].kind != "village" or ctx.fits(gaz.places[t.ref])]
         if candidates and " " not in text[hit.start:hit.end] and any(gaz.places[t.ref].kind == "village" for t in candidates):
-            kind_cue = bool(_KIND_CUE.search(text, max(0, hit.start - 40), hit.start) or _PLACE_CUE_AFTER.match(text, hit.end))
+            kind_cue = bool(_KIND_CUE.found(text, max(0, hit.start - 40), hit.start) or _PLACE_CUE_AFTER.match(text, hit.end))
             titled = text[max(0, hit.start - 4):hit.start] == "The "  # "The Mail": a title, not a village
             candidates = [t for t in candidates if gaz.places[t.ref].kind != "village"
                           or (kind_cue or ctx.agrees(gaz.places[t.ref])) and not titled]
