@@ -130,8 +130,8 @@ def size_of(entry: bytes) -> int:
 
 def size_ratio(size: int, other: int) -> float:
     """The smaller of two shingle counts over the larger, in steps of 1/1000 (as answers report it)."""
-    small, large = sorted((max(size, 1), max(other, 1)))
-    return round(small / large, 3)
+    size, other = max(size, 1), max(other, 1)
+    return round(size / other if size < other else other / size, 3)
 
 
 def order_of(entry: bytes) -> int:

@@ -402,7 +402,7 @@ def _holders(key: int, bucket: bytes | None, weighed: dict[int, set[int]], enoug
     if not bucket:
         return 0
     holders = marked_in(bucket)
-    if holders < enough and weighed:
+    if holders < enough and weighed and 8 * holders < len(bucket):  # some unmarked: of the batch, maybe
         holders += sum(1 for other in members(bucket) if key in weighed.get(other, ()))
     return holders
 
@@ -411,13 +411,15 @@ def _mark_holder(me: int, key_list: list[int], buckets: list[bytes | None], coun
                  entries: MutableMapping[int, bytes], weighed: dict[int, set[int]]) -> None:
     """Write which keys the article is a distinct holder of: the bits in its entry, the marks
     in those buckets that hold it, and ``weighed`` for the rest of the batch."""
-    weighed[me] = {key for i, (key, bucket) in enumerate(zip(key_list, buckets)) if bucket and counted >> i & 1}  # else filed marked
+    later = weighed[me] = set()  # the first holder of a key was filed marked already
     if not counted:
         return
     entries[me] = with_counted(entries[me], counted)
     for i, (key, bucket) in enumerate(zip(key_list, buckets)):
-        if bucket and counted >> i & 1 and (now := index.get(key)) is not None and (marked := as_holder(now, me)) is not None:
-            index[key] = marked  # (the first holder of a key was filed marked)
+        if bucket and counted >> i & 1:
+            later.add(key)
+            if (now := index.get(key)) is not None and (marked := as_holder(now, me)) is not None:
+                index[key] = marked
 
 
 def _same_id(hits: dict[str, Candidate], filed_as: dict[tuple[str, int], int], bucket: bytes, entries: Mapping[int, bytes],
