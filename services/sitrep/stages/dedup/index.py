@@ -321,8 +321,9 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
     (``alike_story``) with an earlier holder, and with TERM_COMMON distinct holders it names
     no one event: two reports alike by their terms are one story when they share a term key
     that is not common. Of those not already candidates, the earliest is reported (the story
-    id is the earliest). ``weighed`` holds the counted keys of the batch's articles weighed
-    so far, whose marks the buckets as they stood before the article do not show yet.
+    id is the earliest). ``weighed`` holds, for the batch's articles weighed so far, the keys
+    they were marked distinct holders of after filing: the buckets as they stood before the
+    article do not show those marks.
     """
     article_id, order, sig, _ = request
     if not hits and not alike_story:  # nothing alike: a distinct holder of every key, and no evidence to weigh
