@@ -27,6 +27,11 @@ def _builder():
     return module
 
 
+def mentions_in(text: str) -> tuple[list, object]:
+    gaz = gazetteer()
+    return geo.resolve(text, gaz.scan(text).names, gaz)
+
+
 def governorate_of(body: str) -> str | None:
     ex = extract(CleanArticle(id="t", title="", body=body))
     place = next((e for e in ex.entities if e.id == ex.primary_location), None)
@@ -76,16 +81,14 @@ def test_a_subdistrict_gives_its_governorate(body, expected):
 
 
 def test_a_subdistrict_name_without_its_article_is_not_a_word_match():
-    gaz = gazetteer()
     text = "She now works at a hospital in Deir al-Balah after relocating."
-    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    mentions, _ = mentions_in(text)
     assert all(m.place.kind != "subdistrict" for m in mentions)
 
 
 def test_a_one_word_subdistrict_needs_a_cue_or_its_country():
-    gaz = gazetteer()
     text = "Surdash said on Monday that the talks would go on."
-    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    mentions, _ = mentions_in(text)
     assert mentions == []
 
 
@@ -96,8 +99,7 @@ def test_a_one_word_subdistrict_needs_a_cue_or_its_country():
     ("Two boys were hurt in Ain Mandali by a mine.", "Mandali"),
 ])
 def test_a_small_place_glued_to_an_unknown_capitalised_word_is_a_fragment(text, fragment):
-    gaz = gazetteer()
-    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    mentions, _ = mentions_in(text)
     assert all(text[m.start:m.end] != fragment for m in mentions)
 
 
@@ -108,8 +110,7 @@ def test_a_small_place_glued_to_an_unknown_capitalised_word_is_a_fragment(text, 
     ("Shelling On Saraqib Kills Five Civilians", "Saraqib"),                  # a headline: no evidence
 ])
 def test_common_words_kinds_and_headlines_are_no_fragment_evidence(text, name):
-    gaz = gazetteer()
-    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    mentions, _ = mentions_in(text)
     assert any(text[m.start:m.end] == name for m in mentions)
 
 
@@ -139,8 +140,7 @@ def test_among_unpeopled_namesakes_the_one_listed_under_more_names_wins():
     ("It was a Hit with fans everywhere.", []),                                  # no place cue
 ])
 def test_three_letter_town_names_need_cues(text, expected):
-    gaz = gazetteer()
-    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    mentions, _ = mentions_in(text)
     assert [f"{m.place.cc}.{m.place.admin1}" for m in mentions] == expected
 
 
@@ -159,16 +159,14 @@ def test_nahiyat_before_a_name_is_a_place_cue():
 
 
 def test_a_village_named_like_a_country_word_is_not_matched():
-    gaz = gazetteer()
     for text in ("Turkish jets struck positions in the Iraqi Kurdistan Region.", "He fled to Kurdistan in 2014."):
-        mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+        mentions, _ = mentions_in(text)
         assert all(m.place.kind != "village" for m in mentions)
 
 
 def test_a_settlement_prefix_before_a_governorate_name_makes_another_place():
-    gaz = gazetteer()
     text = "A fighter was killed in a village near Tal Anbar on Monday."
-    mentions, _ = geo.resolve(text, gaz.scan(text).names, gaz)
+    mentions, _ = mentions_in(text)
     assert all(m.place.kind != "admin1" for m in mentions)
 
 
