@@ -384,6 +384,7 @@ def hops(run: Run, since_ms: int = 0) -> dict[str, tuple[float, float, float]]:
     """Where the latency goes: each hop's p50/p95/p99 seconds, from the timestamps the
     producers gave the messages (replay, then the worker's agents) on every topic an
     article crosses, for the articles replayed from ``since_ms`` on."""
+    from sitrep.stream.hold import order_mark
     from sitrep.stream.wire import decode_parts, decode_probes
 
     stamps: dict[str, dict[str, int]] = {}
@@ -401,7 +402,7 @@ def hops(run: Run, since_ms: int = 0) -> dict[str, tuple[float, float, float]]:
         reader.close()
 
     for record in read("raw"):
-        if record.key is not None:  # order marks have none
+        if order_mark(record.headers) is None:
             stamps.setdefault(record.key.decode(), {})["raw"] = record.timestamp
     for record in read("lsh"):
         for probe in decode_probes(record.value):

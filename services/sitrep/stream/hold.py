@@ -191,7 +191,7 @@ class Sources:
 
     def marked(self, partition: int, offset: int, order: int) -> None:
         """An order mark from the partition's producer is read: from now on its marks alone vouch for it."""
-        self.next[partition] = max(self.next.get(partition, 0), offset + 1)
+        self.analyzed(partition, offset, None)  # consumed, as a dead-lettered message is
         self.vouched[partition] = max(self.vouched.get(partition, -1), order)
 
     def seen(self, order: int | None) -> None:
