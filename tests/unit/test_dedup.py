@@ -427,18 +427,31 @@ def test_resolving_the_shards_shares_of_the_evidence_gives_what_resolving_it_who
     whole, parts = [], []
     for n, (order, similarity, exact, shares, disagree) in enumerate(rows):
         sim = 1.0 if exact else round(similarity, 4)
-        whole.append(dedup.Candidate(f"c{n}", order, sim, exact, sum(shares), disagree))
-        parts += [dedup.Candidate(f"c{n}", order, sim, exact, share, disagree) for share in shares]
+        whole.append(dedup.Candidate(f"c{n}", order, sim, exact, sum(shares), disagree, shared=sum(shares) + 2 * len(shares)))
+        parts += [dedup.Candidate(f"c{n}", order, sim, exact, share, disagree, shared=share + 2) for share in shares]
     assert dedup.resolve("me", parts, near=near, story=0.3) == dedup.resolve("me", whole, near=near, story=0.3)
 
 
 def test_common_text_is_no_evidence_and_conflicting_facts_no_copy() -> None:
-    alike = dedup.Candidate("a", 1, 0.8, False, distinct=dedup.MIN_DISTINCT)
+    alike = dedup.Candidate("a", 1, 0.8, False, distinct=dedup.STORY_DISTINCT)
     assert dedup.resolve("me", [alike], near=0.35).status == "near_duplicate"
     chrome = alike._replace(distinct=0)  # they meet only in text many distinct articles hold
     assert dedup.resolve("me", [chrome], near=0.35, story=0.3) == Dedup(status="unique", similarity=0.8, story_id="me")
     updated = alike._replace(conflict=True)  # another toll: the same story, not a copy
     assert dedup.resolve("me", [updated], near=0.35, story=0.3) == Dedup(status="unique", similarity=0.8, story_id="a")
+
+
+def test_likeness_in_common_text_is_taken_out_of_the_similarity() -> None:
+    # Two short pages of one outlet that end with its agency paragraph: alike, but 10 of the 12
+    # band keys they share are held by many distinct articles.
+    boilerplate = dedup.Candidate("a", 1, 0.68, False, distinct=2, shared=12, ratio=0.82)
+    assert dedup.distinctive(boilerplate) < 0.35
+    assert dedup.resolve("me", [boilerplate], near=0.35).status == "unique"
+    own = boilerplate._replace(shared=2)  # all they share is their own text
+    assert dedup.distinctive(own) == own.similarity
+    assert dedup.resolve("me", [own], near=0.35).status == "near_duplicate"
+    cut = boilerplate._replace(similarity=0.7, ratio=0.5, distinct=6, shared=8)  # a copy cut short: its stock phrases are the source's
+    assert dedup.distinctive(cut) > 0.6
 
 
 @settings(max_examples=30, deadline=None)

@@ -26,7 +26,7 @@ import orjson
 
 from sitrep.stages.dedup import Signature
 
-CandidateRow = tuple  # dedup.Candidate's fields: id, order, similarity, exact, distinct, conflict, story
+CandidateRow = tuple  # dedup.Candidate's fields: id, order, similarity, exact, distinct, conflict, story, shared, ratio
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,9 @@ facts, id, the index keys filed in this shard, and the answer the shard gave the
 ``dict`` offline.
 
 ``index`` maps an index key (a band key, or the exact key) to the 8-byte entry keys of the
-articles filed under it, concatenated. It is derived: ``rebuild`` makes it again from the
+articles filed under it, concatenated; a member's top bit (``HOLDER``) marks a distinct holder
+of a band or story term key (its entry's ``counted`` bit), so how many distinct articles hold
+a key is read from its bucket alone. It is derived: ``rebuild`` makes it again from the
 entries (after a restart or a rebalance), so it is never written to a changelog, and a
 restarted worker reads one small record per article instead of every bucket it touched.
 """
@@ -30,17 +32,18 @@ from sitrep.stages.dedup.terms import TERMS, padded
 # (bit i: a distinct holder of its i-th index key); then the sketch, the facts, the id, the
 # keys, the story terms (where kept), the answer
 # Bumped whenever the packing below changes: the worker's table is named by it.
-LAYOUT = 3
+LAYOUT = 4
 _ENTRY = struct.Struct("<qIHHI")
 _HEAD = np.dtype([("order", "<i8"), ("size", "<u4"), ("id_len", "<u2"), ("keys", "<u2"), ("counted", "<u4")])
 # a candidate in an answer: its entry key; similarity * 10^4 with a bit if exact and one if the
-# facts conflict; distinctive band keys shared (up to index.MIN_DISTINCT), with a bit if one story
-_FOUND = struct.Struct("<QHB")
+# facts conflict; distinctive band keys shared, with a bit if one story; band keys shared (the
+# ratio of the two texts' sizes is not kept: both entries hold their sizes)
+_FOUND = struct.Struct("<QHBB")
 _EXACT = 1 << 15
 _CONFLICT = 1 << 14
 _STORY = 1 << 7
-# entry key, similarity, exact, distinctive keys shared, conflict, one story by its terms
-Answer = Sequence[tuple[int, float, bool, int, bool, bool]]
+# entry key, similarity, exact, distinctive keys shared, conflict, one story by its terms, keys shared
+Answer = Sequence[tuple[int, float, bool, int, bool, bool, int]]
 _KEY = struct.Struct("<Q")
 SKETCH_AT = _ENTRY.size
 FACTS_AT = SKETCH_AT + SKETCH_BYTES
@@ -93,8 +96,8 @@ def counted_keys(entry: bytes) -> list[int]:
 def packed_answer(answer: Answer) -> bytes:
     """An answer as it ends an entry: ``pack(..., answer)`` is ``pack(...) + packed_answer(answer)``."""
     return b"".join(_FOUND.pack(key, round(sim * 10_000) | (_EXACT if exact else 0) | (_CONFLICT if conflict else 0),
-                                distinct | (_STORY if story else 0))
-                    for key, sim, exact, distinct, conflict, story in answer)
+                                distinct | (_STORY if story else 0), shared)
+                    for key, sim, exact, distinct, conflict, story, shared in answer)
 
 
 def unpack(entry: bytes) -> tuple[int, int, bytes, str]:
@@ -118,6 +121,17 @@ def terms_of(entry: bytes) -> tuple[int, ...]:
 def terms_rows(entries: Sequence[bytes]) -> np.ndarray:
     """The story terms of many entries, a row each."""
     return np.array([terms_of(e) for e in entries], dtype=np.uint16).reshape(len(entries), TERMS)
+
+
+def size_of(entry: bytes) -> int:
+    """The shingle count of the entry's text."""
+    return _ENTRY.unpack_from(entry)[1]
+
+
+def size_ratio(size: int, other: int) -> float:
+    """The smaller of two shingle counts over the larger, in steps of 1/1000 (as answers report it)."""
+    size, other = max(size, 1), max(other, 1)
+    return round(size / other if size < other else other / size, 3)
 
 
 def order_of(entry: bytes) -> int:
@@ -159,17 +173,27 @@ def filed_under(entry: bytes) -> list[int]:
     """The index keys an entry is filed under in its shard."""
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
     start = ID_AT + id_len
-    return members(entry[start : start + 8 * (n_keys & _COUNT)])
+    return _keys_in(entry[start : start + 8 * (n_keys & _COUNT)]).tolist()
 
 
-def answer_of(entry: bytes) -> list[tuple[int, float, bool, int, bool, bool]]:
+def holder_words(entry: bytes, key: int) -> list[tuple[int, int]]:
+    """The index keys whose buckets hold the entry (``indexed_under``), each with the word it
+    is filed as there: its entry ``key``, with HOLDER where it is a distinct holder of that key."""
+    counted = _ENTRY.unpack_from(entry)[4]
+    keys = filed_under(entry)
+    indexed = set(indexed_under(entry))
+    return [(index_key, key | HOLDER if counted >> i & 1 else key) for i, index_key in enumerate(keys) if index_key in indexed]
+
+
+def answer_of(entry: bytes) -> list[tuple[int, float, bool, int, bool, bool, int]]:
     """The candidates the entry's article was answered with the first time: entry key,
-    similarity, exact, distinctive band keys shared, facts in conflict, one story by its terms."""
+    similarity, exact, distinctive band keys shared, facts in conflict, one story by its terms,
+    band keys shared."""
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
     rest = entry[ID_AT + id_len + 8 * (n_keys & _COUNT) + (_TERMS.size if n_keys & _WITH_TERMS else 0) :]
     return [(key, (value & ~(_EXACT | _CONFLICT)) / 10_000, bool(value & _EXACT), flags & ~_STORY, bool(value & _CONFLICT),
-             bool(flags & _STORY))
-            for key, value, flags in _FOUND.iter_unpack(rest)]
+             bool(flags & _STORY), shared)
+            for key, value, flags, shared in _FOUND.iter_unpack(rest)]
 
 
 def heads(entries: list[bytes]) -> np.ndarray:
@@ -185,13 +209,42 @@ def _keys_in(data: bytes) -> array:
     return found
 
 
-def members(bucket: bytes | None) -> list[int]:
-    """Entry keys in an ``index`` bucket."""
+HOLDER = 1 << 63  # on a member of a bucket: a distinct holder of the bucket's key (entry keys are below it)
+_MEMBER = HOLDER - 1
+_UNMARKED = bytes(range(0x80))  # a member's top byte without the HOLDER bit
+
+
+def words(bucket: bytes | None) -> list[int]:
+    """The members of an ``index`` bucket as filed: entry keys, with HOLDER where set."""
     return _keys_in(bucket).tolist() if bucket else []
 
 
+def members(bucket: bytes | None) -> list[int]:
+    """Entry keys in an ``index`` bucket."""
+    if not bucket:
+        return []
+    found = _keys_in(bucket).tolist()
+    return [word & _MEMBER for word in found] if bucket[7::8].translate(None, _UNMARKED) else found
+
+
 def all_members(buckets: Iterable[bytes]) -> set[int]:
-    return set(_keys_in(b"".join(buckets)))
+    joined = b"".join(buckets)
+    found = set(_keys_in(joined))
+    return {word & _MEMBER for word in found} if joined[7::8].translate(None, _UNMARKED) else found
+
+
+def marked_in(bucket: bytes) -> int:
+    """How many members of a bucket are marked distinct holders of its key (their top bytes with HOLDER set)."""
+    return len(bucket[7::8].translate(None, _UNMARKED))
+
+
+def as_holder(bucket: bytes, key: int) -> bytes | None:
+    """The bucket with member ``key`` marked a distinct holder; None when it is not a member."""
+    word = key_bytes(key)
+    at = bucket.find(word)
+    while at >= 0 and at % 8:
+        at = bucket.find(word, at + 1)
+    return None if at < 0 else bucket[:at] + key_bytes(key | HOLDER) + bucket[at + 8 :]
 
 
 def bucket_of(keys: Iterable[int]) -> bytes:
@@ -204,7 +257,7 @@ def bucket_of(keys: Iterable[int]) -> bytes:
 
 def last_key(bucket: bytes) -> int:
     """The key a bucket ends with."""
-    return _KEY.unpack_from(bucket, len(bucket) - 8)[0]
+    return _KEY.unpack_from(bucket, len(bucket) - 8)[0] & _MEMBER
 
 
 key_bytes = _KEY.pack  # one key as a bucket of one (a C call: this is the hot path)

@@ -39,41 +39,46 @@ import numpy as np
 
 from sitrep.models import Dedup
 from sitrep.stages.dedup import terms as story
-from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
 from sitrep.stages.dedup.entries import (
+    HOLDER,
     SKETCH_AT,
     all_members,
     answer_of,
+    as_holder,
     bucket_of,
     comes_before,
-    counted_keys,
     entry_key,
     facts_of,
     filed_under,
     heads,
+    holder_words,
     id_of,
-    indexed_under,
     key_bytes,
     last_key,
+    marked_in,
     members,
     order_of,
     pack,
     packed_answer,
     rank_of,
     shard_entries,
+    size_of,
+    size_ratio,
     state_bytes,
     terms_rows,
     unpack,
     with_counted,
     with_unfiled,
+    words,
 )
+from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
 from sitrep.stages.dedup.facts import conflict as facts_conflict
 from sitrep.stages.dedup.facts import event_facts, other_events
 from sitrep.stages.dedup.facts import fields as fact_fields
 from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
 
 __all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "EXACT_BIT", "NUM_PERM", "SHINGLE", "STORY_TERMS", "TERM_BIT", "TERM_BUCKET", "Ages", "Candidate",
-           "Signature", "MIN_DISTINCT", "ages_of", "conflict",
+           "Signature", "MIN_DISTINCT", "STORY_DISTINCT", "ages_of", "conflict", "distinctive",
            "entry_key", "evict",
            "evict_oldest", "event_facts", "id_key", "keys", "members", "merged", "pack", "probe", "probe_many", "rebuild", "resolve",
            "route", "sign", "sign_many", "similarity", "state_bytes", "term_keys", "unpack"]
@@ -82,9 +87,10 @@ EXTRA_WEIGHT = 0.3  # Tversky weight of the larger text's unshared shingles
 MIN_SHARED = 8  # estimated shared shingles below which there is no evidence of a copy
 LINK_SIMILARITY = 0.55  # the earliest copy this similar and within LINK_MARGIN of the best is linked
 LINK_MARGIN = 0.3
-MIN_DISTINCT = 3  # distinctive band keys two articles must share to be copies: their core overlaps
+MIN_DISTINCT = 2  # distinctive band keys two articles must share to be copies: their cores overlap
+STORY_DISTINCT = 3  # and to be one story by their wording (one shared paragraph of boilerplate is no story)
 COMMON_HOLDERS = 3  # a band key held by this many earlier distinct articles is common text, not evidence
-ALIKE = 0.5  # an article this similar to an earlier holder of a band key is its copy there, not a distinct holder
+ALIKE = 0.6  # an article this similar to an earlier holder of a band key is its copy there, not a distinct holder
 STORY_TERMS = 0.35  # weighted share of story terms (``terms.similarity``) from which two reports are one story
 TERM_COMMON = 4  # a story term key held by this many earlier distinct stories names no one event (an outlet, a country)
 EXACT_BIT = 1 << 63  # marks the exact-body key among the band keys
@@ -96,15 +102,14 @@ TERM_BIT = 1 << 62  # marks a story term key (band keys are below it)
 TERM_BUCKET = 8
 _TERM_MIX = 0x9E3779B97F4A7C15
 _BY_ORDER = itemgetter(1, 0)  # a Candidate's (order, id)
-_UNSEEN = (None, None)
 
 
 class Candidate(NamedTuple):
     """An earlier article that shares a band (or the exact hash) with the probed one.
 
-    ``distinct`` is this shard's share of the evidence of copying: the distinctive band keys
-    (held by few distinct articles, unlike chrome, boilerplate and stock phrases) the two
-    share among those this shard owns, counted up to MIN_DISTINCT. ``resolve`` adds the
+    ``distinct`` and ``shared`` are this shard's share of the evidence of copying: of the band
+    keys the two share among those this shard owns, the distinctive ones (held by few distinct
+    articles, unlike chrome, boilerplate and stock phrases), and all. ``resolve`` adds the
     shares up, so the verdict is the same whatever the partitioning.
     """
 
@@ -115,6 +120,8 @@ class Candidate(NamedTuple):
     distinct: int = 0
     conflict: bool = False  # the two state different facts of their main event (``facts.conflict``)
     story: bool = False  # one story by their terms: alike (STORY_TERMS) and sharing a distinctive term key here
+    shared: int = 0  # band keys the two share here, distinctive or common
+    ratio: float = 1.0  # the smaller text's shingle count over the larger's
 
 
 def keys(sig: Signature, article_id: str | None = None) -> list[int]:
@@ -265,10 +272,11 @@ def probe_many(
         if ages is not None:
             heapq.heappush(ages, (order, article_id, me))
         filed = key_bytes(me)
+        first = key_bytes(me | HOLDER)  # the first holder of a band or term key is a distinct one
         unfiled = 0
         for i, (key, bucket) in enumerate(zip(key_list, buckets)):
             if bucket is None:
-                index[key] = filed
+                index[key] = first if key < EXACT_BIT else filed
             elif TERM_BIT <= key < EXACT_BIT:  # the first holders to arrive, and no more: see TERM_BUCKET
                 if len(bucket) < 8 * TERM_BUCKET:
                     index[key] = bucket + filed
@@ -283,117 +291,136 @@ def probe_many(
     _compare(requests, sharing, entries, found, min_similarity, window, filed_as)
     storied = _one_story(requests, naming, entries, window)
     answers = []
-    held: dict[int, tuple[tuple[int, str], set[int]] | None] = {}
+    weighed: dict[int, set[int]] = {}
     for request, hits, (me, key_list, new), buckets, alike_story in zip(requests, found, mine, stood, storied):
         if not new:
             answers.append(_answered(entries.get(me), entries))
             continue
-        answer = _weigh(request, sorted(hits.values(), key=_BY_ORDER), alike_story, me, key_list, buckets, entries, filed_as, held)
+        answer = _weigh(request, sorted(hits.values(), key=_BY_ORDER), alike_story, me, key_list, buckets, index, entries, filed_as, weighed,
+                        max_bucket)
         answers.append(answer)
         if answer:  # the answer goes with the entry (the worker writes it once a batch)
-            entries[me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact, c.distinct, c.conflict, c.story)
+            entries[me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact, c.distinct, c.conflict, c.story, c.shared)
                                           for c in answer])
     return answers
 
 
 def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple[int, str]], me: int, key_list: list[int],
-           buckets: list[bytes | None], entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int],
-           held: dict[int, tuple[tuple[int, str], set[int]] | None]) -> list[Candidate]:
+           buckets: list[bytes | None], index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes],
+           filed_as: dict[tuple[str, int], int], weighed: dict[int, set[int]], max_bucket: int) -> list[Candidate]:
     """The evidence of each candidate in this shard's band and term keys, and which keys the
-    article is a distinct holder of (written into its entry).
+    article is a distinct holder of (written into its entry and marked in its buckets).
 
     A band key's earlier holders are its bucket's members before the article; the distinct
     ones among them are those that were not a copy of an earlier holder when filed (so a
     story copied twenty times counts once). A key with COMMON_HOLDERS distinct holders is
-    common text: two articles meeting only there (an outlet's "Related News" list, an
-    agency's boilerplate) share no evidence of copying. A story term key is counted alike,
-    an article being no new holder when it is one story (``alike_story``) with an earlier
-    holder, and with TERM_COMMON distinct holders it names no one event: two reports alike
-    by their terms are one story when they share a term key that is not common. Of those
-    not already candidates, the earliest is reported (the story id is the earliest).
-    The counts use only articles earlier in order, so they are what a sequential replay
-    counts, on one shard or many. ``held`` caches each holder's rank and counted keys for
-    the batch.
+    common text (an outlet's "Related News" list, an agency's boilerplate): each candidate
+    is told the band keys it shares with the article here and how many of them are
+    distinctive, so ``resolve`` counts only the distinctive part of their likeness. A story
+    term key is counted alike, an article being no new holder when it is one story
+    (``alike_story``) with an earlier holder, and with TERM_COMMON distinct holders it names
+    no one event: two reports alike by their terms are one story when they share a term key
+    that is not common. Of those not already candidates, the earliest is reported (the story
+    id is the earliest). ``weighed`` holds, for the batch's articles weighed so far, the keys
+    they were marked distinct holders of after filing: the buckets as they stood before the
+    article do not show those marks.
     """
     article_id, order, sig, _ = request
-    rank = (order, article_id)
     if not hits and not alike_story:  # nothing alike: a distinct holder of every key, and no evidence to weigh
-        counted = sum(1 << i for i, key in enumerate(key_list) if key < EXACT_BIT)
-        if counted:
-            entries[me] = with_counted(entries[me], counted)
-        held[me] = (rank, {key for key in key_list if key < EXACT_BIT})
+        _mark_holder(me, key_list, buckets, sum(1 << i for i, key in enumerate(key_list) if key < EXACT_BIT), index, entries, weighed)
         return []
-    alike = {filed_as[c.id, c.order] for c in hits if c.exact or c.similarity >= ALIKE}
-    found = {filed_as[c.id, c.order] for c in hits}
-    needy = set(found)  # candidates short of MIN_DISTINCT keys: only they need a key weighed (the evidence is capped there)
-    distinct: dict[int, int] = {}  # per candidate: the article's distinctive band keys it holds
-    one_story: set[int] = set()  # candidates alike by their terms that hold a distinctive term key of the article
-    counted = 0
-    for i, (key, bucket) in enumerate(zip(key_list, buckets)):
-        if key >= EXACT_BIT:
-            continue
-        if key >= TERM_BIT:
-            if not alike_story:
-                counted |= 1 << i
-                continue
-            held_by = members(bucket)
-            sharing = [other for other in held_by if other in alike_story]
-            if not sharing:
-                counted |= 1 << i
-            elif not one_story.issuperset(sharing) and _holders(  # else all are one story by an earlier key already
-                    key, held_by, rank, entries, held, TERM_COMMON) < TERM_COMMON:
-                one_story.update(sharing)
-            continue
-        if not hits:
-            counted |= 1 << i
-            continue
-        held_by = members(bucket)
-        if alike.isdisjoint(held_by):  # candidates are earlier articles: a copy of one is no new holder
-            counted |= 1 << i
-        if not needy:
-            continue
-        sharing = [other for other in held_by if other in needy]
-        if sharing and _holders(key, held_by, rank, entries, held, COMMON_HOLDERS) < COMMON_HOLDERS:
-            for other in sharing:
-                n = distinct[other] = distinct.get(other, 0) + 1
-                if n >= MIN_DISTINCT:
-                    needy.discard(other)
-    if counted:
-        entries[me] = with_counted(entries[me], counted)
-    held[me] = (rank, {key for i, key in enumerate(key_list) if counted >> i & 1})
-    weighed = []
-    for c in hits:
-        other = filed_as[c.id, c.order]
-        packed = entries.get(other) if not c.exact else None
-        disagree = packed is not None and facts_conflict(sig.facts, facts_of(packed))
-        weighed.append(Candidate(c.id, c.order, c.similarity, c.exact, min(distinct.get(other, 0), MIN_DISTINCT), disagree,
-                                 other in one_story))
-    told = sorted((alike_story[other], other) for other in one_story - found)
+    found = {filed_as[c.id, c.order]: c for c in hits}
+    held = _sharing(found, key_list, buckets, entries, max_bucket)
+    copied = set().union(*(held.get(other, ()) for other, c in found.items() if c.exact or c.similarity >= ALIKE))
+    counted, one_story = _counted(copied, alike_story, key_list, buckets, weighed)
+    common = {i for i in set().union(*held.values()) if _holders(key_list[i], buckets[i], weighed, COMMON_HOLDERS) >= COMMON_HOLDERS}
+    _mark_holder(me, key_list, buckets, counted, index, entries, weighed)
+    weighed_hits = []
+    for other, c in found.items():
+        packed = entries.get(other)
+        disagree = packed is not None and not c.exact and facts_conflict(sig.facts, facts_of(packed))
+        shared = held.get(other, set())
+        ratio = size_ratio(sig.size, size_of(packed)) if packed is not None else 1.0
+        weighed_hits.append(Candidate(c.id, c.order, c.similarity, c.exact, len(shared - common), disagree, other in one_story, len(shared),
+                                      ratio))
+    told = sorted((alike_story[other], other) for other in one_story - found.keys())
     if told:
         (other_order, other_id), other = told[0]
         if other_id not in {c.id for c in hits}:
             packed = entries.get(other)
             disagree = packed is not None and facts_conflict(sig.facts, facts_of(packed))
             filed_as[other_id, other_order] = other
-            weighed.append(Candidate(other_id, other_order, 0.0, False, 0, disagree, True))
-            weighed.sort(key=_BY_ORDER)
-    return weighed
+            weighed_hits.append(Candidate(other_id, other_order, 0.0, False, 0, disagree, True,
+                                          ratio=size_ratio(sig.size, size_of(packed)) if packed is not None else 1.0))
+            weighed_hits.sort(key=_BY_ORDER)
+    return weighed_hits
 
 
-def _holders(key: int, held_by: list[int], rank: tuple[int, str], entries: Mapping[int, bytes],
-             held: dict[int, tuple[tuple[int, str], set[int]] | None], enough: int) -> int:
-    """How many of a key's holders before ``rank`` are distinct holders (up to ``enough``)."""
-    holders = 0
-    for other in held_by:
-        info = held.get(other, _UNSEEN)
-        if info is _UNSEEN:
-            packed = entries.get(other)
-            info = held[other] = None if packed is None else (rank_of(packed), set(counted_keys(packed)))
-        if info is not None and info[0] < rank and key in info[1]:
-            holders += 1
-            if holders >= enough:
-                break
+def _sharing(found: Mapping[int, Candidate], key_list: list[int], buckets: list[bytes | None], entries: Mapping[int, bytes],
+             max_bucket: int) -> dict[int, set[int]]:
+    """Per candidate, the positions of the article's band keys whose buckets (as they stood
+    before it) hold the candidate too: the keys both are filed under, where a full bucket
+    (which may have dropped it) holds it still."""
+    at = {key: i for i, key in enumerate(key_list) if key < TERM_BIT}
+    full = 8 * max_bucket
+    held: dict[int, set[int]] = {}
+    for other in found:
+        packed = entries.get(other)
+        if packed is None:
+            continue
+        both = {at[key] for key in at.keys() & filed_under(packed)}
+        dropped = {i for i in both if len(buckets[i] or b"") >= full and other not in members(buckets[i])}
+        if both - dropped:
+            held[other] = both - dropped
+    return held
+
+
+def _counted(copied: set[int], alike_story: dict[int, tuple[int, str]], key_list: list[int], buckets: list[bytes | None],
+             weighed: dict[int, set[int]]) -> tuple[int, set[int]]:
+    """Which of its band and term keys the article is a distinct holder of (a bitmask by
+    position): not a band key an earlier article it is alike to holds (``copied``), not a term
+    key an earlier article one story with it holds; and the earlier articles one story with
+    it by a distinctive term key (see ``_weigh``)."""
+    one_story: set[int] = set()
+    counted = 0
+    for i, (key, bucket) in enumerate(zip(key_list, buckets)):
+        if key >= EXACT_BIT or i in copied:
+            continue
+        if key < TERM_BIT or not bucket or not alike_story:
+            counted |= 1 << i
+            continue
+        sharing = [other for other in members(bucket) if other in alike_story]
+        if not sharing:
+            counted |= 1 << i
+        elif not one_story.issuperset(sharing) and _holders(key, bucket, weighed, TERM_COMMON) < TERM_COMMON:
+            one_story.update(sharing)  # else all are one story by an earlier key already
+    return counted, one_story
+
+
+def _holders(key: int, bucket: bytes | None, weighed: dict[int, set[int]], enough: int) -> int:
+    """How many members of a key's bucket are distinct holders of it (up to ``enough``): those
+    marked, and those of the batch weighed before whose marks came after the bucket was read."""
+    if not bucket:
+        return 0
+    holders = marked_in(bucket)
+    if holders < enough and weighed and 8 * holders < len(bucket):  # some unmarked: of the batch, maybe
+        holders += sum(1 for other in members(bucket) if key in weighed.get(other, ()))
     return holders
+
+
+def _mark_holder(me: int, key_list: list[int], buckets: list[bytes | None], counted: int, index: MutableMapping[int, bytes],
+                 entries: MutableMapping[int, bytes], weighed: dict[int, set[int]]) -> None:
+    """Write which keys the article is a distinct holder of: the bits in its entry, the marks
+    in those buckets that hold it, and ``weighed`` for the rest of the batch."""
+    later = weighed[me] = set()  # the first holder of a key was filed marked already
+    if not counted:
+        return
+    entries[me] = with_counted(entries[me], counted)
+    for i, (key, bucket) in enumerate(zip(key_list, buckets)):
+        if bucket and counted >> i & 1:
+            later.add(key)
+            if (now := index.get(key)) is not None and (marked := as_holder(now, me)) is not None:
+                index[key] = marked
 
 
 def _same_id(hits: dict[str, Candidate], filed_as: dict[tuple[str, int], int], bucket: bytes, entries: Mapping[int, bytes],
@@ -415,10 +442,11 @@ def _same_id(hits: dict[str, Candidate], filed_as: dict[tuple[str, int], int], b
 def _answered(packed: bytes | None, entries: Mapping[int, bytes]) -> list[Candidate]:
     """The answer stored with an entry, as candidates (those evicted since are gone)."""
     found = []
-    for key, similarity, exact, distinct, disagree, one_story in answer_of(packed) if packed is not None else []:
+    for key, similarity, exact, distinct, disagree, one_story, shared in answer_of(packed) if packed is not None else []:
         other = entries.get(key)
         if other is not None:
-            found.append(Candidate(id_of(other), order_of(other), similarity, exact, distinct, disagree, one_story))
+            found.append(Candidate(id_of(other), order_of(other), similarity, exact, distinct, disagree, one_story, shared,
+                                   size_ratio(size_of(packed), size_of(other))))
     return found
 
 
@@ -535,7 +563,8 @@ def _file(index: MutableMapping[int, bytes], entries: Mapping[int, bytes], key: 
     latest (still there when the earliest have been evicted). Which ones depends only on
     their order, not on the order they arrived in, so every partitioning of the stream keeps
     the same ones. A bucket is sorted by order from the moment it fills, so a full one is
-    checked against its last article only.
+    checked against its last article only. ``me`` is the word the article is filed as (its
+    entry key, marked HOLDER where a rebuild knows it is a distinct holder).
     """
     size = 8 * max_bucket
     if len(bucket) + 8 < size:
@@ -547,7 +576,7 @@ def _file(index: MutableMapping[int, bytes], entries: Mapping[int, bytes], key: 
         if last is not None and comes_before(last, rank):  # the latest: it replaces the oldest of the latest
             index[key] = bucket[:head] + bucket[head + 8 : size] + key_bytes(me)
             return
-    ranked = [(rank_of(packed), other) for other in members(bucket) if (packed := entries.get(other)) is not None]  # else evicted
+    ranked = [(rank_of(packed), word) for word in words(bucket) if (packed := entries.get(word & ~HOLDER)) is not None]  # else evicted
     ranked.append((rank, me))
     ranked.sort()
     kept = ranked if len(ranked) <= max_bucket else ranked[: max_bucket // 2] + ranked[max_bucket // 2 - max_bucket :]
@@ -585,7 +614,7 @@ def _forget(index: MutableMapping[int, bytes], entries: MutableMapping[int, byte
         bucket = index.get(index_key)
         if bucket is None:
             continue
-        live = [m for m in members(bucket) if m != key]
+        live = [word for word in words(bucket) if word & ~HOLDER != key]
         if live:
             index[index_key] = bucket_of(live)
         else:
@@ -634,14 +663,14 @@ def rebuild(entries: Mapping[int, bytes], *, shard: int = 0, shards: int = 1, ma
     rows = sorted((order_of(packed), id_of(packed), key, packed) for key, packed in shard_entries(entries, shard, shards))
     index: dict[int, bytes] = {}
     for order, article_id, key, packed in rows:
-        for index_key in indexed_under(packed):
+        for index_key, word in holder_words(packed, key):
             bucket = index.get(index_key)
             if bucket is None:
-                index[index_key] = key_bytes(key)
+                index[index_key] = key_bytes(word)
             elif TERM_BIT <= index_key < EXACT_BIT:
-                index[index_key] = bucket + key_bytes(key)
+                index[index_key] = bucket + key_bytes(word)
             else:
-                _file(index, entries, index_key, bucket, key, (order, article_id), max_bucket)
+                _file(index, entries, index_key, bucket, word, (order, article_id), max_bucket)
     return index
 
 
@@ -671,16 +700,38 @@ def merged(candidates: Iterable[Candidate]) -> list[Candidate]:
         else:
             by_message[c.id, c.order] = held._replace(similarity=max(held.similarity, c.similarity), exact=held.exact or c.exact,
                                                       distinct=held.distinct + c.distinct, conflict=held.conflict or c.conflict,
-                                                      story=held.story or c.story)
+                                                      story=held.story or c.story, shared=held.shared + c.shared,
+                                                      ratio=min(held.ratio, c.ratio))  # 1.0 where a shard only told the story
     return list(by_message.values())
+
+
+def distinctive(candidate: Candidate) -> float:
+    """The similarity that counts for a copy: the Tversky index of the two texts once the
+    common text they share (chrome, boilerplate, stock phrases) is taken out of both.
+
+    The band keys two texts share are a sample of their shared shingles, so the distinctive
+    ones among them estimate the share of the shared text that is the two texts' own; the
+    rest is taken out of the shared count and of both sizes. In units of the larger text
+    (only the ratio of the sizes is known), from the similarity: shared / (smaller +
+    EXTRA_WEIGHT * (larger - shared)).
+    """
+    sim, small = candidate.similarity, candidate.ratio
+    own = candidate.distinct / max(candidate.shared, candidate.distinct, 1)
+    if own >= 1.0 or candidate.exact:
+        return sim
+    shared = sim * (small + EXTRA_WEIGHT) / (1.0 + EXTRA_WEIGHT * sim)
+    common = shared * (1.0 - own)
+    shared_own, small_own, large_own = shared - common, max(small - common, 1e-9), max(1.0 - common, 1e-9)
+    return shared_own / (small_own + EXTRA_WEIGHT * max(large_own - shared_own, 0.0))
 
 
 def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float, story: float = 0.0) -> Dedup:
     """Merge the shards' candidates into the verdict.
 
-    A copy is an exact match, or a candidate at least ``near`` alike that shares at least
-    MIN_DISTINCT distinctive band keys with the article (their cores overlap: sharing only
-    chrome, boilerplate or stock phrases is no evidence) and whose facts do not conflict. The
+    A copy is an exact match, or a candidate that shares at least MIN_DISTINCT distinctive
+    band keys with the article (their cores overlap: sharing only chrome, boilerplate or stock
+    phrases is no evidence), is at least ``near`` alike by its distinctive text
+    (``distinctive``) and whose facts do not conflict. The
     earliest copy at least LINK_SIMILARITY alike, and within LINK_MARGIN of the best match,
     is the first report and is linked, so a copy of a copy links to the report it copies;
     when no copy is that close, the best match is (a weak early match is more likely a shared
@@ -697,9 +748,9 @@ def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float, st
     cands = sorted(by_id.values(), key=_BY_ORDER)
     if not cands:
         return Dedup(status="unique", duplicate_of=None, similarity=None, story_id=article_id)
-    worded = next((c.id for c in cands if c.exact or (c.similarity >= story and c.distinct >= MIN_DISTINCT)), None)
+    worded = next((c.id for c in cands if c.exact or (c.similarity >= story and c.distinct >= STORY_DISTINCT)), None)
     story_id = worded or next((c.id for c in cands if c.story), article_id)
-    copies = [c for c in cands if c.exact or (c.similarity >= near and not c.conflict and c.distinct >= MIN_DISTINCT)]
+    copies = [c for c in cands if c.exact or (distinctive(c) >= near and not c.conflict and c.distinct >= MIN_DISTINCT)]
     if not copies:
         return Dedup(status="unique", duplicate_of=None, similarity=max(c.similarity for c in cands), story_id=story_id)
     best = max(copies, key=lambda c: (c.exact, c.similarity))
