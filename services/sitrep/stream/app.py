@@ -389,6 +389,9 @@ class Worker:
             if not released.items:
                 continue
             metrics.count_unordered(released.late, released.forced)
+            if released.late or released.forced:  # these verdicts may differ from one worker's over one partition
+                log.warning("dedup shard %d answered %d probes out of input order (%d came after a later one was answered, %d waited"
+                            " SITREP_DEDUP_MAX_HOLD)", shard, released.late + released.forced, released.late, released.forced)
             for held in released.items:
                 metrics.DEDUP_HOLD.observe(now - held.since)
             try:
