@@ -117,8 +117,8 @@ class Settings(BaseSettings):
     dedup_max_hold: float = Field(
         30.0,
         ge=0,
-        description="seconds a probe may wait at its shard for the marks of every input partition before it is answered anyway"
-        " (0: no waiting, and verdicts may depend on which worker runs faster)",
+        description="seconds a probe may wait at its shard for an input partition whose marks stopped rising before it is answered"
+        " anyway (0: no waiting, and verdicts may depend on which worker runs faster)",
     )
     debug_delay_partitions: dict[int, float] = Field(
         default_factory=dict,

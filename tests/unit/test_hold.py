@@ -167,3 +167,35 @@ def test_an_order_mark_is_read_from_the_record_headers() -> None:
     assert order_mark({ORDER_MARK: b"12"}) == 12
     assert order_mark([("other", b"1")]) is None and order_mark(None) is None and order_mark([]) is None
     assert order_mark([(ORDER_MARK, b"soon")]) is None  # not a mark: handled as an article, and dead-lettered
+
+
+def test_a_partition_whose_marks_still_rise_is_waited_for_past_max_hold() -> None:
+    # A restarted worker catching up on a backlog: partition 1's marks rise slowly, so the
+    # probes wait for them however long that takes, and are answered in input order.
+    holding = Holding(sources=2)
+    holding.add([probe(5), probe(8)], {0: 8}, now=0.0)
+    for second in range(1, 60):
+        holding.add([], {1: second // 12}, now=float(second))  # up to 4: still below both probes
+        assert holding.release(float(second), 30.0).items == []
+    holding.add([], {1: 8}, now=60.0)
+    released = holding.release(60.0, 30.0)
+    assert orders(released.items) == [5, 8] and released.forced == 0
+
+
+def test_a_partition_whose_marks_stopped_is_given_up_after_max_hold() -> None:
+    holding = Holding(sources=2)
+    holding.add([probe(5), probe(8)], {0: 8, 1: 3}, now=0.0)  # partition 1's last mark, then silence
+    holding.add([], {0: 9}, now=20.0)
+    assert holding.release(29.0, 30.0).items == []
+    released = holding.release(30.0, 30.0)
+    assert orders(released.items) == [5, 8] and released.forced == 2
+
+
+def test_after_a_restart_the_stall_clocks_start_again() -> None:
+    table: dict[bytes, bytes] = {}
+    holding = Holding(sources=2)
+    holding.add([probe(5)], {0: 5}, now=0.0)
+    holding.store(table, shard=0)
+    back = Holding.restored(table, 0, sources=2, now=100.0)
+    assert back.release(129.0, 30.0).items == []  # partition 1 has had 29 s since the restart
+    assert orders(back.release(130.0, 30.0).items) == [5]

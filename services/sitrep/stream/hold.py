@@ -22,9 +22,11 @@ its last fetch analyzed and sent on), it vouches for the time of that fetch less
 ``quiet_after``: an article stamped before then and not yet on the partition is taken not to
 come (one that does is probed at once, and counted late). Such marks are sent only while a shard may be
 waiting, that is while an article the worker has seen is ordered after what it has
-vouched for: an idle pipeline sends nothing. A probe held longer than ``max_hold`` (an input
-partition nobody consumes) is released anyway, with every probe ordered before it, and
-counted. Both structures are plain values; the worker stores each shard's ``Holding`` in a
+vouched for: an idle pipeline sends nothing. A probe held longer than ``max_hold`` whose
+missing marks are all from partitions whose marks stopped rising that long ago (a partition
+nobody consumes, a producer gone without a last mark) is released anyway, with every probe
+ordered before it, and counted; one still waiting for a partition whose marks rise (a worker
+catching up on a backlog after a restart) waits on. Both structures are plain values; the worker stores each shard's ``Holding`` in a
 table before offsets are committed, so a restart or a rebalance resumes with its marks.
 """
 
@@ -87,11 +89,17 @@ class Holding:
     held: dict[tuple[int, str], Held] = field(default_factory=dict)
     answered: int = -1  # the order of the latest probe answered
     changed: bool = False  # since it was last stored
+    # Not stored: a restart starts these clocks again.
+    moved: dict[int, float] = field(default_factory=dict)  # input partition -> when its mark last rose
+    started: float | None = None  # when the holding began or was restored: the clock of a partition never marked
 
     def add(self, probes: list[Probe], marks: dict[int, int], now: float, event: Any = None) -> None:
+        if self.started is None:
+            self.started = now
         for partition, order in marks.items():
             if order > self.marks.get(partition, -1):
                 self.marks[partition] = order
+                self.moved[partition] = now
                 self.changed = True
         for probe in probes:
             # A redelivered probe is held once; its shard answers it as the first time.
@@ -108,13 +116,17 @@ class Holding:
 
     def release(self, now: float, max_hold: float | None) -> Released:
         """What may be probed now, in order (then id): everything the watermark passed, and,
-        with ``max_hold``, everything up to the latest probe held longer than that."""
+        with ``max_hold``, everything up to the latest probe held longer than that whose
+        missing marks are all from stalled partitions (no mark rose for ``max_hold``): a
+        partition whose marks still rise, as a restarted worker's do while it catches up on a
+        backlog, is waited for however long that takes, so its verdicts stay in input order."""
         if not self.held:
             return Released([])
         line = self.watermark()
         forced_line = -1
         if max_hold is not None:
-            overdue = [key for key, held in self.held.items() if now - held.since >= max_hold]
+            moving_line = self._moving_line(now, max_hold)
+            overdue = [key for key, held in self.held.items() if now - held.since >= max_hold and key[0] <= moving_line]
             forced_line = max(overdue)[0] if overdue else -1
         ready = sorted(key for key in self.held if key[0] <= max(line, forced_line))
         if not ready:
@@ -125,6 +137,13 @@ class Holding:
         self.answered = max(self.answered, ready[-1][0])
         self.changed = True
         return Released(items, late, forced)
+
+    def _moving_line(self, now: float, max_hold: float) -> int:
+        """The lowest mark of the input partitions whose marks still rise: a probe ordered
+        above it still waits for one of them (NO_WAITING when none does)."""
+        started = now if self.started is None else self.started
+        moving = [self.marks.get(p, -1) for p in range(self.sources) if now - self.moved.get(p, started) < max_hold]
+        return min(moving, default=NO_WAITING)
 
     def oldest(self) -> float | None:
         return min((held.since for held in self.held.values()), default=None)
@@ -149,9 +168,9 @@ class Holding:
         """The shard's state as ``store`` left it (a new one if never stored); hold times start at ``now``."""
         data = table.get(_key(shard, 0))
         if data is None:
-            return cls(sources)
+            return cls(sources, started=now)
         head = orjson.loads(data)
-        holding = cls(sources, {int(p): int(order) for p, order in head["marks"]}, answered=int(head["answered"]))
+        holding = cls(sources, {int(p): int(order) for p, order in head["marks"]}, answered=int(head["answered"]), started=now)
         rows = list(head["held"])
         for n in range(1, head["records"]):
             rows.extend(orjson.loads(table.get(_key(shard, n)) or b"[]"))
