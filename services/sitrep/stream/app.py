@@ -389,9 +389,11 @@ class Worker:
             if not released.items:
                 continue
             metrics.count_unordered(released.late, released.forced)
-            if released.late or released.forced:  # these verdicts may differ from one worker's over one partition
-                log.warning("dedup shard %d answered %d probes out of input order (%d came after a later one was answered, %d waited"
-                            " SITREP_DEDUP_MAX_HOLD)", shard, released.late + released.forced, released.late, released.forced)
+            if released.forced:
+                log.warning("dedup shard %d answered %d probes without the marks of a stalled input partition (held past"
+                            " SITREP_DEDUP_MAX_HOLD): their verdicts may differ from one worker's", shard, released.forced)
+            if released.late:  # mostly probes redelivered after a restart, answered as the first time
+                log.info("dedup shard %d answered %d probes ordered before one it had answered", shard, released.late)
             for held in released.items:
                 metrics.DEDUP_HOLD.observe(now - held.since)
             try:

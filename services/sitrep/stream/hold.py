@@ -26,8 +26,9 @@ vouched for: an idle pipeline sends nothing. A probe held longer than ``max_hold
 missing marks are all from partitions whose marks stopped rising that long ago (a partition
 nobody consumes, a producer gone without a last mark) is released anyway, with every probe
 ordered before it, and counted; one still waiting for a partition whose marks rise (a worker
-catching up on a backlog after a restart) waits on. Both structures are plain values; the worker stores each shard's ``Holding`` in a
-table before offsets are committed, so a restart or a rebalance resumes with its marks.
+catching up on a backlog after a restart) waits on. Both structures are plain values; the
+worker stores each shard's ``Holding`` in a table before offsets are committed, so a restart
+or a rebalance resumes with its marks.
 """
 
 from __future__ import annotations
