@@ -207,22 +207,29 @@ def test_only_earlier_articles_are_candidates() -> None:
 POOL = [IDLIB, IDLIB_OTHER_DAY, STATE_VERSION, HAJIN, *COPIES.values()]
 
 
+def probed(state: list[tuple[dict, dict]], batch: list[tuple[str, int, object, list[int]]], **options) -> dict[int, list]:
+    """One batch of (id, order, signature, index keys) routed to the shards of ``state`` and
+    probed there: every order's candidates from all shards."""
+    per_shard: list[list] = [[] for _ in state]
+    for article_id, order, sig, index_keys in batch:
+        for shard, shard_keys in dedup.route(index_keys, len(state)).items():
+            per_shard[shard].append((article_id, order, sig, shard_keys))
+    found: dict[int, list] = {}
+    for shard, requests in enumerate(per_shard):
+        answers = dedup.probe_many(requests, *state[shard], min_similarity=0.3, shard=shard, shards=len(state), **options)
+        for (_, order, _, _), cands in zip(requests, answers):
+            found.setdefault(order, []).extend(cands)
+    return found
+
+
 def sharded(texts: list[str], shards: int, batch: int) -> list:
     """Route every article's keys to ``shards`` shards, probe them in batches, resolve the union."""
     state = [({}, {}) for _ in range(shards)]
     verdicts = []
     for start in range(0, len(texts), batch):
         sigs = dedup.sign_many(texts[start : start + batch])
-        per_shard: list[list] = [[] for _ in range(shards)]
-        for order, sig in enumerate(sigs, start):
-            for shard, shard_keys in dedup.route(dedup.keys(sig), shards).items():
-                per_shard[shard].append((f"a{order % 7}" if order % 5 == 4 else f"a{order}", order, sig, shard_keys))
-        found: dict[int, list] = {}
-        for shard, requests in enumerate(per_shard):
-            index, entries = state[shard]
-            answers = dedup.probe_many(requests, index, entries, min_similarity=0.3, max_bucket=4, shard=shard, shards=shards)
-            for (_, order, _, _), cands in zip(requests, answers):
-                found.setdefault(order, []).extend(cands)
+        found = probed(state, [(f"a{order % 7}" if order % 5 == 4 else f"a{order}", order, sig, dedup.keys(sig))
+                               for order, sig in enumerate(sigs, start)], max_bucket=4)
         verdicts += [dedup.resolve(f"a{o}", found.get(o, []), near=0.35) for o in range(start, start + len(sigs))]
     return verdicts
 
@@ -483,7 +490,7 @@ def _streamed(ids: list[str], sigs: list, batch: int, restart_at: set[int] = fro
     ``kept`` as it was, ``redelivered`` (probed again, entries in place) or ``lost`` (its
     entries never stored, then probed again)."""
     shards = 4
-    state = [({}, {}) for _ in range(shards)]
+    state: list[tuple[dict, dict]] = [({}, {}) for _ in range(shards)]
     verdicts: list = []
     start, previous = 0, None
     while start < len(ids):
@@ -499,14 +506,7 @@ def _streamed(ids: list[str], sigs: list, batch: int, restart_at: set[int] = fro
             state = [(dedup.rebuild(entries, shard=s, shards=shards), entries) for s, (_, entries) in enumerate(state)]
         before = [set(entries) for _, entries in state]
         stop = min(start + batch, len(ids))
-        found: dict[int, list] = {}
-        per_shard: list[list] = [[] for _ in range(shards)]
-        for order in range(start, stop):
-            for shard, shard_keys in dedup.route(dedup.keys(sigs[order], ids[order]), shards).items():
-                per_shard[shard].append((ids[order], order, sigs[order], shard_keys))
-        for shard, requests in enumerate(per_shard):
-            for (_, order, _, _), cands in zip(requests, dedup.probe_many(requests, *state[shard], min_similarity=0.3, shard=shard, shards=shards)):
-                found.setdefault(order, []).extend(cands)
+        found = probed(state, [(ids[order], order, sigs[order], dedup.keys(sigs[order], ids[order])) for order in range(start, stop)])
         verdicts += [dedup.resolve(ids[o], found.get(o, []), near=0.35, story=0.3) for o in range(start, stop)]
         previous = (start, [set(entries) - seen for (_, entries), seen in zip(state, before)])
         start = stop

@@ -87,12 +87,6 @@ def with_counted(entry: bytes, counted: int) -> bytes:
     return _ENTRY.pack(order, size, id_len, n_keys, counted) + entry[_ENTRY.size :]
 
 
-def counted_keys(entry: bytes) -> list[int]:
-    """The index keys the entry's article is a distinct holder of (see ``index.probe_many``)."""
-    counted = _ENTRY.unpack_from(entry)[4]
-    return [key for i, key in enumerate(filed_under(entry)) if counted >> i & 1] if counted else []
-
-
 def packed_answer(answer: Answer) -> bytes:
     """An answer as it ends an entry: ``pack(..., answer)`` is ``pack(...) + packed_answer(answer)``."""
     return b"".join(_FOUND.pack(key, round(sim * 10_000) | (_EXACT if exact else 0) | (_CONFLICT if conflict else 0),

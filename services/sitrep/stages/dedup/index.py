@@ -340,9 +340,8 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
         packed = entries.get(other)
         disagree = packed is not None and not c.exact and facts_conflict(sig.facts, facts_of(packed))
         shared = held.get(other, set())
-        ratio = size_ratio(sig.size, size_of(packed)) if packed is not None else 1.0
         weighed_hits.append(Candidate(c.id, c.order, c.similarity, c.exact, len(shared - common), disagree, other in one_story, len(shared),
-                                      ratio))
+                                      _ratio(sig, packed)))
     told = sorted((alike_story[other], other) for other in one_story - found.keys())
     if told:
         (other_order, other_id), other = told[0]
@@ -350,10 +349,14 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
             packed = entries.get(other)
             disagree = packed is not None and facts_conflict(sig.facts, facts_of(packed))
             filed_as[other_id, other_order] = other
-            weighed_hits.append(Candidate(other_id, other_order, 0.0, False, 0, disagree, True,
-                                          ratio=size_ratio(sig.size, size_of(packed)) if packed is not None else 1.0))
+            weighed_hits.append(Candidate(other_id, other_order, 0.0, False, 0, disagree, True, ratio=_ratio(sig, packed)))
             weighed_hits.sort(key=_BY_ORDER)
     return weighed_hits
+
+
+def _ratio(sig: Signature, packed: bytes | None) -> float:
+    """The size ratio of the article and an earlier one (1.0 when that one is gone)."""
+    return size_ratio(sig.size, size_of(packed)) if packed is not None else 1.0
 
 
 def _sharing(found: Mapping[int, Candidate], key_list: list[int], buckets: list[bytes | None], entries: Mapping[int, bytes],
