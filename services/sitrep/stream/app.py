@@ -38,7 +38,7 @@ from sitrep.render import Prepared
 from sitrep.settings import Settings
 from sitrep.stages import dedup
 from sitrep.stream import liveness, metrics
-from sitrep.stream.faust_compat import acks_only_what_streams_took, aiokafka_consumer, committed_offsets, within
+from sitrep.stream.faust_compat import aiokafka_consumer, committed_offsets, within
 from sitrep.stream.gather import Gatherer
 from sitrep.stream.hold import Holding, Position, Sources, order_mark
 from sitrep.stream.kafka import faust_credentials
@@ -188,7 +188,6 @@ class Worker:
         app.agent(self.lsh_topic, name="index")(self.index)
         app.agent(self.events_topic, name="corroborate")(self.corroborate)
         app.on_partitions_revoked.connect(self.forget_indexes)
-        app.on_partitions_assigned.connect(self.guard_acks)
         app.sensors.add(BeforeCommit(self.store_unfinished))
         app.timer(interval=5.0)(self.report_state)
         app.timer(interval=MARK_INTERVAL)(self.keep_marks_going)
@@ -351,10 +350,6 @@ class Worker:
         self.sources.forget({tp.partition for tp in revoked if tp.topic == self.raw_topic.get_topic_name()})
         # Faust committed (and so stored what was unfinished) before telling us.
         self.gatherer.forget({tp.partition for tp in revoked if tp.topic == self.events_topic.get_topic_name()})
-
-    async def guard_acks(self, sender: Any, assigned: set[Any], **kwargs: Any) -> None:
-        # Before any message of the new assignment reaches a stream (faust_compat).
-        acks_only_what_streams_took(self.app.consumer)
 
     def input_partitions(self) -> int:
         """The partitions of articles.raw, as the broker says (a topic made elsewhere may not have ``partitions``)."""

@@ -1,4 +1,4 @@
-"""The private Faust internals Sitrep relies on, in one place.
+"""The three private Faust internals Sitrep relies on, in one place.
 
 faust-streaming 0.15 offers no public way to do either, so both are reached by name here and
 nowhere else; a Faust upgrade that renames them breaks this module (and its tests), not the
@@ -14,7 +14,6 @@ worker at large.
 - ``Consumer._thread._ensure_consumer()``: the aiokafka consumer under Faust's, which keeps
   each partition's last fetch time (``last_poll_timestamp``): the poll-age gauge reads it
   from memory, so a broker outage cannot block it.
-- ``Consumer.ack`` and ``Message.tracked``: ``acks_only_what_streams_took`` (below).
 """
 
 from __future__ import annotations
@@ -46,27 +45,3 @@ def committed_offsets(consumer: Any, tps: list[Any]) -> dict[Any, int | None]:
 def aiokafka_consumer(consumer: Any) -> Any:
     """The aiokafka consumer that Faust's consumer drives."""
     return consumer._thread._ensure_consumer()
-
-
-def acks_only_what_streams_took(consumer: Any) -> None:
-    """Make ``consumer`` ignore acks of messages no stream took.
-
-    faust-streaming's ``Stream`` skips a message that reaches it while flow control is
-    suspended (a rebalance's recovery) or from an older consumer generation, and acks it
-    unprocessed. That ack can let the committed offset pass an article nobody analyzed: a
-    worker joining mid-stream lost one that way (tests/integration/test_dedup_on_kafka.py).
-    A stream marks every message it takes ``tracked`` before the agent sees it; an ack of one
-    it skipped is dropped here, so the committed offset stops before it and the seek that
-    ends the rebalance fetches it again.
-    """
-    if getattr(consumer, "_sitrep_acks_guarded", False):
-        return
-    ack = consumer.ack
-
-    def guarded(message: Any) -> bool:
-        if not getattr(message, "tracked", True):
-            return False
-        return ack(message)
-
-    consumer.ack = guarded
-    consumer._sitrep_acks_guarded = True
