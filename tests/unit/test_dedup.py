@@ -18,6 +18,8 @@ from sitrep.stages.dedup import index as dedup
 from sitrep.stages.dedup import sketch
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "ops/bench"))
+import corpus  # noqa: E402
 
 HAJIN = (ROOT / "seeds" / "000_66053b8fc0f2c597.txt").read_text(encoding="utf-8").split("\n", 2)[2].strip()
 IDLIB = (
@@ -513,12 +515,9 @@ def _streamed(ids: list[str], sigs: list, batch: int, restart_at: set[int] = fro
     return verdicts
 
 
-def test_verdicts_do_not_depend_on_batches_restarts_or_redeliveries(tmp_path: Path) -> None:
+def test_verdicts_do_not_depend_on_batches_restarts_or_redeliveries() -> None:
     # Bench articles (one in ten a republished copy): the holder counts and full buckets that
     # the evidence is weighed by must come out the same however the stream was cut.
-    sys.path.insert(0, str(ROOT / "ops/bench"))
-    import corpus
-
     rows = list(corpus.articles(800, seed=7))
     ids, sigs = [r["id"] for r in rows], dedup.sign_many([r["body"] for r in rows])
     expected = _streamed(ids, sigs, batch=200)
