@@ -283,3 +283,57 @@ def test_a_stalled_producer_changes_no_verdict(broker: str, tmp_path: Path) -> N
         stalled = verdicts.until(ids)
     differing = {i: (stalled.get(i), single[i]) for i in ids if stalled.get(i) != single[i]}
     assert not differing, f"(stalled producer, one worker over one partition) {differing}"
+
+
+def test_a_worker_joining_and_leaving_changes_no_verdict(broker: str, tmp_path: Path) -> None:
+    """One worker over four partitions; a second, slowed, joins mid-stream (a rebalance hands it
+    half the partitions, their shards and their state), then leaves (the first takes all back):
+    nothing is lost, and every round's verdicts are the ones one worker over one partition
+    gives the same input. Messages that reach a stream during the rebalance must not be
+    committed unprocessed, nor a mark vouch for them (faust_compat.ProcessedOnly, hold.Sources)."""
+    rounds = [race_round(50 + n) for n in range(6)]
+    every = {r["id"] for messages in rounds for _, r in messages}
+    with pipeline(broker, tmp_path, "single", partitions=1, slow=False) as (env, verdicts):
+        send(broker, env, [m for messages in rounds for m in messages], Clock(), partitions=1)
+        single = verdicts.until(every)
+    assert len(single) == len(every)
+
+    env = isolated_env(broker, tmp_path / "moving", partitions=4)
+    run_sitrep(env, "topics", "create")
+    # The second is slowed, as in the forced race: while both run, copies race their originals.
+    slowed = {"SITREP_DEBUG_DELAY_PARTITIONS": orjson.dumps({str(p): SLOW_SECONDS for p in range(4)}).decode()}
+    first, second = (Worker({**env, "SITREP_STATE_DIR": str(tmp_path / f"state-{name}"), "SITREP_METRICS_PORT": "0", **extra}, tmp_path / f"{name}.log")
+                     for name, extra in (("first", {}), ("second", slowed)))
+    first.start()
+    verdicts, clock = Verdicts(broker, env), Clock()
+
+    def run_round(n: int) -> None:
+        ids = {r["id"] for _, r in rounds[n]}
+        send(broker, env, rounds[n], clock, partitions=4)
+        got = verdicts.until(ids)
+        differing = {i: (got.get(i), single[i]) for i in ids if got.get(i) != single[i]}
+        assert not differing, f"round {n + 1}: (moving workers, one worker over one partition) {differing}"
+
+    def rebalanced(since: int) -> None:
+        deadline = time.monotonic() + 60
+        while "Executing _on_partitions_assigned" not in first.log.read_bytes()[since:].decode(errors="replace"):
+            assert time.monotonic() < deadline, "the first worker was never assigned partitions again"
+            time.sleep(0.2)
+
+    try:
+        run_round(0)
+        run_round(1)
+        since = first.log.stat().st_size
+        second.start()
+        rebalanced(since)
+        run_round(2)
+        run_round(3)
+        since = first.log.stat().st_size
+        second.stop()
+        rebalanced(since)
+        run_round(4)
+        run_round(5)
+    finally:
+        verdicts.close()
+        for worker in (first, second):
+            worker.stop()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sitrep.stages.dedup import Signature
+from sitrep.stream import hold
 from sitrep.stream.hold import ORDER_MARK, PROBES_A_RECORD, Holding, Position, Sources, order_mark
 from sitrep.stream.wire import Probe, decode_lsh, encode_probes
 
@@ -145,6 +147,31 @@ def test_a_revoked_partition_is_forgotten() -> None:
     sources.forget({2})
     assert sources.marks({2: Position(highwater=1, fetched_ms=None, committed=None)}) == {}
 
+
+
+def test_a_mark_vouches_only_for_offsets_analyzed_without_a_gap() -> None:
+    # After a rebalance a later message can be analyzed before an earlier one, skipped by a
+    # stream, is delivered again: the mark must not pass the earlier one meanwhile.
+    sources = Sources(quiet_after=0.0)
+    behind = Position(highwater=20, fetched_ms=None, committed=10)
+    sources.begin({0: 10})
+    sources.analyzed(0, offset=11, order=1_100)
+    sources.marked(0, offset=12, order=1_200)
+    assert sources.marks({0: behind}) == {}  # offset 10 not analyzed: nothing vouched for
+    sources.analyzed(0, offset=10, order=1_000)
+    assert sources.marks({0: behind}) == {0: 1_200}
+    sources.analyzed(0, offset=10, order=1_000)  # delivered again: nothing changes
+    sources.begin({0: 5})  # begun already: the start stays
+    assert sources.next == {0: 13} and sources.marks({0: behind}) == {0: 1_200}
+
+
+def test_a_gap_that_never_fills_is_passed_once_too_much_waits_behind_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hold, "AHEAD_MAX", 3)
+    sources = Sources(quiet_after=0.0)
+    sources.begin({0: 0})
+    for offset in range(1, 5):
+        sources.analyzed(0, offset=offset, order=offset * 100)
+    assert sources.next == {0: 5} and sources.last == {0: 400} and sources.ahead == {0: {}}
 
 
 def test_a_partition_whose_producer_marks_is_vouched_for_by_its_marks_not_by_time() -> None:

@@ -38,7 +38,7 @@ from sitrep.render import Prepared
 from sitrep.settings import Settings
 from sitrep.stages import dedup
 from sitrep.stream import liveness, metrics
-from sitrep.stream.faust_compat import aiokafka_consumer, committed_offsets, within
+from sitrep.stream.faust_compat import RefetchAfterRebalance, aiokafka_consumer, committed_offsets, within
 from sitrep.stream.gather import Gatherer
 from sitrep.stream.hold import Holding, Position, Sources, order_mark
 from sitrep.stream.kafka import faust_credentials
@@ -168,6 +168,7 @@ class Worker:
         self.max_hold = settings.dedup_max_hold or None
         self.holdings: dict[int, Holding] = {}  # per shard
         self.sources = Sources(settings.dedup_quiet_after)
+        self.gaps: dict[int, int] = {}  # input partition -> the offset its marks waited for at the last report
         self.lsh_latest: dict[int, Any] = {}  # per shard: an event of it, for its table writes
         self.thresholds = settings.thresholds
         self.pool = AnalyzePool(settings.analyze_processes, settings.source_priors, self.thresholds.max_body_bytes, settings.analyze_budget_seconds)
@@ -189,6 +190,9 @@ class Worker:
         app.agent(self.events_topic, name="corroborate")(self.corroborate)
         app.on_partitions_revoked.connect(self.forget_indexes)
         app.sensors.add(BeforeCommit(self.store_unfinished))
+        # Commits only past what a stream processed, around rebalances too (faust_compat).
+        self.refetch = RefetchAfterRebalance()
+        app.sensors.add(self.refetch)
         app.timer(interval=5.0)(self.report_state)
         app.timer(interval=MARK_INTERVAL)(self.keep_marks_going)
         # Table writes and send_soon go through Faust's producer buffer, which by default the
@@ -240,6 +244,7 @@ class Worker:
                     batch.append(event)
                 else:
                     vouching.append((event.message.partition, event.message.offset, order))
+            self.sources.begin(self.starts())
             probes, top = await self.analyze_articles(batch) if batch else ({}, None)
             for partition, offset, order in vouching:
                 self.sources.marked(partition, offset, order)
@@ -289,6 +294,18 @@ class Worker:
             self.sources.analyzed(partition, offset, order)
         orders = [order for _, _, order in done if order is not None]
         return probes, max(orders) if orders else None
+
+    def starts(self) -> dict[int, int]:
+        """Where the commits of each articles.raw partition held start (faust_compat), as far as known."""
+        processed, raw = self.refetch.processed, self.raw_topic.get_topic_name()
+        if processed is None:
+            return {}
+        try:
+            tps = [tp for tp in self.app.consumer.assignment() if tp.topic == raw]
+        except Exception as exc:  # not assigned yet
+            log.debug("assignment not read: %s", exc)
+            return {}
+        return {tp.partition: start for tp in tps if (start := processed.start(tp)) is not None}
 
     def positions(self) -> dict[int, Position]:
         """Where the consumer stands on each articles.raw partition this worker holds (memory reads only)."""
@@ -391,7 +408,8 @@ class Worker:
             metrics.count_unordered(released.late, released.forced)
             if released.forced:
                 log.warning("dedup shard %d answered %d probes without the marks of a stalled input partition (held past"
-                            " SITREP_DEDUP_MAX_HOLD): their verdicts may differ from one worker's", shard, released.forced)
+                            " SITREP_DEDUP_MAX_HOLD; marks by input partition: %s): their verdicts may differ from one worker's",
+                            shard, released.forced, self.holding_of(shard).marks)
             if released.late:  # mostly probes redelivered after a restart, answered as the first time
                 log.info("dedup shard %d answered %d probes ordered before one it had answered", shard, released.late)
             for held in released.items:
@@ -476,6 +494,11 @@ class Worker:
 
     async def report_state(self) -> None:
         self.connection_log.tick()
+        gaps = self.sources.gaps()
+        for partition, (offset, later) in gaps.items():
+            if self.gaps.get(partition) == offset:
+                log.warning("input partition %d: offset %d not analyzed for 5 s or more, %d later ones are; its marks wait", partition, offset, later)
+        self.gaps = {partition: offset for partition, (offset, _) in gaps.items()}
         self.forget_finished()  # also when no batch comes: an idle worker lets go of what it finished
         self.trimmer.maybe()
         tables = {"dedup-entries": [self.entries], "gather-pending": [self.pending_table.data], "corroboration-events": [self.events_table.data]}

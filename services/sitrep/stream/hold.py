@@ -33,6 +33,7 @@ or a rebalance resumes with its marks.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +49,12 @@ ORDER_MARK = "sitrep-order-mark"
 # Held probes are stored in records of at most this many, so a long wait never makes a
 # record larger than the broker takes.
 PROBES_A_RECORD = 2000
+log = logging.getLogger(__name__)
+
 NO_WAITING = 2**63  # the watermark of a shard that waits for nothing (no sources)
+# Offsets analyzed past a gap that are kept, per partition, waiting for it to fill: a gap
+# that outlives this many is taken to be no message (its marks go on past it).
+AHEAD_MAX = 100_000
 
 
 def order_mark(headers: Any) -> int | None:
@@ -193,26 +199,58 @@ class Position:
 
 @dataclass
 class Sources:
-    """The marks one worker's analyze agent can give for the input partitions it holds."""
+    """The marks one worker's analyze agent can give for the input partitions it holds.
+
+    A partition's mark vouches only for the offsets analyzed without a gap from where its
+    commits start: around a rebalance a later message can be analyzed before an earlier one
+    is delivered again (faust_compat), and a mark that passed the earlier one would let a
+    shard answer a copy before its original's probe came."""
 
     quiet_after: float  # seconds: how late an article may reach its partition after its stamp
-    last: dict[int, int] = field(default_factory=dict)  # partition -> latest order analyzed
+    last: dict[int, int] = field(default_factory=dict)  # partition -> latest order analyzed (below next)
     next: dict[int, int] = field(default_factory=dict)  # partition -> first offset not analyzed yet
     sent: dict[int, int] = field(default_factory=dict)  # partition -> highest mark sent
     vouched: dict[int, int] = field(default_factory=dict)  # partition -> its producer's latest order mark
     newest: int = -1  # the latest order of an article seen in flight (here, or at a shard here)
+    # partition -> offset -> (order analyzed, order vouched by a producer's mark), past a gap
+    ahead: dict[int, dict[int, tuple[int | None, int | None]]] = field(default_factory=dict)
+
+    def begin(self, starts: Mapping[int, int]) -> None:
+        """Where each partition's offsets count from, for partitions not begun yet: where its
+        commits start (the committed offset), which its consumer fetches first."""
+        for partition, start in starts.items():
+            self.next.setdefault(partition, start)
 
     def analyzed(self, partition: int, offset: int, order: int | None) -> None:
         """A message is analyzed and its probes handed to the producer (``order``: None if dead-lettered)."""
-        self.next[partition] = max(self.next.get(partition, 0), offset + 1)
-        if order is not None:
-            self.last[partition] = max(self.last.get(partition, -1), order)
-            self.newest = max(self.newest, order)
+        self._consumed(partition, offset, (order, None))
+        self.seen(order)
 
     def marked(self, partition: int, offset: int, order: int) -> None:
         """An order mark from the partition's producer is read: from now on its marks alone vouch for it."""
-        self.analyzed(partition, offset, None)  # consumed, as a dead-lettered message is
-        self.vouched[partition] = max(self.vouched.get(partition, -1), order)
+        self._consumed(partition, offset, (None, order))
+
+    def _consumed(self, partition: int, offset: int, orders: tuple[int | None, int | None]) -> None:
+        start = self.next.setdefault(partition, offset)
+        if offset < start:
+            return  # delivered again: counted already
+        ahead = self.ahead.setdefault(partition, {})
+        ahead[offset] = orders
+        if len(ahead) > AHEAD_MAX:
+            log.warning("input partition %d: no message at offset %d after %d later ones; its marks go on from %d", partition, start, len(ahead), min(ahead))
+            start = min(ahead)
+        while start in ahead:
+            order, vouch = ahead.pop(start)
+            if order is not None:
+                self.last[partition] = max(self.last.get(partition, -1), order)
+            if vouch is not None:
+                self.vouched[partition] = max(self.vouched.get(partition, -1), vouch)
+            start += 1
+        self.next[partition] = start
+
+    def gaps(self) -> dict[int, tuple[int, int]]:
+        """Partitions whose marks wait for an offset not analyzed yet: that offset, and how many later ones are."""
+        return {partition: (self.next[partition], len(ahead)) for partition, ahead in self.ahead.items() if ahead}
 
     def seen(self, order: int | None) -> None:
         if order is not None:
@@ -243,7 +281,7 @@ class Sources:
 
     def forget(self, partitions: set[int]) -> None:
         """Partitions revoked: their new owner resumes from the committed offsets."""
-        for table in (self.last, self.next, self.sent, self.vouched):
+        for table in (self.last, self.next, self.sent, self.vouched, self.ahead):
             for partition in partitions:
                 table.pop(partition, None)
 

@@ -1,0 +1,100 @@
+"""Commits only past what a stream processed (stream/faust_compat.py), on a real Faust consumer."""
+
+from __future__ import annotations
+
+import faust
+import pytest
+from faust.types import TP
+from faust.types.tuples import ConsumerMessage
+
+from sitrep.stream.faust_compat import ProcessedOnly
+
+RAW = TP("raw", 0)
+
+
+@pytest.fixture
+def processed() -> ProcessedOnly:
+    app = faust.App("compat-test", broker="kafka://localhost:1", web_enabled=False)
+    consumer = app.consumer  # created, never started: no broker is asked
+    app.topics._acking_topics.add(RAW.topic)  # what subscribing an agent to it does
+    found = ProcessedOnly(consumer)
+    found.install()
+    return found
+
+
+def message(offset: int, taken: bool = True) -> ConsumerMessage:
+    found = ConsumerMessage(RAW.topic, RAW.partition, offset, 0.0, 0, [], b"k", b"v", None, tp=RAW)
+    found.tracked = taken  # what a stream does to each message it takes
+    return found
+
+
+def ack(processed: ProcessedOnly, *offsets: int) -> None:
+    for offset in offsets:
+        processed.consumer.ack(message(offset))
+
+
+def committable(processed: ProcessedOnly) -> int | None:
+    # Faust's own path from acks to the offset it would commit.
+    return processed.consumer._filter_committable_offsets([RAW]).get(RAW)
+
+
+def test_an_ack_of_a_message_no_stream_took_is_ignored(processed: ProcessedOnly) -> None:
+    processed.consumer._committed_offset[RAW] = 19
+    assert processed.consumer.ack(message(19, taken=False)) is False
+    assert processed.consumer.ack(message(20)) is True
+    assert committable(processed) is None  # 19 was skipped by a stream: nothing passes it
+    processed.consumer.ack(message(18, taken=False))
+    assert processed.skipped == {RAW: 18}  # where the rebalance's end fetches it again from
+
+
+def test_a_commit_covers_only_the_run_from_the_committed_offset(processed: ProcessedOnly) -> None:
+    processed.consumer._committed_offset[RAW] = 10
+    ack(processed, 11, 12)
+    assert committable(processed) is None  # Faust itself would commit 13 here, past 10
+    ack(processed, 10, 14)
+    assert committable(processed) == 13
+    processed.consumer._committed_offset[RAW] = 13
+    assert committable(processed) is None  # 13 is not acked: 14 waits
+    ack(processed, 13)
+    assert committable(processed) == 15
+
+
+def test_acks_below_the_committed_offset_are_dropped(processed: ProcessedOnly) -> None:
+    processed.consumer._committed_offset[RAW] = 10
+    processed.consumer._acked[RAW].extend([7, 8])  # acked before a commit moved past them
+    processed.consumer._acked_index[RAW].update([7, 8])
+    ack(processed, 10)
+    assert committable(processed) == 11
+    assert processed.consumer._acked[RAW] == [] and not processed.consumer._acked_index[RAW]
+
+
+def test_without_a_commit_the_run_starts_at_the_first_offset_of_the_log(processed: ProcessedOnly) -> None:
+    ack(processed, 5, 6)
+    assert committable(processed) is None  # where the log starts is not known yet
+    processed.floors[RAW] = 5
+    assert committable(processed) == 7
+
+
+def test_a_log_that_starts_past_the_committed_offset_starts_the_run_there(processed: ProcessedOnly) -> None:
+    # Retention deleted what a worker down for long never committed.
+    processed.consumer._committed_offset[RAW] = 3
+    processed.floors[RAW] = 8
+    ack(processed, 8, 9)
+    assert committable(processed) == 10
+
+
+def test_the_fetch_loop_reads_no_offset_on_acked_topics_and_keeps_it_on_others(processed: ProcessedOnly) -> None:
+    reads = processed.consumer._read_offset
+    other = TP("changelog", 0)
+    reads[RAW], reads[other] = 40, 41
+    # Faust would drop a message of RAW below 40 (fetched again after a rebalance) and count
+    # the offsets between two deliveries as acked; an unknown read offset does neither.
+    assert reads[RAW] is None
+    assert reads[other] == 41
+
+
+def test_installing_twice_changes_nothing(processed: ProcessedOnly) -> None:
+    consumer = processed.consumer
+    ack_before, reads = consumer.ack, consumer._read_offset
+    processed.install()
+    assert consumer.ack is ack_before and consumer._read_offset is reads
