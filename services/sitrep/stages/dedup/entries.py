@@ -70,12 +70,14 @@ def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> i
 
 
 def pack(order: int, sig: Signature, article_id: str, index_keys: Sequence[int] = (), answer: Answer = (), counted: int = 0,
-         terms: bool = True) -> bytes:
+         terms: bool = True, unfiled: int = 0) -> bytes:
     """An entry: what probes compare against, the keys it is filed under in this shard, and
     the answer it got. The story terms are kept with ``terms`` only: a shard compares them
-    where it files a story term key of the article, so the others need not keep them."""
+    where it files a story term key of the article, so the others need not keep them.
+    Bit j of ``unfiled`` marks its (j + 1)-th key from the end as not filed in that key's
+    bucket (a full story term bucket takes no more, see ``index``)."""
     raw_id = article_id.encode()
-    head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys) | (_WITH_TERMS if terms else 0), counted)
+    head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys) | (_WITH_TERMS if terms else 0) | unfiled << _UNFILED_SHIFT, counted)
     facts = sig.facts.ljust(FACTS_BYTES, b"\0")[:FACTS_BYTES]
     kept = _TERMS.pack(*padded(sig.terms)) if terms else b""
     return head + sig.minhash + facts + raw_id + bucket_of(index_keys) + kept + packed_answer(answer)
@@ -146,13 +148,6 @@ def comes_before(entry: bytes, rank: tuple[int, str]) -> bool:
     """Whether the entry's article comes before (order, id) ``rank`` (the id read only on a tie)."""
     order, _, id_len, _, _ = _ENTRY.unpack_from(entry)
     return order < rank[0] or (order == rank[0] and entry[ID_AT : ID_AT + id_len].decode() < rank[1])
-
-
-def with_unfiled(entry: bytes, last: int) -> bytes:
-    """The entry marked as not filed under some of its last keys: bit j of ``last`` for its
-    (j + 1)-th key from the end (a full story term bucket takes no more, see ``index``)."""
-    order, size, id_len, n_keys, counted = _ENTRY.unpack_from(entry)
-    return _ENTRY.pack(order, size, id_len, n_keys | last << _UNFILED_SHIFT, counted) + entry[_ENTRY.size :]
 
 
 def indexed_under(entry: bytes) -> list[int]:
