@@ -130,14 +130,15 @@ class _Words:
         else:
             astral = raw >= _BMP
             cp = np.where(astral, np.where(raw < 0x1F000, raw, 0), _FOLD[np.where(astral, 0, raw)])
-        is_word = (cp != 0).view(np.int8)
-        step = np.empty(n + 1, dtype=np.int8)  # +1 where a word starts, -1 after it ends
-        step[0], step[n] = is_word[0], -is_word[-1]
-        np.subtract(is_word[1:], is_word[:-1], out=step[1:n])
-        edges = step.nonzero()[0]
+        is_word = cp != 0
+        edge = np.empty(n + 1, dtype=bool)  # where a word starts, or ends (a bool's nonzero is the fast one)
+        edge[0], edge[n] = is_word[0], is_word[-1]
+        np.not_equal(is_word[1:], is_word[:-1], out=edge[1:n])
+        edges = edge.nonzero()[0]
         starts, ends = edges[0::2], edges[1::2]
-        digits = cp[starts] - 48 < 10  # numbers become one token
-        self.names = self._names(raw, cp, starts, ends)
+        lead = cp[starts]
+        digits = lead - 48 < 10  # numbers become one token
+        self.names = self._names(raw, cp, starts, ends, lead)
         up, down = _char_powers.get(n + 1)
         prefix = np.zeros(n + 1, dtype=np.uint32)
         np.multiply(cp, up[:n], out=cp)
@@ -149,18 +150,19 @@ class _Words:
         self.starts = starts
 
     @staticmethod
-    def _names(raw: np.ndarray, folded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    def _names(raw: np.ndarray, folded: np.ndarray, starts: np.ndarray, ends: np.ndarray, lead: np.ndarray) -> np.ndarray:
         """Which words are names inside prose: capitalised, after a word (or ,;%)) and a space,
         in a line of PROSE_WORDS words or more, without a ``|``, where such names are fewer
-        than half the words (texts are lines apart)."""
+        than half the words (texts are lines apart). ``lead``: each word's first character folded."""
         first = raw[starts]
-        before = np.maximum(starts - 1, 0)
-        two_before = np.maximum(starts - 2, 0)
-        named = (first != folded[starts]) & (first < _BMP) & (ends - starts >= 2) & (starts >= 2) & (raw[before] == _SPACE)
-        prior = np.minimum(raw[two_before], _BMP - 1)
-        named &= (folded[two_before] != 0) | _AFTER[prior]
-        if not np.count_nonzero(named):
-            return np.zeros(0, dtype=np.intp)
+        capital = ((first != lead) & (starts >= 2)).nonzero()[0]  # the other tests on these few only
+        at, first = starts[capital], first[capital]
+        named = (first < _BMP) & (ends[capital] - at >= 2) & (raw[at - 1] == _SPACE)
+        prior = np.minimum(raw[at - 2], _BMP - 1)
+        named &= (folded[at - 2] != 0) | _AFTER[prior]
+        names = capital[named]
+        if not names.size:
+            return names
         breaks = ((raw == _NEWLINE) | (raw == 0)).nonzero()[0]  # a text's separator ends a line too
         # Words before each line break, between 0 and all of them: words in each line. (Not
         # np.diff's prepend and append, whose broadcasting costs more than the rest of this.)
@@ -170,7 +172,6 @@ class _Words:
         words_in = bounds[1:] - bounds[:-1]
         piped = np.zeros(words_in.size, dtype=bool)
         piped[breaks.searchsorted((raw == _PIPE).nonzero()[0])] = True
-        names = named.nonzero()[0]
         line = breaks.searchsorted(starts[names])
         capitals = np.bincount(line, minlength=words_in.size)  # a line of capitalised words is a title or a list
         return names[(words_in[line] >= PROSE_WORDS) & ~piped[line] & (2 * capitals[line] < words_in[line])]
