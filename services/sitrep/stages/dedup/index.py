@@ -241,7 +241,7 @@ def probe_many(
         shared, told = [], []
         filed = key_bytes(me)
         first = key_bytes(me | HOLDER)  # the first holder of a band or term key is a distinct one
-        bands = terms = present = unfiled = 0
+        bands = terms = present = unfiled = unfiled_at = 0
         last = len(key_list) - 1
         for i, (key, bucket) in enumerate(zip(key_list, buckets)):
             if key < TERM_BIT:
@@ -264,6 +264,7 @@ def probe_many(
                     index[key] = bucket + filed
                 else:
                     unfiled |= 1 << (last - i)
+                    unfiled_at |= 1 << i
             else:
                 if bucket is None:
                     index[key] = filed
@@ -285,8 +286,8 @@ def probe_many(
         named = all_members(told)
         named.discard(me)
         naming.append(named)
-        entries[me] = pack(order, sig, article_id, key_list, terms=bool(key_list) and TERM_BIT <= key_list[-1] < EXACT_BIT,  # term keys come last
-                           unfiled=unfiled)
+        # the story terms are read where a story term bucket holds the article, and only there
+        entries[me] = pack(order, sig, article_id, key_list, terms=bool(terms & ~unfiled_at), unfiled=unfiled)
         if ages is not None:
             heapq.heappush(ages, (order, article_id, me))
         mine.append(_Filed(me, key_list, buckets, bands, terms, present))
