@@ -126,10 +126,10 @@ class _Words:
             self.starts = self.names = np.zeros(0, dtype=np.intp)
             return
         if text.isascii() or int(raw.max()) < _BMP:
-            cp = _FOLD[raw]
+            cp = _FOLD.take(raw)  # take: half the cost of indexing with an array of uint32
         else:
             astral = raw >= _BMP
-            cp = np.where(astral, np.where(raw < 0x1F000, raw, 0), _FOLD[np.where(astral, 0, raw)])
+            cp = np.where(astral, np.where(raw < 0x1F000, raw, 0), _FOLD.take(np.where(astral, 0, raw)))
         is_word = cp != 0
         edge = np.empty(n + 1, dtype=bool)  # where a word starts, or ends (a bool's nonzero is the fast one)
         edge[0], edge[n] = is_word[0], is_word[-1]
@@ -204,8 +204,13 @@ def _sign_chunk(bodies: list[str]) -> list[Signature]:
     words = _Words("\0".join(bodies))
     raw, normal, starts = words.raw, words.normal, words.starts
     lengths = np.fromiter((len(b) + 1 for b in bodies), dtype=np.int64, count=count)
-    text_of_word = lengths.cumsum().searchsorted(starts, side="right")
-    word_bounds = text_of_word.searchsorted(np.arange(count + 1)).tolist()
+    # Words up to each text's end, then each word's text: a few searches, not one a word.
+    upto = starts.searchsorted(lengths.cumsum())
+    per_text = np.empty(count, dtype=np.intp)
+    per_text[0] = upto[0]
+    np.subtract(upto[1:], upto[:-1], out=per_text[1:])
+    text_of_word = np.repeat(np.arange(count), per_text)
+    word_bounds = [0, *upto.tolist()]
     n = normal.size
     # Shingles that stay inside one text; a text shorter than a shingle is one shingle.
     if n >= SHINGLE:
