@@ -57,6 +57,7 @@ _UNFILED_SHIFT = 8  # in the key count, from this bit: its last keys (by positio
 _UNFILED = 0x3F << _UNFILED_SHIFT
 _COUNT = 0xFF  # the key count itself
 _NO_TERMS = (0,) * TERMS
+_NO_PACKED_TERMS = bytes(_TERMS.size)
 _NO_FACTS = bytes(FACTS_BYTES)  # what an entry that keeps none states: nothing (``facts``)
 
 
@@ -88,7 +89,7 @@ def pack(order: int, sig: Signature, article_id: str, index_keys: Sequence[int] 
     head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys) | flags, counted)
     kept = _TERMS.pack(*padded(sig.terms)) if terms else b""
     return (head + sig.minhash + (facts if flags & _WITH_FACTS else b"") + raw_id + bucket_of(index_keys) + kept
-            + packed_answer(answer))
+            + (packed_answer(answer) if answer else b""))
 
 
 def _id_at(n_keys: int) -> int:
@@ -130,8 +131,16 @@ def terms_of(entry: bytes) -> tuple[int, ...]:
 
 
 def terms_rows(entries: Sequence[bytes]) -> np.ndarray:
-    """The story terms of many entries, a row each."""
-    return np.array([terms_of(e) for e in entries], dtype=np.uint16).reshape(len(entries), TERMS)
+    """The story terms of many entries, a row each (read as packed, not as ints)."""
+    return np.frombuffer(b"".join(map(_packed_terms, entries)), dtype="<u2").reshape(len(entries), TERMS)
+
+
+def _packed_terms(entry: bytes) -> bytes:
+    _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
+    if not n_keys & _WITH_TERMS:
+        return _NO_PACKED_TERMS
+    at = _id_at(n_keys) + id_len + 8 * (n_keys & _COUNT)
+    return entry[at : at + _TERMS.size]
 
 
 def size_of(entry: bytes) -> int:

@@ -136,7 +136,7 @@ def keys(sig: Signature, article_id: str | None = None) -> list[int]:
 
 def term_keys(terms: Sequence[int]) -> list[int]:
     """The index keys of an article's most frequent story terms (``terms.TERM_KEYS``), marked by TERM_BIT."""
-    return list(dict.fromkeys(((t * _TERM_MIX) & (TERM_BIT - 1)) | TERM_BIT for t in terms[: story.TERM_KEYS]))
+    return list(dict.fromkeys([((t * _TERM_MIX) & (TERM_BIT - 1)) | TERM_BIT for t in terms[: story.TERM_KEYS]]))
 
 
 def id_key(article_id: str) -> int:
@@ -226,6 +226,7 @@ def probe_many(
     filed_as: dict[tuple[str, int], int] = {}  # (id, order) of a candidate -> its entry key
     mine: list[_Filed | None] = []  # per request: how it was filed; None for a redelivery
     room = 8 * (max_bucket - 1)  # a bucket shorter than this takes one more without a second look
+    full_size = 8 * max_bucket
     for article_id, order, sig, index_keys in requests:
         me = entry_key(article_id, order, shard, shards)
         key_list = list(index_keys)
@@ -241,7 +242,7 @@ def probe_many(
         shared, told = [], []
         filed = key_bytes(me)
         first = key_bytes(me | HOLDER)  # the first holder of a band or term key is a distinct one
-        bands = terms = present = unfiled = unfiled_at = 0
+        bands = terms = present = full = unfiled = unfiled_at = 0
         last = len(key_list) - 1
         for i, (key, bucket) in enumerate(zip(key_list, buckets)):
             if key < TERM_BIT:
@@ -253,6 +254,8 @@ def probe_many(
                 if len(bucket) < room:
                     index[key] = bucket + filed
                 else:
+                    if len(bucket) >= full_size:
+                        full |= 1 << i
                     _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
             elif key < EXACT_BIT:
                 terms |= 1 << i
@@ -290,7 +293,7 @@ def probe_many(
         entries[me] = pack(order, sig, article_id, key_list, terms=bool(terms & ~unfiled_at), unfiled=unfiled)
         if ages is not None:
             heapq.heappush(ages, (order, article_id, me))
-        mine.append(_Filed(me, key_list, buckets, bands, terms, present))
+        mine.append(_Filed(me, key_list, buckets, bands, terms, present, full))
     _compare(requests, sharing, entries, found, min_similarity, window, filed_as)
     storied = _one_story(requests, naming, entries, window)
     answers = []
@@ -311,8 +314,8 @@ def probe_many(
 
 class _Filed(NamedTuple):
     """How a request was filed: its entry key, its index keys and their buckets as they stood
-    before it, and which of those keys are band keys, story term keys and held already
-    (bitmasks by position: bit i is ``keys[i]``)."""
+    before it, and which of those keys are band keys, story term keys, held already, and
+    band keys whose bucket was full (bitmasks by position: bit i is ``keys[i]``)."""
 
     me: int
     keys: list[int]
@@ -320,6 +323,7 @@ class _Filed(NamedTuple):
     bands: int
     terms: int
     present: int
+    full: int
 
 
 def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple[int, str]], filing: _Filed,
@@ -352,7 +356,7 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
         return []
     found = {filed_as[c.id, c.order]: c for c in hits}
     stood = _Stood(filing)
-    held = _sharing(found, stood, entries, filed_keys, max_bucket)
+    held = _sharing(found, stood, entries, filed_keys)
     copied = 0
     for other, c in found.items():
         if c.exact or c.similarity >= ALIKE:
@@ -420,20 +424,14 @@ def _union(masks: Iterable[int]) -> int:
     return union
 
 
-def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int, bytes], filed_keys: dict[int, set[int]],
-             max_bucket: int) -> dict[int, int]:
+def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int, bytes], filed_keys: dict[int, set[int]]
+             ) -> dict[int, int]:
     """Per candidate, the positions (a bitmask) of the article's band keys whose buckets (as
     they stood before it) hold the candidate too: the keys both are filed under, where a full
     bucket (which may have dropped it) holds it still."""
     filing = stood.filing
-    at = {}
-    full = 0
-    full_size = 8 * max_bucket
-    for i in _bits(filing.bands):
-        at[filing.keys[i]] = 1 << i
-        bucket = filing.buckets[i]
-        if bucket is not None and len(bucket) >= full_size:
-            full |= 1 << i
+    at = {key: 1 << i for i, key in enumerate(filing.keys) if key < TERM_BIT}
+    full = filing.full
     held: dict[int, int] = {}
     for other in found:
         theirs = filed_keys.get(other)
@@ -604,7 +602,7 @@ def _one_story(requests: Sequence[Request], naming: list[set[int]], entries: Map
         return out
     req, cand, key_list, packed_list, head, keep = pairs
     their_orders = head["order"][cand]
-    mine_terms = np.array([story.padded(sig.terms) for _, _, sig, _ in requests], dtype=np.uint16)
+    mine_terms = story.rows([sig.terms for _, _, sig, _ in requests])
     alike = story.similarities(mine_terms[req[keep]], terms_rows(packed_list)[cand[keep]]) >= STORY_TERMS
     keep = keep[alike]
     mine_facts = fact_fields([sig.facts for _, _, sig, _ in requests])
