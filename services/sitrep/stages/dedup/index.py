@@ -363,8 +363,10 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
             copied |= held.get(other, 0)
     counted, one_story = _counted(copied, alike_story, stood, later)
     common = 0
+    buckets = filing.buckets
     for i in _bits(_union(held.values())):
-        if _holders(stood, i, later, COMMON_HOLDERS) >= COMMON_HOLDERS:
+        # a bucket of fewer members than that has fewer holders: not common, without counting
+        if len(buckets[i] or b"") >= 8 * COMMON_HOLDERS and _holders(stood, i, later, COMMON_HOLDERS) >= COMMON_HOLDERS:
             common |= 1 << i
     _mark_holder(filing, counted, index, entries, later)
     weighed_hits = []
@@ -443,9 +445,10 @@ def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int
         both = 0
         for key in at.keys() & theirs:
             both |= at[key]
-        for i in _bits(both & full):
-            if other not in stood.members(i):
-                both ^= 1 << i
+        if both & full:
+            for i in _bits(both & full):
+                if other not in stood.members(i):
+                    both ^= 1 << i
         if both:
             held[other] = both
     return held
@@ -468,7 +471,8 @@ def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood
         sharing = [other for other in stood.members(i) if other in alike_story]
         if not sharing:
             counted |= 1 << i
-        elif not one_story.issuperset(sharing) and _holders(stood, i, later, TERM_COMMON) < TERM_COMMON:
+        elif not one_story.issuperset(sharing) and (len(filing.buckets[i]) < 8 * TERM_COMMON
+                                                    or _holders(stood, i, later, TERM_COMMON) < TERM_COMMON):
             one_story.update(sharing)  # else all are one story by an earlier key already
     return counted, one_story
 
