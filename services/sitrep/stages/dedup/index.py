@@ -303,12 +303,17 @@ def probe_many(
         if filing is None:
             answers.append(_answered(entries.get(entry_key(request[0], request[1], shard, shards)), entries))
             continue
-        answer = _weigh(request, sorted(hits.values(), key=_BY_ORDER), alike_story, filing, index, entries, filed_as, later, filed_keys,
-                        max_bucket)
+        answer, counted = _weigh(request, sorted(hits.values(), key=_BY_ORDER), alike_story, filing, index, entries, filed_as, later,
+                                 filed_keys, max_bucket)
         answers.append(answer)
-        if answer:  # the answer goes with the entry (the worker writes it once a batch)
-            entries[filing.me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact, c.distinct, c.conflict, c.story, c.shared)
-                                                 for c in answer])
+        if counted or answer:  # the marks and the answer go with the entry, in one write
+            entry = entries[filing.me]
+            if counted:
+                entry = with_counted(entry, counted)
+            if answer:
+                entry += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact, c.distinct, c.conflict, c.story, c.shared)
+                                        for c in answer])
+            entries[filing.me] = entry
     return answers
 
 
@@ -328,9 +333,10 @@ class _Filed(NamedTuple):
 
 def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple[int, str]], filing: _Filed,
            index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int],
-           later: dict[int, list[int]], filed_keys: dict[int, set[int]], max_bucket: int) -> list[Candidate]:
+           later: dict[int, list[int]], filed_keys: dict[int, set[int]], max_bucket: int) -> tuple[list[Candidate], int]:
     """The evidence of each candidate in this shard's band and term keys, and which keys the
-    article is a distinct holder of (written into its entry and marked in its buckets).
+    article is a distinct holder of (marked in its buckets, and returned for its entry: a
+    bitmask by position).
 
     A band key's earlier holders are its bucket's members before the article; the distinct
     ones among them are those that were not a copy of an earlier holder when filed (so a
@@ -352,8 +358,9 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
     """
     _, _, sig, _ = request
     if not hits and not alike_story:  # nothing alike: a distinct holder of every key, and no evidence to weigh
-        _mark_holder(filing, filing.bands | filing.terms, index, entries, later)
-        return []
+        counted = filing.bands | filing.terms
+        _mark_holder(filing, counted, index, later)
+        return [], counted
     found = {filed_as[c.id, c.order]: c for c in hits}
     stood = _Stood(filing)
     held = _sharing(found, stood, entries, filed_keys)
@@ -368,7 +375,7 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
         # a bucket of fewer members than that has fewer holders: not common, without counting
         if len(buckets[i] or b"") >= 8 * COMMON_HOLDERS and _holders(stood, i, later, COMMON_HOLDERS) >= COMMON_HOLDERS:
             common |= 1 << i
-    _mark_holder(filing, counted, index, entries, later)
+    _mark_holder(filing, counted, index, later)
     weighed_hits = []
     size = sig.size
     for other, c in found.items():
@@ -386,7 +393,7 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
             filed_as[other_id, other_order] = other
             weighed_hits.append(Candidate(other_id, other_order, 0.0, False, 0, disagree, True, ratio=_ratio(sig, packed)))
             weighed_hits.sort(key=_BY_ORDER)
-    return weighed_hits
+    return weighed_hits, counted
 
 
 def _ratio(sig: Signature, packed: bytes | None) -> float:
@@ -491,15 +498,11 @@ def _holders(stood: _Stood, i: int, later: dict[int, list[int]], enough: int) ->
     return holders
 
 
-def _mark_holder(filing: _Filed, counted: int, index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes],
-                 later: dict[int, list[int]]) -> None:
-    """Write which keys the article is a distinct holder of: the bits in its entry, the marks
-    in those buckets that hold it, and ``later`` for the rest of the batch (the first holder
-    of a key was filed marked already)."""
-    if not counted:
-        return
+def _mark_holder(filing: _Filed, counted: int, index: MutableMapping[int, bytes], later: dict[int, list[int]]) -> None:
+    """Mark the article a distinct holder of the ``counted`` keys in those buckets that hold
+    it, and note it in ``later`` for the rest of the batch (the first holder of a key was
+    filed marked already)."""
     me = filing.me
-    entries[me] = with_counted(entries[me], counted)
     for i in _bits(counted & filing.present):
         key = filing.keys[i]
         batch = later.setdefault(key, [])
