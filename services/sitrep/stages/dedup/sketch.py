@@ -264,15 +264,29 @@ def _terms(words: _Words, text_of_word: np.ndarray, count: int) -> list[tuple[in
         return out
     keyed = (text_of_word[words.names].astype(_U64) << _U64(32)) | np.maximum(words.name_hashes, 1).astype(_U64)
     unique, first, counts = _unique_first_counts(keyed)
-    texts = (unique >> _U64(32)).astype(np.intp)
-    ranked = np.lexsort((first, -counts, texts))
-    texts = texts[ranked]
-    bounds = texts.searchsorted(np.arange(count + 1)).tolist()
-    hashes = (unique[ranked] & _U64(0xFFFFFFFF)).tolist()
+    if keyed.size < 1 << _RANK_BITS:  # text, fewer occurrences, first occurrence in one word: one sort, not a lexsort
+        ranks = (unique >> _U64(32) << _U64(2 * _RANK_BITS)) | ((_RANK_MASK - counts.astype(_U64)) << _U64(_RANK_BITS)) | first.astype(_U64)
+        ranks.sort()
+        texts = (ranks >> _U64(2 * _RANK_BITS)).astype(np.intp)
+        ranked_hashes = keyed[(ranks & _RANK_MASK).astype(np.intp)] & _U64(0xFFFFFFFF)
+    else:
+        texts = (unique >> _U64(32)).astype(np.intp)
+        ranked = np.lexsort((first, -counts, texts))
+        texts = texts[ranked]
+        ranked_hashes = unique[ranked] & _U64(0xFFFFFFFF)
+    bounds = texts.searchsorted(np.arange(count + 1))
+    kept = (np.arange(texts.size) - bounds[texts]) < TERMS  # a text's first TERMS only
+    hashes = ranked_hashes[kept].tolist()
+    bounds = texts[kept].searchsorted(np.arange(count + 1)).tolist()
     for t in range(count):
         if bounds[t] < bounds[t + 1]:
-            out[t] = tuple(hashes[bounds[t] : min(bounds[t + 1], bounds[t] + TERMS)])
+            out[t] = tuple(hashes[bounds[t] : bounds[t + 1]])
     return out
+
+
+_RANK_BITS = 21  # bits of a name's count and first occurrence in a rank word: texts (below _MAX_TEXTS) take the rest
+_RANK_MASK = _U64((1 << _RANK_BITS) - 1)
+assert _MAX_TEXTS <= 1 << (64 - 2 * _RANK_BITS)
 
 
 def _unique_first_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
