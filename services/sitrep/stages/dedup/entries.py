@@ -2,7 +2,8 @@
 
 ``entries`` maps a message key (``entry_key``: article id and order) to its packed entry:
 order, shingle count, which of its band keys it is a distinct holder of (``counted``), sketch,
-facts, id, the index keys filed in this shard, and the answer the shard gave the first time
+facts (where any is stated), id, the index keys filed in this shard, the story terms (where a
+story term bucket here holds it), and the answer the shard gave the first time
 (so a redelivered probe gets the same answer, whatever was filed since). It is the state that is kept: a Faust table with a changelog in the worker, a
 ``dict`` offline.
 
@@ -28,11 +29,12 @@ from sitrep.stages.dedup.facts import FACTS_BYTES
 from sitrep.stages.dedup.sketch import SKETCH_BYTES, Signature
 from sitrep.stages.dedup.terms import TERMS, padded
 
-# order, shingle count, id length, key count (with a bit if the story terms are kept), counted
-# (bit i: a distinct holder of its i-th index key); then the sketch, the facts, the id, the
-# keys, the story terms (where kept), the answer
+# order, shingle count, id length, key count (with bits for the unfiled keys and whether the
+# facts and the story terms are kept), counted (bit i: a distinct holder of its i-th index
+# key); then the sketch, the facts (where kept), the id, the keys, the story terms (where
+# kept), the answer
 # Bumped whenever the packing below changes: the worker's table is named by it.
-LAYOUT = 4
+LAYOUT = 5
 _ENTRY = struct.Struct("<qIHHI")
 _HEAD = np.dtype([("order", "<i8"), ("size", "<u4"), ("id_len", "<u2"), ("keys", "<u2"), ("counted", "<u4")])
 # a candidate in an answer: its entry key; similarity * 10^4 with a bit if exact and one if the
@@ -47,12 +49,16 @@ Answer = Sequence[tuple[int, float, bool, int, bool, bool, int]]
 _KEY = struct.Struct("<Q")
 SKETCH_AT = _ENTRY.size
 FACTS_AT = SKETCH_AT + SKETCH_BYTES
-ID_AT = FACTS_AT + FACTS_BYTES  # where an entry's id starts
+_ID_AT = FACTS_AT  # where an entry's id starts, when it keeps no facts
 _TERMS = struct.Struct(f"<{TERMS}H")  # 16 bits of each story term, 0 for an empty slot
 _WITH_TERMS = 1 << 15  # in the key count: the entry keeps the story terms (after its keys)
+_WITH_FACTS = 1 << 14  # in the key count: the entry keeps its facts (before its id)
 _UNFILED_SHIFT = 8  # in the key count, from this bit: its last keys (by position from the end) not filed in their bucket
+_UNFILED = 0x3F << _UNFILED_SHIFT
 _COUNT = 0xFF  # the key count itself
 _NO_TERMS = (0,) * TERMS
+_NO_PACKED_TERMS = bytes(_TERMS.size)
+_NO_FACTS = bytes(FACTS_BYTES)  # what an entry that keeps none states: nothing (``facts``)
 
 
 def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> int:
@@ -70,15 +76,25 @@ def entry_key(article_id: str, order: int, shard: int = 0, shards: int = 1) -> i
 
 
 def pack(order: int, sig: Signature, article_id: str, index_keys: Sequence[int] = (), answer: Answer = (), counted: int = 0,
-         terms: bool = True) -> bytes:
+         terms: bool = True, unfiled: int = 0) -> bytes:
     """An entry: what probes compare against, the keys it is filed under in this shard, and
     the answer it got. The story terms are kept with ``terms`` only: a shard compares them
-    where it files a story term key of the article, so the others need not keep them."""
+    where a story term bucket holds the article, so the others need not keep them. Facts
+    that state nothing are not kept (``facts_of`` reads them as all 0). Bit j of
+    ``unfiled`` marks its (j + 1)-th key from the end as not filed in that key's bucket (a
+    full story term bucket takes no more, see ``index``)."""
     raw_id = article_id.encode()
-    head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys) | (_WITH_TERMS if terms else 0), counted)
-    facts = sig.facts.ljust(FACTS_BYTES, b"\0")[:FACTS_BYTES]
+    facts = sig.facts[:FACTS_BYTES].ljust(FACTS_BYTES, b"\0")
+    flags = (_WITH_TERMS if terms else 0) | (_WITH_FACTS if facts != _NO_FACTS else 0) | unfiled << _UNFILED_SHIFT
+    head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys) | flags, counted)
     kept = _TERMS.pack(*padded(sig.terms)) if terms else b""
-    return head + sig.minhash + facts + raw_id + bucket_of(index_keys) + kept + packed_answer(answer)
+    return (head + sig.minhash + (facts if flags & _WITH_FACTS else b"") + raw_id + bucket_of(index_keys) + kept
+            + (packed_answer(answer) if answer else b""))
+
+
+def _id_at(n_keys: int) -> int:
+    """Where the id starts, by the key count's flags."""
+    return _ID_AT + FACTS_BYTES if n_keys & _WITH_FACTS else _ID_AT
 
 
 def with_counted(entry: bytes, counted: int) -> bytes:
@@ -96,12 +112,14 @@ def packed_answer(answer: Answer) -> bytes:
 
 def unpack(entry: bytes) -> tuple[int, int, bytes, str]:
     """Order, shingle count, sketch and id of a packed entry."""
-    order, size, id_len, _, _ = _ENTRY.unpack_from(entry)
-    return order, size, entry[SKETCH_AT:FACTS_AT], entry[ID_AT : ID_AT + id_len].decode()
+    order, size, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
+    at = _id_at(n_keys)
+    return order, size, entry[SKETCH_AT:FACTS_AT], entry[at : at + id_len].decode()
 
 
 def facts_of(entry: bytes) -> bytes:
-    return entry[FACTS_AT:ID_AT]
+    """The entry's packed facts (all 0 where it keeps none: none stated)."""
+    return entry[FACTS_AT : FACTS_AT + FACTS_BYTES] if _ENTRY.unpack_from(entry)[3] & _WITH_FACTS else _NO_FACTS
 
 
 def terms_of(entry: bytes) -> tuple[int, ...]:
@@ -109,12 +127,20 @@ def terms_of(entry: bytes) -> tuple[int, ...]:
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
     if not n_keys & _WITH_TERMS:
         return _NO_TERMS
-    return _TERMS.unpack_from(entry, ID_AT + id_len + 8 * (n_keys & _COUNT))
+    return _TERMS.unpack_from(entry, _id_at(n_keys) + id_len + 8 * (n_keys & _COUNT))
 
 
 def terms_rows(entries: Sequence[bytes]) -> np.ndarray:
-    """The story terms of many entries, a row each."""
-    return np.array([terms_of(e) for e in entries], dtype=np.uint16).reshape(len(entries), TERMS)
+    """The story terms of many entries, a row each (read as packed, not as ints)."""
+    return np.frombuffer(b"".join(map(_packed_terms, entries)), dtype="<u2").reshape(len(entries), TERMS)
+
+
+def _packed_terms(entry: bytes) -> bytes:
+    _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
+    if not n_keys & _WITH_TERMS:
+        return _NO_PACKED_TERMS
+    at = _id_at(n_keys) + id_len + 8 * (n_keys & _COUNT)
+    return entry[at : at + _TERMS.size]
 
 
 def size_of(entry: bytes) -> int:
@@ -133,40 +159,39 @@ def order_of(entry: bytes) -> int:
 
 
 def id_of(entry: bytes) -> str:
-    return entry[ID_AT : ID_AT + _ENTRY.unpack_from(entry)[2]].decode()
+    _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
+    at = _id_at(n_keys)
+    return entry[at : at + id_len].decode()
 
 
 def rank_of(entry: bytes) -> tuple[int, str]:
     """Order and id: which of two articles came first."""
-    order, _, id_len, _, _ = _ENTRY.unpack_from(entry)
-    return order, entry[ID_AT : ID_AT + id_len].decode()
+    order, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
+    at = _id_at(n_keys)
+    return order, entry[at : at + id_len].decode()
 
 
 def comes_before(entry: bytes, rank: tuple[int, str]) -> bool:
     """Whether the entry's article comes before (order, id) ``rank`` (the id read only on a tie)."""
-    order, _, id_len, _, _ = _ENTRY.unpack_from(entry)
-    return order < rank[0] or (order == rank[0] and entry[ID_AT : ID_AT + id_len].decode() < rank[1])
-
-
-def with_unfiled(entry: bytes, last: int) -> bytes:
-    """The entry marked as not filed under some of its last keys: bit j of ``last`` for its
-    (j + 1)-th key from the end (a full story term bucket takes no more, see ``index``)."""
-    order, size, id_len, n_keys, counted = _ENTRY.unpack_from(entry)
-    return _ENTRY.pack(order, size, id_len, n_keys | last << _UNFILED_SHIFT, counted) + entry[_ENTRY.size :]
+    order, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
+    if order != rank[0]:
+        return order < rank[0]
+    at = _id_at(n_keys)
+    return entry[at : at + id_len].decode() < rank[1]
 
 
 def indexed_under(entry: bytes) -> list[int]:
     """The index keys whose buckets hold the entry: those it is filed under, less the ones
     marked not filed (what ``index.rebuild`` files it under)."""
     keys = filed_under(entry)
-    unfiled = (_ENTRY.unpack_from(entry)[3] & ~_WITH_TERMS) >> _UNFILED_SHIFT
+    unfiled = (_ENTRY.unpack_from(entry)[3] & _UNFILED) >> _UNFILED_SHIFT
     return [key for i, key in enumerate(keys) if not unfiled >> (len(keys) - 1 - i) & 1] if unfiled else keys
 
 
 def filed_under(entry: bytes) -> list[int]:
     """The index keys an entry is filed under in its shard."""
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
-    start = ID_AT + id_len
+    start = _id_at(n_keys) + id_len
     return _keys_in(entry[start : start + 8 * (n_keys & _COUNT)]).tolist()
 
 
@@ -184,7 +209,7 @@ def answer_of(entry: bytes) -> list[tuple[int, float, bool, int, bool, bool, int
     similarity, exact, distinctive band keys shared, facts in conflict, one story by its terms,
     band keys shared."""
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
-    rest = entry[ID_AT + id_len + 8 * (n_keys & _COUNT) + (_TERMS.size if n_keys & _WITH_TERMS else 0) :]
+    rest = entry[_id_at(n_keys) + id_len + 8 * (n_keys & _COUNT) + (_TERMS.size if n_keys & _WITH_TERMS else 0) :]
     return [(key, (value & ~(_EXACT | _CONFLICT)) / 10_000, bool(value & _EXACT), flags & ~_STORY, bool(value & _CONFLICT),
              bool(flags & _STORY), shared)
             for key, value, flags, shared in _FOUND.iter_unpack(rest)]

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple
@@ -68,7 +68,6 @@ from sitrep.stages.dedup.entries import (
     terms_rows,
     unpack,
     with_counted,
-    with_unfiled,
     words,
 )
 from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
@@ -96,7 +95,7 @@ TERM_COMMON = 4  # a story term key held by this many earlier distinct stories n
 EXACT_BIT = 1 << 63  # marks the exact-body key among the band keys
 TERM_BIT = 1 << 62  # marks a story term key (band keys are below it)
 # A story term key's bucket holds the first holders to arrive, up to this many; a later one is
-# marked in its entry as not filed there (``entries.with_unfiled``), so the bucket is always
+# marked in its entry as not filed there (``entries.pack``'s ``unfiled``), so the bucket is always
 # what its entries say, after evictions and restarts alike (the earliest reports are the ones
 # a story needs, and a key this widely held is common anyway).
 TERM_BUCKET = 8
@@ -137,7 +136,7 @@ def keys(sig: Signature, article_id: str | None = None) -> list[int]:
 
 def term_keys(terms: Sequence[int]) -> list[int]:
     """The index keys of an article's most frequent story terms (``terms.TERM_KEYS``), marked by TERM_BIT."""
-    return list(dict.fromkeys(((t * _TERM_MIX) & (TERM_BIT - 1)) | TERM_BIT for t in terms[: story.TERM_KEYS]))
+    return list(dict.fromkeys([((t * _TERM_MIX) & (TERM_BIT - 1)) | TERM_BIT for t in terms[: story.TERM_KEYS]]))
 
 
 def id_key(article_id: str) -> int:
@@ -225,91 +224,119 @@ def probe_many(
     sharing: list[set[int]] = []  # per request: who shares a band with it, as the buckets stood
     naming: list[set[int]] = []  # per request: who shares a story term key with it
     filed_as: dict[tuple[str, int], int] = {}  # (id, order) of a candidate -> its entry key
-    mine: list[tuple[int, list[int], bool]] = []  # per request: entry key, index keys, new here
-    stood: list[list[bytes | None]] = []  # per request: its buckets before it was filed
+    mine: list[_Filed | None] = []  # per request: how it was filed; None for a redelivery
     room = 8 * (max_bucket - 1)  # a bucket shorter than this takes one more without a second look
+    full_size = 8 * max_bucket
     for article_id, order, sig, index_keys in requests:
         me = entry_key(article_id, order, shard, shards)
         key_list = list(index_keys)
         hits: dict[str, Candidate] = {}
         found.append(hits)
-        new = entries.get(me) is None  # else a redelivery: answered below as the first time
-        mine.append((me, key_list, new))
-        if not new:
+        if entries.get(me) is not None:  # a redelivery: answered below as the first time
+            mine.append(None)
             sharing.append(set())
             naming.append(set())
-            stood.append([])
             continue
         oldest = None if window is None else order - window
         buckets = [index.get(key) for key in key_list]
-        stood.append(buckets)
         shared, told = [], []
-        mine_id = id_key(article_id)
-        for key, bucket in zip(key_list, buckets):
-            if not bucket:
-                continue
+        filed = key_bytes(me)
+        first = key_bytes(me | HOLDER)  # the first holder of a band or term key is a distinct one
+        bands = terms = present = full = unfiled = unfiled_at = 0
+        last = len(key_list) - 1
+        for i, (key, bucket) in enumerate(zip(key_list, buckets)):
             if key < TERM_BIT:
+                bands |= 1 << i
+                if bucket is None:
+                    index[key] = first
+                    continue
                 shared.append(bucket)
-                continue
-            if key < EXACT_BIT:
+                if len(bucket) < room:
+                    index[key] = bucket + filed
+                else:
+                    if len(bucket) >= full_size:
+                        full |= 1 << i
+                    _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
+            elif key < EXACT_BIT:
+                terms |= 1 << i
+                if bucket is None:
+                    index[key] = first
+                    continue
                 told.append(bucket)
-                continue
-            if key == mine_id:
-                _same_id(hits, filed_as, bucket, entries, me, (article_id, order, sig), oldest)
-                continue
-            for other in members(bucket):  # an identical body is an exact copy, whatever the bands say
-                earlier = _earlier(entries.get(other), order, article_id, oldest) if other != me else None
-                if earlier is not None:
-                    _keep(hits, Candidate(earlier[1], earlier[0], 1.0, True))
-                    filed_as[earlier[1], earlier[0]] = other
+                if len(bucket) < 8 * TERM_BUCKET:  # the first holders to arrive, and no more: see TERM_BUCKET
+                    index[key] = bucket + filed
+                else:
+                    unfiled |= 1 << (last - i)
+                    unfiled_at |= 1 << i
+            else:
+                if bucket is None:
+                    index[key] = filed
+                    continue
+                if key == id_key(article_id):
+                    _same_id(hits, filed_as, bucket, entries, me, (article_id, order, sig), oldest)
+                else:
+                    for other in members(bucket):  # an identical body is an exact copy, whatever the bands say
+                        earlier = _earlier(entries.get(other), order, article_id, oldest) if other != me else None
+                        if earlier is not None:
+                            _keep(hits, Candidate(earlier[1], earlier[0], 1.0, True))
+                            filed_as[earlier[1], earlier[0]] = other
+                _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
+            if bucket:
+                present |= 1 << i
         others = all_members(shared)
         others.discard(me)
         sharing.append(others)
         named = all_members(told)
         named.discard(me)
         naming.append(named)
-        entries[me] = pack(order, sig, article_id, key_list, terms=bool(key_list) and TERM_BIT <= key_list[-1] < EXACT_BIT)  # term keys come last
+        # the story terms are read where a story term bucket holds the article, and only there
+        entries[me] = pack(order, sig, article_id, key_list, terms=bool(terms & ~unfiled_at), unfiled=unfiled)
         if ages is not None:
             heapq.heappush(ages, (order, article_id, me))
-        filed = key_bytes(me)
-        first = key_bytes(me | HOLDER)  # the first holder of a band or term key is a distinct one
-        unfiled = 0
-        for i, (key, bucket) in enumerate(zip(key_list, buckets)):
-            if bucket is None:
-                index[key] = first if key < EXACT_BIT else filed
-            elif TERM_BIT <= key < EXACT_BIT:  # the first holders to arrive, and no more: see TERM_BUCKET
-                if len(bucket) < 8 * TERM_BUCKET:
-                    index[key] = bucket + filed
-                else:
-                    unfiled |= 1 << (len(key_list) - 1 - i)
-            elif len(bucket) < room:
-                index[key] = bucket + filed
-            else:
-                _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
-        if unfiled:
-            entries[me] = with_unfiled(entries[me], unfiled)
+        mine.append(_Filed(me, key_list, buckets, bands, terms, present, full))
     _compare(requests, sharing, entries, found, min_similarity, window, filed_as)
     storied = _one_story(requests, naming, entries, window)
     answers = []
-    weighed: dict[int, set[int]] = {}
-    for request, hits, (me, key_list, new), buckets, alike_story in zip(requests, found, mine, stood, storied):
-        if not new:
-            answers.append(_answered(entries.get(me), entries))
+    later: dict[int, list[int]] = {}
+    filed_keys: dict[int, set[int]] = {}
+    for request, hits, filing, alike_story in zip(requests, found, mine, storied):
+        if filing is None:
+            answers.append(_answered(entries.get(entry_key(request[0], request[1], shard, shards)), entries))
             continue
-        answer = _weigh(request, sorted(hits.values(), key=_BY_ORDER), alike_story, me, key_list, buckets, index, entries, filed_as, weighed,
-                        max_bucket)
+        answer, counted = _weigh(request, sorted(hits.values(), key=_BY_ORDER), alike_story, filing, index, entries, filed_as, later,
+                                 filed_keys, max_bucket)
         answers.append(answer)
-        if answer:  # the answer goes with the entry (the worker writes it once a batch)
-            entries[me] += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact, c.distinct, c.conflict, c.story, c.shared)
-                                          for c in answer])
+        if counted or answer:  # the marks and the answer go with the entry, in one write
+            entry = entries[filing.me]
+            if counted:
+                entry = with_counted(entry, counted)
+            if answer:
+                entry += packed_answer([(filed_as[c.id, c.order], c.similarity, c.exact, c.distinct, c.conflict, c.story, c.shared)
+                                        for c in answer])
+            entries[filing.me] = entry
     return answers
 
 
-def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple[int, str]], me: int, key_list: list[int],
-           buckets: list[bytes | None], index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes],
-           filed_as: dict[tuple[str, int], int], weighed: dict[int, set[int]], max_bucket: int) -> list[Candidate]:
+class _Filed(NamedTuple):
+    """How a request was filed: its entry key, its index keys and their buckets as they stood
+    before it, and which of those keys are band keys, story term keys, held already, and
+    band keys whose bucket was full (bitmasks by position: bit i is ``keys[i]``)."""
+
+    me: int
+    keys: list[int]
+    buckets: list[bytes | None]
+    bands: int
+    terms: int
+    present: int
+    full: int
+
+
+def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple[int, str]], filing: _Filed,
+           index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int],
+           later: dict[int, list[int]], filed_keys: dict[int, set[int]], max_bucket: int) -> tuple[list[Candidate], int]:
     """The evidence of each candidate in this shard's band and term keys, and which keys the
-    article is a distinct holder of (written into its entry and marked in its buckets).
+    article is a distinct holder of (marked in its buckets, and returned for its entry: a
+    bitmask by position).
 
     A band key's earlier holders are its bucket's members before the article; the distinct
     ones among them are those that were not a copy of an earlier holder when filed (so a
@@ -321,27 +348,42 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
     (``alike_story``) with an earlier holder, and with TERM_COMMON distinct holders it names
     no one event: two reports alike by their terms are one story when they share a term key
     that is not common. Of those not already candidates, the earliest is reported (the story
-    id is the earliest). ``weighed`` holds, for the batch's articles weighed so far, the keys
-    they were marked distinct holders of after filing: the buckets as they stood before the
-    article do not show those marks.
+    id is the earliest). ``later`` holds, per key, the batch's articles weighed so far that
+    were marked distinct holders of it after filing: the buckets as they stood before the
+    article do not show those marks. ``filed_keys`` keeps the index keys of the entries read
+    so far in the batch (the same earlier articles are candidates of many).
+
+    Sets of key positions are bitmasks (bit i: the i-th key): a mask is one int where a set
+    is an object per candidate.
     """
-    article_id, order, sig, _ = request
+    _, _, sig, _ = request
     if not hits and not alike_story:  # nothing alike: a distinct holder of every key, and no evidence to weigh
-        _mark_holder(me, key_list, buckets, sum(1 << i for i, key in enumerate(key_list) if key < EXACT_BIT), index, entries, weighed)
-        return []
+        counted = filing.bands | filing.terms
+        _mark_holder(filing, counted, index, later)
+        return [], counted
     found = {filed_as[c.id, c.order]: c for c in hits}
-    held = _sharing(found, key_list, buckets, entries, max_bucket)
-    copied = set().union(*(held.get(other, ()) for other, c in found.items() if c.exact or c.similarity >= ALIKE))
-    counted, one_story = _counted(copied, alike_story, key_list, buckets, weighed)
-    common = {i for i in set().union(*held.values()) if _holders(key_list[i], buckets[i], weighed, COMMON_HOLDERS) >= COMMON_HOLDERS}
-    _mark_holder(me, key_list, buckets, counted, index, entries, weighed)
+    stood = _Stood(filing)
+    held = _sharing(found, stood, entries, filed_keys)
+    copied = 0
+    for other, c in found.items():
+        if c.exact or c.similarity >= ALIKE:
+            copied |= held.get(other, 0)
+    counted, one_story = _counted(copied, alike_story, stood, later)
+    common = 0
+    buckets = filing.buckets
+    for i in _bits(_union(held.values())):
+        # a bucket of fewer members than that has fewer holders: not common, without counting
+        if len(buckets[i] or b"") >= 8 * COMMON_HOLDERS and _holders(stood, i, later, COMMON_HOLDERS) >= COMMON_HOLDERS:
+            common |= 1 << i
+    _mark_holder(filing, counted, index, later)
     weighed_hits = []
+    size = sig.size
     for other, c in found.items():
         packed = entries.get(other)
         disagree = packed is not None and not c.exact and facts_conflict(sig.facts, facts_of(packed))
-        shared = held.get(other, set())
-        weighed_hits.append(Candidate(c.id, c.order, c.similarity, c.exact, len(shared - common), disagree, other in one_story, len(shared),
-                                      _ratio(sig, packed)))
+        shared = held.get(other, 0)
+        weighed_hits.append(Candidate(c.id, c.order, c.similarity, c.exact, (shared & ~common).bit_count(), disagree, other in one_story,
+                                      shared.bit_count(), size_ratio(size, size_of(packed)) if packed is not None else 1.0))
     told = sorted((alike_story[other], other) for other in one_story - found.keys())
     if told:
         (other_order, other_id), other = told[0]
@@ -351,7 +393,7 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
             filed_as[other_id, other_order] = other
             weighed_hits.append(Candidate(other_id, other_order, 0.0, False, 0, disagree, True, ratio=_ratio(sig, packed)))
             weighed_hits.sort(key=_BY_ORDER)
-    return weighed_hits
+    return weighed_hits, counted
 
 
 def _ratio(sig: Signature, packed: bytes | None) -> float:
@@ -359,71 +401,115 @@ def _ratio(sig: Signature, packed: bytes | None) -> float:
     return size_ratio(sig.size, size_of(packed)) if packed is not None else 1.0
 
 
-def _sharing(found: Mapping[int, Candidate], key_list: list[int], buckets: list[bytes | None], entries: Mapping[int, bytes],
-             max_bucket: int) -> dict[int, set[int]]:
-    """Per candidate, the positions of the article's band keys whose buckets (as they stood
-    before it) hold the candidate too: the keys both are filed under, where a full bucket
-    (which may have dropped it) holds it still."""
-    at = {key: i for i, key in enumerate(key_list) if key < TERM_BIT}
-    full = 8 * max_bucket
-    held: dict[int, set[int]] = {}
+class _Stood:
+    """An article's buckets as they stood before it was filed, each one's members read once
+    (the evidence of every candidate is weighed against the same few buckets)."""
+
+    __slots__ = ("filing", "_members")
+
+    def __init__(self, filing: _Filed) -> None:
+        self.filing = filing
+        self._members: dict[int, list[int]] = {}
+
+    def members(self, i: int) -> list[int]:
+        listed = self._members.get(i)
+        if listed is None:
+            listed = self._members[i] = members(self.filing.buckets[i])
+        return listed
+
+
+def _bits(mask: int) -> Iterator[int]:
+    """The positions set in a bitmask, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+def _union(masks: Iterable[int]) -> int:
+    union = 0
+    for mask in masks:
+        union |= mask
+    return union
+
+
+def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int, bytes], filed_keys: dict[int, set[int]]
+             ) -> dict[int, int]:
+    """Per candidate, the positions (a bitmask) of the article's band keys whose buckets (as
+    they stood before it) hold the candidate too: the keys both are filed under, where a full
+    bucket (which may have dropped it) holds it still."""
+    filing = stood.filing
+    at = {key: 1 << i for i, key in enumerate(filing.keys) if key < TERM_BIT}
+    full = filing.full
+    held: dict[int, int] = {}
     for other in found:
-        packed = entries.get(other)
-        if packed is None:
-            continue
-        both = {at[key] for key in at.keys() & filed_under(packed)}
-        dropped = {i for i in both if len(buckets[i] or b"") >= full and other not in members(buckets[i])}
-        if both - dropped:
-            held[other] = both - dropped
+        theirs = filed_keys.get(other)
+        if theirs is None:
+            packed = entries.get(other)
+            if packed is None:
+                continue
+            theirs = filed_keys[other] = set(filed_under(packed))
+        both = 0
+        for key in at.keys() & theirs:
+            both |= at[key]
+        if both & full:
+            for i in _bits(both & full):
+                if other not in stood.members(i):
+                    both ^= 1 << i
+        if both:
+            held[other] = both
     return held
 
 
-def _counted(copied: set[int], alike_story: dict[int, tuple[int, str]], key_list: list[int], buckets: list[bytes | None],
-             weighed: dict[int, set[int]]) -> tuple[int, set[int]]:
+def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood, later: dict[int, list[int]]) -> tuple[int, set[int]]:
     """Which of its band and term keys the article is a distinct holder of (a bitmask by
     position): not a band key an earlier article it is alike to holds (``copied``), not a term
     key an earlier article one story with it holds; and the earlier articles one story with
     it by a distinctive term key (see ``_weigh``)."""
+    filing = stood.filing
     one_story: set[int] = set()
-    counted = 0
-    for i, (key, bucket) in enumerate(zip(key_list, buckets)):
-        if key >= EXACT_BIT or i in copied:
-            continue
-        if key < TERM_BIT or not bucket or not alike_story:
+    counted = filing.bands & ~copied
+    if not alike_story:
+        return counted | filing.terms & ~copied, one_story
+    for i in _bits(filing.terms & ~copied):
+        if not filing.buckets[i]:
             counted |= 1 << i
             continue
-        sharing = [other for other in members(bucket) if other in alike_story]
+        sharing = [other for other in stood.members(i) if other in alike_story]
         if not sharing:
             counted |= 1 << i
-        elif not one_story.issuperset(sharing) and _holders(key, bucket, weighed, TERM_COMMON) < TERM_COMMON:
+        elif not one_story.issuperset(sharing) and (len(filing.buckets[i]) < 8 * TERM_COMMON
+                                                    or _holders(stood, i, later, TERM_COMMON) < TERM_COMMON):
             one_story.update(sharing)  # else all are one story by an earlier key already
     return counted, one_story
 
 
-def _holders(key: int, bucket: bytes | None, weighed: dict[int, set[int]], enough: int) -> int:
-    """How many members of a key's bucket are distinct holders of it (up to ``enough``): those
-    marked, and those of the batch weighed before whose marks came after the bucket was read."""
+def _holders(stood: _Stood, i: int, later: dict[int, list[int]], enough: int) -> int:
+    """How many members of the bucket at position ``i`` are distinct holders of its key (up to
+    ``enough``): those marked, and those of the batch weighed before whose marks came after
+    the bucket was read."""
+    bucket = stood.filing.buckets[i]
     if not bucket:
         return 0
     holders = marked_in(bucket)
-    if holders < enough and weighed and 8 * holders < len(bucket):  # some unmarked: of the batch, maybe
-        holders += sum(1 for other in members(bucket) if key in weighed.get(other, ()))
+    if holders < enough and 8 * holders < len(bucket) and (batch := later.get(stood.filing.keys[i])):  # some unmarked: of the batch, maybe
+        listed = stood.members(i)
+        holders += sum(1 for other in batch if other in listed)
     return holders
 
 
-def _mark_holder(me: int, key_list: list[int], buckets: list[bytes | None], counted: int, index: MutableMapping[int, bytes],
-                 entries: MutableMapping[int, bytes], weighed: dict[int, set[int]]) -> None:
-    """Write which keys the article is a distinct holder of: the bits in its entry, the marks
-    in those buckets that hold it, and ``weighed`` for the rest of the batch."""
-    later = weighed[me] = set()  # the first holder of a key was filed marked already
-    if not counted:
-        return
-    entries[me] = with_counted(entries[me], counted)
-    for i, (key, bucket) in enumerate(zip(key_list, buckets)):
-        if bucket and counted >> i & 1:
-            later.add(key)
-            if (now := index.get(key)) is not None and (marked := as_holder(now, me)) is not None:
-                index[key] = marked
+def _mark_holder(filing: _Filed, counted: int, index: MutableMapping[int, bytes], later: dict[int, list[int]]) -> None:
+    """Mark the article a distinct holder of the ``counted`` keys in those buckets that hold
+    it, and note it in ``later`` for the rest of the batch (the first holder of a key was
+    filed marked already)."""
+    me = filing.me
+    for i in _bits(counted & filing.present):
+        key = filing.keys[i]
+        batch = later.setdefault(key, [])
+        if not batch or batch[-1] != me:  # once, were a key listed twice
+            batch.append(me)
+        if (now := index.get(key)) is not None and (marked := as_holder(now, me)) is not None:
+            index[key] = marked
 
 
 def _same_id(hits: dict[str, Candidate], filed_as: dict[tuple[str, int], int], bucket: bytes, entries: Mapping[int, bytes],
@@ -523,7 +609,7 @@ def _one_story(requests: Sequence[Request], naming: list[set[int]], entries: Map
         return out
     req, cand, key_list, packed_list, head, keep = pairs
     their_orders = head["order"][cand]
-    mine_terms = np.array([story.padded(sig.terms) for _, _, sig, _ in requests], dtype=np.uint16)
+    mine_terms = story.rows([sig.terms for _, _, sig, _ in requests])
     alike = story.similarities(mine_terms[req[keep]], terms_rows(packed_list)[cand[keep]]) >= STORY_TERMS
     keep = keep[alike]
     mine_facts = fact_fields([sig.facts for _, _, sig, _ in requests])

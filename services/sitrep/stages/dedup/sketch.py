@@ -126,18 +126,19 @@ class _Words:
             self.starts = self.names = np.zeros(0, dtype=np.intp)
             return
         if text.isascii() or int(raw.max()) < _BMP:
-            cp = _FOLD[raw]
+            cp = _FOLD.take(raw)  # take: half the cost of indexing with an array of uint32
         else:
             astral = raw >= _BMP
-            cp = np.where(astral, np.where(raw < 0x1F000, raw, 0), _FOLD[np.where(astral, 0, raw)])
-        is_word = (cp != 0).view(np.int8)
-        step = np.empty(n + 1, dtype=np.int8)  # +1 where a word starts, -1 after it ends
-        step[0], step[n] = is_word[0], -is_word[-1]
-        np.subtract(is_word[1:], is_word[:-1], out=step[1:n])
-        edges = step.nonzero()[0]
+            cp = np.where(astral, np.where(raw < 0x1F000, raw, 0), _FOLD.take(np.where(astral, 0, raw)))
+        is_word = cp != 0
+        edge = np.empty(n + 1, dtype=bool)  # where a word starts, or ends (a bool's nonzero is the fast one)
+        edge[0], edge[n] = is_word[0], is_word[-1]
+        np.not_equal(is_word[1:], is_word[:-1], out=edge[1:n])
+        edges = edge.nonzero()[0]
         starts, ends = edges[0::2], edges[1::2]
-        digits = cp[starts] - 48 < 10  # numbers become one token
-        self.names = self._names(raw, cp, starts, ends)
+        lead = cp[starts]
+        digits = lead - 48 < 10  # numbers become one token
+        self.names = self._names(raw, cp, starts, ends, lead)
         up, down = _char_powers.get(n + 1)
         prefix = np.zeros(n + 1, dtype=np.uint32)
         np.multiply(cp, up[:n], out=cp)
@@ -149,18 +150,19 @@ class _Words:
         self.starts = starts
 
     @staticmethod
-    def _names(raw: np.ndarray, folded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    def _names(raw: np.ndarray, folded: np.ndarray, starts: np.ndarray, ends: np.ndarray, lead: np.ndarray) -> np.ndarray:
         """Which words are names inside prose: capitalised, after a word (or ,;%)) and a space,
         in a line of PROSE_WORDS words or more, without a ``|``, where such names are fewer
-        than half the words (texts are lines apart)."""
+        than half the words (texts are lines apart). ``lead``: each word's first character folded."""
         first = raw[starts]
-        before = np.maximum(starts - 1, 0)
-        two_before = np.maximum(starts - 2, 0)
-        named = (first != folded[starts]) & (first < _BMP) & (ends - starts >= 2) & (starts >= 2) & (raw[before] == _SPACE)
-        prior = np.minimum(raw[two_before], _BMP - 1)
-        named &= (folded[two_before] != 0) | _AFTER[prior]
-        if not np.count_nonzero(named):
-            return np.zeros(0, dtype=np.intp)
+        capital = ((first != lead) & (starts >= 2)).nonzero()[0]  # the other tests on these few only
+        at, first = starts[capital], first[capital]
+        named = (first < _BMP) & (ends[capital] - at >= 2) & (raw[at - 1] == _SPACE)
+        prior = np.minimum(raw[at - 2], _BMP - 1)
+        named &= (folded[at - 2] != 0) | _AFTER[prior]
+        names = capital[named]
+        if not names.size:
+            return names
         breaks = ((raw == _NEWLINE) | (raw == 0)).nonzero()[0]  # a text's separator ends a line too
         # Words before each line break, between 0 and all of them: words in each line. (Not
         # np.diff's prepend and append, whose broadcasting costs more than the rest of this.)
@@ -170,7 +172,6 @@ class _Words:
         words_in = bounds[1:] - bounds[:-1]
         piped = np.zeros(words_in.size, dtype=bool)
         piped[breaks.searchsorted((raw == _PIPE).nonzero()[0])] = True
-        names = named.nonzero()[0]
         line = breaks.searchsorted(starts[names])
         capitals = np.bincount(line, minlength=words_in.size)  # a line of capitalised words is a title or a list
         return names[(words_in[line] >= PROSE_WORDS) & ~piped[line] & (2 * capitals[line] < words_in[line])]
@@ -203,8 +204,13 @@ def _sign_chunk(bodies: list[str]) -> list[Signature]:
     words = _Words("\0".join(bodies))
     raw, normal, starts = words.raw, words.normal, words.starts
     lengths = np.fromiter((len(b) + 1 for b in bodies), dtype=np.int64, count=count)
-    text_of_word = lengths.cumsum().searchsorted(starts, side="right")
-    word_bounds = text_of_word.searchsorted(np.arange(count + 1)).tolist()
+    # Words up to each text's end, then each word's text: a few searches, not one a word.
+    upto = starts.searchsorted(lengths.cumsum())
+    per_text = np.empty(count, dtype=np.intp)
+    per_text[0] = upto[0]
+    np.subtract(upto[1:], upto[:-1], out=per_text[1:])
+    text_of_word = np.repeat(np.arange(count), per_text)
+    word_bounds = [0, *upto.tolist()]
     n = normal.size
     # Shingles that stay inside one text; a text shorter than a shingle is one shingle.
     if n >= SHINGLE:
@@ -258,15 +264,29 @@ def _terms(words: _Words, text_of_word: np.ndarray, count: int) -> list[tuple[in
         return out
     keyed = (text_of_word[words.names].astype(_U64) << _U64(32)) | np.maximum(words.name_hashes, 1).astype(_U64)
     unique, first, counts = _unique_first_counts(keyed)
-    texts = (unique >> _U64(32)).astype(np.intp)
-    ranked = np.lexsort((first, -counts, texts))
-    texts = texts[ranked]
-    bounds = texts.searchsorted(np.arange(count + 1)).tolist()
-    hashes = (unique[ranked] & _U64(0xFFFFFFFF)).tolist()
+    if keyed.size < 1 << _RANK_BITS:  # text, fewer occurrences, first occurrence in one word: one sort, not a lexsort
+        ranks = (unique >> _U64(32) << _U64(2 * _RANK_BITS)) | ((_RANK_MASK - counts.astype(_U64)) << _U64(_RANK_BITS)) | first.astype(_U64)
+        ranks.sort()
+        texts = (ranks >> _U64(2 * _RANK_BITS)).astype(np.intp)
+        ranked_hashes = keyed[(ranks & _RANK_MASK).astype(np.intp)] & _U64(0xFFFFFFFF)
+    else:
+        texts = (unique >> _U64(32)).astype(np.intp)
+        ranked = np.lexsort((first, -counts, texts))
+        texts = texts[ranked]
+        ranked_hashes = unique[ranked] & _U64(0xFFFFFFFF)
+    bounds = texts.searchsorted(np.arange(count + 1))
+    kept = (np.arange(texts.size) - bounds[texts]) < TERMS  # a text's first TERMS only
+    hashes = ranked_hashes[kept].tolist()
+    bounds = texts[kept].searchsorted(np.arange(count + 1)).tolist()
     for t in range(count):
         if bounds[t] < bounds[t + 1]:
-            out[t] = tuple(hashes[bounds[t] : min(bounds[t + 1], bounds[t] + TERMS)])
+            out[t] = tuple(hashes[bounds[t] : bounds[t + 1]])
     return out
+
+
+_RANK_BITS = 21  # bits of a name's count and first occurrence in a rank word: texts (below _MAX_TEXTS) take the rest
+_RANK_MASK = _U64((1 << _RANK_BITS) - 1)
+assert _MAX_TEXTS <= 1 << (64 - 2 * _RANK_BITS)
 
 
 def _unique_first_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

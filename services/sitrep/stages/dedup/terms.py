@@ -18,6 +18,7 @@ grouped by wording and by corroboration only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -46,6 +47,18 @@ def similarities(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
     shared = (paired * _WEIGHTS[np.maximum(rank[:, 1:], rank[:, :-1])]).sum(axis=1)
     union = (mine != 0) @ _WEIGHTS + (theirs != 0) @ _WEIGHTS - shared
     return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+
+
+def rows(lists: Sequence[Sequence[int]]) -> np.ndarray:
+    """``padded`` of each list of terms, a row each (at once: a batch's requests)."""
+    kept = [terms[:TERMS] for terms in lists]
+    lengths = np.fromiter(map(len, kept), dtype=np.intp, count=len(kept))
+    flat = np.fromiter(chain.from_iterable(kept), dtype=np.int64, count=int(lengths.sum())) >> 16
+    flat[flat == 0] = 1  # never 0, which marks an empty slot
+    out = np.zeros((len(kept), TERMS), dtype=np.uint16)
+    firsts = np.repeat(lengths.cumsum() - lengths, lengths)
+    out[np.repeat(np.arange(len(kept)), lengths), np.arange(flat.size) - firsts] = flat
+    return out
 
 
 def padded(terms: Sequence[int]) -> list[int]:
