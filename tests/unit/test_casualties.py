@@ -384,3 +384,55 @@ def test_cause_words_reporters_use(body, cause):
 def test_air_support_is_not_an_airstrike(body, cause):
     found, _ = claims("Report", body)
     assert [f[1] for f in found] == [cause]
+
+
+# --- victims joined, referred back to, or broken down (issue 19) ----------------------------------
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # an irregular participle coordinated with the verb
+    ("A shepherd was shot and killed near the well.", 1, None),
+    ("Two boys were hit and killed by a stray shell.", 2, None),
+    ("A guard was shot and wounded at the gate.", None, 1),
+    # a pronoun and the victims named beside it are added up
+    ("Gunmen stormed the farm, killing him and his driver.", 2, None),
+    ("Troops ambushed the convoy and killed him as well as 6 other fighters.", 7, None),
+    ("The raid led to the killing of him and 2 of his cousins, and wounding 3 others.", 3, 3),
+    # a list of people named by role, a parenthesis or a complement between them
+    ("Gunmen shot dead the head of the water board, his son and a driver.", 3, None),
+    ("A drone strike killed a battalion commander (Karim Nouri) and 2 of his guards.", 3, None),
+    ("A conscript along with a nurse were killed by the blast.", 2, None),
+    # the noun a victim is named by is no second victim
+    ("The sister of a lawmaker was killed by gunmen outside her home.", 1, None),
+    # "them", "all of them", "both": the figure named before
+    ("Militants stopped a minibus carrying 6 labourers and killed them.", 6, None),
+    ("Rebels seized three shepherds and then executed them in the hills.", 3, None),
+    ("Police surrounded 5 gunmen in a farmhouse, killing them all.", 5, None),
+    ("A patrol clashed with 2 infiltrators near the border, and both of them were killed.", 2, None),
+    # a family of N counts its members
+    ("Gunmen killed a displaced family of six in their tent.", 6, None),
+    # a breakdown after "among them" or "including" is part of the toll, not added to it
+    ("The bomb left 4 people killed, among them 1 police officer killed at the gate.", 4, None),
+    ("Airstrikes left 7 rebels dead, including a field commander.", 7, None),
+    # assassinations are killings
+    ("Masked men assassinated a judge in the city centre.", 1, None),
+    # a second number ends the victim phrase: "two houses, leaving 3 ..." is not "two ... men"
+    ("The shells destroyed two houses, leaving 3 men dead.", 3, None),
+    # a range after "between" is its lower end
+    ("Between 10 and 15 people were killed in the shelling.", 10, None),
+    ("Between eight and twelve fighters died in the fighting.", 8, None),
+])
+def test_victims_joined_referred_back_or_broken_down(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    assert (reading.killed, reading.injured) == (killed, injured)
+
+
+@pytest.mark.parametrize("sentence", [
+    # "them" stands for a figure only when one came before without a verb of its own
+    "Gunmen fired at the protesters and wounded them.",
+    "Fighting between 2 tribes over land went on for a week.",
+])
+def test_no_toll_from_a_pronoun_or_a_count_of_groups(sentence):
+    reading = casualties.read(sentence)
+    assert reading is None or not reading.killed

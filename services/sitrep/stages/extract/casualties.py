@@ -24,12 +24,14 @@ from sitrep.stages.extract.numbers import alternation, number_pattern, value
 from sitrep.stages.extract.translit import Caseless
 
 _KILL_AFTER = (r"killed|dead|died|martyred|slain|perished|massacred|executed|beheaded|shot\s+dead|neutrali[sz]ed|"
+               r"assassinated|"
                r"eliminated|liquidated|"
                r"lost\s+their\s+lives|lost\s+(?:his|her)\s+life|gunned\s+down")
 _INJURE_AFTER = r"wounded|injured|hurt|maimed|treated\s+for|hospitali[sz]ed"
 _KILL_BEFORE = (r"killed|killing|kills|kill|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|"
                 r"took\s+the\s+lives\s+of|taking\s+the\s+lives\s+of|martyrdom\s+of|deaths?\s+of|killing\s+of|"
                 r"executed|executing|execution\s+of|beheaded|beheading|massacred|slaughtered|shot\s+dead|neutrali[sz](?:ed|ing)|"
+                r"assassinated|assassinating|assassination\s+of|"
                 r"eliminated|eliminating|liquidated|liquidating|"
                 r"left|leaving|resulting\s+in|resulted\s+in|bodies\s+of|recovered|pulled")
 _INJURE_BEFORE = r"wounded|wounding|injured|injuring|injury\s+of|injuries\s+to|wounding\s+of|hurt|hurting"
@@ -43,7 +45,7 @@ _MIXED_BEFORE = re.compile(r"\b(?:kill(?:ed|ing)|wound(?:ed|ing)|injur(?:ed|ing)
                            r"(?:kill(?:ed|ing)|wound(?:ed|ing)|injur(?:ed|ing)|captur(?:ed|ing)|kidnapp(?:ed|ing))\s+"
                            r"(?:(?:at\s+least|the|another)\s+)?$", re.IGNORECASE)
 _BEFORE_WORDS = frozenset(
-    "killed killing kills kill of executed executing execution beheaded beheading massacred slaughtered dead "
+    "killed killing kills kill of executed executing assassinated assassinating execution beheaded beheading massacred slaughtered dead "
     "neutralized neutralised neutralizing neutralising eliminated eliminating liquidated liquidating left leaving "
     "in recovered pulled wounded wounding injured injuring to hurt hurting least the another".split())
 # Words that may stand between a figure and its verb: "were reportedly killed".
@@ -52,14 +54,18 @@ _AUX = (r"(?:(?:were|was|have|has|had|been|being|are|is|reportedly|reported|fear
         r"people|persons|civilians|others|been|then|"
         # "was stabbed and killed", "were captured and then executed"; not "wounded and killed",
         # which counts the hit, not the dead
-        r"(?!(?:killed|wounded|injured|hurt|maimed)\b)[a-z]+ed\s+and)\s+){0,4}")
+        r"(?!(?:killed|wounded|injured|hurt|maimed)\b)[a-z]+ed\s+and|"
+        # and the irregular participles: "was shot and killed", "were hit and killed"
+        r"(?:shot|hit|struck|beaten|run\s+over|hung|hanged|caught|found)\s+and)\s+){0,4}")
 # Modifier words between a number and its noun may not be verbs or prepositions: that would
 # glue two clauses together ("5 were killed in Idlib and 3 soldiers").
 # Case-sensitive, so that "31 IS militants" keeps its "IS".
 _NOT_MOD = (r"(?-i:were|was|are|is|have|has|had|been|in|on|at|by|from|after|during|when|while|since|including|"
             # "1 soldier and 1 civilian": a new figure starts after "and"
-            r"(?:and|or)\s+(?:\d|(?:an?|one|another|two|three|four|five|six|seven|eight|nine|ten)\s)|"
+            r"(?:and|or)\s+(?:\d+|(?:an?|one|another|two|three|four|five|six|seven|eight|nine|ten)\s)|"
             r"among|with|who|which|that|into|near|across|over|under|than|the\s+rest|"
+            # "destroyed two hideouts, leaving 4 militants killed": a second number is a figure of its own
+            r"left(?![\w-])|leaving|resulting|causing|\d[\d,.]*(?=\s)|"
             + _KILL_AFTER + "|" + _INJURE_AFTER + r"|kills?|killing|wounding|injuring)\b")
 
 
@@ -79,6 +85,8 @@ class Figure:
     head: str = ""
     subset: str = ""  # "children" | "women" when it only breaks down another figure
     mixed: bool = False  # "killed or wounded": people hit, with no split into dead and hurt
+    head_end: int = 0  # where the victim noun phrase itself ends, before any verb
+    within: bool = False  # "..., including a commander": part of a figure before it, not added to it
 
 
 @dataclass
@@ -112,6 +120,7 @@ class _Patterns:
     none: Caseless
     unnumbered: re.Pattern[str]
     victim_class: dict[str, str]
+    them: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +131,8 @@ def patterns() -> _Patterns:
     plural = {w.lower(): cls for cls, words in lex["plural_victims"].items() for w in words}
     single = {w.lower(): cls for cls, words in lex["singular_victims"].items() for w in words}
     outcome_heads = lex["killed_heads"] + lex["injured_heads"]
-    modifier = rf"(?:(?!{_NOT_MOD})[\w'’./()-]+,?\s+){{0,6}}?"
+    # (a comma before "his", "the" or "a" ends a list item: "the head of the council, his son")
+    modifier = rf"(?:(?!{_NOT_MOD})[\w'’./()-]+(?:,(?!\s+(?:his|her|their|its|the|an?)\s))?\s+){{0,6}}?"
     # After a number any victim noun heads the phrase, singular too ("3 police officer" is a
     # slip reporters make), but not one that only qualifies the next ("1 Peshmerga fighter",
     # "2 police officers"): the head is the last victim noun of a run.
@@ -131,7 +141,9 @@ def patterns() -> _Patterns:
     # The number is matched once and then followed by an outcome noun ("40 dead"), modifiers
     # and a victim noun ("31 IS militants"), or nothing but a verb or a clause end ("killing 16").
     figure = re.compile(
-        rf"\b(?:(?P<num>{number})(?:\s+(?P<ohead>{alternation(outcome_heads)})\b"
+        # "a refugee family of five": the family counts its members
+        rf"\b(?:(?:a|an|the|one|his|her|their)\s+{modifier}famil(?:y|ies)\s+of\s+(?P<fnum>{number})"
+        rf"|(?P<num>{number})(?:\s+(?P<ohead>{alternation(outcome_heads)})\b"
         rf"|\s+{modifier}{head}"
         rf"|(?=\s*(?:\(|,|\.|;|and\b|or\b|$|(?:in|on|at|near|after|when|during|while|as|across|following|"
         rf"inside|since|including|among)\b|(?:people\s+)?{_AUX}(?:{_KILL_AFTER}|{_INJURE_AFTER})\b)))"
@@ -171,9 +183,12 @@ def patterns() -> _Patterns:
         cumulative=re.compile(rf"\b(?:{alternation(lex['cumulative_markers'])})\b", re.IGNORECASE),
         starters=frozenset(
             {str(w).lower().split()[0] for w in (*lex["number_words"], *lex["vague_numbers"], *lex["number_qualifiers"])}
-            | {"a", "an", "one", "another", "the", "his", "her", "their", "its", "him"}) - {"in"},  # "in excess of" is rare, "in" is everywhere
+            | {"a", "an", "one", "another", "the", "his", "her", "their", "its", "him", "between"}) - {"in"},  # "in excess of" is rare, "in" is everywhere
         before_words=_BEFORE_WORDS,
-        link=re.compile(r"^\s*(?:,\s*)?(?:and|as\s+well\s+as|plus|,)\s+(?:(?:his|her|their|the|its)\s+)?$", re.IGNORECASE),
+        # "a commander (name) and 2 of his aides", "the head of the council, his son and a guard"
+        link=re.compile(r"(?:\s*\([^()]{0,60}\))?(?:\s+of\s+(?:(?!and\b|or\b)[\w'’-]+\s+){0,4}?(?!and\b|or\b)[\w'’-]+)?"
+                        r"\s*(?:,\s*)?(?:and|as\s+well\s+as|plus|along\s+with|together\s+with|alongside|&|,)\s+"
+                        r"(?:(?:his|her|their|the|its)\s+)?$", re.IGNORECASE),
         active=re.compile(rf"\s+(?:{number}|a|an|the|his|her|their|its)\b", re.IGNORECASE),
         attribution=re.compile(r"\s+(?:said|says|told|added|reported|stated|claimed|confirmed|explained)\b", re.IGNORECASE),
         passive=re.compile(r"\b(?:were|was|been|are|is|being)\b", re.IGNORECASE),
@@ -182,6 +197,12 @@ def patterns() -> _Patterns:
                       r"\bno\s+(?:immediate\s+)?reports?\s+of\s+(?:casualties|deaths|injuries)\b|"
                       r"\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b|\bnot\s+report\s+(?:any\s+)?casualties\b"),
         victim_class=victim_class,
+        them=re.compile(
+            rf"\b(?:(?:kill(?:ed|ing)|execut(?:ed|ing)|shot\s+dead|shooting\s+dead|assassinat(?:ed|ing))"
+            rf"|(?P<ti>wound(?:ed|ing)|injur(?:ed|ing)))\s+(?:them|all\s+of\s+them|both\s+of\s+them|"
+            rf"all\s+(?:the\s+|those\s+|these\s+)?(?:[^\W\d][\w'’-]*\s+){{0,2}}?(?:{alternation(list(plural))}))\b"
+            rf"|\b(?:all|both)(?:\s+of\s+them)?\s+(?:were|have\s+been|had\s+been)\s+(?:reportedly\s+)?"
+            rf"(?:killed|(?P<ti2>wounded|injured))\b", re.IGNORECASE),
         unnumbered=re.compile(
             rf"\b(?:killed|killing|kills|executed|executing)\s+(?:all\s+)?(?:(?:the|those|its|their)\s+)?"
             rf"(?:(?!{_NOT_MOD})[\w'’-]+\s+){{0,2}}?(?P<uhead>{people}|those)\b"
@@ -222,22 +243,29 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
                 # "On 11 September 2020, 2 militants were killed".
                 end = m.end() if found is not None else word.end()
                 figures.append(found)
-    figures = [f for f in figures if f is not None]
-    _share_outcomes(p, sentence, figures)
+    figures = _without_complements(sentence, [f for f in figures if f is not None])
+    linked = _share_outcomes(p, sentence, figures)
+    if "them" in sentence or "all" in sentence or "both" in sentence:
+        _resolve_them(p, sentence, figures)
     lower = sentence.lower()
     toll = p.toll.search(sentence) if ("toll" in lower or "number of" in lower) else None
     if toll and not any(f.outcome == "killed" for f in figures):
         count = value(toll.group("num"))
         if count is not None:
             figures.append(Figure(toll.start("num"), toll.end("num"), count, "killed", "unknown"))
-    # "An officer was shot by a sniper, killing him": the pronoun is a victim counted already.
+    # "An officer was shot by a sniper, killing him": the pronoun is a victim counted already;
+    # "killing him and his driver" names a second one beside him.
     if any(f.head == _PRONOUN for f in figures) and sum(f.outcome == "killed" for f in figures) > 1:
-        figures = [f for f in figures if f.head != _PRONOUN]
+        figures = [f for i, f in enumerate(figures) if f.head != _PRONOUN or i in linked]
     reading = Reading()
     for f in figures:
         if f.subset and f.outcome != "injured":
             setattr(reading, f.subset, (getattr(reading, f.subset) or 0) + f.count)
             reading.victims.add("civilians")
+            continue
+        if f.within and reading.killed is not None:
+            # "5 soldiers were killed, among them 1 officer": the officer is one of the five
+            reading.victims.add(f.victims)
             continue
         if f.outcome == "killed":
             if reading.killed is None:
@@ -299,7 +327,9 @@ def _windows(anchors: list[int], size: int) -> list[tuple[int, int]]:
 
 
 def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
-    if m.group("pron"):
+    if m.group("fnum"):
+        count, head = value(m.group("fnum")) or 1, "family members"
+    elif m.group("pron"):
         count, head = 1, _PRONOUN
     elif m.group("one"):
         count, head = 1, m.group("shead").lower()
@@ -352,15 +382,34 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
         # "was stabbed and killed": the first verb says how, and is no part of the victims
         coordinated = _COORDINATED.search(sentence, m.end(), end)
         end = coordinated.start() if coordinated else end
-    return Figure(m.start(), max(end, m.end()), count, outcome, victims, head, subset, mixed)
+    within = not subset and bool(p.subset.search(sentence, max(0, m.start() - 30), m.start()))
+    return Figure(m.start(), max(end, m.end()), count, outcome, victims, head, subset, mixed, m.end(), within)
 
 
-def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
-    """Figures joined by "and" take the verb of their neighbour: "a woman and her three children"."""
+def _without_complements(sentence: str, figures: list[Figure]) -> list[Figure]:
+    """Figures less those that only complement the noun before them: in "the brother of a
+    journalist was killed" one man died, the journalist is who he was."""
+    kept: list[Figure] = []
+    for f in figures:
+        if kept and _OF.fullmatch(sentence, kept[-1].head_end, f.start):
+            continue
+        kept.append(f)
+    return kept
+
+
+def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> set[int]:
+    """Figures joined by "and" take the verb of their neighbour: "a woman and her three children".
+
+    Returns the indices of the figures joined to a neighbour.
+    """
+    linked: set[int] = set()
     for _ in range(2):  # forwards, then backwards ("five civilians and three soldiers were killed")
-        for left, right in zip(figures, figures[1:]):
-            if not p.link.match(sentence[left.end:right.start]):
+        for i, (left, right) in enumerate(zip(figures, figures[1:])):
+            if not p.link.match(sentence, left.end, right.start):
                 continue
+            linked.update((i, i + 1))
+            if left.within and not right.within:  # "including a commander and 2 of his aides"
+                right.within = True
             if left.subset and right.head in _SUBSET_HEADS:  # "including five children and three women"
                 right.subset = "women" if right.head.startswith("wom") else "children"
                 continue
@@ -370,9 +419,22 @@ def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
                 right.outcome = left.outcome
             elif right.outcome and not left.outcome and not left.subset:
                 left.outcome = right.outcome
+    return linked
 
 
-_COORDINATED = re.compile(r"\b[a-z]+ed\s+and\s+(?:then\s+)?$")
+def _resolve_them(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
+    """"Gunmen stopped a car carrying 4 men and killed them": the pronoun ("them", "all of
+    them", "both", "all the militants") stands for the last figure before it that had no
+    verb of its own, and gives it this one."""
+    for m in p.them.finditer(sentence):
+        before = [f for f in figures if f.end <= m.start()]
+        if not before or before[-1].outcome or before[-1].mixed or before[-1].count < 2 or before[-1].within:
+            continue
+        before[-1].outcome = "injured" if m.group("ti") or m.group("ti2") else "killed"
+
+
+_OF = re.compile(r"\s+of\s+")
+_COORDINATED = re.compile(r"\b(?:[a-z]+ed|shot|hit|struck|beaten|run\s+over|hung|hanged|caught|found)\s+and\s+(?:then\s+)?$")
 _INNER_FIGURE = re.compile(r"\b(?:of|a|an|one|\d+)\b", re.IGNORECASE)
 _PRONOUN = "(pronoun)"  # the head of "killing him": one victim, maybe named before in the sentence
 _DETERMINERS = frozenset({"the", "his", "her", "their", "its"})
