@@ -436,3 +436,48 @@ def test_victims_joined_referred_back_or_broken_down(sentence, killed, injured):
 def test_no_toll_from_a_pronoun_or_a_count_of_groups(sentence):
     reading = casualties.read(sentence)
     assert reading is None or not reading.killed
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # a list of victims runs on past the casualty word's reach
+    ("A bomb went off near the bakery, killing the owner of the bakery and the driver of a delivery van and "
+     "a worker.", 3, None),
+    ("Militants ambushed a convoy on the desert road killing 1 sergeant and 2 of his escorts as well as "
+     "1 tribal fighter.", 4, None),
+    # a title right after "the" is a person, not the name of a body
+    ("Gunmen shot and killed the Mayor of a town in the valley.", 1, None),
+    # a victim named after the verb by "along with", "with"
+    ("An employee of the water board was killed along with his son when a mine hit their car.", 2, None),
+    ("A nurse died with her two daughters in the fire.", 3, None),
+    # a past participle between the victims and their verb
+    ("Two guards posted at the gate were killed by a sniper.", 2, None),
+    ("A farmer tasked with watching the orchard was shot and killed by gunmen.", 1, None),
+    # "the militants" stands for the figure with the same noun named before
+    ("Troops chased a pickup with 3 militants on board, destroying it and killing the militants inside.", 3, None),
+    # one victim without an article: a role and a name, or "he"
+    ("Masked men shot dead tribal sheikh Hamid Saleh outside his home.", 1, None),
+    ("Gunmen killed Kurdish journalist Omar Ali in the city.", 1, None),
+    ("Activist Sami Karim was shot and killed near the square.", 1, None),
+    ("He was shot and killed in an orchard.", 1, None),
+])
+def test_victim_lists_and_single_victims(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    assert (reading.killed, reading.injured) == (killed, injured)
+
+
+@pytest.mark.parametrize("sentence", [
+    # a definite noun stands only for a figure of the same noun
+    "Police sent 6 officers to the village, killing the militants there.",
+    # a plural without a number is no toll of one
+    "Gunmen killed police officers in the raid.",
+])
+def test_no_toll_of_one_from_a_plural_or_another_noun(sentence):
+    reading = casualties.read(sentence)
+    assert reading is None or not reading.killed
+
+
+def test_a_list_beyond_the_window_is_read_in_a_claim():
+    found, _ = claims("Raid", "Troops carried out a raid in the hills at dawn, killing the so-called military "
+                      "governor of the area and three of his aides and destroying 4 hideouts.")
+    assert [f[0] for f in found] == [4]

@@ -62,7 +62,7 @@ _AUX = (r"(?:(?:were|was|have|has|had|been|being|are|is|reportedly|reported|fear
 # Case-sensitive, so that "31 IS militants" keeps its "IS".
 _NOT_MOD = (r"(?-i:were|was|are|is|have|has|had|been|in|on|at|by|from|after|during|when|while|since|including|"
             # "1 soldier and 1 civilian": a new figure starts after "and"
-            r"(?:and|or)\s+(?:\d+|(?:an?|one|another|two|three|four|five|six|seven|eight|nine|ten)\s)|"
+            r"(?:and|or)\s+(?:\d+|(?:the|his|her|their|its)\s|(?:an?|one|another|two|three|four|five|six|seven|eight|nine|ten)\s)|"
             r"among|with|who|which|that|into|near|across|over|under|than|the\s+rest|"
             # "destroyed two hideouts, leaving 4 militants killed": a second number is a figure of its own
             r"left(?![\w-])|leaving|resulting|causing|\d[\d,.]*(?=\s)|"
@@ -114,6 +114,7 @@ class _Patterns:
     starters: frozenset[str]  # first words of number phrases: where a figure can begin
     before_words: frozenset[str]  # last words of the verb-before-figure phrases ("killing", "of")
     link: re.Pattern[str]
+    along: re.Pattern[str]
     active: re.Pattern[str]
     attribution: re.Pattern[str]
     passive: re.Pattern[str]
@@ -121,6 +122,7 @@ class _Patterns:
     unnumbered: re.Pattern[str]
     victim_class: dict[str, str]
     them: re.Pattern[str]
+    one_named: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -163,7 +165,9 @@ def patterns() -> _Patterns:
         after=re.compile(rf"(?:\s*\([^)]{{0,60}}\))?(?:\s+(?:at|from|in|of|with|inside|near|on|for)\s+[^,.;]{{1,50}}?)?"
                          # "2 children herding sheep were killed", "3 civilians who had rushed to help
                          # were killed": a participle or relative clause after the noun.
-                         rf"(?:\s+(?:(?:who|that)\s+|[a-z]+ing\s+)[^,.;]{{1,80}}?)?"
+                         # "a guard posted at the gate was killed": a past participle too
+                         rf"(?:\s+(?:(?:who|that)\s+|[a-z]+ing\s+|(?!(?:{_KILL_AFTER}|{_INJURE_AFTER})\b)[a-z]+ed\s+"
+                         rf"(?=(?:at|in|on|with|to|by|from|near|as|for|inside)\s))[^,.;]{{1,80}}?)?"
                          # "and allied militiamen" shares the verb; "and six others" is a figure of its own
                          rf"(?:\s*,[^,.;]{{1,70}},)?(?:\s+(?:and|or)\s+(?!{number}\b|others\b)(?:[a-z][\w'’-]*\s+){{0,2}}"
                          rf"[a-z][\w'’-]*)?\s+{_AUX}"
@@ -189,6 +193,9 @@ def patterns() -> _Patterns:
         link=re.compile(r"(?:\s*\([^()]{0,60}\))?(?:\s+of\s+(?:(?!and\b|or\b)[\w'’-]+\s+){0,4}?(?!and\b|or\b)[\w'’-]+)?"
                         r"\s*(?:,\s*)?(?:and|as\s+well\s+as|plus|along\s+with|together\s+with|alongside|&|,)\s+"
                         r"(?:(?:his|her|their|the|its)\s+)?$", re.IGNORECASE),
+        # "an employee was killed along with his daughter": the verb before the second figure
+        along=re.compile(rf"(?:{_KILL_AFTER}|{_INJURE_AFTER})\s+(?:along\s+with|together\s+with|alongside|as\s+well\s+as|with)\s+"
+                         rf"(?:(?:his|her|their|the|its)\s+)?$", re.IGNORECASE),
         active=re.compile(rf"\s+(?:{number}|a|an|the|his|her|their|its)\b", re.IGNORECASE),
         attribution=re.compile(r"\s+(?:said|says|told|added|reported|stated|claimed|confirmed|explained)\b", re.IGNORECASE),
         passive=re.compile(r"\b(?:were|was|been|are|is|being)\b", re.IGNORECASE),
@@ -197,10 +204,22 @@ def patterns() -> _Patterns:
                       r"\bno\s+(?:immediate\s+)?reports?\s+of\s+(?:casualties|deaths|injuries)\b|"
                       r"\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b|\bnot\s+report\s+(?:any\s+)?casualties\b"),
         victim_class=victim_class,
+        # One victim without an article: "killed Iraqi activist ...", "shot dead tribal sheikh
+        # Ali ...", "journalist Ali Hassan was killed", "He was shot and killed".
+        one_named=re.compile(
+            rf"\b(?:killed|killing|assassinated|assassinating|executed|executing|shot\s+dead|shooting\s+dead|gunned\s+down|"
+            rf"beheaded|beheading)\s+(?:(?!(?:the|an?|his|her|their|its|this|that|these|those|all|some|and|or|in|on|at|"
+            rf"near|by|with|during|after)\b)[\w'’-]+\s+){{0,3}}?(?P<bhead>{alternation(list(single))})\b(?!\s+(?:{nouns})\b)(?!['’]s)"
+            rf"|\b(?P<nhead>(?:{alternation(list(single))})\s+(?-i:[A-Z][\w'’-]*\s+){{0,3}}[A-Z][\w'’-]*)\s+(?:was|has\s+been|had\s+been)\s+"
+            rf"{_AUX}(?:killed|shot\s+dead|executed|assassinated|beheaded|gunned\s+down)\b"
+            rf"|\b(?P<pro>(?-i:He|She|he|she))\s+(?:was|has\s+been|had\s+been)\s+{_AUX}(?:killed|shot\s+dead|executed|assassinated|"
+            rf"beheaded|gunned\s+down)\b",
+            re.IGNORECASE),
         them=re.compile(
             rf"\b(?:(?:kill(?:ed|ing)|execut(?:ed|ing)|shot\s+dead|shooting\s+dead|assassinat(?:ed|ing))"
             rf"|(?P<ti>wound(?:ed|ing)|injur(?:ed|ing)))\s+(?:them|all\s+of\s+them|both\s+of\s+them|"
-            rf"all\s+(?:the\s+|those\s+|these\s+)?(?:[^\W\d][\w'’-]*\s+){{0,2}}?(?:{alternation(list(plural))}))\b"
+            rf"(?:all\s+(?:the\s+|those\s+|these\s+)?|(?P<the>the|those|these)\s+)(?:[^\W\d][\w'’-]*\s+){{0,2}}?"
+            rf"(?P<them>{alternation(list(plural))}))\b"
             rf"|\b(?:all|both)(?:\s+of\s+them)?\s+(?:were|have\s+been|had\s+been)\s+(?:reportedly\s+)?"
             rf"(?:killed|(?P<ti2>wounded|injured))\b", re.IGNORECASE),
         unnumbered=re.compile(
@@ -215,6 +234,7 @@ def patterns() -> _Patterns:
 # children, were killed" puts 40 characters between them, lists and appositives more.
 _WINDOW_BEFORE = 90
 _WINDOW_AFTER = 60
+_LIST_REACH = 40  # past a figure, for the next one of a list ("a commander and three of his aides")
 
 
 _WORD = re.compile(r"[\w'’+,.-]+")
@@ -233,19 +253,29 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
     figures = []
     end = -1
     for lo, hi in windows:
-        for word in _WORD.finditer(sentence, max(lo, end), hi):
-            if not _may_start_number(word.group()):
-                continue
-            m = p.figure.match(sentence, word.start())
-            if m is not None and m.start() >= end:
-                found = _figure(p, sentence, m)
-                # A date or a source is no figure, and the words it ran over may hold one:
-                # "On 11 September 2020, 2 militants were killed".
-                end = m.end() if found is not None else word.end()
-                figures.append(found)
+        lo = max(lo, end)
+        while lo < hi:
+            reach = hi
+            scanned = hi
+            for word in _WORD.finditer(sentence, lo):
+                if word.start() >= hi:
+                    scanned = word.start()
+                    break
+                if not _may_start_number(word.group()):
+                    continue
+                m = p.figure.match(sentence, word.start())
+                if m is not None and m.start() >= end:
+                    found = _figure(p, sentence, m)
+                    # A date or a source is no figure, and the words it ran over may hold one:
+                    # "On 11 September 2020, 2 militants were killed".
+                    end = m.end() if found is not None else word.end()
+                    figures.append(found)
+                    if found is not None:  # a list of victims runs on past the window
+                        reach = max(reach, min(len(sentence), found.end + _LIST_REACH))
+            lo, hi = max(scanned, end), reach
     figures = _without_complements(sentence, [f for f in figures if f is not None])
     linked = _share_outcomes(p, sentence, figures)
-    if "them" in sentence or "all" in sentence or "both" in sentence:
+    if any(not f.outcome for f in figures):
         _resolve_them(p, sentence, figures)
     lower = sentence.lower()
     toll = p.toll.search(sentence) if ("toll" in lower or "number of" in lower) else None
@@ -283,6 +313,15 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
             # People killed or hurt, no split given: a claim with neither figure, so that the
             # event keeps its cause and perpetrator without a death toll it never stated.
             reading.spans.append((hit.start, hit.end))
+            reading.cumulative = bool(p.cumulative.search(sentence)) if cumulative is None else cumulative
+            return reading
+        m = p.one_named.search(sentence)
+        if m is not None:
+            group = next(g for g in ("bhead", "nhead", "pro") if m.group(g))
+            reading.killed, reading.anchor = 1, m.start(group)
+            reading.spans.append(m.span(group))
+            head = (m.group("bhead") or m.group("nhead") or "").split()
+            reading.victims.add(p.victim_class.get(head[0].lower() if head else "", "unknown"))
             reading.cumulative = bool(p.cumulative.search(sentence)) if cumulative is None else cumulative
             return reading
         m = p.unnumbered.search(sentence)
@@ -334,9 +373,11 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
     elif m.group("one"):
         count, head = 1, m.group("shead").lower()
         if m.group("one").lower() in _DETERMINERS and (
-                m.group("shead")[0].isupper() or _INNER_FIGURE.search(sentence, m.end("one"), m.start("shead"))):
-            # "the Turkish General Staff": the name of a body, not a person; "the death of 1
-            # civilian": the figure is further in, and is read from there.
+                (m.group("shead")[0].isupper() and _CAPITALIZED.search(sentence, m.end("one"), m.start("shead")))
+                or _INNER_FIGURE.search(sentence, m.end("one"), m.start("shead"))):
+            # "the Turkish General Staff": the name of a body, not a person (a title right after
+            # "the" is one: "the Mayor of ..."); "the death of 1 civilian": the figure is
+            # further in, and is read from there.
             return None
     else:
         phrase = m.group("num")
@@ -405,7 +446,8 @@ def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> set[i
     linked: set[int] = set()
     for _ in range(2):  # forwards, then backwards ("five civilians and three soldiers were killed")
         for i, (left, right) in enumerate(zip(figures, figures[1:])):
-            if not p.link.match(sentence, left.end, right.start):
+            if not p.link.match(sentence, left.end, right.start) and not (
+                    left.outcome and p.along.match(sentence, left.end, right.start)):
                 continue
             linked.update((i, i + 1))
             if left.within and not right.within:  # "including a commander and 2 of his aides"
@@ -430,11 +472,14 @@ def _resolve_them(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
         before = [f for f in figures if f.end <= m.start()]
         if not before or before[-1].outcome or before[-1].mixed or before[-1].count < 2 or before[-1].within:
             continue
+        if m.group("the") and m.group("them").lower() != before[-1].head:
+            continue  # "the militants" stands for "5 militants", not for "5 soldiers"
         before[-1].outcome = "injured" if m.group("ti") or m.group("ti2") else "killed"
 
 
 _OF = re.compile(r"\s+of\s+")
 _COORDINATED = re.compile(r"\b(?:[a-z]+ed|shot|hit|struck|beaten|run\s+over|hung|hanged|caught|found)\s+and\s+(?:then\s+)?$")
+_CAPITALIZED = re.compile(r"\b[A-Z]")
 _INNER_FIGURE = re.compile(r"\b(?:of|a|an|one|\d+)\b", re.IGNORECASE)
 _PRONOUN = "(pronoun)"  # the head of "killing him": one victim, maybe named before in the sentence
 _DETERMINERS = frozenset({"the", "his", "her", "their", "its"})
