@@ -481,3 +481,25 @@ def test_a_list_beyond_the_window_is_read_in_a_claim():
     found, _ = claims("Raid", "Troops carried out a raid in the hills at dawn, killing the so-called military "
                       "governor of the area and three of his aides and destroying 4 hideouts.")
     assert [f[0] for f in found] == [4]
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # an adverb after "and" is no second victim: the verb before the first one holds
+    ("Drones killed a Kurdish shepherd and severely injured another near the border.", 1, 1),
+    # a parenthesis is one word of a unit's name
+    ("A roadside bomb left 2 Army 9th Division (Rapid Response) soldiers killed and another injured.", 2, 1),
+    # an adjective phrase between the victims and their verb
+    ("Four members of the cell responsible for smuggling weapons were killed in a raid.", 4, None),
+    # the figure "both of them" stands for, far before it
+    ("Police and army units destroyed a truck carrying two suspected suicide bombers near a village south of "
+     "the town, and both of them were killed.", 2, None),
+    # a victim after the verb, joined by "and" with no verb of its own
+    ("The blast at the checkpoint left 3 soldiers killed and 1 civilian, as well as injuring 4 soldiers.", 4, 4),
+    ("2 soldiers were killed and 4 others arrested in the sweep.", 2, None),
+    # "wali" is a title militant groups give a regional commander
+    ("Troops killed IS wali Abu Omar in the desert.", 1, None),
+])
+def test_victims_after_adverbs_units_and_far_pronouns(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    assert (reading.killed, reading.injured) == (killed, injured)

@@ -134,7 +134,7 @@ def patterns() -> _Patterns:
     single = {w.lower(): cls for cls, words in lex["singular_victims"].items() for w in words}
     outcome_heads = lex["killed_heads"] + lex["injured_heads"]
     # (a comma before "his", "the" or "a" ends a list item: "the head of the council, his son")
-    modifier = rf"(?:(?!{_NOT_MOD})[\w'’./()-]+(?:,(?!\s+(?:his|her|their|its|the|an?)\s))?\s+){{0,6}}?"
+    modifier = rf"(?:(?:\([^()]{{1,30}}\)|(?!{_NOT_MOD})[\w'’./()-]+)(?:,(?!\s+(?:his|her|their|its|the|an?)\s))?\s+){{0,6}}?"
     # After a number any victim noun heads the phrase, singular too ("3 police officer" is a
     # slip reporters make), but not one that only qualifies the next ("1 Peshmerga fighter",
     # "2 police officers"): the head is the last victim noun of a run.
@@ -152,7 +152,7 @@ def patterns() -> _Patterns:
         rf"|(?P<one>a|an|one|another|1|the|his|her|their|its)\s+{modifier}(?P<shead>{alternation(list(single))})\b(?!\s+(?:{nouns})\b)"
         # "killing him", "another was hurt": one victim, named before; only a verb makes it a toll.
         rf"|(?P<pron>him|her|another)(?=\s*(?:[,.;)]|$|(?:and|or|in|on|at|near|inside|outside|while|with|as|after|before|was|"
-        rf"instantly|immediately|on\s+the\s+spot)\b)))",
+        rf"instantly|immediately|on\s+the\s+spot|killed|died|dead|wounded|injured|hurt)\b)))",
         re.IGNORECASE,
     )
     people = alternation([w for w, cls in plural.items() if cls != "unknown"])
@@ -166,10 +166,10 @@ def patterns() -> _Patterns:
                          # "2 children herding sheep were killed", "3 civilians who had rushed to help
                          # were killed": a participle or relative clause after the noun.
                          # "a guard posted at the gate was killed": a past participle too
-                         rf"(?:\s+(?:(?:who|that)\s+|[a-z]+ing\s+|(?!(?:{_KILL_AFTER}|{_INJURE_AFTER})\b)[a-z]+ed\s+"
+                         rf"(?:\s+(?:(?:who|that)\s+|[a-z]+ing\s+|(?:responsible|loyal|close|subordinate)\s+(?=(?:for|to)\s)|(?!(?:{_KILL_AFTER}|{_INJURE_AFTER})\b)[a-z]+ed\s+"
                          rf"(?=(?:at|in|on|with|to|by|from|near|as|for|inside)\s))[^,.;]{{1,80}}?)?"
                          # "and allied militiamen" shares the verb; "and six others" is a figure of its own
-                         rf"(?:\s*,[^,.;]{{1,70}},)?(?:\s+(?:and|or)\s+(?!{number}\b|others\b)(?:[a-z][\w'’-]*\s+){{0,2}}"
+                         rf"(?:\s*,[^,.;]{{1,70}},)?(?:\s+(?:and|or)\s+(?!{number}\b|others\b|[a-z]+ly\b)(?:[a-z][\w'’-]*\s+){{0,2}}"
                          rf"[a-z][\w'’-]*)?\s+{_AUX}"
                          # "killed or wounded" counts casualties, not deaths: neither
                          rf"(?:(?P<k>{_KILL_AFTER})|(?P<i>{_INJURE_AFTER}))\b(?P<mixed>{_OR_OTHERWISE})?",
@@ -194,7 +194,9 @@ def patterns() -> _Patterns:
                         r"\s*(?:,\s*)?(?:and|as\s+well\s+as|plus|along\s+with|together\s+with|alongside|&|,)\s+"
                         r"(?:(?:his|her|their|the|its)\s+)?$", re.IGNORECASE),
         # "an employee was killed along with his daughter": the verb before the second figure
-        along=re.compile(rf"(?:{_KILL_AFTER}|{_INJURE_AFTER})\s+(?:along\s+with|together\s+with|alongside|as\s+well\s+as|with)\s+"
+        # "3 soldiers were left dead and 1 civilian", when no verb of its own follows the civilian
+        along=re.compile(rf"(?:{_KILL_AFTER}|{_INJURE_AFTER})\s+(?:along\s+with|together\s+with|alongside|as\s+well\s+as|with|"
+                         rf"(?P<and>and))\s+"
                          rf"(?:(?:his|her|their|the|its)\s+)?$", re.IGNORECASE),
         active=re.compile(rf"\s+(?:{number}|a|an|the|his|her|their|its)\b", re.IGNORECASE),
         attribution=re.compile(r"\s+(?:said|says|told|added|reported|stated|claimed|confirmed|explained)\b", re.IGNORECASE),
@@ -275,7 +277,11 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
             lo, hi = max(scanned, end), reach
     figures = _without_complements(sentence, [f for f in figures if f is not None])
     linked = _share_outcomes(p, sentence, figures)
-    if any(not f.outcome for f in figures):
+    them = p.them.search(sentence)
+    if them is not None:
+        if anchors is not None and not any(not f.outcome and f.end <= them.start() for f in figures):
+            # "killing them" far from the figure it stands for: read the whole sentence
+            return read(sentence, None, cumulative)
         _resolve_them(p, sentence, figures)
     lower = sentence.lower()
     toll = p.toll.search(sentence) if ("toll" in lower or "number of" in lower) else None
@@ -446,9 +452,10 @@ def _share_outcomes(p: _Patterns, sentence: str, figures: list[Figure]) -> set[i
     linked: set[int] = set()
     for _ in range(2):  # forwards, then backwards ("five civilians and three soldiers were killed")
         for i, (left, right) in enumerate(zip(figures, figures[1:])):
-            if not p.link.match(sentence, left.end, right.start) and not (
-                    left.outcome and p.along.match(sentence, left.end, right.start)):
-                continue
+            if not p.link.match(sentence, left.end, right.start):
+                along = p.along.match(sentence, left.end, right.start) if left.outcome else None
+                if along is None or (along.group("and") and _OWN_VERB.match(sentence, right.head_end)):
+                    continue
             linked.update((i, i + 1))
             if left.within and not right.within:  # "including a commander and 2 of his aides"
                 right.within = True
@@ -477,6 +484,7 @@ def _resolve_them(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
         before[-1].outcome = "injured" if m.group("ti") or m.group("ti2") else "killed"
 
 
+_OWN_VERB = re.compile(r"\s+(?:were|was|are|is|have|has|had|been|[a-z]+ed\b)", re.IGNORECASE)
 _OF = re.compile(r"\s+of\s+")
 _COORDINATED = re.compile(r"\b(?:[a-z]+ed|shot|hit|struck|beaten|run\s+over|hung|hanged|caught|found)\s+and\s+(?:then\s+)?$")
 _CAPITALIZED = re.compile(r"\b[A-Z]")
