@@ -242,3 +242,22 @@ def test_a_side_that_fights_in_one_country_tells_namesakes_apart():
     # Sinjar is a district of Nineveh and a town of Idlib; the PMF fights in Iraq only.
     assert governorate_of("Two PMF fighters were wounded in clashes near Sinjar.") == "IQ.15"
     assert governorate_of("Two HTS fighters were wounded in clashes near Sinjar.") == "SY.12"
+
+
+def test_a_title_namesake_the_body_places_elsewhere_is_dropped():
+    # The body says the village is in Anbar; the gazetteer's Chibayish is a district of Dhi Qar.
+    body = "Gunmen attacked a farm at Chibayish village in Anbar province, killing 2 farmers."
+    assert governorate_of(body, title="Two farmers killed in Chibayish") == "IQ.01"
+
+
+@pytest.mark.parametrize("body, expected", [
+    # the emphatic z and d (ẓ, ż, z̧, ḍ) romanised "dh", as Iraqi English writes them
+    ("Gunmen attacked a farm in Kadhimiya on Monday, killing 2 farmers.", "IQ.07"),
+    ("A bomb exploded near a bakery in Adhamiya, wounding 4.", "IQ.07"),
+    # a "Tall" name written as one word
+    ("A roadside bomb exploded in Telafar, wounding 2 civilians.", "IQ.15"),
+    # a final u written o
+    ("Clashes in Tuz Khurmato left 3 dead.", "IQ.18"),
+])
+def test_romanisations_iraqi_english_uses(body, expected):
+    assert governorate_of(body) == expected

@@ -70,12 +70,14 @@ class PlaceMention(NamedTuple):
     place: Place
 
 
-def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
-            context: Iterable[PlaceMention] = ()) -> tuple[list[PlaceMention], list[tuple[Hit, Target]]]:
+def resolve(text: str, hits: list[Hit], gaz: Gazetteer, context: Iterable[PlaceMention] = (),
+            elsewhere: set[str] | None = None) -> tuple[list[PlaceMention], list[tuple[Hit, Target]]]:
     """Split name hits into place mentions and actor mentions, settling ambiguous names.
 
     ``context``: places already resolved in the same article (the body's, for its title and
-    dateline), which count with the text's own when a name has namesakes.
+    dateline), which count with the text's own when a name has namesakes. ``elsewhere``, when
+    given, receives the ids of the namesakes the text itself places in another governorate
+    ("X village in Diyala province" when the gazetteer's X is elsewhere).
     """
     ctx: _Context | None = None
     places: list[PlaceMention] = []
@@ -135,7 +137,7 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
     if places:
         acting = {h.start for h, _ in actors} | {h.end for h, _ in actors}
         places = [m for m in places if not _fragment(text, m, gaz, acting)]
-    return _placed_in(text, places), actors
+    return _placed_in(text, places, elsewhere), actors
 
 
 # A small place's name glued to another capitalised word is a piece of a longer name the
@@ -192,7 +194,7 @@ _CONTAINERS = frozenset({"admin1", "district", "subdistrict", "city", "town"})
 _NEAR_ONLY = 20_000  # a place this small is where "near <town>" says it is
 
 
-def _placed_in(text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
+def _placed_in(text: str, mentions: list[PlaceMention], elsewhere: set[str] | None = None) -> list[PlaceMention]:
     kept = []
     for i, m in enumerate(mentions):
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
@@ -201,6 +203,8 @@ def _placed_in(text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
                 and m.place.admin1_id != nxt.place.admin1_id and nxt.start - m.end <= 48
                 and (_IN_BETWEEN.fullmatch(text, m.end, nxt.start)
                      or m.place.population < _NEAR_ONLY and _NEAR_BETWEEN.fullmatch(text, m.end, nxt.start))):
+            if elsewhere is not None:
+                elsewhere.add(m.place.id)
             continue
         kept.append(m)
     return kept
