@@ -503,3 +503,10 @@ def test_victims_after_adverbs_units_and_far_pronouns(sentence, killed, injured)
     reading = casualties.read(sentence)
     assert reading is not None, sentence
     assert (reading.killed, reading.injured) == (killed, injured)
+
+
+def test_victims_far_before_their_verb_in_a_claim():
+    found, _ = claims("Clash at an outpost", "Militants attacked an outpost near the village at dawn, and a fierce "
+                      "clash erupted. 4 farmers from the village who had rushed to the scene to help their relatives "
+                      "and neighbours defend the outpost were killed in the cross-fire.")
+    assert [f[0] for f in found] == [4]

@@ -167,7 +167,7 @@ def patterns() -> _Patterns:
                          # were killed": a participle or relative clause after the noun.
                          # "a guard posted at the gate was killed": a past participle too
                          rf"(?:\s+(?:(?:who|that)\s+|[a-z]+ing\s+|(?:responsible|loyal|close|subordinate)\s+(?=(?:for|to)\s)|(?!(?:{_KILL_AFTER}|{_INJURE_AFTER})\b)[a-z]+ed\s+"
-                         rf"(?=(?:at|in|on|with|to|by|from|near|as|for|inside)\s))[^,.;]{{1,80}}?)?"
+                         rf"(?=(?:at|in|on|with|to|by|from|near|as|for|inside)\s))[^,.;]{{1,120}}?)?"
                          # "and allied militiamen" shares the verb; "and six others" is a figure of its own
                          rf"(?:\s*,[^,.;]{{1,70}},)?(?:\s+(?:and|or)\s+(?!{number}\b|others\b|[a-z]+ly\b)(?:[a-z][\w'’-]*\s+){{0,2}}"
                          rf"[a-z][\w'’-]*)?\s+{_AUX}"
@@ -275,7 +275,12 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
                     if found is not None:  # a list of victims runs on past the window
                         reach = max(reach, min(len(sentence), found.end + _LIST_REACH))
             lo, hi = max(scanned, end), reach
-    figures = _without_complements(sentence, [f for f in figures if f is not None])
+    figures = [f for f in figures if f is not None]
+    if anchors is not None and not figures and len(sentence) > _WINDOW_BEFORE:
+        # No figure near the casualty word: its subject may be further back ("3 civilians from
+        # the village who had rushed to the scene to help ... were killed")
+        return read(sentence, None, cumulative)
+    figures = _without_complements(sentence, figures)
     linked = _share_outcomes(p, sentence, figures)
     them = p.them.search(sentence)
     if them is not None:
