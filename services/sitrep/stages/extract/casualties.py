@@ -6,8 +6,11 @@ militants", "a woman", "dozens of civilians"), or a bare number next to a casual
 ("killing 16"). A figure counts as killed or injured by the verb after it ("were
 killed", "died") or before it ("killed", "claiming the lives of"), or by its own noun ("40
 dead"). Figures joined by "and" share a verb and are added up ("five civilians and three
-soldiers were killed" = 8). "including five children" fills ``children`` rather than adding
-to the toll. "The death toll rose to 25" is a figure too.
+soldiers were killed" = 8; "a commander and three of his aides"; "killing him and his
+driver"). "including five children" fills ``children`` rather than adding to the toll, and
+"among them 1 officer" is part of the toll. "killed them", "both of them were killed" give
+the verb to the figure named before. "The death toll rose to 25" is a figure too; one victim
+without an article ("killed journalist X", "He was killed") when nothing else is.
 
 What caused the deaths, who caused them, where and when is decided in ``claims``, which has
 the whole article; this module only reads figures out of one sentence.
@@ -276,7 +279,7 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
                         reach = max(reach, min(len(sentence), found.end + _LIST_REACH))
             lo, hi = max(scanned, end), reach
     figures = [f for f in figures if f is not None]
-    if anchors is not None and not figures and len(sentence) > _WINDOW_BEFORE:
+    if anchors is not None and not figures and windows and windows[0][0] > 0:
         # No figure near the casualty word: its subject may be further back ("3 civilians from
         # the village who had rushed to the scene to help ... were killed")
         return read(sentence, None, cumulative)
