@@ -57,6 +57,14 @@ _KIND_CUE = Caseless(r"\b(?:(?:villages?|towns?|hamlets?|areas?|regions?|distric
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 # "north of Baghdad": a bearing from a place, which the event was outside of.
 _BEARING = re.compile(rf"\b{_DIRECTION}\s+of\s+(?:the\s+)?(?:(?:city|town|village)\s+of\s+)?$", re.IGNORECASE)
+# A country named as a state's: "the Military Forces of Turkey", "Turkey's army", "the Turkey
+# Defense Ministry".
+_STATE_NOUNS = (r"(?:armed\s+)?forces|army|armies|military|troops|soldiers|government|ministry|ministries|president|"
+                r"prime\s+minister|navy|air\s+force|jets|warplanes|aircraft|drones|police|intelligence|embassy|consulate|"
+                r"ambassador|defen[cs]e\s+ministry|defen[cs]e|offensive|operation")
+_STATE_OF = re.compile(rf"\b(?:{_STATE_NOUNS})\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+_STATE_AFTER = re.compile(rf"(?:['’]s)?\s+(?:(?:ongoing|new|latest|military|armed|cross-border)\s+)?(?:{_STATE_NOUNS})\b",
+                          re.IGNORECASE)
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
 
@@ -387,6 +395,9 @@ def primary_location(
         elif (m.place.kind != "admin1" and " of " in body[max(0, m.start - 30):m.start]
               and _BEARING.search(body, max(0, m.start - 30), m.start)):
             weight *= 0.5  # a town the event is placed from, not the place itself ("west of" a province is in it)
+        if m.place.kind == "country" and (_STATE_OF.search(body, max(0, m.start - 40), m.start)
+                                          or _STATE_AFTER.match(body, m.end)):
+            weight *= 0.2  # "the Military Forces of Turkey", "Turkey's army": who acted, not where
         weighted.append((m.place, weight, m.start))
     weighted += [(place, 3.0, -1) for place in title]
     weighted += [(place, 1.0, len(body)) for place in dateline]
