@@ -273,3 +273,15 @@ def test_romanisations_iraqi_english_uses(body, expected):
 ])
 def test_a_country_named_as_a_state_is_not_where(body, expected):
     assert governorate_of(body) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # near a town says the place is close, not in the town's governorate: a subdistrict of the
+    # next governorate a short way off is the place meant
+    ("A roadside bomb struck a police patrol in the Al-Mansuriyah area, northeast of Baghdad, wounding 3 "
+     "policemen.", "IQ.10"),
+    # one far away is a namesake of a place the gazetteer lacks
+    ("Gunmen attacked a farm in the Al-Habbaniyah area, west of Basra, wounding 2 farmers.", "IQ.02"),
+])
+def test_near_a_town_is_a_distance_not_a_governorate(body, expected):
+    assert governorate_of(body) == expected

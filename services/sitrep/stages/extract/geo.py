@@ -200,6 +200,17 @@ _NEAR_BETWEEN = re.compile(rf"\s*{_GLOSS}{_KIND_WORD}{_GLOSS},?\s*(?:\bnear|\bou
 # What can hold a place: a governorate, a district, a town (not a village: many share a name).
 _CONTAINERS = frozenset({"admin1", "district", "subdistrict", "city", "town"})
 _NEAR_ONLY = 20_000  # a place this small is where "near <town>" says it is
+# "X, southwest of Baghdad": near a town says nothing of the governorate (a town's outskirts
+# cross into the next one), only that X is close; a namesake this close is the place meant.
+_NEAR_KM = 80.0
+_CENTROID_KM = 60.0  # a subdistrict's position is its district's or governorate's: allow for the error
+
+
+def _km(a: Place, b: Place) -> float:
+    """Great-circle distance between two places, in kilometres."""
+    la1, la2 = math.radians(a.lat), math.radians(b.lat)
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
+    return 12_742.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _placed_in(text: str, mentions: list[PlaceMention], elsewhere: set[str] | None = None) -> list[PlaceMention]:
@@ -210,7 +221,8 @@ def _placed_in(text: str, mentions: list[PlaceMention], elsewhere: set[str] | No
                 and m.place.kind != "admin1" and (m.place.geonameid is not None or m.place.kind == "subdistrict")
                 and m.place.admin1_id != nxt.place.admin1_id and nxt.start - m.end <= 48
                 and (_IN_BETWEEN.fullmatch(text, m.end, nxt.start)
-                     or m.place.population < _NEAR_ONLY and _NEAR_BETWEEN.fullmatch(text, m.end, nxt.start))):
+                     or m.place.population < _NEAR_ONLY and _NEAR_BETWEEN.fullmatch(text, m.end, nxt.start)
+                     and _km(m.place, nxt.place) > _NEAR_KM + (_CENTROID_KM if m.place.kind == "subdistrict" else 0.0))):
             if elsewhere is not None:
                 elsewhere.add(m.place.id)
             continue
