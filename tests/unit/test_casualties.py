@@ -510,3 +510,9 @@ def test_victims_far_before_their_verb_in_a_claim():
                       "clash erupted. 4 farmers from the village who had rushed to the scene to help their relatives "
                       "and neighbours defend the outpost were killed in the cross-fire.")
     assert [f[0] for f in found] == [4]
+
+
+def test_a_victim_named_after_a_toll_is_one_of_its_dead():
+    found, _ = claims("Bombing", "Two car bombs killed at least 14 people in the town on Friday, among them a "
+                      "well-known judge. Judge Karim Saleh was killed in the second blast, a monitor said.")
+    assert [f[0] for f in found] == [14]

@@ -285,3 +285,9 @@ def test_a_country_named_as_a_state_is_not_where(body, expected):
 ])
 def test_near_a_town_is_a_distance_not_a_governorate(body, expected):
     assert governorate_of(body) == expected
+
+
+def test_a_village_close_to_a_named_town_fits_across_the_governorate_line():
+    # a village of Babil a short way south of Baghdad, the only governorate the text names
+    body = "A roadside bomb struck an army patrol in the village of Abu Shamsiyah, south of Baghdad, killing 2 soldiers."
+    assert governorate_of(body) == "IQ.06"

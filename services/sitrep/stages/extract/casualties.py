@@ -104,6 +104,7 @@ class Reading:
     cumulative: bool = False
     spans: list[tuple[int, int]] = field(default_factory=list)  # where the figures are, sentence-relative
     anchor: int = 0  # sentence-relative offset of the first killed figure
+    named: bool = False  # one victim named without a number ("journalist X was killed", "he was killed")
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,7 @@ def read(sentence: str, anchors: list[int] | None = None, cumulative: bool | Non
         m = p.one_named.search(sentence)
         if m is not None:
             group = next(g for g in ("bhead", "nhead", "pro") if m.group(g))
-            reading.killed, reading.anchor = 1, m.start(group)
+            reading.killed, reading.anchor, reading.named = 1, m.start(group), True
             reading.spans.append(m.span(group))
             head = (m.group("bhead") or m.group("nhead") or "").split()
             reading.victims.add(p.victim_class.get(head[0].lower() if head else "", "unknown"))

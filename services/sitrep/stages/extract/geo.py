@@ -242,7 +242,7 @@ class _Context:
 
     def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float],
                  named: set[str] | None = None, placed: set[str] | None = None, sides: Iterable[str] = (),
-                 stated: dict[str, float] | None = None) -> None:
+                 stated: dict[str, float] | None = None, towns: Iterable[Place] = ()) -> None:
         self.admin1 = admin1
         # Governorates of every first-tier place the text may mean, namesakes included ("Mosul"
         # the city and the district): what a village must agree with.
@@ -258,6 +258,7 @@ class _Context:
         # Places and country names only: a demonym or a side says who acted ("Turkish jets"),
         # not where, so neither makes the place it acted in a namesake abroad.
         self.stated = countries if stated is None else stated
+        self.towns = tuple(towns)  # first-tier places the text names, with their own positions
 
     def foreign(self, place: Place) -> bool:
         """A small place in a country the rest of the article does not name, when it names another."""
@@ -274,7 +275,10 @@ class _Context:
         """Whether a lesser place agrees with the governorates and the countries whose places
         the text names: a demonym alone says who acted ("Turkish jets"), not where."""
         if self.named:
-            return place.admin1_id in self.named
+            # or close to a town the text names: "the village of X, south of <town>" may lie
+            # across the governorate line
+            return place.admin1_id in self.named or any(
+                t.cc == place.cc and _km(place, t) <= _NEAR_KM for t in self.towns)
         return all(cc == place.cc for cc in self.placed)
 
     def agrees(self, place: Place) -> bool:
@@ -332,7 +336,9 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
              and (place := gaz.places[t.ref]).admin1_id and place.kind != "village"}
     named.update(m.place.admin1_id for m in extra if m.place.admin1_id)
     placed = {place.cc for place, _ in found}
-    return _Context(admin1, dict(countries), dict(own), named, placed, sides, stated)
+    towns = {place.id: place for h in hits for t in h.targets if t.kind == "place" and not t.guarded and not t.weak
+             and (place := gaz.places[t.ref]).geonameid is not None and place.kind in ("city", "town")}
+    return _Context(admin1, dict(countries), dict(own), named, placed, sides, stated, towns.values())
 
 
 def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMention:
