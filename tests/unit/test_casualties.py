@@ -516,3 +516,18 @@ def test_a_victim_named_after_a_toll_is_one_of_its_dead():
     found, _ = claims("Bombing", "Two car bombs killed at least 14 people in the town on Friday, among them a "
                       "well-known judge. Judge Karim Saleh was killed in the second blast, a monitor said.")
     assert [f[0] for f in found] == [14]
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # "them" for two victims named one by one
+    ("Gunmen opened fire at a police officer who was off duty with his wife near the town, killing them.", 2, None),
+    # victims joined across a relative clause
+    ("An airstrike hit a car in the valley, killing two passengers who were rebels and a farmer who was near the "
+     "car.", 3, None),
+    # "the second soldier killed" says who the victim was, it adds none
+    ("1 soldier was killed by a sniper near the dam, he is the second soldier killed there this month.", 1, None),
+])
+def test_them_for_victims_named_one_by_one_and_ordinals(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    assert (reading.killed, reading.injured) == (killed, injured)

@@ -194,7 +194,9 @@ def patterns() -> _Patterns:
             | {"a", "an", "one", "another", "the", "his", "her", "their", "its", "him", "between"}) - {"in"},  # "in excess of" is rare, "in" is everywhere
         before_words=_BEFORE_WORDS,
         # "a commander (name) and 2 of his aides", "the head of the council, his son and a guard"
+        # "two passengers who were rebels and a civilian": a relative clause too
         link=re.compile(r"(?:\s*\([^()]{0,60}\))?(?:\s+of\s+(?:(?!and\b|or\b)[\w'’-]+\s+){0,4}?(?!and\b|or\b)[\w'’-]+)?"
+                        r"(?:\s+(?:who|that)\s+(?:were|was|are|is)\s+[^,;.()]{1,50}?)?"
                         r"\s*(?:,\s*)?(?:and|as\s+well\s+as|plus|along\s+with|together\s+with|alongside|&|,)\s+"
                         r"(?:(?:his|her|their|the|its)\s+)?$", re.IGNORECASE),
         # "an employee was killed along with his daughter": the verb before the second figure
@@ -394,6 +396,8 @@ def _figure(p: _Patterns, sentence: str, m: re.Match[str]) -> Figure | None:
             # "the" is one: "the Mayor of ..."); "the death of 1 civilian": the figure is
             # further in, and is read from there.
             return None
+        if _ORDINAL.match(sentence, m.end("one")):
+            return None  # "he is the first fighter killed in the operation": who he was, not another
     else:
         phrase = m.group("num")
         count = value(phrase)
@@ -486,16 +490,28 @@ def _resolve_them(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
     verb of its own, and gives it this one."""
     for m in p.them.finditer(sentence):
         before = [f for f in figures if f.end <= m.start()]
-        if not before or before[-1].outcome or before[-1].mixed or before[-1].count < 2 or before[-1].within:
+        if not before or before[-1].outcome or before[-1].mixed or before[-1].within:
             continue
         if m.group("the") and m.group("them").lower() != before[-1].head:
             continue  # "the militants" stands for "5 militants", not for "5 soldiers"
-        before[-1].outcome = "injured" if m.group("ti") or m.group("ti2") else "killed"
+        # "them" is two or more: one figure of several, or the last ones named one by one
+        # ("fired at a fighter and his wife, killing them")
+        named = [before[-1]]
+        if before[-1].count < 2 and not m.group("the"):
+            for f in reversed(before[:-1]):
+                if f.outcome or f.mixed or f.within or f.head == _PRONOUN:
+                    break
+                named.append(f)
+        if sum(f.count for f in named) < 2:
+            continue
+        for f in named:
+            f.outcome = "injured" if m.group("ti") or m.group("ti2") else "killed"
 
 
 _OWN_VERB = re.compile(r"\s+(?:were|was|are|is|have|has|had|been|[a-z]+ed\b)", re.IGNORECASE)
 _OF = re.compile(r"\s+of\s+")
 _COORDINATED = re.compile(r"\b(?:[a-z]+ed|shot|hit|struck|beaten|run\s+over|hung|hanged|caught|found)\s+and\s+(?:then\s+)?$")
+_ORDINAL = re.compile(r"\s+(?:first|second|third|fourth|fifth|last|latest|only|sole)\b", re.IGNORECASE)
 _CAPITALIZED = re.compile(r"\b[A-Z]")
 _INNER_FIGURE = re.compile(r"\b(?:of|a|an|one|\d+)\b", re.IGNORECASE)
 _PRONOUN = "(pronoun)"  # the head of "killing him": one victim, maybe named before in the sentence
