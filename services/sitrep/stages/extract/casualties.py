@@ -498,9 +498,9 @@ def _resolve_them(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
         # ("fired at a fighter and his wife, killing them")
         named = [before[-1]]
         if before[-1].count < 2 and not m.group("the"):
-            for f in reversed(before[:-1]):
-                if f.outcome or f.mixed or f.within or f.head == _PRONOUN:
-                    break
+            for f, after in zip(reversed(before[:-1]), reversed(before[1:]), strict=True):
+                if f.outcome or f.mixed or f.within or f.head == _PRONOUN or _ACTS.match(sentence, f.end, after.start):
+                    break  # "a sniper fired at a man and his son, killing them": the sniper acted
                 named.append(f)
         if sum(f.count for f in named) < 2:
             continue
@@ -508,6 +508,8 @@ def _resolve_them(p: _Patterns, sentence: str, figures: list[Figure]) -> None:
             f.outcome = "injured" if m.group("ti") or m.group("ti2") else "killed"
 
 
+# A verb after a figure, before any "who", "which" or "that": the figure is the one who acted.
+_ACTS = re.compile(r"(?:(?!\b(?:who|which|that|whom)\b).)*?\b(?:[a-z]+ed|shot|hit|struck|was|were|had|has|have)\b", re.IGNORECASE)
 _OWN_VERB = re.compile(r"\s+(?:were|was|are|is|have|has|had|been|[a-z]+ed\b)", re.IGNORECASE)
 _OF = re.compile(r"\s+of\s+")
 _COORDINATED = re.compile(r"\b(?:[a-z]+ed|shot|hit|struck|beaten|run\s+over|hung|hanged|caught|found)\s+and\s+(?:then\s+)?$")
