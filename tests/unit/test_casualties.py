@@ -384,3 +384,151 @@ def test_cause_words_reporters_use(body, cause):
 def test_air_support_is_not_an_airstrike(body, cause):
     found, _ = claims("Report", body)
     assert [f[1] for f in found] == [cause]
+
+
+# --- victims joined, referred back to, or broken down (issue 19) ----------------------------------
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # an irregular participle coordinated with the verb
+    ("A shepherd was shot and killed near the well.", 1, None),
+    ("Two boys were hit and killed by a stray shell.", 2, None),
+    ("A guard was shot and wounded at the gate.", None, 1),
+    # a pronoun and the victims named beside it are added up
+    ("Gunmen stormed the farm, killing him and his driver.", 2, None),
+    ("Rebels stormed the post and killed him as well as 4 other guards.", 5, None),
+    ("The raid led to the killing of him and 2 of his cousins, and wounding 3 others.", 3, 3),
+    # a list of people named by role, a parenthesis or a complement between them
+    ("Attackers shot dead the director of the hospital, his nephew and a guard.", 3, None),
+    ("A drone strike killed a battalion commander (Karim Nouri) and 2 of his guards.", 3, None),
+    ("A conscript along with a nurse were killed by the blast.", 2, None),
+    # the noun a victim is named by is no second victim
+    ("The sister of a lawmaker was killed by gunmen outside her home.", 1, None),
+    # "them", "all of them", "both": the figure named before
+    ("Militants stopped a minibus carrying 6 labourers and killed them.", 6, None),
+    ("Rebels seized three shepherds and then executed them in the hills.", 3, None),
+    ("Police surrounded 5 gunmen in a farmhouse, killing them all.", 5, None),
+    ("A patrol clashed with 2 infiltrators near the border, and both of them were killed.", 2, None),
+    # a family of N counts its members
+    ("Gunmen killed a displaced family of six in their tent.", 6, None),
+    # a breakdown after "among them" or "including" is part of the toll, not added to it
+    ("The bomb left 4 people killed, among them 1 police officer killed at the gate.", 4, None),
+    ("Airstrikes left 7 rebels dead, including a field commander.", 7, None),
+    # assassinations are killings
+    ("Masked men assassinated a judge in the city centre.", 1, None),
+    # a second number ends the victim phrase: "two houses, leaving 3 ..." is not "two ... men"
+    ("The shells destroyed two houses, leaving 3 men dead.", 3, None),
+    # a range after "between" is its lower end
+    ("Between 10 and 15 people were killed in the shelling.", 10, None),
+    ("Between eight and twelve fighters died in the fighting.", 8, None),
+])
+def test_victims_joined_referred_back_or_broken_down(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    assert (reading.killed, reading.injured) == (killed, injured)
+
+
+@pytest.mark.parametrize("sentence", [
+    # "them" stands for a figure only when one came before without a verb of its own
+    "Gunmen fired at the protesters and wounded them.",
+    "Fighting between 2 tribes over land went on for a week.",
+])
+def test_no_toll_from_a_pronoun_or_a_count_of_groups(sentence):
+    reading = casualties.read(sentence)
+    assert reading is None or not reading.killed
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # a list of victims runs on past the casualty word's reach
+    ("A bomb went off near the bakery, killing the owner of the bakery and the driver of a delivery van and "
+     "a worker.", 3, None),
+    ("Militants ambushed a convoy on the desert road killing 1 sergeant and 2 of his escorts as well as "
+     "1 tribal fighter.", 4, None),
+    # a title right after "the" is a person, not the name of a body
+    ("Gunmen shot and killed the Mayor of a town in the valley.", 1, None),
+    # a victim named after the verb by "along with", "with"
+    ("A teacher at the school was killed along with his brother when a shell struck their house.", 2, None),
+    ("A nurse died with her two daughters in the fire.", 3, None),
+    # a past participle between the victims and their verb
+    ("Two guards posted at the gate were killed by a sniper.", 2, None),
+    ("A farmer tasked with watching the orchard was shot and killed by gunmen.", 1, None),
+    # "the militants" stands for the figure with the same noun named before
+    ("Troops chased a pickup with 3 militants on board, destroying it and killing the militants inside.", 3, None),
+    # one victim without an article: a role and a name, or "he"
+    ("Masked men shot dead tribal sheikh Hamid Saleh outside his home.", 1, None),
+    ("Gunmen killed Kurdish journalist Omar Ali in the city.", 1, None),
+    ("Activist Sami Karim was shot and killed near the square.", 1, None),
+    ("She was shot and killed outside the bakery.", 1, None),
+])
+def test_victim_lists_and_single_victims(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    assert (reading.killed, reading.injured) == (killed, injured)
+
+
+@pytest.mark.parametrize("sentence", [
+    # a definite noun stands only for a figure of the same noun
+    "Police sent 6 officers to the village, killing the militants there.",
+    # a plural without a number is no toll of one
+    "Snipers killed civilians near the bridge.",
+])
+def test_no_toll_of_one_from_a_plural_or_another_noun(sentence):
+    reading = casualties.read(sentence)
+    assert reading is None or not reading.killed
+
+
+def test_a_list_beyond_the_window_is_read_in_a_claim():
+    found, _ = claims("Raid", "Commandos raided a farm near the lake late at night, killing the self-styled emir "
+                      "of the district and two of his bodyguards and seizing 3 rifles.")
+    assert [f[0] for f in found] == [3]
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # an adverb after "and" is no second victim: the verb before the first one holds
+    ("Gunfire killed a farmer and badly wounded another at the market.", 1, 1),
+    # a parenthesis is one word of a unit's name
+    ("A roadside bomb left 2 Army 9th Division (Rapid Response) soldiers killed and another injured.", 2, 1),
+    # an adjective phrase between the victims and their verb
+    ("Four members of the cell responsible for smuggling weapons were killed in a raid.", 4, None),
+    # the figure "both of them" stands for, far before it
+    ("Border guards stopped a boat carrying two smugglers on the river east of the port after a long chase, "
+     "and both of them were killed.", 2, None),
+    # a victim after the verb, joined by "and" with no verb of its own
+    ("The mortar round left 2 guards killed and 1 child, as well as wounding 5 guards.", 3, 5),
+    ("3 guards were killed and 5 others detained in the operation.", 3, None),
+    # "wali" is a title militant groups give a regional commander
+    ("Troops killed IS wali Abu Omar in the desert.", 1, None),
+])
+def test_victims_after_adverbs_units_and_far_pronouns(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    assert (reading.killed, reading.injured) == (killed, injured)
+
+
+def test_victims_far_before_their_verb_in_a_claim():
+    found, _ = claims("Shelling of a hamlet", "Rebels shelled a hamlet by the river at night, and heavy fighting "
+                      "followed. 3 herders from the hamlet who had gone out after dark to bring their flocks back "
+                      "to the safety of the pens were killed in the shelling.")
+    assert [f[0] for f in found] == [3]
+
+
+def test_a_victim_named_after_a_toll_is_one_of_its_dead():
+    found, _ = claims("Bombing", "Two car bombs killed at least 14 people in the town on Friday, among them a "
+                      "well-known judge. Judge Karim Saleh was killed in the second blast, a monitor said.")
+    assert [f[0] for f in found] == [14]
+
+
+@pytest.mark.parametrize("sentence, killed, injured", [
+    # "them" for two victims named one by one
+    ("A sniper fired on a teacher who was walking home with her husband along the river, killing them.", 2, None),
+    ("Gunmen fired on a teacher and her husband near the river, killing them.", 2, None),
+    # victims joined across a relative clause
+    ("An airstrike hit a car in the valley, killing two passengers who were rebels and a farmer who was near the "
+     "car.", 3, None),
+    # "the second soldier killed" says who the victim was, it adds none
+    ("1 soldier was killed by a sniper near the dam, he is the second soldier killed there this month.", 1, None),
+])
+def test_them_for_victims_named_one_by_one_and_ordinals(sentence, killed, injured):
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    assert (reading.killed, reading.injured) == (killed, injured)

@@ -17,7 +17,7 @@ from sitrep.stages.extract import gazetteer as gazetteer_module
 from sitrep.stages.extract import geo
 from sitrep.stages.extract.article import extract
 from sitrep.stages.extract.gazetteer import Gazetteer, gazetteer
-from sitrep.stages.extract.translit import skeleton
+from sitrep.stages.extract.translit import skeleton, variants
 from sitrep.stages.types import CleanArticle
 
 
@@ -242,3 +242,54 @@ def test_a_side_that_fights_in_one_country_tells_namesakes_apart():
     # Sinjar is a district of Nineveh and a town of Idlib; the PMF fights in Iraq only.
     assert governorate_of("Two PMF fighters were wounded in clashes near Sinjar.") == "IQ.15"
     assert governorate_of("Two HTS fighters were wounded in clashes near Sinjar.") == "SY.12"
+
+
+def test_a_title_namesake_the_body_places_elsewhere_is_dropped():
+    # The body says the village is in Anbar; the gazetteer's Chibayish is a district of Dhi Qar.
+    body = "Gunmen attacked a farm at Chibayish village in Anbar province, killing 2 farmers."
+    assert governorate_of(body, title="Two farmers killed in Chibayish") == "IQ.01"
+
+
+@pytest.mark.parametrize("name, spelling", [
+    # the emphatic z and d (ẓ, ż, z̧, ḍ) romanised "dh", as Iraqi English writes them
+    ("Al-Ẓahiriyyah", "adh dhahiriya"),
+    ("Kāz̧im al Jarū", "kadhim al jaru"),
+    # "-iyyah" written "-iya"
+    ("Al-Ẓahiriyyah", "al zahiriya"),
+    # a final u written o
+    ("Qaryat Bardatu", "qaryat bardato"),
+    # a "Tall" name written as one word
+    ("Tall Warbanah", "telwarbana"),
+])
+def test_romanisations_iraqi_english_uses(name, spelling):
+    # invented names and one gazetteer village: the rules, not particular places
+    assert spelling in variants(name)
+
+
+@pytest.mark.parametrize("body, expected", [
+    # a country named as a state's ("the forces of X", "X's army") says who acted, not where
+    ("The Armed Forces of Iran shelled rebel camps in northern Iraq, killing 3 fighters.", "IQ.None"),
+    ("Turkey's army said its jets struck hideouts in northern Iraq.", "IQ.None"),
+    # named alone, it is still the place
+    ("Three policemen were killed in Turkey on Sunday.", "TR.None"),
+])
+def test_a_country_named_as_a_state_is_not_where(body, expected):
+    assert governorate_of(body) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # near a town says the place is close, not in the town's governorate: a subdistrict of the
+    # next governorate a short way off is the place meant
+    ("A roadside bomb struck a police patrol in the Al-Mansuriyah area, northeast of Baghdad, wounding 3 "
+     "policemen.", "IQ.10"),
+    # one far away is a namesake of a place the gazetteer lacks
+    ("Gunmen attacked a farm in the Al-Habbaniyah area, west of Basra, wounding 2 farmers.", "IQ.02"),
+])
+def test_near_a_town_is_a_distance_not_a_governorate(body, expected):
+    assert governorate_of(body) == expected
+
+
+def test_a_village_close_to_a_named_town_fits_across_the_governorate_line():
+    # a village of Babil a short way south of Baghdad, the only governorate the text names
+    body = "A roadside bomb struck an army patrol in the village of Abu Shamsiyah, south of Baghdad, killing 2 soldiers."
+    assert governorate_of(body) == "IQ.06"

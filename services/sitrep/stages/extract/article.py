@@ -74,12 +74,18 @@ def _extract(clean: CleanArticle, full: bool, limits: Limits = LIMITS) -> Extrac
     # classified so, and the English grammar reads it.
     full = full and (clean.language is None or clean.language.lower().startswith(("en", "pcm")))
     hits, cues, triggers, periods = gaz.scan(body)
-    places, actors = geo.resolve(body, hits, gaz)
+    # A name the body places in another governorate than the gazetteer's namesake is not that
+    # namesake in the title or dateline either ("Attack on al-X" over "al-X village in Diyala").
+    elsewhere: set[str] = set()
+    places, actors = geo.resolve(body, hits, gaz, elsewhere=elsewhere)
     titles = [h for h in hits if h.targets[0].kind == "title"]
     title = clean.title or ""
     title_hits, title_cues, title_triggers, _ = gaz.scan(title)
     title_places, title_actors = geo.resolve(title, title_hits, gaz, context=places)
     dateline = geo.resolve(clean.dateline, gaz.scan(clean.dateline).names, gaz, context=places)[0] if clean.dateline else []
+    if elsewhere:
+        title_places = [m for m in title_places if m.place.id not in elsewhere]
+        dateline = [m for m in dateline if m.place.id not in elsewhere]
     # "The army", "police": the forces of the country the story is in.
     country = entities_.country_of(places or [*title_places, *dateline], [*actors, *title_actors], gaz)
     actors = entities_.localise(actors, country, gaz)

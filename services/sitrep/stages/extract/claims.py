@@ -543,6 +543,10 @@ def _merge(claims: list[Claim]) -> list[Claim]:
         r = claim.reading
         toll = (r.killed, r.cumulative, None if r.killed is not None else r.injured)
         twin = first.get(toll)
+        if r.named and twin is None:
+            # "Two car bombs killed 26 people ... Sheikh X was killed in the first blast": a victim
+            # named after a toll is one of its dead, not a toll of his own.
+            twin = next((c for c in kept if (c.reading.killed or 0) > 1), None)
         if twin is None:
             first[toll] = claim
             kept.append(claim)

@@ -57,6 +57,14 @@ _KIND_CUE = Caseless(r"\b(?:(?:villages?|towns?|hamlets?|areas?|regions?|distric
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 # "north of Baghdad": a bearing from a place, which the event was outside of.
 _BEARING = re.compile(rf"\b{_DIRECTION}\s+of\s+(?:the\s+)?(?:(?:city|town|village)\s+of\s+)?$", re.IGNORECASE)
+# A country named as a state's: "the Military Forces of Turkey", "Turkey's army", "the Turkey
+# Defense Ministry".
+_STATE_NOUNS = (r"(?:armed\s+)?forces|army|armies|military|troops|soldiers|government|ministry|ministries|president|"
+                r"prime\s+minister|navy|air\s+force|jets|warplanes|aircraft|drones|police|intelligence|embassy|consulate|"
+                r"ambassador|defen[cs]e\s+ministry|defen[cs]e|offensive|operation")
+_STATE_OF = re.compile(rf"\b(?:{_STATE_NOUNS})\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+_STATE_AFTER = re.compile(rf"(?:['’]s)?\s+(?:(?:ongoing|new|latest|military|armed|cross-border)\s+)?(?:{_STATE_NOUNS})\b",
+                          re.IGNORECASE)
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
 
@@ -70,12 +78,14 @@ class PlaceMention(NamedTuple):
     place: Place
 
 
-def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
-            context: Iterable[PlaceMention] = ()) -> tuple[list[PlaceMention], list[tuple[Hit, Target]]]:
+def resolve(text: str, hits: list[Hit], gaz: Gazetteer, context: Iterable[PlaceMention] = (),
+            elsewhere: set[str] | None = None) -> tuple[list[PlaceMention], list[tuple[Hit, Target]]]:
     """Split name hits into place mentions and actor mentions, settling ambiguous names.
 
     ``context``: places already resolved in the same article (the body's, for its title and
-    dateline), which count with the text's own when a name has namesakes.
+    dateline), which count with the text's own when a name has namesakes. ``elsewhere``, when
+    given, receives the ids of the namesakes the text itself places in another governorate
+    ("X village in Diyala province" when the gazetteer's X is elsewhere).
     """
     ctx: _Context | None = None
     places: list[PlaceMention] = []
@@ -135,7 +145,7 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer,
     if places:
         acting = {h.start for h, _ in actors} | {h.end for h, _ in actors}
         places = [m for m in places if not _fragment(text, m, gaz, acting)]
-    return _placed_in(text, places), actors
+    return _placed_in(text, places, elsewhere), actors
 
 
 # A small place's name glued to another capitalised word is a piece of a longer name the
@@ -190,9 +200,20 @@ _NEAR_BETWEEN = re.compile(rf"\s*{_GLOSS}{_KIND_WORD}{_GLOSS},?\s*(?:\bnear|\bou
 # What can hold a place: a governorate, a district, a town (not a village: many share a name).
 _CONTAINERS = frozenset({"admin1", "district", "subdistrict", "city", "town"})
 _NEAR_ONLY = 20_000  # a place this small is where "near <town>" says it is
+# "X, southwest of Baghdad": near a town says nothing of the governorate (a town's outskirts
+# cross into the next one), only that X is close; a namesake this close is the place meant.
+_NEAR_KM = 80.0
+_CENTROID_KM = 60.0  # a subdistrict's position is its district's or governorate's: allow for the error
 
 
-def _placed_in(text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
+def _km(a: Place, b: Place) -> float:
+    """Great-circle distance between two places, in kilometres."""
+    la1, la2 = math.radians(a.lat), math.radians(b.lat)
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
+    return 12_742.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _placed_in(text: str, mentions: list[PlaceMention], elsewhere: set[str] | None = None) -> list[PlaceMention]:
     kept = []
     for i, m in enumerate(mentions):
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
@@ -200,7 +221,10 @@ def _placed_in(text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
                 and m.place.kind != "admin1" and (m.place.geonameid is not None or m.place.kind == "subdistrict")
                 and m.place.admin1_id != nxt.place.admin1_id and nxt.start - m.end <= 48
                 and (_IN_BETWEEN.fullmatch(text, m.end, nxt.start)
-                     or m.place.population < _NEAR_ONLY and _NEAR_BETWEEN.fullmatch(text, m.end, nxt.start))):
+                     or m.place.population < _NEAR_ONLY and _NEAR_BETWEEN.fullmatch(text, m.end, nxt.start)
+                     and _km(m.place, nxt.place) > _NEAR_KM + (_CENTROID_KM if m.place.kind == "subdistrict" else 0.0))):
+            if elsewhere is not None:
+                elsewhere.add(m.place.id)
             continue
         kept.append(m)
     return kept
@@ -218,7 +242,7 @@ class _Context:
 
     def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float],
                  named: set[str] | None = None, placed: set[str] | None = None, sides: Iterable[str] = (),
-                 stated: dict[str, float] | None = None) -> None:
+                 stated: dict[str, float] | None = None, towns: Iterable[Place] = ()) -> None:
         self.admin1 = admin1
         # Governorates of every first-tier place the text may mean, namesakes included ("Mosul"
         # the city and the district): what a village must agree with.
@@ -234,6 +258,7 @@ class _Context:
         # Places and country names only: a demonym or a side says who acted ("Turkish jets"),
         # not where, so neither makes the place it acted in a namesake abroad.
         self.stated = countries if stated is None else stated
+        self.towns = tuple(towns)  # first-tier places the text names, with their own positions
 
     def foreign(self, place: Place) -> bool:
         """A small place in a country the rest of the article does not name, when it names another."""
@@ -250,7 +275,10 @@ class _Context:
         """Whether a lesser place agrees with the governorates and the countries whose places
         the text names: a demonym alone says who acted ("Turkish jets"), not where."""
         if self.named:
-            return place.admin1_id in self.named
+            # or close to a town the text names: "the village of X, south of <town>" may lie
+            # across the governorate line
+            return place.admin1_id in self.named or any(
+                t.cc == place.cc and _km(place, t) <= _NEAR_KM for t in self.towns)
         return all(cc == place.cc for cc in self.placed)
 
     def agrees(self, place: Place) -> bool:
@@ -308,7 +336,9 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
              and (place := gaz.places[t.ref]).admin1_id and place.kind != "village"}
     named.update(m.place.admin1_id for m in extra if m.place.admin1_id)
     placed = {place.cc for place, _ in found}
-    return _Context(admin1, dict(countries), dict(own), named, placed, sides, stated)
+    towns = {place.id: place for h in hits for t in h.targets if t.kind == "place" and not t.guarded and not t.weak
+             and (place := gaz.places[t.ref]).geonameid is not None and place.kind in ("city", "town")}
+    return _Context(admin1, dict(countries), dict(own), named, placed, sides, stated, towns.values())
 
 
 def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMention:
@@ -383,6 +413,9 @@ def primary_location(
         elif (m.place.kind != "admin1" and " of " in body[max(0, m.start - 30):m.start]
               and _BEARING.search(body, max(0, m.start - 30), m.start)):
             weight *= 0.5  # a town the event is placed from, not the place itself ("west of" a province is in it)
+        if m.place.kind == "country" and (_STATE_OF.search(body, max(0, m.start - 40), m.start)
+                                          or _STATE_AFTER.match(body, m.end)):
+            weight *= 0.2  # "the Military Forces of Turkey", "Turkey's army": who acted, not where
         weighted.append((m.place, weight, m.start))
     weighted += [(place, 3.0, -1) for place in title]
     weighted += [(place, 1.0, len(body)) for place in dateline]

@@ -3,7 +3,7 @@
 "at least 16" is 16 and "more than 100" is 100 (the stated figure, qualifiers dropped);
 "40+" is 40; words count ("eight", "twenty-five", "a dozen"); vague amounts get ACLED's
 fixed values ("dozens" = 12, "scores" = 20, "hundreds" = 100); a range keeps its lower end
-("20 to 30" = 20). ``NUMBER`` is the regex fragment the casualty patterns embed, and
+("20 to 30" = 20, "between 20 and 30" too). ``NUMBER`` is the regex fragment the casualty patterns embed, and
 ``value`` turns what it matched into an integer.
 """
 
@@ -34,7 +34,8 @@ def _tables() -> tuple[dict[str, int], list[tuple[str, int]], str]:
     spelled = rf"(?:{word})(?:(?:\s+and\s+|[\s-]+)(?:{word}))*(?:\s+dozens?)?"
     pattern = (
         rf"(?:(?:{qualifier})\s+)?"
-        rf"(?:(?:{digits})\+?(?:\s*(?:-|–|to)\s*(?:{digits}))?|{spelled}|{alternation(list(vague))})"
+        # "between 10 and 15": a range, read as its lower end like "10 to 15"
+        rf"(?:between\s+(?:{digits}|{spelled})\s+and\s+(?:{digits}|{spelled})|(?:{digits})\+?(?:\s*(?:-|–|to)\s*(?:{digits}))?|{spelled}|{alternation(list(vague))})"
         r"[\"”’']?(?:\s+of(?:\s+the)?)?"
     )
     return words, sorted(vague.items(), key=lambda kv: -len(kv[0])), pattern
@@ -59,6 +60,8 @@ def value(phrase: str) -> int | None:
     words, vague, _ = _tables()
     text = " ".join(phrase.lower().replace("-", " ").strip("\"”’' ").split())
     text = text.replace("”", "").replace('"', "")
+    if text.startswith("between ") and " and " in text:
+        text = text[len("between "):].split(" and ")[0]  # a range's lower end
     for qualifier in ("of the", "of"):
         if text.endswith(" " + qualifier):
             text = text[: -len(qualifier) - 1]

@@ -89,6 +89,7 @@ _SUN = ("th", "dh", "sh", "t", "d", "r", "z", "s", "n", "l")
 
 # Spelling alternations seen across outlets; each applies to one word at a time.
 _RULES = (
+    (re.compile(r"iyyah$"), ("iya", "iyah")),  # al-Kāżimiyyah, Kadhimiya
     (re.compile(r"ay"), ("ei", "ai", "ey")),
     (re.compile(r"ei"), ("ay", "ie", "ai", "ey")),
     (re.compile(r"aw"), ("ou", "o", "au")),
@@ -96,6 +97,7 @@ _RULES = (
     (re.compile(r"oo"), ("u",)),
     (re.compile(r"(?<=[^aeiou])u(?=[^aeiou])"), ("ou", "o")),
     (re.compile(r"(?<=[^aeiou])o(?=[^aeiou]|$)"), ("ou", "u")),
+    (re.compile(r"(?<=[^aeiou])u$"), ("o",)),  # a final u written o: Khurmatu, Khurmato
     (re.compile(r"ee"), ("i",)),
     (re.compile(r"(?<=[^aeiou])i(?=[^aeiou])"), ("ee", "e")),
     (re.compile(r"q"), ("k",)),
@@ -171,6 +173,21 @@ def _arabic_variants(key: str) -> set[str]:
     return out
 
 
+# The emphatic consonants zah and dad, romanised with a dot or cedilla (ẓ, ż, z̧; ḍ, ḑ), are
+# written "dh" in Iraqi and Gulf English: al-Kāẓimīyah is Kadhimiya, al-A‘ẓamīyah Adhamiya.
+_EMPHATIC = re.compile("[zZdD][\u0323\u0307\u0327]")  # decomposed: a dot below or above, or a cedilla
+# Names that begin with "Tall" (a mound) are often written as one word: Tall ‘Afar, Telafar.
+_FUSED_FIRST = ("tall", "tal", "tell", "tel")
+
+
+def _dh(name: str) -> str:
+    """``name`` with its emphatic z and d written "dh" (or "" when it has none)."""
+    decomposed = unicodedata.normalize("NFD", name)
+    if not _EMPHATIC.search(decomposed):
+        return ""
+    return unicodedata.normalize("NFC", _EMPHATIC.sub(lambda m: "Dh" if m.group()[0].isupper() else "dh", decomposed))
+
+
 @lru_cache(maxsize=16384)
 def variants(name: str) -> frozenset[str]:
     """Normalised spellings of a place name, e.g. every common form of "Deir ez-Zor".
@@ -199,6 +216,11 @@ def variants(name: str) -> frozenset[str]:
     out = {key}
     for combo in itertools.islice(itertools.product(*slots), _MAX_VARIANTS):
         out.add(re.sub(r" {2,}", " ", "".join(combo)).strip())
+    if len(words) == 2 and words[0] in _FUSED_FIRST and len(words[1]) >= 4:
+        out.update(first + w for first in _FUSED_FIRST for w in _word_variants(words[1])[:3])
+    dh = _dh(name)
+    if dh:
+        out |= variants(dh)
     return frozenset(v for v in out if len(v) >= 3)
 
 
