@@ -12,6 +12,18 @@ from sitrep.stages.extract.numbers import value
 from sitrep.stages.types import CleanArticle
 
 
+def toll(sentence: str) -> tuple[int | None, int | None]:
+    """The killed and injured figures read from ``sentence``, which must give a reading."""
+    reading = casualties.read(sentence)
+    assert reading is not None, sentence
+    return reading.killed, reading.injured
+
+
+def killed_in(sentence: str) -> int | None:
+    reading = casualties.read(sentence)
+    return None if reading is None else reading.killed
+
+
 @pytest.mark.parametrize("phrase, expected", [
     ("at least 16", 16), ("more than 100", 100), ("40+", 40), ("dozens", 12), ("dozens of", 12), ("scores", 20),
     ("hundreds of", 100), ("eight", 8), ("twelve", 12), ("twenty-five", 25), ("a dozen", 12), ("two dozen", 24),
@@ -58,10 +70,8 @@ def test_numbers(phrase, expected):
     ("Fourteen people lost their lives in the shelling.", 14, None, {"unknown"}),
 ])
 def test_figures(sentence, killed, injured, victims):
-    reading = casualties.read(sentence)
-    assert reading is not None
-    assert (reading.killed, reading.injured) == (killed, injured)
-    assert reading.victims == victims
+    assert toll(sentence) == (killed, injured)
+    assert casualties.read(sentence).victims == victims
 
 
 @pytest.mark.parametrize("sentence", [
@@ -72,8 +82,7 @@ def test_figures(sentence, killed, injured, victims):
     "Dozens of people were killed or wounded.",  # casualties, not deaths
 ])
 def test_no_figure(sentence):
-    reading = casualties.read(sentence)
-    assert reading is None or reading.killed is None
+    assert killed_in(sentence) is None
 
 
 def test_children_are_counted_within_the_toll():
@@ -194,9 +203,7 @@ def test_a_foreign_dateline_is_not_where_it_happened(body: str, place: str) -> N
     ("At least eleven civilians were killed and more than 30 wounded.", 11, 30),
 ])
 def test_tolls(sentence, killed, injured):
-    reading = casualties.read(sentence)
-    assert reading is not None, sentence
-    assert (reading.killed, reading.injured) == (killed, injured)
+    assert toll(sentence) == (killed, injured)
 
 
 @pytest.mark.parametrize("sentence", [
@@ -207,8 +214,7 @@ def test_tolls(sentence, killed, injured):
     "The ceasefire took effect on 11 September, the ministry said.",
 ])
 def test_casualties_that_are_not_deaths(sentence):
-    reading = casualties.read(sentence)
-    assert reading is None or not reading.killed
+    assert not killed_in(sentence)
 
 
 # --- actors and perpetrators of Iraqi and border reporting (issue 19) -----------------------------
@@ -345,9 +351,7 @@ def test_a_victim_is_never_the_perpetrator_the_article_votes_for():
     ("An interpreter was killed when the convoy was hit.", 1, None),
 ])
 def test_victim_phrases_reporters_write(sentence, killed, injured):
-    reading = casualties.read(sentence)
-    assert reading is not None
-    assert (reading.killed, reading.injured) == (killed, injured)
+    assert toll(sentence) == (killed, injured)
 
 
 @pytest.mark.parametrize("sentence", [
@@ -358,8 +362,7 @@ def test_victim_phrases_reporters_write(sentence, killed, injured):
     "Six workers were injured and killed in the collapse.",
 ])
 def test_counts_of_the_hurt_are_no_death_toll(sentence):
-    reading = casualties.read(sentence)
-    assert reading is None or reading.killed is None
+    assert killed_in(sentence) is None
 
 
 @pytest.mark.parametrize("body, cause", [
@@ -423,9 +426,7 @@ def test_air_support_is_not_an_airstrike(body, cause):
     ("Between eight and twelve fighters died in the fighting.", 8, None),
 ])
 def test_victims_joined_referred_back_or_broken_down(sentence, killed, injured):
-    reading = casualties.read(sentence)
-    assert reading is not None, sentence
-    assert (reading.killed, reading.injured) == (killed, injured)
+    assert toll(sentence) == (killed, injured)
 
 
 @pytest.mark.parametrize("sentence", [
@@ -434,8 +435,7 @@ def test_victims_joined_referred_back_or_broken_down(sentence, killed, injured):
     "Fighting between 2 tribes over land went on for a week.",
 ])
 def test_no_toll_from_a_pronoun_or_a_count_of_groups(sentence):
-    reading = casualties.read(sentence)
-    assert reading is None or not reading.killed
+    assert not killed_in(sentence)
 
 
 @pytest.mark.parametrize("sentence, killed, injured", [
@@ -461,9 +461,7 @@ def test_no_toll_from_a_pronoun_or_a_count_of_groups(sentence):
     ("She was shot and killed outside the bakery.", 1, None),
 ])
 def test_victim_lists_and_single_victims(sentence, killed, injured):
-    reading = casualties.read(sentence)
-    assert reading is not None, sentence
-    assert (reading.killed, reading.injured) == (killed, injured)
+    assert toll(sentence) == (killed, injured)
 
 
 @pytest.mark.parametrize("sentence", [
@@ -473,8 +471,7 @@ def test_victim_lists_and_single_victims(sentence, killed, injured):
     "Snipers killed civilians near the bridge.",
 ])
 def test_no_toll_of_one_from_a_plural_or_another_noun(sentence):
-    reading = casualties.read(sentence)
-    assert reading is None or not reading.killed
+    assert not killed_in(sentence)
 
 
 def test_a_list_beyond_the_window_is_read_in_a_claim():
@@ -500,9 +497,7 @@ def test_a_list_beyond_the_window_is_read_in_a_claim():
     ("Troops killed IS wali Abu Omar in the desert.", 1, None),
 ])
 def test_victims_after_adverbs_units_and_far_pronouns(sentence, killed, injured):
-    reading = casualties.read(sentence)
-    assert reading is not None, sentence
-    assert (reading.killed, reading.injured) == (killed, injured)
+    assert toll(sentence) == (killed, injured)
 
 
 def test_victims_far_before_their_verb_in_a_claim():
@@ -529,6 +524,4 @@ def test_a_victim_named_after_a_toll_is_one_of_its_dead():
     ("1 soldier was killed by a sniper near the dam, he is the second soldier killed there this month.", 1, None),
 ])
 def test_them_for_victims_named_one_by_one_and_ordinals(sentence, killed, injured):
-    reading = casualties.read(sentence)
-    assert reading is not None, sentence
-    assert (reading.killed, reading.injured) == (killed, injured)
+    assert toll(sentence) == (killed, injured)
