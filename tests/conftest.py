@@ -34,7 +34,7 @@ PING_SECONDS = 2.0
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--chaos", action="store_true", help="also run the chaos test (20,000 articles, SIGKILLs, a broker restart)")
-    parser.addoption("--slow", action="store_true", help="also run the slow tests (the 20-round forced dedup race)")
+    parser.addoption("--slow", action="store_true", help="also run the slow tests (the 20-round forced dedup race, a worker joining and leaving)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
