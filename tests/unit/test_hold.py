@@ -116,6 +116,7 @@ def test_marks_travel_with_the_probes() -> None:
 
 def test_a_partition_vouches_for_its_last_order_until_it_is_caught_up() -> None:
     sources = Sources(quiet_after=0.25)
+    sources.begin({0: 4})
     sources.analyzed(0, offset=4, order=1_000)
     behind = Position(highwater=9, fetched_ms=5_000, committed=0)
     assert sources.marks({0: behind}) == {0: 1_000}
@@ -143,6 +144,7 @@ def test_marks_alone_go_out_only_while_an_article_seen_is_ahead_of_them() -> Non
 
 def test_a_revoked_partition_is_forgotten() -> None:
     sources = Sources(quiet_after=0.0)
+    sources.begin({2: 0})
     sources.analyzed(2, offset=0, order=5)
     sources.forget({2})
     assert sources.marks({2: Position(highwater=1, fetched_ms=None, committed=None)}) == {}
@@ -165,6 +167,15 @@ def test_a_mark_vouches_only_for_offsets_analyzed_without_a_gap() -> None:
     assert sources.next == {0: 13} and sources.marks({0: behind}) == {0: 1_200}
 
 
+def test_a_partition_not_begun_counts_nothing() -> None:
+    # A batch that outlived its partition (revoked meanwhile): a stale start would keep its
+    # marks from ever catching up when the partition comes back idle.
+    sources = Sources(quiet_after=0.0)
+    sources.analyzed(1, offset=7, order=700)
+    assert sources.next == {} and sources.last == {}
+    assert sources.marks({1: Position(highwater=8, fetched_ms=None, committed=None)}) == {}
+
+
 def test_a_gap_that_never_fills_is_passed_once_too_much_waits_behind_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hold, "AHEAD_MAX", 3)
     sources = Sources(quiet_after=0.0)
@@ -177,6 +188,7 @@ def test_a_gap_that_never_fills_is_passed_once_too_much_waits_behind_it(monkeypa
 def test_a_partition_whose_producer_marks_is_vouched_for_by_its_marks_not_by_time() -> None:
     sources = Sources(quiet_after=0.1)
     caught_up_late = Position(highwater=3, fetched_ms=9_000, committed=0)
+    sources.begin({0: 0})
     sources.analyzed(0, offset=0, order=1_000)
     sources.marked(0, offset=1, order=2_000)
     sources.analyzed(0, offset=2, order=2_500)

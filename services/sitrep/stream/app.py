@@ -244,7 +244,7 @@ class Worker:
                     batch.append(event)
                 else:
                     vouching.append((event.message.partition, event.message.offset, order))
-            self.sources.begin(self.starts())
+            self.sources.begin(self.starts(events))
             probes, top = await self.analyze_articles(batch) if batch else ({}, None)
             for partition, offset, order in vouching:
                 self.sources.marked(partition, offset, order)
@@ -295,8 +295,11 @@ class Worker:
         orders = [order for _, _, order in done if order is not None]
         return probes, max(orders) if orders else None
 
-    def starts(self) -> dict[int, int]:
-        """Where the commits of each articles.raw partition held start (faust_compat), as far as known."""
+    def starts(self, events: list[Any]) -> dict[int, int]:
+        """Where the commits of each articles.raw partition held here start (faust_compat); for
+        one never committed whose log start is not learned yet (a new group's first batches),
+        the first offset of ``events``. None during a rebalance, while Faust has dropped the
+        committed offsets."""
         processed, raw = self.refetch.processed, self.raw_topic.get_topic_name()
         if processed is None:
             return {}
@@ -305,7 +308,21 @@ class Worker:
         except Exception as exc:  # not assigned yet
             log.debug("assignment not read: %s", exc)
             return {}
-        return {tp.partition: start for tp in tps if (start := processed.start(tp)) is not None}
+        first: dict[int, int] = {}
+        for event in events:
+            partition, offset = event.message.partition, event.message.offset
+            first[partition] = min(offset, first.get(partition, offset))
+        committed = committed_offsets(self.app.consumer, tps)
+        found = {}
+        for tp in tps:
+            if committed[tp] is None and self.app.rebalancing:
+                continue  # dropped until Faust reads it again for the new assignment
+            start = processed.start(tp)
+            if start is None:
+                start = first.get(tp.partition)
+            if start is not None:
+                found[tp.partition] = start
+        return found
 
     def positions(self) -> dict[int, Position]:
         """Where the consumer stands on each articles.raw partition this worker holds (memory reads only)."""

@@ -216,8 +216,9 @@ class Sources:
     ahead: dict[int, dict[int, tuple[int | None, int | None]]] = field(default_factory=dict)
 
     def begin(self, starts: Mapping[int, int]) -> None:
-        """Where each partition's offsets count from, for partitions not begun yet: where its
-        commits start (the committed offset), which its consumer fetches first."""
+        """Where each partition held here counts its offsets from, if not begun yet: where its
+        commits start (the committed offset), which its consumer fetches first. Offsets of a
+        partition not begun count for nothing."""
         for partition, start in starts.items():
             self.next.setdefault(partition, start)
 
@@ -231,9 +232,9 @@ class Sources:
         self._consumed(partition, offset, (None, order))
 
     def _consumed(self, partition: int, offset: int, orders: tuple[int | None, int | None]) -> None:
-        start = self.next.setdefault(partition, offset)
-        if offset < start:
-            return  # delivered again: counted already
+        start = self.next.get(partition)
+        if start is None or offset < start:
+            return  # not begun (not held here: a batch that outlived its partition), or counted already
         ahead = self.ahead.setdefault(partition, {})
         ahead[offset] = orders
         if len(ahead) > AHEAD_MAX:
