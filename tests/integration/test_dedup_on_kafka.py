@@ -292,7 +292,7 @@ def test_a_worker_joining_and_leaving_changes_no_verdict(broker: str, tmp_path: 
     nothing is lost, and every round's verdicts are the ones one worker over one partition
     gives the same input. Messages that reach a stream during the rebalance must not be
     committed unprocessed, nor a mark vouch for them (faust_compat.ProcessedOnly, hold.Sources).
-    Run with --slow: it still fails in about one run in seven (docs/processing.md, Rebalances)."""
+    Run with --slow: a stalled table recovery still fails it now and then (docs/processing.md)."""
     rounds = [race_round(50 + n) for n in range(6)]
     every = {r["id"] for messages in rounds for _, r in messages}
     with pipeline(broker, tmp_path, "single", partitions=1, slow=False) as (env, verdicts):
