@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sitrep.models import Dedup, RawArticle
 from sitrep.pipeline import analyze
 from sitrep.stages.dedup import index as dedup
-from sitrep.stages.dedup import sketch
+from sitrep.stages.dedup import sketch, terms
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "ops/bench"))
@@ -526,3 +526,11 @@ def test_verdicts_do_not_depend_on_batches_restarts_or_redeliveries() -> None:
     assert _streamed(ids, sigs, batch=37) == expected
     for last_batch in ("kept", "redelivered", "lost"):
         assert _streamed(ids, sigs, batch=50, restart_at={150, 400, 650}, last_batch=last_batch) == expected, last_batch
+
+
+@given(st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=12), max_size=6))
+def test_story_term_rows_of_a_batch_are_the_padded_terms_of_each(lists):
+    # rows() is padded() for a whole batch at once: the two must never drift apart.
+    found = terms.rows(lists)
+    assert found.shape == (len(lists), terms.TERMS)
+    assert found.tolist() == [terms.padded(t) for t in lists]

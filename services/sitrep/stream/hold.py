@@ -42,6 +42,8 @@ import orjson
 
 from sitrep.stream.wire import Probe
 
+log = logging.getLogger(__name__)
+
 # The header of an order mark on articles.raw: its value is an order (decimal microseconds
 # since the epoch, as replay stamps): nothing its producer stamped at or before it comes to
 # that partition after this record.
@@ -49,8 +51,6 @@ ORDER_MARK = "sitrep-order-mark"
 # Held probes are stored in records of at most this many, so a long wait never makes a
 # record larger than the broker takes.
 PROBES_A_RECORD = 2000
-log = logging.getLogger(__name__)
-
 NO_WAITING = 2**63  # the watermark of a shard that waits for nothing (no sources)
 # Offsets analyzed past a gap that are kept, per partition, waiting for it to fill: a gap
 # that outlives this many is taken to be no message (its marks go on past it).

@@ -56,7 +56,6 @@ _WITH_FACTS = 1 << 14  # in the key count: the entry keeps its facts (before its
 _UNFILED_SHIFT = 8  # in the key count, from this bit: its last keys (by position from the end) not filed in their bucket
 _UNFILED = 0x3F << _UNFILED_SHIFT
 _COUNT = 0xFF  # the key count itself
-_NO_TERMS = (0,) * TERMS
 _NO_PACKED_TERMS = bytes(_TERMS.size)
 _NO_FACTS = bytes(FACTS_BYTES)  # what an entry that keeps none states: nothing (``facts``)
 
@@ -124,10 +123,7 @@ def facts_of(entry: bytes) -> bytes:
 
 def terms_of(entry: bytes) -> tuple[int, ...]:
     """The 16-bit story terms of an entry (0: an empty slot; all empty where it keeps none)."""
-    _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
-    if not n_keys & _WITH_TERMS:
-        return _NO_TERMS
-    return _TERMS.unpack_from(entry, _id_at(n_keys) + id_len + 8 * (n_keys & _COUNT))
+    return _TERMS.unpack(_packed_terms(entry))
 
 
 def terms_rows(entries: Sequence[bytes]) -> np.ndarray:
