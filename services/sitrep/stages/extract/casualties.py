@@ -218,10 +218,9 @@ def patterns() -> _Patterns:
             rf"\b(?:killed|killing|assassinated|assassinating|executed|executing|shot\s+dead|shooting\s+dead|gunned\s+down|"
             rf"beheaded|beheading)\s+(?:(?!(?:the|an?|his|her|their|its|this|that|these|those|all|some|and|or|in|on|at|"
             rf"near|by|with|during|after)\b)[\w'’-]+\s+){{0,3}}?(?P<bhead>{alternation(list(single))})\b(?!\s+(?:{nouns})\b)(?!['’]s)"
-            rf"|\b(?P<nhead>(?:{alternation(list(single))})\s+(?-i:[A-Z][\w'’-]*\s+){{0,3}}[A-Z][\w'’-]*)\s+(?:was|has\s+been|had\s+been)\s+"
-            rf"{_AUX}(?:killed|shot\s+dead|executed|assassinated|beheaded|gunned\s+down)\b"
-            rf"|\b(?P<pro>(?-i:He|She|he|she))\s+(?:was|has\s+been|had\s+been)\s+{_AUX}(?:killed|shot\s+dead|executed|assassinated|"
-            rf"beheaded|gunned\s+down)\b",
+            # a named victim or "he"/"she", then the passive verb both share
+            rf"|\b(?:(?P<nhead>(?:{alternation(list(single))})\s+(?-i:[A-Z][\w'’-]*\s+){{0,3}}[A-Z][\w'’-]*)|(?P<pro>(?-i:He|She|he|she)))"
+            rf"\s+(?:was|has\s+been|had\s+been)\s+{_AUX}(?:killed|shot\s+dead|executed|assassinated|beheaded|gunned\s+down)\b",
             re.IGNORECASE),
         them=re.compile(
             rf"\b(?:(?:kill(?:ed|ing)|execut(?:ed|ing)|shot\s+dead|shooting\s+dead|assassinat(?:ed|ing))"
