@@ -78,6 +78,15 @@ def test_small_foreign_namesake_dropped_when_the_text_names_another_country():
     assert ("Diyala province", "IQ.10") in found
 
 
+def test_a_large_city_outweighs_a_small_namesake_abroad_named_as_often():
+    # One mention each: the Jordanian town is no more likely than the Iraqi city it is placed
+    # from, and a city of a million is never the namesake; so the town is a namesake abroad,
+    # even though "Mosul" is also a district's name.
+    found = places_in("Gunmen opened fire on a checkpoint near Mafraq bridge, west of Mosul, wounding a policeman.")
+    assert found == [("Mosul", "IQ.15")]
+    assert governorate_of("Gunmen opened fire on a checkpoint near Mafraq bridge, west of Mosul.") == "IQ.15"
+
+
 def test_a_demonym_says_who_acted_not_that_the_place_is_abroad():
     # "Turkish" names Turkey only as the side that acted; the small Iraqi town is still meant.
     assert governorate_of("Turkish jets bombed a house in Batifa on Friday.") == "IQ.08"

@@ -233,6 +233,13 @@ def _placed_in(text: str, mentions: list[PlaceMention], elsewhere: set[str] | No
 # A place abroad this large is meant even in a report about another country (Beirut, Ankara);
 # a smaller one is then a namesake of a place the gazetteer may not hold.
 _FOREIGN_KEPT = 500_000
+
+
+def _never_foreign(place: Place) -> bool:
+    """A place meant wherever the rest of the text is: large, a governorate, a country."""
+    return place.population >= _FOREIGN_KEPT or place.kind in ("admin1", "country")
+
+
 # How much each kind of mention says about which country a report is about.
 _COUNTRY_EVIDENCE = {"admin1": 3.0, "country": 2.0}
 
@@ -242,7 +249,8 @@ class _Context:
 
     def __init__(self, admin1: set[str], countries: dict[str, float], own: dict[str, float],
                  named: set[str] | None = None, placed: set[str] | None = None, sides: Iterable[str] = (),
-                 stated: dict[str, float] | None = None, towns: Iterable[Place] = ()) -> None:
+                 stated: dict[str, float] | None = None, towns: Iterable[Place] = (),
+                 anchored: dict[str, float] | None = None) -> None:
         self.admin1 = admin1
         # Governorates of every first-tier place the text may mean, namesakes included ("Mosul"
         # the city and the district): what a village must agree with.
@@ -259,17 +267,23 @@ class _Context:
         # not where, so neither makes the place it acted in a namesake abroad.
         self.stated = countries if stated is None else stated
         self.towns = tuple(towns)  # first-tier places the text names, with their own positions
+        # Evidence by country of the places never taken for namesakes abroad (a large city, a
+        # governorate, a country's name), even as one of several meanings of a name: a
+        # country so named cannot be dropped in turn.
+        self.anchored = anchored or {}
 
     def foreign(self, place: Place) -> bool:
         """A small place in a country the rest of the article does not name, when it names another."""
-        if self.top < 1.0 or place.population >= _FOREIGN_KEPT or place.kind in ("admin1", "country"):
+        if self.top < 1.0 or _never_foreign(place):
             return False
-        elsewhere = max((v for cc, v in self.stated.items() if cc != place.cc), default=0.0)
+        anchored = max((v for cc, v in self.anchored.items() if cc != place.cc), default=0.0)
+        elsewhere = max(anchored, max((v for cc, v in self.stated.items() if cc != place.cc), default=0.0))
         own = self.own.get(place.id, 0.0)
         here = self.choosing.get(place.cc, 0.0) - own
         # Elsewhere must outweigh the place's own mention too: two lone small places in two
         # countries would otherwise each make the other a namesake abroad, and both be dropped.
-        return elsewhere >= 1.0 and elsewhere > own and here * 3 < elsewhere
+        # Against a place that is never dropped so, matching it is enough.
+        return elsewhere >= 1.0 and (elsewhere > own or anchored >= own) and here * 3 < elsewhere
 
     def fits(self, place: Place) -> bool:
         """Whether a lesser place agrees with the governorates and the countries whose places
@@ -305,6 +319,7 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
     admin1: set[str] = set()
     countries: dict[str, float] = defaultdict(float)
     found: list[tuple[Place, list[Place]]] = []  # a place the text names, and every place its name may be
+    anchored: dict[str, float] = defaultdict(float)  # evidence by country of places never foreign
     for h in hits:
         if len(h.targets) == 1:
             t = h.targets[0]
@@ -317,6 +332,11 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
             same = [gaz.places[t.ref] for t in h.targets]
             if len({p.admin1_id for p in same}) == 1 and same[0].admin1_id:
                 admin1.add(same[0].admin1_id)
+                # A large city among them ("Baghdad" the city and the district) still makes a
+                # small namesake abroad unlikely (``_Context.foreign``).
+                large = max(same, key=lambda p: p.population)
+                if large.population >= _FOREIGN_KEPT:
+                    anchored[large.cc] += 1.0
     found += [(m.place, [m.place]) for m in extra]
     own: dict[str, float] = defaultdict(float)
     for place, each in found:
@@ -324,6 +344,8 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
             admin1.add(place.admin1_id)
         evidence = _COUNTRY_EVIDENCE.get(place.kind, 1.0)
         countries[place.cc] += evidence
+        if _never_foreign(place):
+            anchored[place.cc] += evidence
         for one in each:  # its own mention, whichever of the namesakes it turns out to be
             own[one.id] += evidence
     stated = dict(countries)
@@ -338,7 +360,7 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
     placed = {place.cc for place, _ in found}
     towns = {place.id: place for h in hits for t in h.targets if t.kind == "place" and not t.guarded and not t.weak
              and (place := gaz.places[t.ref]).geonameid is not None and place.kind in ("city", "town")}
-    return _Context(admin1, dict(countries), dict(own), named, placed, sides, stated, towns.values())
+    return _Context(admin1, dict(countries), dict(own), named, placed, sides, stated, towns.values(), anchored)
 
 
 def _governorate(text: str, mention: PlaceMention, gaz: Gazetteer) -> PlaceMention:
