@@ -234,6 +234,15 @@ def test_casualties_that_are_not_deaths(sentence):
     ("Tribal fighters", "Tribal Mobilization fighters killed 3 militants west of Ramadi.", (3, "shooting", "iraq")),
     ("Militia strike", "Kataib Hezbollah fired rockets at a base near Baghdad, killing one contractor.",
      (1, "shelling", "iran-and-allied-militias")),
+    # the victims' own side after them, a source after "reported by", a side telling of its
+    # own dead: none of them did the killing
+    ("Raid", "Turkish jets killed 3 PKK fighters from the YPG wing of the group during a raid near the border.",
+     (3, "airstrike", "turkey")),
+    ("Raid", "Four PKK fighters were killed as reported by the PKK, during airstrikes of Turkish forces in the north.",
+     (4, "airstrike", "turkey")),
+    ("Raid", "Turkish jets struck a village in the north. The PKK confirmed the killing of two of its fighters.",
+     (2, "airstrike", "turkey")),
+    ("Claim", "Islamic State said they killed 4 soldiers near Tikrit.", (4, "shooting", "islamic-state")),
     # unidentified attackers belong to no side, in Iraq or in Syria
     ("Shooting in Basra", "Unidentified gunmen shot dead an activist in Basra.", (1, "shooting", "other")),
     ("Shooting in Daraa", "Unknown gunmen killed a former rebel commander in Daraa.", (1, "shooting", "other")),

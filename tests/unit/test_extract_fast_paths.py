@@ -129,7 +129,8 @@ def _agent_plainly(side, start, end, anchor, cause, skip, subject, gaz):
     """The perpetrator search as first written: every actor of the window scored in full."""
     text, best = side.text, None
     for s, e, aid, air in side.actors:
-        if not start <= s < end or any(a <= s < b for a, b in skip):
+        if not start <= s < end or any(a <= s < b or 0 <= s - b <= 24 and claims._AFFILIATION.fullmatch(text, b, s)
+                                          for a, b in skip):
             continue
         nxt = claims._NEXT_WORD.match(text, e, min(len(text), e + 24))
         if nxt and (nxt.group(1).lower() in claims._OBJECT_NEXT or nxt.group(1) in claims._ORG_NEXT):
@@ -137,7 +138,10 @@ def _agent_plainly(side, start, end, anchor, cause, skip, subject, gaz):
         before = text[max(start, s - 40):s]
         tail = set(before.lower().split()[-3:])
         by = bool(tail & claims._BY_WORDS) and bool(claims._BY.regex.search(before))
-        by = by or (s > anchor and bool(tail & {"with", "against"}) and bool(claims._CLASH_WITH.regex.search(before)))
+        clash = s > anchor and bool(tail & {"with", "against"}) and bool(claims._CLASH_WITH.regex.search(before))
+        if by and not clash and claims._REPORTED_BY.regex.search(before):
+            continue
+        by = by or clash
         if (tail & claims._SUBSET_WORDS and claims._SUBSET_BEFORE.regex.search(before)) or (
                 not by and tail & claims._OBJECT_WORDS and claims._OBJECT_BEFORE.regex.search(before)):
             continue
@@ -151,9 +155,9 @@ def _agent_plainly(side, start, end, anchor, cause, skip, subject, gaz):
             score += 4 if cause in linked or cause == "unknown" else 1
         if claims._ATTACK_VERB.regex.search(text, e, min(end, e + 60)):
             score += 3
-        if subject and e <= anchor:
-            score += 2.2 if not any(start <= a < s for a, _, _, _ in side.actors) else 2
         after = text[e:min(end, e + 80)]
+        if subject and e <= anchor and not claims._REPORTS.match(after):
+            score += 2.2 if not any(start <= a < s for a, _, _, _ in side.actors) else 2
         if ("respons" in after or "claim" in after or " it " in after) and claims._CLAIMED.regex.search(after):
             score += 4
         if gaz.actors[aid].generic:

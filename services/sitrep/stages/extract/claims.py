@@ -77,6 +77,14 @@ _CLASH_WITH = Caseless(r"\b(?:clash(?:es|ed)?|fighting|fights?|fought|battles?|b
                       r"skirmish(?:es)?|exchange\s+of\s+fire|gunfights?|gun\s+battles?|engagements?|ambush(?:ed)?|"
                       r"attacks?|attacked)\s+(?:with|against|by)\s+(?:the\s+|an?\s+)?$")
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
+# Who tells of the deaths, not who caused them: "as reported by X", "X confirmed the killing
+# of its fighters", "X said 5 soldiers died" (but "X said it carried out", "X said they killed").
+_REPORTED_BY = Caseless(r"\b(?:reported|announced|confirmed|stated|cited|quoted|published|documented|released|"
+                        r"monitored|recorded|verified)\s+by\s+(?:the\s+|an?\s+)?$")
+_REPORTS = re.compile(r"(?:['’]s\s+\w+)?\s+(?:said|says|confirmed|confirms|announced|announces|reported|reports|stated|"
+                      r"states|mourned|mourns|acknowledged|admitted|denied|told)\b(?!(?:\s+that)?\s+(?:it|they|its|their)\b)")
+# After the victims, their own side: "2 fighters from the X", "members of X".
+_AFFILIATION = re.compile(r",?\s+(?:of|from|belonging\s+to|affiliated\s+with)\s+(?:the\s+)?")
 _FOILED = Caseless(r"repel|thwart|foil|repuls|against")  # "repelled an attack by X"
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WHEN = re.compile(r"\b(yesterday|last\s+night|today|this\s+morning|tonight|(?:on|late|early|last)\s+("
@@ -340,8 +348,8 @@ def _agent(side: Side, start: int, end: int, anchor: int, cause: str, skip: list
         s, _, aid, _ = side.actors[i]
         # Bisected, not scanned: one sentence of thousands of figures and actors is otherwise quadratic.
         at = bisect_right(skip_starts, s) - 1
-        if at >= 0 and s < skip_ends[at]:
-            continue
+        if at >= 0 and (s < skip_ends[at] or s - skip_ends[at] <= 24 and _AFFILIATION.fullmatch(side.text, skip_ends[at], s)):
+            continue  # a victim, or the victims' own side ("3 fighters from the X wing")
         score = _agent_score(side, i, start, end, anchor, cause, subject, gaz, floor)
         if score is None:
             continue
@@ -388,9 +396,9 @@ def _agent_score(side: Side, i: int, start: int, end: int, anchor: int, cause: s
         linked_bonus = 4 if cause in linked or cause == "unknown" else 1
     air_bonus = 4 if air and cause in ("airstrike", "unknown") else 0
     # The first actor of the sentence is its subject: "The army and Hezbollah killed..."
-    subject_bonus = (2.2 if side.actor_starts[bisect_left(side.actor_starts, start)] >= s else 2) if (
-        subject and e <= anchor) else 0
     after = text[e:min(end, e + 80)]
+    subject_bonus = (2.2 if side.actor_starts[bisect_left(side.actor_starts, start)] >= s else 2) if (
+        subject and e <= anchor and not _REPORTS.match(after)) else 0
     claimed = "respons" in after or "claim" in after or " it " in after
     generic = gaz.actors[aid].generic
     # The most the mention can score, "by" (5) and an attack verb (3) assumed. Summed in any
@@ -399,6 +407,8 @@ def _agent_score(side: Side, i: int, start: int, end: int, anchor: int, cause: s
     if (8 if by or clash else 3) + others < floor:
         return None
     by = clash or (by and _may_end_in_by(tail) and _BY.found(before))
+    if by and not clash and _REPORTED_BY.found(before):
+        return None  # "killed, as reported by X": the source, not the one who killed
     if (8 if by else 3) + others < floor:
         return None
     nxt = _NEXT_WORD.match(text, e, min(len(text), e + 24))
