@@ -243,6 +243,13 @@ def test_casualties_that_are_not_deaths(sentence):
     ("Raid", "Turkish jets struck a village in the north. The PKK confirmed the killing of two of its fighters.",
      (2, "airstrike", "turkey")),
     ("Claim", "Islamic State said they killed 4 soldiers near Tikrit.", (4, "shooting", "islamic-state")),
+    # a supporter after "backed by" and an owner after "used by" did not kill; the side backed
+    # stays the one that acted
+    ("Desert operation", "Iraqi troops backed by coalition aircraft killed 6 militants in the desert west of Ramadi.",
+     (6, "shooting", "iraq")),
+    ("Operation near Makhmur", "Peshmerga fighters backed by coalition helicopters killed three militants near Makhmur.",
+     (3, "shooting", "iraq")),
+    ("Strike", "Two men were killed when drones struck a depot used by the PKK near Zakho.", (2, "airstrike", None)),
     # unidentified attackers belong to no side, in Iraq or in Syria
     ("Shooting in Basra", "Unidentified gunmen shot dead an activist in Basra.", (1, "shooting", "other")),
     ("Shooting in Daraa", "Unknown gunmen killed a former rebel commander in Daraa.", (1, "shooting", "other")),

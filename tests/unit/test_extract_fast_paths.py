@@ -133,13 +133,14 @@ def _agent_plainly(side, start, end, anchor, cause, skip, subject, gaz):
                                           for a, b in skip):
             continue
         nxt = claims._NEXT_WORD.match(text, e, min(len(text), e + 24))
-        if nxt and (nxt.group(1).lower() in claims._OBJECT_NEXT or nxt.group(1) in claims._ORG_NEXT):
+        if nxt and (nxt.group(1).lower() in claims._OBJECT_NEXT and not claims._THEN_BY.match(text, nxt.end())
+                    or nxt.group(1) in claims._ORG_NEXT):
             continue
         before = text[max(start, s - 40):s]
         tail = set(before.lower().split()[-3:])
         by = bool(tail & claims._BY_WORDS) and bool(claims._BY.regex.search(before))
         clash = s > anchor and bool(tail & {"with", "against"}) and bool(claims._CLASH_WITH.regex.search(before))
-        if by and not clash and claims._REPORTED_BY.regex.search(before):
+        if by and not clash and claims._BY_NO_AGENT.regex.search(before):
             continue
         by = by or clash
         if (tail & claims._SUBSET_WORDS and claims._SUBSET_BEFORE.regex.search(before)) or (

@@ -45,6 +45,8 @@ _OBJECT_NEXT = frozenset(
     "held controlled run besieged backed allied supported sponsored trained armed position positions post posts "
     "target targets hideout hideouts headquarters stronghold strongholds territory territories area areas base "
     "bases convoy ranks lines".split())
+# "X backed by Y": X is no descriptor ("X-backed militias") but the side that acts.
+_THEN_BY = re.compile(r"\s+by\b")
 _ORG_NEXT = frozenset(
     "Medical Red Human News Press Embassy Foreign University Society Network Council Institute Observatory "
     "Ambassador Consulate Media Television Agency Command Directorate Department Headquarters Station Academy "
@@ -77,10 +79,15 @@ _CLASH_WITH = Caseless(r"\b(?:clash(?:es|ed)?|fighting|fights?|fought|battles?|b
                       r"skirmish(?:es)?|exchange\s+of\s+fire|gunfights?|gun\s+battles?|engagements?|ambush(?:ed)?|"
                       r"attacks?|attacked)\s+(?:with|against|by)\s+(?:the\s+|an?\s+)?$")
 _FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
-# Who tells of the deaths, not who caused them: "as reported by X", "X confirmed the killing
-# of its fighters", "X said 5 soldiers died" (but "X said it carried out", "X said they killed").
-_REPORTED_BY = Caseless(r"\b(?:reported|announced|confirmed|stated|cited|quoted|published|documented|released|"
-                        r"monitored|recorded|verified)\s+by\s+(?:the\s+|an?\s+)?$")
+# A "by" whose actor did not kill: who tells of the deaths ("as reported by X"; but "claimed
+# by X" is the perpetrator's claim), who backed the side that did ("forces backed by X"), or
+# whose the place or thing hit was ("a tunnel used by X").
+_BY_NO_AGENT = Caseless(r"\b(?:reported|announced|confirmed|stated|cited|quoted|published|documented|released|"
+                        r"monitored|recorded|verified|backed|aided|supported|assisted|helped|escorted|accompanied|"
+                        r"sponsored|funded|trained|equipped|advised|used|owned|operated|held|controlled|occupied|"
+                        r"run|manned)\s+by\s+(?:the\s+|an?\s+)?$")
+# Who tells of the deaths as a sentence's subject: "X confirmed the killing of its fighters",
+# "X said 5 soldiers died" (but "X said it carried out", "X said they killed").
 _REPORTS = re.compile(r"(?:['’]s\s+\w+)?\s+(?:said|says|confirmed|confirms|announced|announces|reported|reports|stated|"
                       r"states|mourned|mourns|acknowledged|admitted|denied|told)\b(?!(?:\s+that)?\s+(?:it|they|its|their)\b)")
 # After the victims, their own side: "2 fighters from the X", "members of X".
@@ -407,12 +414,12 @@ def _agent_score(side: Side, i: int, start: int, end: int, anchor: int, cause: s
     if (8 if by or clash else 3) + others < floor:
         return None
     by = clash or (by and _may_end_in_by(tail) and _BY.found(before))
-    if by and not clash and _REPORTED_BY.found(before):
-        return None  # "killed, as reported by X": the source, not the one who killed
+    if by and not clash and _BY_NO_AGENT.found(before):
+        return None  # "as reported by X", "backed by X": a source or a supporter, not the one who killed
     if (8 if by else 3) + others < floor:
         return None
     nxt = _NEXT_WORD.match(text, e, min(len(text), e + 24))
-    if nxt and (nxt.group(1).lower() in _OBJECT_NEXT or nxt.group(1) in _ORG_NEXT):
+    if nxt and (nxt.group(1).lower() in _OBJECT_NEXT and not _THEN_BY.match(text, nxt.end()) or nxt.group(1) in _ORG_NEXT):
         return None
     if (not _SUBSET_WORDS.isdisjoint(tail) and _SUBSET_BEFORE.found(before)) or (
             not by and not _OBJECT_WORDS.isdisjoint(tail) and _OBJECT_BEFORE.found(before)):
