@@ -250,6 +250,9 @@ def test_casualties_that_are_not_deaths(sentence):
     ("Operation near Makhmur", "Peshmerga fighters backed by coalition helicopters killed three militants near Makhmur.",
      (3, "shooting", "iraq")),
     ("Strike", "Two men were killed when drones struck a depot used by the PKK near Zakho.", (2, "airstrike", None)),
+    # a side named before the thing hit owns it ("an army checkpoint"): it was the target
+    ("Sniper attack", "IS militants fired on an Iraqi army checkpoint using sniper rifles near Tikrit, killing one soldier.",
+     (1, "shooting", "islamic-state")),
     # unidentified attackers belong to no side, in Iraq or in Syria
     ("Shooting in Basra", "Unidentified gunmen shot dead an activist in Basra.", (1, "shooting", "other")),
     ("Shooting in Daraa", "Unknown gunmen killed a former rebel commander in Daraa.", (1, "shooting", "other")),

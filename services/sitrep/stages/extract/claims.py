@@ -44,7 +44,8 @@ _NEXT_WORD = re.compile(r"(?:['’]s)?[\s-]*([A-Za-z]+)")
 _OBJECT_NEXT = frozenset(
     "held controlled run besieged backed allied supported sponsored trained armed position positions post posts "
     "target targets hideout hideouts headquarters stronghold strongholds territory territories area areas base "
-    "bases convoy ranks lines".split())
+    "bases convoy ranks lines vehicle vehicles checkpoint checkpoints house houses home homes office offices "
+    "building buildings station stations depot depots barracks facility facilities".split())
 # "X backed by Y": X is no descriptor ("X-backed militias") but the side that acts.
 _THEN_BY = re.compile(r"\s+by\b")
 _ORG_NEXT = frozenset(
