@@ -19,8 +19,8 @@ the same run a keyword/regex baseline reads the same title and body. Figures:
 plus CPU ms per article for both. ``--failures FIGURE`` prints every miss of one figure
 (governorate, killed, false-killed, cause, perpetrator) with both readings.
 
-The governorate names below are the evaluation's own table, not runtime knowledge: Sitrep
-never sees them.
+The baseline's governorate names (``_SY_NAMES`` in this file) are the evaluation's own table,
+not runtime knowledge: Sitrep never sees them.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def sitrep(article: EnrichedArticle) -> Reading:
     r = Reading()
     entities = {e.id: e for e in article.entities}
     place = entities.get(article.primary_location or "")
-    if place is not None and place.geo is not None:
+    if place is not None and place.geo is not None and place.geo.admin1_code:
         r.governorate = f"{place.geo.country_code}.{place.geo.admin1_code}"
     for claim in article.casualties:
         if claim.killed:
@@ -175,10 +175,14 @@ def load(path: Path, limit: int | None) -> list[Item]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jsonl", type=Path, default=DATA)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jsonl", type=Path, default=DATA,
+                        help="labelled articles, one JSON object a line (default: %(default)s)")
     parser.add_argument("--limit", type=int, default=None, help="the first N items only")
-    parser.add_argument("--failures", choices=FIGURES, help="print the misses of this figure")
+    parser.add_argument("--failures", choices=FIGURES, metavar="FIGURE",
+                        help="print Sitrep's misses of one figure, with the label, the note and both readings: "
+                             + ", ".join(FIGURES) + " (for false-killed: the items where Sitrep gave a toll the "
+                             "label has none)")
     parser.add_argument("--samples", type=int, default=50, help="how many misses --failures prints (default 50)")
     args = parser.parse_args()
 
