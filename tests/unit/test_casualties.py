@@ -117,6 +117,12 @@ def claims(title: str, body: str, published: date | None = date(2017, 4, 5)):
      "army positions near Deir ez-Zor.", (62, "airstrike", "us-led-coalition")),
     ("Strikes on Idlib", "Warplanes believed to be Russian struck a market in Idlib, killing 16 people.",
      (16, "airstrike", "russia")),
+    # a weapon worn, seized or defused is not how they died
+    ("Operation near Hawija", "Army units stormed a farm near Hawija, killing four militants wearing explosive vests.",
+     (4, "shooting", "iraq")),
+    ("Operation near Baiji", "Police raided a hideout near Baiji, killed two militants and seized a cache of roadside bombs.",
+     (2, "shooting", "iraq")),
+    ("Blast", "A roadside bomb destroyed by sappers had killed two soldiers the day before.", (2, "explosion", None)),
 ])
 def test_claim_cause_and_perpetrator(title, body, expected):
     found, _ = claims(title, body)

@@ -296,6 +296,7 @@ def _best_cue(side: Side, start: int, end: int, anchor: int, reach: int = 10**9,
     cues = side.cues[bisect_left(side.cue_starts, start):bisect_left(side.cue_starts, end)]
     if skip:
         cues = [c for c in cues if not any(a <= c.start < b for a, b in skip)]
+    cues = [c for c in cues if not _handled(side.text, start, c.start)]
     actors = side.actors[bisect_left(side.actor_starts, start):bisect_left(side.actor_starts, end)]
     found = [(t.priority, -abs(c.start - anchor), t.ref) for c in cues
              if abs(c.start - anchor) <= reach for t in c.targets
@@ -313,6 +314,22 @@ def _best_cue(side: Side, start: int, end: int, anchor: int, reach: int = 10**9,
 _BACKING = Caseless(r"\b(?:backed|supported|aided|assisted|covered)\s+by\s+(?:the\s+)?(?:[\w'’.-]+,?\s+){0,5}$|"
                     r"\bwith\s+(?:the\s+)?(?:support|backing|cover|help)\s+(?:of|from)\s+(?:the\s+)?"
                     r"(?:[\w'’.-]+,?\s+){0,5}$")
+
+
+# A weapon seized, defused, found, worn or made is no cause of the deaths: "killed 3 bombers
+# wearing explosive belts", "destroyed workshops used for making explosive devices".
+_HANDLED = Caseless(r"\b(?:seiz(?:ed|ing|es?)|confiscat(?:ed|ing)|destroy(?:ed|ing)|defus(?:ed|ing)|dismantl(?:ed|ing)|"
+                    r"disarm(?:ed|ing)|neutrali[sz](?:ed|ing)|found|finding|discover(?:ed|ing)|wearing|wore|carrying|"
+                    r"making|manufactur(?:ed|ing)|caches?\s+of|stockpiles?\s+of)\s+"
+                    r"(?:(?!(?:by|after|following|during|when|from|in)\b)[\w'’(),-]+\s+){0,5}$")
+_HANDLED_WORDS = ("seiz", "confisc", "destroy", "defus", "dismantl", "disarm", "neutrali", "found", "finding", "discover",
+                  "wear", "wore", "carrying", "making", "manufactur", "cache", "stockpile")
+
+
+def _handled(text: str, start: int, at: int) -> bool:
+    window = text[max(start, at - 60):at]
+    low = window.lower()
+    return any(w in low for w in _HANDLED_WORDS) and _HANDLED.found(window)
 
 
 def _backing(text: str, start: int, at: int) -> bool:
