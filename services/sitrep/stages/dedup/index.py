@@ -680,14 +680,15 @@ def _chains(filings: Sequence[_Filed | None], storied: Sequence[dict[int, tuple[
     linked = {pair for pair, yes in zip(pairs, alike.tolist()) if yes}
     chains: Chains = {}
     for bucket, held in ordered.items():
-        reach: dict[int, list[tuple[int, str, int]]] = {}
-        for j, rank in enumerate(held):
-            found = {rank}
-            for other in held[:j]:
-                if (column[other[2]], column[rank[2]]) in linked:
-                    found.update(reach[other[2]])
-            reach[rank[2]] = sorted(found)
-        chains[bucket] = reach
+        at = [column[rank[2]] for rank in held]
+        reach: list[int] = []  # per member, a bitmask of the members it reaches by position (earliest first)
+        for j, me in enumerate(at):
+            mask = 1 << j
+            for k, other in enumerate(at[:j]):
+                if (other, me) in linked:
+                    mask |= reach[k]
+            reach.append(mask)
+        chains[bucket] = {rank[2]: [held[k] for k in _bits(mask)] for rank, mask in zip(held, reach)}
     return chains
 
 
