@@ -352,9 +352,9 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
     no one event: two reports alike by their terms are one story when they share a term key
     that is not common, and so is the earliest report such an earlier one is chained to in
     that key's bucket (``chains``), unless its facts tell another event. Of those not already
-    candidates, the earliest is reported (the story id is the earliest). ``later`` holds, per key, the batch's articles weighed so far that
-    were marked distinct holders of it after filing: the buckets as they stood before the
-    article do not show those marks. ``filed_keys`` keeps the index keys of the entries read
+    candidates, the earliest is reported (the story id is the earliest). ``later`` holds, per
+    key, the batch's articles weighed so far that were marked distinct holders of it after
+    filing: the buckets as they stood before the article do not show those marks. ``filed_keys`` keeps the index keys of the entries read
     so far in the batch (the same earlier articles are candidates of many).
 
     Sets of key positions are bitmasks (bit i: the i-th key): a mask is one int where a set
