@@ -68,6 +68,9 @@ def test_numbers(phrase, expected):
      {"unknown", "civilians"}),
     ("Russian warplanes eliminated some 850 militants north of Hama.", 850, None, {"combatants"}),
     ("Fourteen people lost their lives in the shelling.", 14, None, {"unknown"}),
+    # hedged tolls are tolls
+    ("As many as 30 people may have been killed in the shelling.", 30, None, {"unknown"}),
+    ("Some 15 villagers are thought to have died in the raid.", 15, None, {"civilians"}),
 ])
 def test_figures(sentence, killed, injured, victims):
     assert toll(sentence) == (killed, injured)
@@ -80,6 +83,7 @@ def test_figures(sentence, killed, injured, victims):
     "There is no known information if any IS militants were killed.",
     "The coalition carried out 25 strikes in 2016.",
     "Dozens of people were killed or wounded.",  # casualties, not deaths
+    "Two guards could have been killed in the blast had they not left.",  # they were not
 ])
 def test_no_figure(sentence):
     assert killed_in(sentence) is None
