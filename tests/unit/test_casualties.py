@@ -139,6 +139,26 @@ def test_cause_and_perpetrator_from_the_neighbouring_sentence():
     assert (20, "airstrike", "russia", False) in found
 
 
+def test_a_war_total_is_a_running_total():
+    found, _ = claims("Blast in Homs", "A car bomb killed 9 people in Homs on Monday. "
+                      "The nine-month conflict has killed at least 4,000 people, the monitor says.")
+    assert (9, "explosion", None, False) in found
+    assert (4000, "unknown", None, True) in found
+
+
+def test_another_kind_of_attack_lends_no_perpetrator():
+    # Nobody claimed the bombs; the shelling of another sentence is someone else's doing.
+    found, _ = claims("Bombs in the city", "Two car bombs exploded near a security office in Hama, killing 14 people. "
+                      "Nobody has claimed the attack. Shelling by government forces was also reported in Daraa.")
+    assert (14, "explosion", None) in [f[:3] for f in found]
+
+
+def test_government_gunships_are_the_state_air_force():
+    found, _ = claims("Aleppo", "The monitor said government helicopter gunships dropped barrel bombs on a market "
+                      "in Aleppo, killing at least 12 people.")
+    assert (12, "airstrike", "syrian-government") in [f[:3] for f in found]
+
+
 def test_several_events_give_several_claims():
     found, x = claims("Violence across Syria",
                       "Regime shelling killed nine civilians in Douma on Tuesday. Elsewhere, a car bomb killed "
