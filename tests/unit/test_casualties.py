@@ -68,6 +68,9 @@ def test_numbers(phrase, expected):
      {"unknown", "civilians"}),
     ("Russian warplanes eliminated some 850 militants north of Hama.", 850, None, {"combatants"}),
     ("Fourteen people lost their lives in the shelling.", 14, None, {"unknown"}),
+    # hedged tolls are tolls
+    ("As many as 30 people may have been killed in the shelling.", 30, None, {"unknown"}),
+    ("Some 15 villagers are thought to have died in the raid.", 15, None, {"civilians"}),
 ])
 def test_figures(sentence, killed, injured, victims):
     assert toll(sentence) == (killed, injured)
@@ -80,6 +83,7 @@ def test_figures(sentence, killed, injured, victims):
     "There is no known information if any IS militants were killed.",
     "The coalition carried out 25 strikes in 2016.",
     "Dozens of people were killed or wounded.",  # casualties, not deaths
+    "Two guards could have been killed in the blast had they not left.",  # they were not
 ])
 def test_no_figure(sentence):
     assert killed_in(sentence) is None
@@ -117,6 +121,12 @@ def claims(title: str, body: str, published: date | None = date(2017, 4, 5)):
      "army positions near Deir ez-Zor.", (62, "airstrike", "us-led-coalition")),
     ("Strikes on Idlib", "Warplanes believed to be Russian struck a market in Idlib, killing 16 people.",
      (16, "airstrike", "russia")),
+    # a weapon worn, seized or defused is not how they died
+    ("Operation near Hawija", "Army units stormed a farm near Hawija, killing four militants wearing explosive vests.",
+     (4, "shooting", "iraq")),
+    ("Operation near Baiji", "Police raided a hideout near Baiji, killed two militants and seized a cache of roadside bombs.",
+     (2, "shooting", "iraq")),
+    ("Blast", "A roadside bomb destroyed by sappers had killed two soldiers the day before.", (2, "explosion", None)),
 ])
 def test_claim_cause_and_perpetrator(title, body, expected):
     found, _ = claims(title, body)
@@ -127,6 +137,26 @@ def test_cause_and_perpetrator_from_the_neighbouring_sentence():
     found, _ = claims("Air strikes hit Idlib", "Russian jets struck the town of Maarat al-Numan on Tuesday. "
                       "At least 20 people were killed, the Observatory said.")
     assert (20, "airstrike", "russia", False) in found
+
+
+def test_a_war_total_is_a_running_total():
+    found, _ = claims("Blast in Homs", "A car bomb killed 9 people in Homs on Monday. "
+                      "The nine-month conflict has killed at least 4,000 people, the monitor says.")
+    assert (9, "explosion", None, False) in found
+    assert (4000, "unknown", None, True) in found
+
+
+def test_another_kind_of_attack_lends_no_perpetrator():
+    # Nobody claimed the bombs; the shelling of another sentence is someone else's doing.
+    found, _ = claims("Bombs in the city", "Two car bombs exploded near a security office in Hama, killing 14 people. "
+                      "Nobody has claimed the attack. Shelling by government forces was also reported in Daraa.")
+    assert (14, "explosion", None) in [f[:3] for f in found]
+
+
+def test_government_gunships_are_the_state_air_force():
+    found, _ = claims("Aleppo", "The monitor said government helicopter gunships dropped barrel bombs on a market "
+                      "in Aleppo, killing at least 12 people.")
+    assert (12, "airstrike", "syrian-government") in [f[:3] for f in found]
 
 
 def test_several_events_give_several_claims():

@@ -364,6 +364,43 @@ def test_the_same_names_on_another_day_with_another_toll_are_another_story() -> 
     assert [v.story_id for v in verdicts] == ["a", "b"]  # the facts tell two events
 
 
+# Three reports of one (invented) flood: the first names mostly the dam, the last mostly the
+# shelter, the middle both; the last is alike to the middle by its names, not to the first.
+DAM_FIRST = (
+    "Villagers in the valley said that Corvel Dam had burst before dawn, and engineers from Tarnow Water rushed to the site.\n"
+    "Witnesses near Corvel said the water reached Hessby within an hour, and the mayor of Hessby asked Tarnow for pumps.\n"
+    "Officials at Tarnow Water said the Corvel reservoir had been above its limit since the storms hit Ostrava Province last week.\n"
+)
+DAM_MIDDLE = (
+    "The regional office said that Corvel Dam gave way overnight, and crews of Tarnow Water and the Ostrava fire service came.\n"
+    "Families from Hessby and Lindqvist were moved to a school in Brenner after the water from Corvel flooded the lower streets.\n"
+    "A spokesman for Ostrava said the Corvel spillway had been checked in spring, and Tarnow Water would inspect it again soon.\n"
+)
+DAM_LAST = (
+    "Aid groups said that families from Lindqvist and Hessby slept in a school in Brenner after the Corvel flood reached them.\n"
+    "The governor of Ostrava visited Brenner on the day and said that Lindqvist would get new levees paid by Ostrava next year.\n"
+    "Teachers in Brenner said that the school could house people from Lindqvist for a week, as the Corvel waters fell slowly.\n"
+)
+
+
+def test_a_report_alike_only_to_a_later_report_joins_the_story_of_the_first() -> None:
+    first, middle, last = (terms.padded(dedup.sign(text).terms) for text in (DAM_FIRST, DAM_MIDDLE, DAM_LAST))
+    assert terms.similarity(first, middle) >= dedup.STORY_CHAIN
+    assert terms.similarity(first, last) < dedup.STORY_TERMS <= terms.similarity(middle, last)
+    texts = [("first", DAM_FIRST), ("middle", DAM_MIDDLE), ("last", DAM_LAST)]
+    verdicts = run(texts)
+    assert [v.story_id for v in verdicts] == ["first", "first", "first"]
+    assert all(v.status == "unique" for v in verdicts)
+    ids, sigs = [article_id for article_id, _ in texts], dedup.sign_many([text for _, text in texts])
+    assert _streamed(ids, sigs, batch=1) == _streamed(ids, sigs, batch=3) == verdicts  # four shards, any batches
+
+
+def test_a_chain_is_not_followed_to_a_first_report_whose_facts_tell_another_event() -> None:
+    # a day apart from one to the next, two days from the first to the last
+    verdicts = story_verdicts([("first", DAM_FIRST, "2024-03-01"), ("middle", DAM_MIDDLE, "2024-03-02"), ("last", DAM_LAST, "2024-03-03")])
+    assert [v.story_id for v in verdicts] == ["first", "first", "middle"]
+
+
 def test_story_terms_are_names_inside_prose_not_menus_headlines_or_first_words() -> None:
     prose = "The monitor said jets struck the market in Khan Sheikhoun on Wednesday and hit two houses nearby."
     page = "Home | World | Syria | Aleppo | Opinion\nAleppo Rebels Take The Town Of Atarib After A Fierce Battle Overnight Near The Border\n" + prose

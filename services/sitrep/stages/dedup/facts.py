@@ -54,8 +54,14 @@ def conflict(a: bytes, b: bytes) -> bool:
 
 def other_event(a: bytes, b: bytes) -> bool:
     """Whether two reports' facts tell two events apart: tolls that disagree, days more than
-    DAY_WINDOW apart, or other event keys (each as both state it; no facts: none)."""
-    return bool(a) and bool(b) and bool(other_events(fields([a]), fields([b]))[0])
+    DAY_WINDOW apart, or other event keys (each as both state it; no facts: none). One pair
+    at a time, without numpy (``other_events`` does many)."""
+    x, y = _unpack(a), _unpack(b)
+    if x is None or y is None:
+        return False
+    (killed, injured, day, key), (their_killed, their_injured, their_day, their_key) = x, y
+    differ = [(killed, their_killed), (injured, their_injured), (key, their_key)]
+    return any(p and q and p != q for p, q in differ) or bool(day and their_day and abs(day - their_day) > DAY_WINDOW)
 
 
 def other_events(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:

@@ -72,11 +72,11 @@ from sitrep.stages.dedup.entries import (
 )
 from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
 from sitrep.stages.dedup.facts import conflict as facts_conflict
-from sitrep.stages.dedup.facts import event_facts, other_events
+from sitrep.stages.dedup.facts import event_facts, other_event, other_events
 from sitrep.stages.dedup.facts import fields as fact_fields
 from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
 
-__all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "EXACT_BIT", "NUM_PERM", "SHINGLE", "STORY_TERMS", "TERM_BIT", "TERM_BUCKET", "Ages", "Candidate",
+__all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "EXACT_BIT", "NUM_PERM", "SHINGLE", "STORY_CHAIN", "STORY_TERMS", "TERM_BIT", "TERM_BUCKET", "Ages", "Candidate",
            "Signature", "MIN_DISTINCT", "STORY_DISTINCT", "ages_of", "conflict", "distinctive",
            "entry_key", "evict",
            "evict_oldest", "event_facts", "id_key", "keys", "members", "merged", "pack", "probe", "probe_many", "rebuild", "resolve",
@@ -91,6 +91,7 @@ STORY_DISTINCT = 3  # and to be one story by their wording (one shared paragraph
 COMMON_HOLDERS = 3  # a band key held by this many earlier distinct articles is common text, not evidence
 ALIKE = 0.6  # an article this similar to an earlier holder of a band key is its copy there, not a distinct holder
 STORY_TERMS = 0.35  # weighted share of story terms (``terms.similarity``) from which two reports are one story
+STORY_CHAIN = 0.4  # and from which two earlier reports in one story term bucket are chained (``_chains``): errors compound along a chain
 TERM_COMMON = 4  # a story term key held by this many earlier distinct stories names no one event (an outlet, a country)
 EXACT_BIT = 1 << 63  # marks the exact-body key among the band keys
 TERM_BIT = 1 << 62  # marks a story term key (band keys are below it)
@@ -296,6 +297,7 @@ def probe_many(
         mine.append(_Filed(me, key_list, buckets, bands, terms, present, full))
     _compare(requests, sharing, entries, found, min_similarity, window, filed_as)
     storied = _one_story(requests, naming, entries, window)
+    chains = _chains(mine, storied, entries)
     answers = []
     later: dict[int, list[int]] = {}
     filed_keys: dict[int, set[int]] = {}
@@ -304,7 +306,7 @@ def probe_many(
             answers.append(_answered(entries.get(entry_key(request[0], request[1], shard, shards)), entries))
             continue
         answer, counted = _weigh(request, sorted(hits.values(), key=_BY_ORDER), alike_story, filing, index, entries, filed_as, later,
-                                 filed_keys, max_bucket)
+                                 filed_keys, max_bucket, chains, None if window is None else request[1] - window)
         answers.append(answer)
         if counted or answer:  # the marks and the answer go with the entry, in one write
             entry = entries[filing.me]
@@ -333,7 +335,8 @@ class _Filed(NamedTuple):
 
 def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple[int, str]], filing: _Filed,
            index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int],
-           later: dict[int, list[int]], filed_keys: dict[int, set[int]], max_bucket: int) -> tuple[list[Candidate], int]:
+           later: dict[int, list[int]], filed_keys: dict[int, set[int]], max_bucket: int, chains: Chains, oldest: int | None
+           ) -> tuple[list[Candidate], int]:
     """The evidence of each candidate in this shard's band and term keys, and which keys the
     article is a distinct holder of (marked in its buckets, and returned for its entry: a
     bitmask by position).
@@ -347,10 +350,11 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
     term key is counted alike, an article being no new holder when it is one story
     (``alike_story``) with an earlier holder, and with TERM_COMMON distinct holders it names
     no one event: two reports alike by their terms are one story when they share a term key
-    that is not common. Of those not already candidates, the earliest is reported (the story
-    id is the earliest). ``later`` holds, per key, the batch's articles weighed so far that
-    were marked distinct holders of it after filing: the buckets as they stood before the
-    article do not show those marks. ``filed_keys`` keeps the index keys of the entries read
+    that is not common, and so is the earliest report such an earlier one is chained to in
+    that key's bucket (``chains``), unless its facts tell another event. Of those not already
+    candidates, the earliest is reported (the story id is the earliest). ``later`` holds, per
+    key, the batch's articles weighed so far that were marked distinct holders of it after
+    filing: the buckets as they stood before the article do not show those marks. ``filed_keys`` keeps the index keys of the entries read
     so far in the batch (the same earlier articles are candidates of many).
 
     Sets of key positions are bitmasks (bit i: the i-th key): a mask is one int where a set
@@ -368,7 +372,13 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
     for other, c in found.items():
         if c.exact or c.similarity >= ALIKE:
             copied |= held.get(other, 0)
-    counted, one_story = _counted(copied, alike_story, stood, later)
+    counted, one_story, chained = _counted(copied, alike_story, stood, later, chains)
+    for reach in chained:  # the chain's earliest report still held, within the window, not another event
+        root = next((r for r in reach if (oldest is None or r[0] >= oldest) and r[2] in entries
+                     and not other_event(sig.facts, facts_of(entries[r[2]]))), None)
+        if root is not None and root[2] not in one_story:
+            one_story.add(root[2])
+            alike_story = alike_story if root[2] in alike_story else {**alike_story, root[2]: root[:2]}
     common = 0
     buckets = filing.buckets
     for i in _bits(_union(held.values())):
@@ -461,16 +471,19 @@ def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int
     return held
 
 
-def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood, later: dict[int, list[int]]) -> tuple[int, set[int]]:
+def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood, later: dict[int, list[int]], chains: Chains
+             ) -> tuple[int, set[int], list[list[tuple[int, str, int]]]]:
     """Which of its band and term keys the article is a distinct holder of (a bitmask by
     position): not a band key an earlier article it is alike to holds (``copied``), not a term
-    key an earlier article one story with it holds; and the earlier articles one story with
-    it by a distinctive term key (see ``_weigh``)."""
+    key an earlier article one story with it holds; the earlier articles one story with it by
+    a distinctive term key (see ``_weigh``); and the chains in those keys' buckets that reach
+    them (``_chains``)."""
     filing = stood.filing
     one_story: set[int] = set()
+    chained: list[list[tuple[int, str, int]]] = []
     counted = filing.bands & ~copied
     if not alike_story:
-        return counted | filing.terms & ~copied, one_story
+        return counted | filing.terms & ~copied, one_story, chained
     for i in _bits(filing.terms & ~copied):
         if not filing.buckets[i]:
             counted |= 1 << i
@@ -478,10 +491,12 @@ def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood
         sharing = [other for other in stood.members(i) if other in alike_story]
         if not sharing:
             counted |= 1 << i
-        elif not one_story.issuperset(sharing) and (len(filing.buckets[i]) < 8 * TERM_COMMON
-                                                    or _holders(stood, i, later, TERM_COMMON) < TERM_COMMON):
-            one_story.update(sharing)  # else all are one story by an earlier key already
-    return counted, one_story
+        elif (((chain := chains.get(filing.buckets[i])) is not None or not one_story.issuperset(sharing))
+              and (len(filing.buckets[i]) < 8 * TERM_COMMON or _holders(stood, i, later, TERM_COMMON) < TERM_COMMON)):
+            one_story.update(sharing)  # else all are one story by an earlier key already (and no chain to follow)
+            if chain is not None:  # every key's chains, whichever shard holds the key
+                chained.extend(chain[other] for other in sharing if other in chain)
+    return counted, one_story, chained
 
 
 def _holders(stood: _Stood, i: int, later: dict[int, list[int]], enough: int) -> int:
@@ -621,6 +636,60 @@ def _one_story(requests: Sequence[Request], naming: list[set[int]], entries: Map
             continue  # the same id, or the same order and a later id
         out[r][key_list[c]] = (other_order, other_id)
     return out
+
+
+Chains = dict[bytes, dict[int, list[tuple[int, str, int]]]]  # a story term bucket -> member -> (order, id, entry key) it reaches
+
+
+def _chains(filings: Sequence[_Filed | None], storied: Sequence[dict[int, tuple[int, str]]], entries: Mapping[int, bytes]) -> Chains:
+    """Per story term bucket holding an earlier report one story with a request by names: what
+    each member is chained to there, itself and every earlier member one story with it by
+    names (STORY_CHAIN alike, facts not telling another event) and what those reach, earliest
+    first. So a report that joins a later report of a story joins the story's first report
+    when the two are chained in the key's bucket, though it names other things than the
+    first: the reports of one event name it in overlapping ways, not all alike to the first.
+    Read from the bucket and its members' entries only, as the story term bucket holds the
+    same members whatever the shards, so the chains are the same too. Compared all at once."""
+    wanted: dict[bytes, list[int]] = {}
+    for filing, alike in zip(filings, storied):
+        if filing is None or not alike:
+            continue
+        for i in _bits(filing.terms):
+            bucket = filing.buckets[i]
+            if bucket is not None and len(bucket) > 8 and bucket not in wanted and not alike.keys().isdisjoint(listed := members(bucket)):
+                wanted[bucket] = listed
+    if not wanted:
+        return {}
+    ranked: dict[int, tuple[int, str, int]] = {}
+    packed: dict[int, bytes] = {}
+    for listed in wanted.values():
+        for key in listed:
+            if key not in packed and (entry := entries.get(key)) is not None:  # else evicted
+                packed[key] = entry
+                ranked[key] = (*rank_of(entry), key)
+    column = {key: c for c, key in enumerate(packed)}
+    ordered = {bucket: sorted(ranked[key] for key in listed if key in ranked) for bucket, listed in wanted.items()}
+    pairs = list(dict.fromkeys((column[a[2]], column[b[2]]) for held in ordered.values() for j, b in enumerate(held)
+                               for a in held[:j]))
+    if not pairs:
+        return {bucket: {rank[2]: [rank] for rank in held} for bucket, held in ordered.items()}
+    first, then = np.array(pairs, dtype=np.intp).T
+    rows = terms_rows(list(packed.values()))
+    facts = fact_fields([facts_of(entry) for entry in packed.values()])
+    alike = (story.similarities(rows[first], rows[then]) >= STORY_CHAIN) & ~other_events(facts[first], facts[then])
+    linked = {pair for pair, yes in zip(pairs, alike.tolist()) if yes}
+    chains: Chains = {}
+    for bucket, held in ordered.items():
+        at = [column[rank[2]] for rank in held]
+        reach: list[int] = []  # per member, a bitmask of the members it reaches by position (earliest first)
+        for j, me in enumerate(at):
+            mask = 1 << j
+            for k, other in enumerate(at[:j]):
+                if (other, me) in linked:
+                    mask |= reach[k]
+            reach.append(mask)
+        chains[bucket] = {rank[2]: [held[k] for k in _bits(mask)] for rank, mask in zip(held, reach)}
+    return chains
 
 
 def _keep(hits: dict[str, Candidate], candidate: Candidate) -> None:

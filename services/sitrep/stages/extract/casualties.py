@@ -54,6 +54,9 @@ _BEFORE_WORDS = frozenset(
 # Words that may stand between a figure and its verb: "were reportedly killed".
 _AUX = (r"(?:(?:were|was|have|has|had|been|being|are|is|reportedly|reported|feared|also|all|later|allegedly|confirmed|"
         r"believed|said|to|be|have\s+been|who|were\s+all|either|critically|seriously|severely|lightly|mostly|"
+        # hedges on deaths that happened ("may have been killed", "are thought to have died"); not
+        # "could / would have been killed", which says they were not
+        r"may|might|thought|estimated|presumed|understood|known|likely|probably|possibly|"
         r"people|persons|civilians|others|been|then|"
         # "was stabbed and killed", "were captured and then executed"; not "wounded and killed",
         # which counts the hit, not the dead

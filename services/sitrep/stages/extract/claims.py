@@ -94,6 +94,13 @@ _REPORTS = re.compile(r"(?:['’]s\s+\w+)?\s+(?:said|says|confirmed|confirms|ann
 # After the victims, their own side: "2 fighters from the X", "members of X".
 _AFFILIATION = re.compile(r",?\s+(?:of|from|belonging\s+to|affiliated\s+with)\s+(?:the\s+)?")
 _FOILED = Caseless(r"repel|thwart|foil|repuls|against")  # "repelled an attack by X"
+# A war's running total, beyond the markers listed in the lexicon: "the 21-month conflict",
+# "the war has so far killed".
+_WAR = r"(?:civil\s+)?(?:war|conflict|uprising|insurgency|crisis|revolt|revolution)"
+_WAR_TOTAL = re.compile(rf"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
+                        rf"[- ](?:year|month|week)s?(?:[- ]old|[- ]long)?[- ]{_WAR}\b|"
+                        rf"\b{_WAR}\s+(?:has|have|had)\s+(?:so\s+far\s+|already\s+|now\s+)?(?:killed|claimed|left)\b",
+                        re.IGNORECASE)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WHEN = re.compile(r"\b(yesterday|last\s+night|today|this\s+morning|tonight|(?:on|late|early|last)\s+("
                    + "|".join(_WEEKDAYS) + r"))\b", re.IGNORECASE)
@@ -194,8 +201,9 @@ def read_claims(ctx: Context) -> list[Claim]:
     for i in _sentences_with(ctx.spans, triggers):  # only a sentence with a casualty word can tell a toll
         span = ctx.spans[i]
         lo, hi = bisect_left(triggers, span.start), bisect_left(triggers, span.end)
-        cumulative = bisect_left(ctx.periods, span.start) != bisect_left(ctx.periods, span.end)
         text = ctx.body[span.start:span.end]
+        cumulative = bisect_left(ctx.periods, span.start) != bisect_left(ctx.periods, span.end) or bool(
+            _WAR_TOTAL.search(text))
         reading = casualties.read(text, [t - span.start for t in triggers[lo:hi]], cumulative)
         if reading is not None:
             readings[i] = reading
@@ -296,6 +304,7 @@ def _best_cue(side: Side, start: int, end: int, anchor: int, reach: int = 10**9,
     cues = side.cues[bisect_left(side.cue_starts, start):bisect_left(side.cue_starts, end)]
     if skip:
         cues = [c for c in cues if not any(a <= c.start < b for a, b in skip)]
+    cues = [c for c in cues if not _handled(side.text, start, c.start)]
     actors = side.actors[bisect_left(side.actor_starts, start):bisect_left(side.actor_starts, end)]
     found = [(t.priority, -abs(c.start - anchor), t.ref) for c in cues
              if abs(c.start - anchor) <= reach for t in c.targets
@@ -313,6 +322,22 @@ def _best_cue(side: Side, start: int, end: int, anchor: int, reach: int = 10**9,
 _BACKING = Caseless(r"\b(?:backed|supported|aided|assisted|covered)\s+by\s+(?:the\s+)?(?:[\w'’.-]+,?\s+){0,5}$|"
                     r"\bwith\s+(?:the\s+)?(?:support|backing|cover|help)\s+(?:of|from)\s+(?:the\s+)?"
                     r"(?:[\w'’.-]+,?\s+){0,5}$")
+
+
+# A weapon seized, defused, found, worn or made is no cause of the deaths: "killed 3 bombers
+# wearing explosive belts", "destroyed workshops used for making explosive devices".
+_HANDLED = Caseless(r"\b(?:seiz(?:ed|ing|es?)|confiscat(?:ed|ing)|destroy(?:ed|ing)|defus(?:ed|ing)|dismantl(?:ed|ing)|"
+                    r"disarm(?:ed|ing)|neutrali[sz](?:ed|ing)|found|finding|discover(?:ed|ing)|wearing|wore|carrying|"
+                    r"making|manufactur(?:ed|ing)|caches?\s+of|stockpiles?\s+of)\s+"
+                    r"(?:(?!(?:by|after|following|during|when|from|in)\b)[\w'’(),-]+\s+){0,5}$")
+_HANDLED_WORDS = ("seiz", "confisc", "destroy", "defus", "dismantl", "disarm", "neutrali", "found", "finding", "discover",
+                  "wear", "wore", "carrying", "making", "manufactur", "cache", "stockpile")
+
+
+def _handled(text: str, start: int, at: int) -> bool:
+    window = text[max(start, at - 60):at]
+    low = window.lower()
+    return any(w in low for w in _HANDLED_WORDS) and _HANDLED.found(window)
 
 
 def _backing(text: str, start: int, at: int) -> bool:
@@ -476,7 +501,7 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
     if own and own[0] >= 2:
         return own[1], 3
     near = [_agent(ctx.body_side, s.start, s.end, anchor, cause, [], False, ctx.gaz, floor=4)
-            for s in _neighbours(ctx, i)]
+            for s in _neighbours(ctx, i) if _same_attack(ctx.body_side, s, cause)]
     title = _agent(ctx.title_side, 0, len(ctx.title), len(ctx.title), cause, ctx.title_victims, True, ctx.gaz, floor=2)
     for found, rank in ((near, 2), ([title], 1)):
         linked = [c for c in found if c and c[0] >= 4]
@@ -492,7 +517,7 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
             s = ctx.spans[j]
             hit = _agent(ctx.body_side, s.start, s.end, s.end, cause, ctx.victims.get(j, []), False, ctx.gaz,
                          floor=4)
-            if hit and hit[0] >= 4:
+            if hit and hit[0] >= 4 and _same_attack(ctx.body_side, s, cause):
                 votes[hit[1]] += 1
     if votes:
         return votes.most_common(1)[0][0], 0
@@ -502,6 +527,16 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
         if named:
             return max(named, key=lambda a: (named[a], -_AIR_FALLBACK.index(a))), 0
     return None, 0
+
+
+def _same_attack(side: Side, span: Span, cause: str) -> bool:
+    """Whether a sentence may name who carried out an attack of this kind: it names no other
+    kind plainly ("shelling by X was also reported" says nothing of who set off a bomb; "X
+    claimed the attack" may)."""
+    if cause == "unknown":
+        return True
+    told = _best_cue(side, span.start, span.end, span.end)
+    return told is None or told[0] == cause or told[1] < 3
 
 
 def _location(ctx: Context, i: int) -> str | None:
