@@ -28,13 +28,13 @@ import argparse
 import csv
 import random
 import re
-import statistics
-import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
-from sitrep.models import EnrichedArticle, RawArticle
+from harness import Reading, describe, print_table, run
+
+from sitrep.models import RawArticle
 
 # ACLED admin1 spelling -> GeoNames admin1 code of Iraq (admin1.yaml's keys).
 ADMIN1 = {
@@ -115,14 +115,6 @@ _ACTOR_WORDS = [
 _ACTOR = re.compile("|".join(f"(?P<{name.replace('-', '_')}>\\b(?:{words})\\b)" for name, words in _ACTOR_WORDS))
 
 
-@dataclass
-class Reading:
-    governorate: str | None = None  # GeoNames admin1 code in Iraq
-    killed: set[int] = field(default_factory=set)
-    causes: set[str] = field(default_factory=set)
-    perpetrator: str | None = None  # category; UNIDENTIFIED for the baseline's "gunmen" words
-
-
 def baseline(note: str) -> Reading:
     r = Reading()
     if m := _GOV.search(note):
@@ -135,24 +127,6 @@ def baseline(note: str) -> Reading:
         r.causes.add(m.lastgroup or "")
     if m := _ACTOR.search(note):
         r.perpetrator = (m.lastgroup or "").replace("_", "-")
-    return r
-
-
-def sitrep(article: EnrichedArticle) -> Reading:
-    r = Reading()
-    entities = {e.id: e for e in article.entities}
-    place = entities.get(article.primary_location or "")
-    if place is not None and place.geo is not None and place.geo.country_code == "IQ":
-        r.governorate = place.geo.admin1_code
-    elif place is not None and place.geo is not None:
-        r.governorate = f"{place.geo.country_code}.{place.geo.admin1_code}"
-    for claim in article.casualties:
-        if claim.killed:
-            r.killed.add(claim.killed)
-        r.causes.add(claim.cause)
-    first = next((c.perpetrator for c in article.casualties if c.perpetrator), None)
-    if first is not None and first in entities:
-        r.perpetrator = entities[first].category
     return r
 
 
@@ -210,51 +184,11 @@ def main() -> int:
     args = parser.parse_args()
 
     events = load(args.csv, args.limit)
-    started = time.perf_counter()
-    from sitrep.stages.extract.gazetteer import gazetteer
-    gazetteer()
-    load_seconds = time.perf_counter() - started
-    from sitrep.pipeline import Pipeline, warm_up
-    warm_up()
-    pipeline = Pipeline()
-
-    tally: dict[str, dict[str, Counter]] = {"sitrep": defaultdict(Counter), "baseline": defaultdict(Counter)}
-    costs: dict[str, list[float]] = {"sitrep": [], "baseline": []}
-    misses: list[tuple[Event, Reading, Reading]] = []
-    for order, e in enumerate(events):
-        raw = RawArticle(id=e.id, title=title_of(e.note), body=e.note)
-        # CPU time of this process: on a shared machine, wall time measures the neighbours too.
-        t0 = time.process_time()
-        article = pipeline.run(raw, order).article
-        t1 = time.process_time()
-        base = baseline(e.note)
-        t2 = time.process_time()
-        costs["sitrep"].append(t1 - t0)
-        costs["baseline"].append(t2 - t1)
-        mine = sitrep(article)
-        for name, reading in (("sitrep", mine), ("baseline", base)):
-            for figure, ok in outcomes(e, reading).items():
-                if ok is not None:
-                    tally[name][figure][ok] += 1
-        if args.failures:
-            ok = outcomes(e, mine)[args.failures]
-            if ok is not None and ok is (args.failures == "false-killed"):  # a false killed claim is True
-                misses.append((e, mine, base))
-
-    def share(name: str, figure: str) -> str:
-        c = tally[name][figure]
-        n = c[True] + c[False]
-        return f"{c[True] / n:6.3f}" if n else "     -"
-
-    print(f"ACLED notes: {len(events)} events ({args.csv.name}); gazetteer load {load_seconds:.2f} s")
-    print(f"{'figure':<28} {'events':>7} {'sitrep':>7} {'baseline':>9}")
-    for figure in (*CLASSES[:4], "perpetrator", "perpetrator-fatal"):
-        n = sum(tally["sitrep"][figure].values())
-        label = figure + (" (lower=better)" if figure == "false-killed" else "")
-        print(f"{label:<28} {n:>7} {share('sitrep', figure):>7} {share('baseline', figure):>9}")
-    for name in ("sitrep", "baseline"):
-        ms = [1000 * c for c in costs[name]]
-        print(f"CPU ms/article {name:<9} mean {statistics.mean(ms):.2f}  median {statistics.median(ms):.2f}")
+    result = run(events, lambda e: RawArticle(id=e.id, title=title_of(e.note), body=e.note), lambda e: baseline(e.note),
+                 outcomes, home="IQ", failures=args.failures)
+    print_table(f"ACLED notes: {len(events)} events ({args.csv.name})", "events",
+                (*CLASSES[:4], "perpetrator", "perpetrator-fatal"), result)
+    misses = result.misses
 
     if args.failures:
         rng = random.Random(args.seed)
@@ -267,8 +201,8 @@ def main() -> int:
         for e, mine, base in picked:
             print(f"\n[{e.id}] admin1={e.admin1} fatalities={e.fatalities} causes={sorted(e.causes or [])} actor={e.category}")
             print(f"  note:     {e.note}")
-            print(f"  sitrep:   gov={mine.governorate} killed={sorted(mine.killed)} causes={sorted(mine.causes)} perp={mine.perpetrator}")
-            print(f"  baseline: gov={base.governorate} killed={sorted(base.killed)} causes={sorted(base.causes)} perp={base.perpetrator}")
+            print(f"  sitrep:   {describe(mine)}")
+            print(f"  baseline: {describe(base)}")
     return 0
 
 

@@ -28,13 +28,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
-import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from sitrep.models import EnrichedArticle, RawArticle
+from harness import Reading, describe, print_table, run
+
+from sitrep.models import RawArticle
 
 DATA = Path(__file__).resolve().parent / "data" / "syria_articles.jsonl"
 
@@ -91,14 +90,6 @@ _ACTOR_WORDS = [
 _ACTOR = re.compile("|".join(f"(?P<{name.replace('-', '_')}>\\b(?:{words})\\b)" for name, words in _ACTOR_WORDS))
 
 
-@dataclass
-class Reading:
-    governorate: str | None = None  # "SY.07"; another country's "IQ.07"
-    killed: set[int] = field(default_factory=set)
-    causes: set[str] = field(default_factory=set)
-    perpetrator: str | None = None  # category
-
-
 def baseline(text: str) -> Reading:
     r = Reading()
     if m := _GOV.search(text):
@@ -113,22 +104,6 @@ def baseline(text: str) -> Reading:
         r.causes.add(m.lastgroup or "")
     if m := _ACTOR.search(text):
         r.perpetrator = (m.lastgroup or "").replace("_", "-")
-    return r
-
-
-def sitrep(article: EnrichedArticle) -> Reading:
-    r = Reading()
-    entities = {e.id: e for e in article.entities}
-    place = entities.get(article.primary_location or "")
-    if place is not None and place.geo is not None and place.geo.admin1_code:
-        r.governorate = f"{place.geo.country_code}.{place.geo.admin1_code}"
-    for claim in article.casualties:
-        if claim.killed:
-            r.killed.add(claim.killed)
-        r.causes.add(claim.cause)
-    first = next((c.perpetrator for c in article.casualties if c.perpetrator), None)
-    if first is not None and first in entities:
-        r.perpetrator = entities[first].category
     return r
 
 
@@ -187,51 +162,10 @@ def main() -> int:
     args = parser.parse_args()
 
     items = load(args.jsonl, args.limit)
-    started = time.perf_counter()
-    from sitrep.stages.extract.gazetteer import gazetteer
-    gazetteer()
-    load_seconds = time.perf_counter() - started
-    from sitrep.pipeline import Pipeline, warm_up
-    warm_up()
-    pipeline = Pipeline()
-
-    tally: dict[str, dict[str, Counter]] = {"sitrep": defaultdict(Counter), "baseline": defaultdict(Counter)}
-    costs: dict[str, list[float]] = {"sitrep": [], "baseline": []}
-    misses: list[tuple[Item, Reading, Reading]] = []
-    for order, e in enumerate(items):
-        raw = RawArticle(id=e.id, title=e.title, body=e.body, published=e.published)
-        # CPU time of this process: on a shared machine, wall time measures the neighbours too.
-        t0 = time.process_time()
-        article = pipeline.run(raw, order).article
-        t1 = time.process_time()
-        base = baseline(f"{e.title}\n{e.body}")
-        t2 = time.process_time()
-        costs["sitrep"].append(t1 - t0)
-        costs["baseline"].append(t2 - t1)
-        mine = sitrep(article)
-        for name, reading in (("sitrep", mine), ("baseline", base)):
-            for figure, ok in outcomes(e, reading).items():
-                if ok is not None:
-                    tally[name][figure][ok] += 1
-        if args.failures:
-            ok = outcomes(e, mine)[args.failures]
-            if ok is not None and ok is (args.failures == "false-killed"):  # a false killed claim is True
-                misses.append((e, mine, base))
-
-    def share(name: str, figure: str) -> str:
-        c = tally[name][figure]
-        n = c[True] + c[False]
-        return f"{c[True] / n:6.3f}" if n else "     -"
-
-    print(f"Syrian war articles: {len(items)} items ({args.jsonl.name}); gazetteer load {load_seconds:.2f} s")
-    print(f"{'figure':<28} {'items':>7} {'sitrep':>7} {'baseline':>9}")
-    for figure in FIGURES:
-        n = sum(tally["sitrep"][figure].values())
-        label = figure + (" (lower=better)" if figure == "false-killed" else "")
-        print(f"{label:<28} {n:>7} {share('sitrep', figure):>7} {share('baseline', figure):>9}")
-    for name in ("sitrep", "baseline"):
-        ms = [1000 * c for c in costs[name]]
-        print(f"CPU ms/article {name:<9} mean {statistics.mean(ms):.2f}  median {statistics.median(ms):.2f}")
+    result = run(items, lambda e: RawArticle(id=e.id, title=e.title, body=e.body, published=e.published),
+                 lambda e: baseline(f"{e.title}\n{e.body}"), outcomes, failures=args.failures)
+    print_table(f"Syrian war articles: {len(items)} items ({args.jsonl.name})", "items", FIGURES, result)
+    misses = result.misses
 
     if args.failures:
         print(f"\n{len(misses)} misses of {args.failures}; {min(args.samples, len(misses))} of them:")
@@ -239,10 +173,8 @@ def main() -> int:
             print(f"\n[{e.id}] {e.title}")
             print(f"  label:    gov={e.governorate} killed={sorted(e.tolls)} cause={e.cause} perp={e.perpetrator}")
             print(f"  note:     {e.note}")
-            print(f"  sitrep:   gov={mine.governorate} killed={sorted(mine.killed)} causes={sorted(mine.causes)} "
-                  f"perp={mine.perpetrator}")
-            print(f"  baseline: gov={base.governorate} killed={sorted(base.killed)} causes={sorted(base.causes)} "
-                  f"perp={base.perpetrator}")
+            print(f"  sitrep:   {describe(mine)}")
+            print(f"  baseline: {describe(base)}")
     return 0
 
 
