@@ -153,6 +153,21 @@ def test_another_kind_of_attack_lends_no_perpetrator():
     assert (14, "explosion", None) in [f[:3] for f in found]
 
 
+@pytest.mark.parametrize("body, expected", [
+    # who tells of the attack, or condemns it, did not carry it out
+    ("Opposition activists say government jets struck a bakery in the rebel-held part of Hama, killing 21 people.",
+     (21, "airstrike", "syrian-government")),
+    ("France strongly condemns the bombing in Manbij that killed 6 civilians.", (6, "explosion", None)),
+    ("The Kurdish-led militia said its fighters found 7 bodies after the raid.", None),
+])
+def test_a_side_that_tells_of_the_attack_did_not_carry_it_out(body, expected):
+    found, _ = claims("Attack", body)
+    if expected is None:
+        assert all(f[2] is None for f in found), found
+    else:
+        assert expected[2] == next((f[2] for f in found if f[0] == expected[0]), "no claim"), found
+
+
 def test_government_gunships_are_the_state_air_force():
     found, _ = claims("Aleppo", "The monitor said government helicopter gunships dropped barrel bombs on a market "
                       "in Aleppo, killing at least 12 people.")

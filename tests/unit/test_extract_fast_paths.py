@@ -151,13 +151,14 @@ def _agent_plainly(side, start, end, anchor, cause, skip, subject, gaz):
             score += 5
         if air and cause in ("airstrike", "unknown"):
             score += 4
+        after = text[e:min(end, e + 80)]
+        told = bool(claims._REPORTS.match(after))
         linked = [t.ref for c in side.cues if e <= c.start <= min(end, e + 40) for t in c.targets]
-        if linked:
+        if linked and not told:
             score += 4 if cause in linked or cause == "unknown" else 1
         if claims._ATTACK_VERB.regex.search(text, e, min(end, e + 60)):
             score += 3
-        after = text[e:min(end, e + 80)]
-        if subject and e <= anchor and not claims._REPORTS.match(after):
+        if subject and e <= anchor and not told:
             score += 2.2 if not any(start <= a < s for a, _, _, _ in side.actors) else 2
         if ("respons" in after or "claim" in after or " it " in after) and claims._CLAIMED.regex.search(after):
             score += 4

@@ -88,9 +88,13 @@ _BY_NO_AGENT = Caseless(r"\b(?:reported|announced|confirmed|stated|cited|quoted|
                         r"sponsored|funded|trained|equipped|advised|used|owned|operated|held|controlled|occupied|"
                         r"run|manned)\s+by\s+(?:the\s+|an?\s+)?$")
 # Who tells of the deaths as a sentence's subject: "X confirmed the killing of its fighters",
-# "X said 5 soldiers died" (but "X said it carried out", "X said they killed").
-_REPORTS = re.compile(r"(?:['’]s\s+\w+)?\s+(?:said|says|confirmed|confirms|announced|announces|reported|reports|stated|"
-                      r"states|mourned|mourns|acknowledged|admitted|denied|told)\b(?!(?:\s+that)?\s+(?:it|they|its|their)\b)")
+# "X said 5 soldiers died" (but "X said it carried out", "X announced on Monday that its
+# jets killed").
+_REPORTS = re.compile(r"(?:['’]s)?(?:\s+(?:activists?|sources?|officials?|media|spokes(?:man|woman|person)|commanders?|"
+                      r"monitors?|groups?|leaders?|statement|ministry|\w+\s+ministry))?(?:\s+\w+ly)?\s+(?:sa(?:id|ys|y)|"
+                      r"confirm(?:ed|s)?|announce[ds]?|report(?:ed|s)?|state[ds]?|mourn(?:ed|s)?|acknowledge[ds]?|"
+                      r"admit(?:ted|s)?|den(?:ied|ies|y)|told|condemn(?:ed|s)?|denounce[ds]?|deplore[ds]?|call(?:ed|s)?|"
+                      r"urge[ds]?|welcome[ds]?|expresse[ds]?)\b(?!(?:[^.;]{0,30}?\s+that)?\s+(?:it|they|its|their)\b)")
 # After the victims, their own side: "2 fighters from the X", "members of X".
 _AFFILIATION = re.compile(r",?\s+(?:of|from|belonging\s+to|affiliated\s+with)\s+(?:the\s+)?")
 _FOILED = Caseless(r"repel|thwart|foil|repuls|against")  # "repelled an attack by X"
@@ -430,8 +434,13 @@ def _agent_score(side: Side, i: int, start: int, end: int, anchor: int, cause: s
     air_bonus = 4 if air and cause in ("airstrike", "unknown") else 0
     # The first actor of the sentence is its subject: "The army and Hezbollah killed..."
     after = text[e:min(end, e + 80)]
+    # A side that tells of the attack ("X said", "X condemns the bombing") is neither the
+    # sentence's acting subject nor fused with the weapon it names.
+    told = (linked_bonus or (subject and e <= anchor)) and _REPORTS.match(after)
+    if told:
+        linked_bonus = 0
     subject_bonus = (2.2 if side.actor_starts[bisect_left(side.actor_starts, start)] >= s else 2) if (
-        subject and e <= anchor and not _REPORTS.match(after)) else 0
+        subject and e <= anchor and not told) else 0
     claimed = "respons" in after or "claim" in after or " it " in after
     generic = gaz.actors[aid].generic
     # The most the mention can score, "by" (5) and an attack verb (3) assumed. Summed in any
@@ -522,8 +531,11 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
     if votes:
         return votes.most_common(1)[0][0], 0
     if cause == "airstrike":
-        # Unattributed "warplanes": the air force the article names most.
-        named = Counter(aid for _, _, aid, _ in (*ctx.actors, *ctx.title_actors) if aid in _AIR_FALLBACK)
+        # Unattributed "warplanes": the air force the article names most, but not as the one
+        # who tells of it ("the United States condemns the bombing").
+        named = Counter(aid for s, e, aid, _ in ctx.actors if aid in _AIR_FALLBACK
+                        and not _REPORTS.match(ctx.body, e, min(len(ctx.body), e + 80)))
+        named.update(aid for _, _, aid, _ in ctx.title_actors if aid in _AIR_FALLBACK)
         if named:
             return max(named, key=lambda a: (named[a], -_AIR_FALLBACK.index(a))), 0
     return None, 0
