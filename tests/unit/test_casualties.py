@@ -71,6 +71,10 @@ def test_numbers(phrase, expected):
     # hedged tolls are tolls
     ("As many as 30 people may have been killed in the shelling.", 30, None, {"unknown"}),
     ("Some 15 villagers are thought to have died in the raid.", 15, None, {"civilians"}),
+    # killing verbs in any form, and words that only begin like a month ("junior", "slaughtered")
+    ("Militiamen slaughtered 30 people.", 30, None, {"unknown"}),
+    ("The envoy blamed the army for slaughtering as many as 50 people in the village.", 50, None, {"unknown"}),
+    ("The blast killed 4 junior officers.", 4, None, {"combatants"}),
 ])
 def test_figures(sentence, killed, injured, victims):
     assert toll(sentence) == (killed, injured)

@@ -33,7 +33,8 @@ _KILL_AFTER = (r"killed|dead|died|martyred|slain|perished|massacred|executed|beh
 _INJURE_AFTER = r"wounded|injured|hurt|maimed|treated\s+for|hospitali[sz]ed"
 _KILL_BEFORE = (r"killed|killing|kills|kill|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|"
                 r"took\s+the\s+lives\s+of|taking\s+the\s+lives\s+of|martyrdom\s+of|deaths?\s+of|killing\s+of|"
-                r"executed|executing|execution\s+of|beheaded|beheading|massacred|slaughtered|shot\s+dead|neutrali[sz](?:ed|ing)|"
+                r"executed|executing|execution\s+of|beheaded|beheading|massacred|massacring|slaughtered|slaughtering|butchered|"
+                r"butchering|shot\s+dead|neutrali[sz](?:ed|ing)|"
                 r"assassinated|assassinating|assassination\s+of|"
                 r"eliminated|eliminating|liquidated|liquidating|"
                 r"left|leaving|resulting\s+in|resulted\s+in|bodies\s+of|recovered|pulled")
@@ -48,7 +49,8 @@ _MIXED_BEFORE = re.compile(r"\b(?:kill(?:ed|ing)|wound(?:ed|ing)|injur(?:ed|ing)
                            r"(?:kill(?:ed|ing)|wound(?:ed|ing)|injur(?:ed|ing)|captur(?:ed|ing)|kidnapp(?:ed|ing))\s+"
                            r"(?:(?:at\s+least|the|another)\s+)?$", re.IGNORECASE)
 _BEFORE_WORDS = frozenset(
-    "killed killing kills kill of executed executing assassinated assassinating execution beheaded beheading massacred slaughtered dead "
+    "killed killing kills kill of executed executing assassinated assassinating execution beheaded beheading massacred massacring "
+    "slaughtered slaughtering butchered butchering dead "
     "neutralized neutralised neutralizing neutralising eliminated eliminating liquidated liquidating left leaving "
     "in recovered pulled wounded wounding injured injuring to hurt hurting least the another".split())
 # Words that may stand between a figure and its verb: "were reportedly killed".
@@ -523,9 +525,12 @@ _DETERMINERS = frozenset({"the", "his", "her", "their", "its"})
 _FIRST_DIGITS = re.compile(r"\d+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # A day of the month: "11 September", "11 Sept.", "11th of May", "11/09", "11 09 2019".
-_MONTH_AFTER = re.compile(r"(?:st|nd|rd|th)?(?:\s+of)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b\.?"
+# A month's name or its abbreviation, whole: "aug" in "slaughtered", "jun" in "junior" are none.
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_MONTH_AFTER = re.compile(rf"(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b\.?"
                           r"|[/.-]\d{1,2}\b|\s+\d{1,2}\s+(?:19|20)\d\d\b", re.IGNORECASE)
-_MONTH_BEFORE = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+$|:\s*$")
+_MONTH_BEFORE = re.compile(rf"(?<![a-z]){_MONTH}\.?\s+$|:\s*$", re.IGNORECASE)
 
 
 def _looks_like_date(sentence: str, m: re.Match[str]) -> bool:
@@ -540,4 +545,4 @@ def _looks_like_date(sentence: str, m: re.Match[str]) -> bool:
         return False
     if _YEAR.fullmatch(text.strip()):
         return True
-    return bool(_MONTH_BEFORE.search(sentence[max(0, m.start() - 10):m.start()].lower()))
+    return bool(_MONTH_BEFORE.search(sentence, max(0, m.start() - 12), m.start()))
