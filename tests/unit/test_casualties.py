@@ -143,6 +143,12 @@ def test_cause_and_perpetrator_from_the_neighbouring_sentence():
     assert (20, "airstrike", "russia", False) in found
 
 
+def test_a_nationwide_daily_toll_is_a_running_total():
+    found, _ = claims("Shelling", "A car bomb killed 9 people in Homs. Across the country, 40 people died on Sunday.")
+    assert (9, False) in [(f[0], f[3]) for f in found]
+    assert (40, True) in [(f[0], f[3]) for f in found]
+
+
 def test_a_war_total_is_a_running_total():
     found, _ = claims("Blast in Homs", "A car bomb killed 9 people in Homs on Monday. "
                       "The nine-month conflict has killed at least 4,000 people, the monitor says.")
