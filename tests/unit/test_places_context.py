@@ -70,6 +70,11 @@ def test_title_namesake_is_read_with_the_body():
     assert governorate_of(body, title="Two killed in Sinjar") == "IQ.15"
 
 
+def test_a_place_glossed_in_brackets_after_an_unknown_one_is_where_it_is():
+    # The valley is in no gazetteer; the town in the brackets says where it lies.
+    assert governorate_of("Drones struck a hideout in the Kelberan valley (mapped as Amadiya) on Monday.") == "IQ.08"
+
+
 def test_small_foreign_namesake_dropped_when_the_text_names_another_country():
     # Nothing the gazetteer holds in Iraq is named "Shin"; a Syrian village of that name is not
     # meant in a sentence that otherwise names only Iraqi governorates.

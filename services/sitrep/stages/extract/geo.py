@@ -42,9 +42,10 @@ _GOV_BEFORE = Caseless(rf"(?:\b(?:province|governorate|countryside|suburbs|outsk
 _COUNTRYSIDE_WORD = re.compile(rf"province|governorate|countryside|country\s+side|rural|suburbs|outskirts|{_ARABIC_GOV}",
                                re.IGNORECASE)
 # Words before a name that make it a place; "(" too: a name glossed in brackets after another
-# ("Sinjar (Shingal)", "Zakho (Duhok)") is another name or the area of it.
+# ("Sinjar (Shingal)", "Zakho (Duhok)", "the X valley (near Y)") is another name or the area of it.
 _PLACE_CUE = Caseless(r"(?:\b(?:in|near|at|outside|from|to|towards?|around|into|across|of|village|town|city|hamlet|"
-                       rf"district|sub-?district|area|neighbou?rhood|nahiyat?|qada'?)\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:[ae]l[- ])?|\w\s*\(\s*|"
+                       rf"district|sub-?district|area|neighbou?rhood|nahiyat?|qada'?)\s+(?:the\s+)?(?:(?:central|{_DIRECTION})\s+)?(?:[ae]l[- ])?|"
+                       r"\w\s*\(\s*(?:[a-z]+\s+){0,3}|"
                        r"\b(?:village|town|city|district|area|region|province|governorate)\s*,\s*)$")
 # A place-kind word after the name: "Hawija district", "Bashir village".
 _PLACE_CUE_AFTER = re.compile(r"\s+(?:village|town|city|hamlet|district|sub-?district|area|region|neighbou?rhood|camp|"
