@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import Reading, describe, print_table, run
+from harness import Keywords, Reading, describe, print_table, run
 
 from sitrep.models import RawArticle
 
@@ -88,8 +88,6 @@ _IQ_NAMES = {  # governorate names as a reader would search for them, both spell
     "15": ["Nineveh", "Ninewa", "Mosul"], "16": ["Wasit", "Wassit", "Kut"], "17": ["Najaf"],
     "18": ["Salah ad Din", "Salahuddin", "Sala al-Din", "Tikrit"], "19": ["Halabja"],
 }
-_GOV = re.compile(r"\b(" + "|".join(re.escape(n) for names in _IQ_NAMES.values() for n in names) + r")\b", re.I)
-_GOV_CODE = {n.lower(): code for code, names in _IQ_NAMES.items() for n in names}
 _NUM = r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
@@ -102,7 +100,6 @@ _CAUSE_WORDS = [
     ("execution", r"execut\w+|behead\w+"),
     ("shooting", r"shot|shoot\w*|gun\w*|clash\w*|fire|firefight|attack\w*|ambush\w*|sniper"),
 ]
-_CAUSE = re.compile("|".join(f"(?P<{name}>\\b(?:{words})\\b)" for name, words in _CAUSE_WORDS), re.I)
 _ACTOR_WORDS = [
     ("islamic-state", r"IS|ISIS|ISIL|Daesh|Islamic State"),
     ("turkey", r"Turkish|Turkey"),
@@ -112,21 +109,15 @@ _ACTOR_WORDS = [
     ("iraq", r"Iraqi|army|police|PMF|Hashd|Popular Mobilization|security forces|Peshmerga|soldiers?|CTS"),
     (UNIDENTIFIED, r"unidentified|unknown|gunmen"),
 ]
-_ACTOR = re.compile("|".join(f"(?P<{name.replace('-', '_')}>\\b(?:{words})\\b)" for name, words in _ACTOR_WORDS))
+_KEYWORDS = Keywords(_IQ_NAMES, _CAUSE_WORDS, _ACTOR_WORDS)
 
 
 def baseline(note: str) -> Reading:
-    r = Reading()
-    if m := _GOV.search(note):
-        r.governorate = _GOV_CODE[m.group(1).lower()]
+    r = _KEYWORDS.reading(note)
     for pattern in _KILLED:
         for m in pattern.finditer(note):
             word = m.group(1).lower()
             r.killed.add(int(word) if word.isdigit() else _WORDS[word])
-    if m := _CAUSE.search(note):
-        r.causes.add(m.lastgroup or "")
-    if m := _ACTOR.search(note):
-        r.perpetrator = (m.lastgroup or "").replace("_", "-")
     return r
 
 

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import Reading, describe, print_table, run
+from harness import Keywords, Reading, describe, print_table, run
 
 from sitrep.models import RawArticle
 
@@ -59,8 +59,6 @@ _SY_NAMES = {
     "13": ["Damascus"],
     "14": ["Tartus", "Tartous", "Baniyas"],
 }
-_GOV = re.compile(r"\b(" + "|".join(re.escape(n) for names in _SY_NAMES.values() for n in names) + r")\b", re.I)
-_GOV_CODE = {n.lower(): f"SY.{code}" for code, names in _SY_NAMES.items() for n in names}
 _NUM = r"(\d[\d,]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens)"
 _WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
@@ -75,7 +73,6 @@ _CAUSE_WORDS = [
     ("execution", r"execut\w+|behead\w+"),
     ("shooting", r"shot|shoot\w*|gun\w*|clash\w*|gunfire|sniper|ambush\w*"),
 ]
-_CAUSE = re.compile("|".join(f"(?P<{name}>\\b(?:{words})\\b)" for name, words in _CAUSE_WORDS), re.I)
 _ACTOR_WORDS = [
     ("islamic-state", r"IS|ISIS|ISIL|Daesh|Islamic State"),
     ("nusra-hts", r"Nusra|Tahrir al-Sham|HTS"),
@@ -87,23 +84,17 @@ _ACTOR_WORDS = [
     ("syrian-opposition", r"rebels?|Free Syrian Army|FSA|opposition fighters"),
     ("syrian-government", r"government forces|Syrian army|regime|Assad forces|Syrian troops|shabiha|pro-government"),
 ]
-_ACTOR = re.compile("|".join(f"(?P<{name.replace('-', '_')}>\\b(?:{words})\\b)" for name, words in _ACTOR_WORDS))
+_KEYWORDS = Keywords(_SY_NAMES, _CAUSE_WORDS, _ACTOR_WORDS, prefix="SY.")
 
 
 def baseline(text: str) -> Reading:
-    r = Reading()
-    if m := _GOV.search(text):
-        r.governorate = _GOV_CODE[m.group(1).lower()]
+    r = _KEYWORDS.reading(text)
     for pattern in _KILLED:
         if m := pattern.search(text):  # the first figure only, as a hurried reader would
             word = m.group(1).lower().replace(",", "")
             if word.isdigit() or word in _WORDS:
                 r.killed.add(int(word) if word.isdigit() else _WORDS[word])
                 break
-    if m := _CAUSE.search(text):
-        r.causes.add(m.lastgroup or "")
-    if m := _ACTOR.search(text):
-        r.perpetrator = (m.lastgroup or "").replace("_", "-")
     return r
 
 

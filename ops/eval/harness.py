@@ -8,6 +8,7 @@ process``, and both readers are timed in CPU seconds of this process.
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -24,6 +25,32 @@ class Reading:
     killed: set[int] = field(default_factory=set)
     causes: set[str] = field(default_factory=set)
     perpetrator: str | None = None  # category
+
+
+class Keywords:
+    """The keyword baseline's first-match reading: the first governorate name (``governorates``:
+    admin1 code -> names, the code written after ``prefix``), the first cause word and the
+    first actor word of a text (``causes``, ``actors``: (name, regex alternatives), in order).
+    Each evaluation reads the toll its own way."""
+
+    def __init__(self, governorates: dict[str, list[str]], causes: Sequence[tuple[str, str]],
+                 actors: Sequence[tuple[str, str]], prefix: str = "") -> None:
+        names = [n for listed in governorates.values() for n in listed]
+        self.governorate = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", re.I)
+        self.code = {n.lower(): prefix + code for code, listed in governorates.items() for n in listed}
+        self.cause = re.compile("|".join(f"(?P<{name}>\\b(?:{words})\\b)" for name, words in causes), re.I)
+        self.actor = re.compile("|".join(f"(?P<{name.replace('-', '_')}>\\b(?:{words})\\b)" for name, words in actors))
+
+    def reading(self, text: str) -> Reading:
+        """A reading with the first governorate, cause and actor of ``text`` and no toll."""
+        r = Reading()
+        if m := self.governorate.search(text):
+            r.governorate = self.code[m.group(1).lower()]
+        if m := self.cause.search(text):
+            r.causes.add(m.lastgroup or "")
+        if m := self.actor.search(text):
+            r.perpetrator = (m.lastgroup or "").replace("_", "-")
+        return r
 
 
 def read_sitrep(article: EnrichedArticle, home: str | None = None) -> Reading:
