@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
@@ -14,8 +15,8 @@ from hypothesis import strategies as st
 
 from sitrep.models import Dedup, RawArticle
 from sitrep.pipeline import analyze
+from sitrep.stages.dedup import facts, sketch, terms
 from sitrep.stages.dedup import index as dedup
-from sitrep.stages.dedup import sketch, terms
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "ops/bench"))
@@ -399,6 +400,23 @@ def test_a_chain_is_not_followed_to_a_first_report_whose_facts_tell_another_even
     # a day apart from one to the next, two days from the first to the last
     verdicts = story_verdicts([("first", DAM_FIRST, "2024-03-01"), ("middle", DAM_MIDDLE, "2024-03-02"), ("last", DAM_LAST, "2024-03-03")])
     assert [v.story_id for v in verdicts] == ["first", "first", "middle"]
+
+
+_FACT = st.one_of(st.none(), st.integers(0, 5))
+
+
+@settings(max_examples=200, deadline=None)
+@given(mine=st.tuples(_FACT, _FACT, st.one_of(st.none(), st.integers(0, 4)), st.sampled_from([None, "a", "b"])),
+       theirs=st.tuples(_FACT, _FACT, st.one_of(st.none(), st.integers(0, 4)), st.sampled_from([None, "a", "b"])))
+def test_one_pair_of_facts_is_told_apart_as_many_pairs_are(mine, theirs) -> None:
+    # facts.other_event (one pair, for chains) and facts.other_events (many, for direct joins)
+    # are one rule written twice: they must agree
+    def packed(f):
+        day = None if f[2] is None else datetime.date(2024, 3, 1) + datetime.timedelta(days=f[2])
+        return facts.event_facts(f[0], f[1], day, f[3])
+    a, b = packed(mine), packed(theirs)
+    assert facts.other_event(a, b) == bool(facts.other_events(facts.fields([a]), facts.fields([b]))[0])
+    assert not facts.other_event(b"", b) and not facts.other_events(facts.fields([b""]), facts.fields([b]))[0]
 
 
 def test_story_terms_are_names_inside_prose_not_menus_headlines_or_first_words() -> None:
