@@ -509,8 +509,9 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
     own = _agent(ctx.body_side, span.start, span.end, anchor, cause, skip, True, ctx.gaz, floor=2)
     if own and own[0] >= 2:
         return own[1], 3
-    near = [_agent(ctx.body_side, s.start, s.end, anchor, cause, [], False, ctx.gaz, floor=4)
-            for s in _neighbours(ctx, i) if _same_attack(ctx.body_side, s, cause)]
+    near = [c for s in _neighbours(ctx, i)
+            if (c := _agent(ctx.body_side, s.start, s.end, anchor, cause, [], False, ctx.gaz, floor=4))
+            and c[0] >= 4 and _same_attack(ctx.body_side, s, cause)]
     title = _agent(ctx.title_side, 0, len(ctx.title), len(ctx.title), cause, ctx.title_victims, True, ctx.gaz, floor=2)
     for found, rank in ((near, 2), ([title], 1)):
         linked = [c for c in found if c and c[0] >= 4]
@@ -533,7 +534,7 @@ def _perpetrator(ctx: Context, i: int, anchor: int, cause: str,
     if cause == "airstrike":
         # Unattributed "warplanes": the air force the article names most, but not as the one
         # who tells of it ("the United States condemns the bombing").
-        named = Counter(aid for s, e, aid, _ in ctx.actors if aid in _AIR_FALLBACK
+        named = Counter(aid for _, e, aid, _ in ctx.actors if aid in _AIR_FALLBACK
                         and not _REPORTS.match(ctx.body, e, min(len(ctx.body), e + 80)))
         named.update(aid for _, _, aid, _ in ctx.title_actors if aid in _AIR_FALLBACK)
         if named:
