@@ -671,13 +671,13 @@ def _chains(filings: Sequence[_Filed | None], storied: Sequence[dict[int, tuple[
     ordered = {bucket: sorted(ranked[key] for key in listed if key in ranked) for bucket, listed in wanted.items()}
     pairs = list(dict.fromkeys((column[a[2]], column[b[2]]) for held in ordered.values() for j, b in enumerate(held)
                                for a in held[:j]))
-    if not pairs:
-        return {bucket: {rank[2]: [rank] for rank in held} for bucket, held in ordered.items()}
-    first, then = np.array(pairs, dtype=np.intp).T
-    rows = terms_rows(list(packed.values()))
-    facts = fact_fields([facts_of(entry) for entry in packed.values()])
-    alike = (story.similarities(rows[first], rows[then]) >= STORY_CHAIN) & ~other_events(facts[first], facts[then])
-    linked = {pair for pair, yes in zip(pairs, alike.tolist()) if yes}
+    linked: set[tuple[int, int]] = set()  # (earlier, later) by column: chained
+    if pairs:
+        first, then = np.array(pairs, dtype=np.intp).T
+        rows = terms_rows(list(packed.values()))
+        facts = fact_fields([facts_of(entry) for entry in packed.values()])
+        alike = (story.similarities(rows[first], rows[then]) >= STORY_CHAIN) & ~other_events(facts[first], facts[then])
+        linked = {pair for pair, yes in zip(pairs, alike.tolist()) if yes}
     chains: Chains = {}
     for bucket, held in ordered.items():
         at = [column[rank[2]] for rank in held]
