@@ -125,6 +125,11 @@ class Settings(BaseSettings):
         description="test hook: seconds the analyze agent waits before a batch holding a message of these articles.raw"
         ' partitions (JSON, e.g. {"0": 2}); forces the race of docs/dedup.md; never set in production',
     )
+    solo: bool = Field(
+        True,
+        description="a worker that holds every partition hands its internal messages (probes, analyses, answers) over in memory"
+        " instead of through <app>.lsh and <app>.events (false: always through the topics)",
+    )
     compression: Literal["none", "zstd", "lz4", "gzip", "snappy"] = Field("zstd", description="compression of every batch the worker produces")
 
     thresholds: Thresholds = Thresholds()

@@ -46,6 +46,7 @@ from sitrep.stream.memory import Trimmer
 from sitrep.stream.parallel import AnalyzePool
 from sitrep.stream.publish import Origin, Publisher
 from sitrep.stream.reconnect import install as install_connection_log
+from sitrep.stream.solo import DRAIN_SECONDS, DRAINING, KAFKA, RETRY_SECONDS, SOLO, LocalEvent, LocalMessage, Route
 from sitrep.stream.tables import EntryLog, EventStore, TableView
 from sitrep.stream.wire import Part, Probe, decode_lsh, decode_parts, encode_answers, encode_probes, partition_of
 
@@ -75,6 +76,8 @@ class BeforeCommit(faust.Sensor):
 
 
 def origin_of(event: Any) -> Origin:
+    if isinstance(event, LocalEvent):
+        return event.origin
     msg = event.message
     return Origin(msg.topic, msg.partition, msg.offset, msg.key)
 
@@ -184,6 +187,11 @@ class Worker:
         self.roles = {self.raw_topic.get_topic_name(): "raw", self.lsh_topic.get_topic_name(): "lsh", self.events_topic.get_topic_name(): "events"}
         self.trimmer = Trimmer()
         self.connection_log = install_connection_log()
+        # In memory instead of through <app>.lsh and <app>.events while this worker holds
+        # every partition (stream/solo.py); ``wake`` tells the answering task probes came.
+        self.route = Route(settings.solo)
+        self.lsh_sent: dict[int, Any] = {}  # lsh partition -> the last message sent to it, while not acknowledged
+        self.wake = asyncio.Event()
 
         app.agent(self.raw_topic, name="analyze")(self.analyze)
         app.agent(self.lsh_topic, name="index")(self.index)
@@ -195,6 +203,7 @@ class Worker:
         app.sensors.add(self.refetch)
         app.timer(interval=5.0)(self.report_state)
         app.timer(interval=MARK_INTERVAL)(self.keep_marks_going)
+        app.task(self.answer_in_memory)
         # Table writes and send_soon go through Faust's producer buffer, which by default the
         # conductor drains (with a warning) every 100 messages: far too often for our batches.
         app.producer.buffer.max_messages = 20 * settings.batch_size
@@ -203,11 +212,11 @@ class Worker:
 
     def reject(self, event: Any, failure: Failure, value: bytes | None = None) -> None:
         """Dead-letter a message (or, with ``value``, the one article of a batch message that failed)."""
-        msg = event.message
-        original = msg.value if value is None else value
-        self.publisher.reject(original, failure, topic=msg.topic, partition=msg.partition, offset=msg.offset, key=msg.key)
+        origin = origin_of(event)
+        original = event.value if value is None else value
+        self.publisher.reject(original, failure, topic=origin.topic, partition=origin.partition, offset=origin.offset, key=origin.key)
 
-    async def guarded(self, handle: Any, event: Any, stage: str, part: Part | None = None) -> None:
+    def guarded(self, handle: Any, event: Any, stage: str, part: Part | None = None) -> None:
         """Run one event's step (or one part's, of a batch message); a failure dead-letters
         that event (or part) and the batch goes on.
 
@@ -215,7 +224,7 @@ class Worker:
         here would lose the whole batch instead of one message.
         """
         try:
-            await (handle(event) if part is None else handle(event, part))
+            handle(event) if part is None else handle(event, part)
         except Exception as exc:
             log.exception("%s failed on %s[%s]@%s", stage, event.message.topic, event.message.partition, event.message.offset)
             metrics.count_error(stage, exc)
@@ -235,6 +244,8 @@ class Worker:
     async def analyze(self, stream: faust.StreamT) -> None:
         settings = self.settings
         async for events in stream.take_events(settings.batch_size, within=settings.analyze_batch_seconds or settings.batch_seconds):
+            if self.route.may_drain(time.monotonic()) and not self.app.rebalancing and self.holds_everything():
+                await self.go_solo()
             # Order marks from the producer are no articles: they vouch for their partition, once
             # the articles before them are analyzed (the marks timer runs while a batch waits).
             batch, vouching = [], []
@@ -255,7 +266,7 @@ class Worker:
             else:
                 self.send_wanted_marks()
 
-    async def analyze_articles(self, batch: list[Any]) -> tuple[dict[int, list[Probe]], int | None]:
+    async def analyze_articles(self, batch: list[Any]) -> tuple[dict[int, list[tuple[Probe, Any]]], int | None]:
         """Analyze a batch, send each article's analysis on, and hand back its probes by shard
         and the latest order among them."""
         settings = self.settings
@@ -266,7 +277,7 @@ class Worker:
         # Without a replay stamp, broker time and offset order a message: a redelivery
         # gets the same order (harmless), a second message with the same id a new one.
         messages = [(e.message.value, int(e.message.timestamp * 1000) * 1000 + e.message.offset % 1000) for e in batch]
-        probes: dict[int, list[Probe]] = {}
+        probes: dict[int, list[tuple[Probe, Any]]] = {}  # by shard: (probe, the article's event)
         done: list[tuple[int, int, int | None]] = []  # (partition, offset, order: None when dead-lettered)
         for event, result in zip(batch, await self.pool.run(messages), strict=True):
             done.append((event.message.partition, event.message.offset, None))
@@ -285,11 +296,10 @@ class Worker:
             if not self.publisher.fits(encoded, route.encode()):  # before its probes go out: nothing waits for an analysis that never comes
                 self.publisher.too_large(f"the analysis of {result.id!r}", encoded, "analyze", origin_of(event), route.encode())
                 continue
-            self.events_topic.send_soon(key=route.encode(), value=encoded, partition=partition_of(route, settings.partitions))
+            self.pass_on("analysis", (route, encoded, part, event))
             for partition, shard_keys in routed.items():
-                probes.setdefault(partition, []).append(Probe(result.id, result.order, result.signature, shard_keys, route))
+                probes.setdefault(partition, []).append((Probe(result.id, result.order, result.signature, shard_keys, route), event))
             done[-1] = (event.message.partition, event.message.offset, result.order)
-            metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "events").inc()
         for partition, offset, order in done:
             self.sources.analyzed(partition, offset, order)
         orders = [order for _, _, order in done if order is not None]
@@ -336,11 +346,126 @@ class Worker:
             log.debug("positions not read: %s", exc)
             return {}
 
-    def send_marks(self, marks: dict[int, int], probes: dict[int, list[Probe]], top: int | None) -> None:
-        for partition in range(self.settings.partitions):
-            self.lsh_topic.send_soon(key=None, value=encode_probes(probes.get(partition, ()), marks, top), partition=partition)
+    def send_marks(self, marks: dict[int, int], probes: dict[int, list[tuple[Probe, Any]]], top: int | None) -> None:
+        self.pass_on("probes", (marks, probes, top))
         self.sources.sending(marks)
-        metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "lsh").inc(self.settings.partitions)
+
+    # --- the internal hops: through Kafka, or in memory (stream/solo.py) ----------------------
+
+    def pass_on(self, kind: str, what: tuple) -> None:
+        """Send an article's analysis (``"analysis"``) or a batch's probes and marks (``"probes"``)
+        on its internal topic, or hand it over in memory."""
+        if self.route.state == SOLO:
+            self.hand_over(kind, what)
+        else:
+            self.send(kind, what)
+
+    def send(self, kind: str, what: tuple) -> None:
+        partitions = self.settings.partitions
+        if kind == "analysis":
+            route, encoded, _, _ = what
+            self.events_topic.send_soon(key=route.encode(), value=encoded, partition=partition_of(route, partitions))
+            metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "events").inc()
+            return
+        marks, probes, top = what
+        for shard in range(partitions):
+            rows = [probe for probe, _ in probes.get(shard, ())]
+            self.lsh_sent[shard] = self.lsh_topic.send_soon(key=None, value=encode_probes(rows, marks, top), partition=shard)
+        metrics.child(metrics.MESSAGES_PRODUCED, "analyze", "lsh").inc(partitions)
+
+    def hand_over(self, kind: str, what: tuple) -> None:
+        """What ``send`` would send, filed as its consumer would file it: the analysis where its
+        article is gathered, the probes and marks at their shards (answered by ``answer_in_memory``)."""
+        partitions = self.settings.partitions
+        if kind == "analysis":
+            route, encoded, part, event = what
+            here = LocalEvent(LocalMessage(self.events_topic.get_topic_name(), partition_of(route, partitions)), encoded, origin_of(event))
+            self.guarded(self.corroborate_one, here, "corroborate", part)
+            return
+        marks, probes, top = what
+        now = time.monotonic()
+        self.sources.seen(top)
+        for shard in range(partitions):
+            holding = self.holding_of(shard)
+            for probe, event in probes.get(shard, ()):
+                holding.add([probe], {}, now, event)
+            holding.add([], marks, now)
+            if shard not in self.lsh_latest:
+                self.lsh_latest[shard] = LocalEvent(LocalMessage(self.lsh_topic.get_topic_name(), shard), b"", Origin())
+        self.wake.set()
+
+    async def answer_in_memory(self) -> None:
+        """Answer what the shards may answer whenever probes or marks were handed over, between
+        the analyze agent's batches (so a batch's analysis overlaps the last one's dedup)."""
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            if self.route.state != SOLO:
+                continue
+            try:  # answer and deliver dead-letter what fails; anything else must not end this task
+                self.deliver(self.answer({shard for shard, holding in self.holdings.items() if holding.held}, time.monotonic()))
+            except Exception as exc:
+                log.exception("answering in memory failed")
+                metrics.count_error("index", exc)
+
+    def deliver(self, answers: dict[int, list[tuple[Part, Any]]]) -> None:
+        """The shards' answers, by the partition where their articles are gathered: one message
+        per partition, or handed over in memory."""
+        if self.route.state != SOLO:
+            for partition, group in answers.items():
+                self.events_topic.send_soon(key=None, value=encode_answers([part for part, _ in group]), partition=partition)
+            metrics.child(metrics.MESSAGES_PRODUCED, "index", "events").inc(len(answers))
+            return
+        topic = self.events_topic.get_topic_name()
+        for partition, group in answers.items():
+            for part, event in group:
+                origin = Origin() if event is None else origin_of(event)
+                self.guarded(self.corroborate_one, LocalEvent(LocalMessage(topic, partition), b"", origin), "corroborate", part)
+
+    def holds_everything(self) -> bool:
+        """Whether this worker is assigned every partition of articles.raw and the internal topics."""
+        try:
+            assigned = self.app.consumer.assignment()
+        except Exception:  # not assigned yet
+            return False
+        held: dict[str, set[int]] = {}
+        for tp in assigned:
+            held.setdefault(tp.topic, set()).add(tp.partition)
+        wanted = {self.raw_topic.get_topic_name(): self.input_partitions(), self.lsh_topic.get_topic_name(): self.settings.partitions,
+                  self.events_topic.get_topic_name(): self.settings.partitions}
+        return all(held.get(topic, set()) >= set(range(n)) for topic, n in wanted.items())
+
+    async def go_solo(self) -> None:
+        """Drain ``<app>.lsh``, then hand the internal messages over in memory (stream/solo.py)."""
+        route = self.route
+        route.state = DRAINING
+        try:
+            await asyncio.wait_for(self.drain_lsh(), DRAIN_SECONDS)
+        except Exception as exc:  # a backlog on the topic, or a broker hiccup
+            if route.state == DRAINING:
+                route.state, route.retry_at = KAFKA, time.monotonic() + RETRY_SECONDS
+            log.info("<app>.lsh not drained within %.0f s (%s): through the topics, trying again in %.0f s",
+                     DRAIN_SECONDS, type(exc).__name__, RETRY_SECONDS)
+            return
+        if route.state == DRAINING:  # not revoked meanwhile
+            route.state = SOLO
+            metrics.ROUTE_IN_MEMORY.set(1)
+            log.info("this worker holds every partition: its internal messages go in memory")
+
+    async def drain_lsh(self) -> None:
+        """Until every lsh partition is read to its end: what this worker sent there is
+        acknowledged first, so the ends cover it."""
+        sent, self.lsh_sent = list(self.lsh_sent.values()), {}
+        if sent:
+            await asyncio.gather(*sent)
+        lsh = self.lsh_topic.get_topic_name()
+        tps = [tp for tp in self.app.consumer.assignment() if tp.topic == lsh]
+        ends = {tp.partition: end for tp, end in (await self.app.consumer.highwaters(*tps)).items()}
+        while self.route.state == DRAINING:
+            committed = {tp.partition: offset for tp, offset in committed_offsets(self.app.consumer, tps).items()}
+            if self.route.drained(ends, committed):
+                return
+            await asyncio.sleep(0.01)
 
     async def keep_marks_going(self) -> None:
         """Marks alone, while a shard may wait for them; and what waited past ``max_hold``, answered."""
@@ -349,7 +474,7 @@ class Worker:
         now = time.monotonic()
         overdue = {shard for shard, holding in self.holdings.items() if (oldest := holding.oldest()) is not None and now - oldest >= self.max_hold}
         if overdue:
-            self.answer(overdue, now)
+            self.deliver(self.answer(overdue, now))
         self.send_wanted_marks()
 
     def send_wanted_marks(self) -> None:
@@ -375,6 +500,10 @@ class Worker:
 
     async def forget_indexes(self, sender: Any, revoked: set[Any], **kwargs: Any) -> None:
         # A shard that comes back is rebuilt from its entries as they are then.
+        if self.route.state != KAFKA:  # back to the topics; the commit before this stored what was held
+            self.route.state = KAFKA
+            metrics.ROUTE_IN_MEMORY.set(0)
+            log.info("partitions revoked: internal messages go through the topics")
         for tp in revoked:
             if tp.topic == self.lsh_topic.get_topic_name():
                 self.holdings.pop(tp.partition, None)  # stored at the commit before the revocation
@@ -407,17 +536,19 @@ class Worker:
             metrics.child(metrics.MESSAGES_CONSUMED, "index").inc(len(batch))
             now, shards = time.monotonic(), set()
             for event in batch:
+                self.route.took(event.message.partition, event.message.offset)
                 for message in self.decoded(event, lambda data: [decode_lsh(data)], "index"):
                     shard = event.message.partition
                     self.sources.seen(message.top)
                     self.holding_of(shard).add(message.probes, message.marks, now, event)
                     self.lsh_latest[shard] = event
                     shards.add(shard)
-            self.answer(shards, now)
+            self.deliver(self.answer(shards, now))
 
-    def answer(self, shards: set[int], now: float) -> None:
-        """Probe each shard with what it may answer now, in order; send the candidates."""
-        answers: dict[int, list[Part]] = {}  # by destination partition, from every shard
+    def answer(self, shards: set[int], now: float) -> dict[int, list[tuple[Part, Any]]]:
+        """Probe each shard with what it may answer now, in order: the candidates by the partition
+        where their articles are gathered, each with the message that brought its probe."""
+        answers: dict[int, list[tuple[Part, Any]]] = {}  # by destination partition, from every shard
         for shard in sorted(shards):
             released = self.holding_of(shard).release(now, self.max_hold)
             if not released.items:
@@ -432,21 +563,20 @@ class Worker:
             for held in released.items:
                 metrics.DEDUP_HOLD.observe(now - held.since)
             try:
-                self.probe_shard(shard, [held.probe for held in released.items], answers)
+                self.probe_shard(shard, released.items, answers)
             except Exception as exc:  # dead-letter this shard's share, go on
                 log.exception("index failed on shard %s", shard)
                 metrics.count_error("index", exc)
                 for event in {id(h.event): h.event for h in released.items if h.event is not None}.values():
                     self.reject(event, Failure.of(exc, "index"))
-        # One message per destination: the answers of all four shards travel together (one
-        # message per shard and destination was up to 16 a batch).
-        for partition, group in answers.items():
-            self.events_topic.send_soon(key=None, value=encode_answers(group), partition=partition)
-        metrics.child(metrics.MESSAGES_PRODUCED, "index", "events").inc(len(answers))
+        # One message per destination (``deliver``): the answers of all four shards travel
+        # together (one message per shard and destination was up to 16 a batch).
+        return answers
 
-    def probe_shard(self, shard: int, probes: list[Probe], answers: dict[int, list[Part]]) -> None:
-        """Probe one shard with the probes it may answer, in order; their candidates join ``answers``."""
+    def probe_shard(self, shard: int, items: list[Any], answers: dict[int, list[tuple[Part, Any]]]) -> None:
+        """Probe one shard with the held probes it may answer, in order; their candidates join ``answers``."""
         started = time.perf_counter()
+        probes = [held.probe for held in items]
         requests = [(p.id, p.order, p.signature, p.keys) for p in probes]
         target = self.shard_of(shard)
         # One event of the shard's partition stands for them all: every table write below
@@ -455,9 +585,10 @@ class Worker:
         with within(self.lsh_latest[shard]):
             found = target.probe(requests, filed=lambda: self.entries.save(shard))
         metrics.child(metrics.STAGE_DURATION, "dedup").observe((time.perf_counter() - started) / len(probes))
-        for probe, candidates in zip(probes, found, strict=True):
-            rows = [tuple(c) for c in candidates]
-            answers.setdefault(partition_of(probe.route, self.settings.partitions), []).append(Part(probe.id, probe.order, shard=shard, candidates=rows))
+        for held, candidates in zip(items, found, strict=True):
+            probe, rows = held.probe, [tuple(c) for c in candidates]
+            answer = Part(probe.id, probe.order, shard=shard, candidates=rows)
+            answers.setdefault(partition_of(probe.route, self.settings.partitions), []).append((answer, held.event))
 
     # --- corroborate: the analysis and its shards' answers -> the outputs -------------------
 
@@ -468,7 +599,7 @@ class Worker:
                 self.pending.pop("a:" + slot, None)
                 self.pending.pop("r:" + slot, None)
 
-    async def corroborate_one(self, event: Any, part: Part) -> None:
+    def corroborate_one(self, event: Any, part: Part) -> None:
         gathered = self.gatherer.add(part, event.value, event, event.message.partition)
         if gathered is None:
             return
@@ -496,7 +627,7 @@ class Worker:
             metrics.child(metrics.MESSAGES_CONSUMED, "corroborate").inc(len(batch))
             for event in batch:
                 for part in self.decoded(event, decode_parts, "corroborate"):
-                    await self.guarded(self.corroborate_one, event, "corroborate", part)
+                    self.guarded(self.corroborate_one, event, "corroborate", part)
 
     def store_unfinished(self) -> None:
         # What is still incomplete waits in the table, written before any offset is committed.

@@ -100,6 +100,7 @@ DEDUP_UNORDERED = Counter(
     ["reason"],
 )
 UNORDERED_REASONS = ("late", "forced")
+ROUTE_IN_MEMORY = Gauge("sitrep_route_in_memory", "1 while this worker holds every partition and hands its internal messages over in memory (SITREP_SOLO)")
 STATE_ENTRIES = Gauge("sitrep_state_entries", "Entries held in a state table on this worker (active and standby partitions)", ["table"])
 STATE_BYTES = Gauge("sitrep_state_bytes", "Approximate bytes of keys and values in a state table on this worker", ["table"])
 SOURCE_ARTICLES = Counter("sitrep_source_articles_total", "Articles processed, by outlet (known outlets; other; unknown)", ["source"])

@@ -1,0 +1,46 @@
+"""A worker that holds every partition goes in memory only once its lsh topic is drained (stream/solo.py)."""
+
+from __future__ import annotations
+
+import weakref
+
+from sitrep.stream.publish import Origin
+from sitrep.stream.solo import DRAINING, KAFKA, SOLO, LocalEvent, LocalMessage, Route
+
+
+def test_nothing_is_in_memory_until_every_lsh_partition_was_read_to_its_end() -> None:
+    route = Route(enabled=True)
+    ends = {0: 7, 1: 3}
+    route.took(0, 6)  # offsets 0-6 read
+    assert not route.drained(ends, {0: 5, 1: 2})  # partition 1: offset 2 neither read nor committed
+    assert route.drained(ends, {0: 5, 1: 3})  # committed past it (read before, or by another worker)
+    route.took(1, 2)
+    assert route.drained(ends, {0: None, 1: None})
+    assert route.drained({}, {})  # no lsh partition held: nothing to wait for
+
+
+def test_a_drain_is_tried_only_on_the_topics_and_not_again_too_soon() -> None:
+    route = Route(enabled=True)
+    assert route.may_drain(0.0)
+    route.state = DRAINING
+    assert not route.may_drain(0.0)
+    route.state, route.retry_at = KAFKA, 30.0  # the last drain took too long
+    assert not route.may_drain(29.0) and route.may_drain(30.0)
+    route.state = SOLO
+    assert not route.may_drain(100.0)
+    assert not Route(enabled=False).may_drain(100.0)
+
+
+def test_reads_only_move_forward() -> None:
+    route = Route(enabled=True)
+    route.took(0, 9)
+    route.took(0, 4)  # a redelivery of an older message
+    assert route.read == {0: 10}
+
+
+def test_a_local_event_stands_for_a_partition_and_names_the_article_s_origin() -> None:
+    origin = Origin("articles.raw", 2, 41, b"id")
+    event = LocalEvent(LocalMessage("app.events", 3), b"x", origin)
+    assert weakref.ref(event)() is event  # faust_compat.within keeps a weak reference
+    assert (event.message.topic, event.message.partition, event.origin) == ("app.events", 3, origin)
+    assert Route(enabled=False).state == KAFKA
