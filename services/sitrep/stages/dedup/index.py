@@ -240,7 +240,7 @@ def probe_many(
             naming.append(set())
             continue
         oldest = None if window is None else order - window
-        buckets = [index.get(key) for key in key_list]
+        buckets = list(map(index.get, key_list))
         shared, told = [], []
         filed = key_bytes(me)
         first = key_bytes(me | HOLDER)  # the first holder of a band or term key is a distinct one
@@ -930,7 +930,7 @@ def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float, st
         return Dedup(status="unique", duplicate_of=None, similarity=None, story_id=article_id)
     worded = next((c.id for c in cands if c.exact or (c.similarity >= story and c.distinct >= STORY_DISTINCT)), None)
     story_id = worded or next((c.id for c in cands if c.story), article_id)
-    copies = [c for c in cands if c.exact or (distinctive(c) >= near and not c.conflict and c.distinct >= MIN_DISTINCT)]
+    copies = [c for c in cands if c.exact or (c.distinct >= MIN_DISTINCT and not c.conflict and distinctive(c) >= near)]
     if not copies:
         return Dedup(status="unique", duplicate_of=None, similarity=max(c.similarity for c in cands), story_id=story_id)
     best = max(copies, key=lambda c: (c.exact, c.similarity))
