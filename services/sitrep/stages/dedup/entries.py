@@ -263,13 +263,14 @@ def marked_in(bucket: bytes) -> int:
     return len(bucket[7::8].translate(None, _UNMARKED))
 
 
-def as_holder(bucket: bytes, key: int) -> bytes | None:
-    """The bucket with member ``key`` marked a distinct holder; None when it is not a member."""
-    word = key_bytes(key)
+def as_holder(bucket: bytes, word: bytes, marked: bytes) -> bytes | None:
+    """The bucket with a member marked a distinct holder; None when it is not a member. The
+    member as filed (``key_bytes(key)``) and marked (``key_bytes(key | HOLDER)``) are passed
+    in, as the caller marks one article in many buckets."""
     at = bucket.find(word)
     while at >= 0 and at % 8:
         at = bucket.find(word, at + 1)
-    return None if at < 0 else bucket[:at] + key_bytes(key | HOLDER) + bucket[at + 8 :]
+    return None if at < 0 else bucket[:at] + marked + bucket[at + 8 :]
 
 
 def bucket_of(keys: Iterable[int]) -> bytes:

@@ -519,12 +519,13 @@ def _mark_holder(filing: _Filed, counted: int, index: MutableMapping[int, bytes]
     it, and note it in ``later`` for the rest of the batch (the first holder of a key was
     filed marked already)."""
     me = filing.me
+    word, holder = key_bytes(me), key_bytes(me | HOLDER)
     for i in _bits(counted & filing.present):
         key = filing.keys[i]
         batch = later.setdefault(key, [])
         if not batch or batch[-1] != me:  # once, were a key listed twice
             batch.append(me)
-        if (now := index.get(key)) is not None and (marked := as_holder(now, me)) is not None:
+        if (now := index.get(key)) is not None and (marked := as_holder(now, word, holder)) is not None:
             index[key] = marked
 
 
