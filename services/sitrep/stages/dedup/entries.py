@@ -216,7 +216,7 @@ def heads(entries: list[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(e[: _ENTRY.size] for e in entries), dtype=_HEAD)
 
 
-def _keys_in(data: bytes) -> array:
+def _keys_in(data: bytes | bytearray) -> array:
     """Concatenated little-endian 8-byte keys."""
     found = array("Q", data)
     if sys.byteorder == "big":
@@ -236,16 +236,26 @@ def words(bucket: bytes | None) -> list[int]:
 
 def members(bucket: bytes | None) -> list[int]:
     """Entry keys in an ``index`` bucket."""
-    if not bucket:
-        return []
-    found = _keys_in(bucket).tolist()
-    return [word & _MEMBER for word in found] if bucket[7::8].translate(None, _UNMARKED) else found
+    return _keys_in(_unmarked(bucket)).tolist() if bucket else []
 
 
 def all_members(buckets: Iterable[bytes]) -> set[int]:
-    joined = b"".join(buckets)
-    found = set(_keys_in(joined))
-    return {word & _MEMBER for word in found} if joined[7::8].translate(None, _UNMARKED) else found
+    return set(_keys_in(_unmarked(b"".join(buckets))))
+
+
+_CLEARED = bytes(top & ~(HOLDER >> 56) for top in range(0x100))  # a member's top byte without the HOLDER bit
+
+
+def _unmarked(bucket: bytes) -> bytes | bytearray:
+    """The bucket with no member marked: the HOLDER bits cleared in the top bytes, at once
+    (bytes methods, not an int operation per member)."""
+    tops = bucket[7::8]
+    cleared = tops.translate(_CLEARED)
+    if cleared == tops:
+        return bucket
+    words = bytearray(bucket)
+    words[7::8] = cleared
+    return words
 
 
 def marked_in(bucket: bytes) -> int:
@@ -253,13 +263,14 @@ def marked_in(bucket: bytes) -> int:
     return len(bucket[7::8].translate(None, _UNMARKED))
 
 
-def as_holder(bucket: bytes, key: int) -> bytes | None:
-    """The bucket with member ``key`` marked a distinct holder; None when it is not a member."""
-    word = key_bytes(key)
+def as_holder(bucket: bytes, word: bytes, marked: bytes) -> bytes | None:
+    """The bucket with a member marked a distinct holder; None when it is not a member. The
+    member as filed (``key_bytes(key)``) and marked (``key_bytes(key | HOLDER)``) are passed
+    in, as the caller marks one article in many buckets."""
     at = bucket.find(word)
     while at >= 0 and at % 8:
         at = bucket.find(word, at + 1)
-    return None if at < 0 else bucket[:at] + key_bytes(key | HOLDER) + bucket[at + 8 :]
+    return None if at < 0 else bucket[:at] + marked + bucket[at + 8 :]
 
 
 def bucket_of(keys: Iterable[int]) -> bytes:

@@ -100,6 +100,7 @@ TERM_BIT = 1 << 62  # marks a story term key (band keys are below it)
 # what its entries say, after evictions and restarts alike (the earliest reports are the ones
 # a story needs, and a key this widely held is common anyway).
 TERM_BUCKET = 8
+assert TERM_BUCKET <= 16, "a story term bucket's chains are masks of its members, read through a table of every mask (``_chains``)"
 _TERM_MIX = 0x9E3779B97F4A7C15
 _BY_ORDER = itemgetter(1, 0)  # a Candidate's (order, id)
 
@@ -239,7 +240,7 @@ def probe_many(
             naming.append(set())
             continue
         oldest = None if window is None else order - window
-        buckets = [index.get(key) for key in key_list]
+        buckets = list(map(index.get, key_list))
         shared, told = [], []
         filed = key_bytes(me)
         first = key_bytes(me | HOLDER)  # the first holder of a band or term key is a distinct one
@@ -472,7 +473,7 @@ def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int
 
 
 def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood, later: dict[int, list[int]], chains: Chains
-             ) -> tuple[int, set[int], list[list[tuple[int, str, int]]]]:
+             ) -> tuple[int, set[int], list[Iterator[tuple[int, str, int]]]]:
     """Which of its band and term keys the article is a distinct holder of (a bitmask by
     position): not a band key an earlier article it is alike to holds (``copied``), not a term
     key an earlier article one story with it holds; the earlier articles one story with it by
@@ -480,7 +481,7 @@ def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood
     them (``_chains``)."""
     filing = stood.filing
     one_story: set[int] = set()
-    chained: list[list[tuple[int, str, int]]] = []
+    chained: list[Iterator[tuple[int, str, int]]] = []
     counted = filing.bands & ~copied
     if not alike_story:
         return counted | filing.terms & ~copied, one_story, chained
@@ -495,7 +496,7 @@ def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood
               and (len(filing.buckets[i]) < 8 * TERM_COMMON or _holders(stood, i, later, TERM_COMMON) < TERM_COMMON)):
             one_story.update(sharing)  # else all are one story by an earlier key already (and no chain to follow)
             if chain is not None:  # every key's chains, whichever shard holds the key
-                chained.extend(chain[other] for other in sharing if other in chain)
+                chained.extend(chain.of(other) for other in sharing if other in chain.keys)
     return counted, one_story, chained
 
 
@@ -518,12 +519,13 @@ def _mark_holder(filing: _Filed, counted: int, index: MutableMapping[int, bytes]
     it, and note it in ``later`` for the rest of the batch (the first holder of a key was
     filed marked already)."""
     me = filing.me
+    word, holder = key_bytes(me), key_bytes(me | HOLDER)
     for i in _bits(counted & filing.present):
         key = filing.keys[i]
         batch = later.setdefault(key, [])
         if not batch or batch[-1] != me:  # once, were a key listed twice
             batch.append(me)
-        if (now := index.get(key)) is not None and (marked := as_holder(now, me)) is not None:
+        if (now := index.get(key)) is not None and (marked := as_holder(now, word, holder)) is not None:
             index[key] = marked
 
 
@@ -638,7 +640,25 @@ def _one_story(requests: Sequence[Request], naming: list[set[int]], entries: Map
     return out
 
 
-Chains = dict[bytes, dict[int, list[tuple[int, str, int]]]]  # a story term bucket -> member -> (order, id, entry key) it reaches
+class _Chain(NamedTuple):
+    """A story term bucket's chains: its members still held, earliest first, their entry keys,
+    and per member a bitmask of the positions in ``held`` it reaches. (Lists of at most
+    TERM_BUCKET: a search in one costs less than making a dict of it.)"""
+
+    held: list[tuple[int, str, int]]
+    keys: list[int]
+    reach: list[int]
+
+    def of(self, key: int) -> Iterator[tuple[int, str, int]]:
+        """What a member is chained to, itself included, earliest first (read as far as needed)."""
+        held = self.held
+        return (held[k] for k in _POSITIONS[self.reach[self.keys.index(key)]])
+
+
+_POSITIONS = [tuple(i for i in range(TERM_BUCKET) if mask >> i & 1) for mask in range(1 << TERM_BUCKET)]  # a chain's mask as positions
+
+
+Chains = dict[bytes, _Chain]  # a story term bucket -> its chains
 
 
 def _chains(filings: Sequence[_Filed | None], storied: Sequence[dict[int, tuple[int, str]]], entries: Mapping[int, bytes]) -> Chains:
@@ -649,14 +669,17 @@ def _chains(filings: Sequence[_Filed | None], storied: Sequence[dict[int, tuple[
     when the two are chained in the key's bucket, though it names other things than the
     first: the reports of one event name it in overlapping ways, not all alike to the first.
     Read from the bucket and its members' entries only, as the story term bucket holds the
-    same members whatever the shards, so the chains are the same too. Compared all at once."""
+    same members whatever the shards, so the chains are the same too. Compared all at once,
+    every bucket a row of a matrix: its members earliest first, each pair of positions once."""
     wanted: dict[bytes, list[int]] = {}
     for filing, alike in zip(filings, storied):
         if filing is None or not alike:
             continue
         for i in _bits(filing.terms):
             bucket = filing.buckets[i]
-            if bucket is not None and len(bucket) > 8 and bucket not in wanted and not alike.keys().isdisjoint(listed := members(bucket)):
+            # a bucket that marks TERM_COMMON distinct holders already holds a common key, whose chains ``_counted`` never follows
+            if (bucket is not None and len(bucket) > 8 and bucket not in wanted and marked_in(bucket) < TERM_COMMON
+                    and not alike.keys().isdisjoint(listed := members(bucket))):
                 wanted[bucket] = listed
     if not wanted:
         return {}
@@ -668,28 +691,28 @@ def _chains(filings: Sequence[_Filed | None], storied: Sequence[dict[int, tuple[
                 packed[key] = entry
                 ranked[key] = (*rank_of(entry), key)
     column = {key: c for c, key in enumerate(packed)}
-    ordered = {bucket: sorted(ranked[key] for key in listed if key in ranked) for bucket, listed in wanted.items()}
-    pairs = list(dict.fromkeys((column[a[2]], column[b[2]]) for held in ordered.values() for j, b in enumerate(held)
-                               for a in held[:j]))
-    linked: set[tuple[int, int]] = set()  # (earlier, later) by column: chained
-    if pairs:
-        first, then = np.array(pairs, dtype=np.intp).T
+    ordered = [sorted([ranked[key] for key in listed if key in ranked]) for listed in wanted.values()]
+    width = max(map(len, ordered))
+    at = np.full((len(ordered), width), -1, dtype=np.intp)  # a bucket's members by column, -1 past its last
+    for b, held in enumerate(ordered):
+        at[b, : len(held)] = [column[rank[2]] for rank in held]
+    earlier, later = np.triu_indices(width, 1)
+    first, then = at[:, earlier], at[:, later]
+    both = (first >= 0) & (then >= 0)
+    linked = np.zeros((len(ordered), width, width), dtype=bool)  # [bucket, later position, earlier position]: chained
+    if both.any():
         rows = terms_rows(list(packed.values()))
         facts = fact_fields([facts_of(entry) for entry in packed.values()])
-        alike = (story.similarities(rows[first], rows[then]) >= STORY_CHAIN) & ~other_events(facts[first], facts[then])
-        linked = {pair for pair, yes in zip(pairs, alike.tolist()) if yes}
-    chains: Chains = {}
-    for bucket, held in ordered.items():
-        at = [column[rank[2]] for rank in held]
-        reach: list[int] = []  # per member, a bitmask of the members it reaches by position (earliest first)
-        for j, me in enumerate(at):
-            mask = 1 << j
-            for k, other in enumerate(at[:j]):
-                if (other, me) in linked:
-                    mask |= reach[k]
-            reach.append(mask)
-        chains[bucket] = {rank[2]: [held[k] for k in _bits(mask)] for rank, mask in zip(held, reach)}
-    return chains
+        # each pair once: the versions of one bucket a batch sees hold mostly the same members
+        pairs, inverse = np.unique(first[both] * len(packed) + then[both], return_inverse=True)
+        first, then = np.divmod(pairs, len(packed))
+        alike = np.zeros(both.shape, dtype=bool)
+        alike[both] = ((story.similarities(rows[first], rows[then]) >= STORY_CHAIN) & ~other_events(facts[first], facts[then]))[inverse]
+        linked[:, later, earlier] = alike
+    reach = np.zeros((len(ordered), width), dtype=np.int64)  # per member, the positions it reaches (a bitmask)
+    for j in range(width):  # itself, and what the earlier ones it is chained to reach
+        reach[:, j] = np.bitwise_or.reduce(np.where(linked[:, j, :j], reach[:, :j], 0), axis=1, initial=1 << j)
+    return {bucket: _Chain(held, [rank[2] for rank in held], row) for bucket, held, row in zip(wanted, ordered, reach.tolist())}
 
 
 def _keep(hits: dict[str, Candidate], candidate: Candidate) -> None:
@@ -908,7 +931,7 @@ def resolve(article_id: str, candidates: Iterable[Candidate], *, near: float, st
         return Dedup(status="unique", duplicate_of=None, similarity=None, story_id=article_id)
     worded = next((c.id for c in cands if c.exact or (c.similarity >= story and c.distinct >= STORY_DISTINCT)), None)
     story_id = worded or next((c.id for c in cands if c.story), article_id)
-    copies = [c for c in cands if c.exact or (distinctive(c) >= near and not c.conflict and c.distinct >= MIN_DISTINCT)]
+    copies = [c for c in cands if c.exact or (c.distinct >= MIN_DISTINCT and not c.conflict and distinctive(c) >= near)]
     if not copies:
         return Dedup(status="unique", duplicate_of=None, similarity=max(c.similarity for c in cands), story_id=story_id)
     best = max(copies, key=lambda c: (c.exact, c.similarity))

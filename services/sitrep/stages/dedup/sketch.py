@@ -119,15 +119,17 @@ class _Words:
     starts, and which are names inside prose (``terms``) with their 32-bit hashes."""
 
     def __init__(self, text: str) -> None:
-        raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        n = raw.size
+        n = len(text)
         if n == 0:
             self.raw = self.normal = self.name_hashes = np.zeros(0, dtype=_U64)
             self.starts = self.names = np.zeros(0, dtype=np.intp)
             return
-        if text.isascii() or int(raw.max()) < _BMP:
+        encoded = text.encode("utf-16-le")
+        if len(encoded) == 2 * n:  # no surrogate pairs: all in the BMP, a code point in 16 bits (half the bytes to read)
+            raw = np.frombuffer(encoded, dtype=np.uint16)
             cp = _FOLD.take(raw)  # take: half the cost of indexing with an array of uint32
         else:
+            raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
             astral = raw >= _BMP
             cp = np.where(astral, np.where(raw < 0x1F000, raw, 0), _FOLD.take(np.where(astral, 0, raw)))
         is_word = cp != 0
@@ -203,7 +205,7 @@ def _sign_chunk(bodies: list[str]) -> list[Signature]:
     count = len(bodies)
     words = _Words("\0".join(bodies))
     raw, normal, starts = words.raw, words.normal, words.starts
-    lengths = np.fromiter((len(b) + 1 for b in bodies), dtype=np.int64, count=count)
+    lengths = np.fromiter(map(len, bodies), dtype=np.int64, count=count) + 1
     # Words up to each text's end, then each word's text: a few searches, not one a word.
     upto = starts.searchsorted(lengths.cumsum())
     per_text = np.empty(count, dtype=np.intp)
@@ -229,12 +231,12 @@ def _sign_chunk(bodies: list[str]) -> list[Signature]:
     # One sort orders every text's shingle hashes: the text's number sits above the hash bits.
     keyed = (owner.astype(_U64) << _DOC_SHIFT) | (_fmix(grams) & _HASH_MASK)
     keyed.sort()
-    keyed = keyed[_starts(keyed)]
+    keyed = keyed[_starts(keyed).nonzero()[0]]
     text_of = (keyed >> _DOC_SHIFT).astype(np.intp)
     sizes = np.bincount(text_of, minlength=count)
     # Bins are ranges of the hash space: the first hash of a (text, bin) run is its minimum.
     cell_key = keyed >> _BIN_SHIFT
-    first = _starts(cell_key)
+    first = _starts(cell_key).nonzero()[0]  # positions, not a mask: a mask this mixed is slow to index with, and is used thrice
     minima, owners = keyed[first] & _HASH_MASK, text_of[first]
     cells = (cell_key[first] & _U64(NUM_PERM - 1)).astype(np.intp)
     bins = np.zeros((count, NUM_PERM), dtype=np.uint8)
@@ -243,7 +245,7 @@ def _sign_chunk(bodies: list[str]) -> list[Signature]:
     sketches = (bins[:, 0::2] | (bins[:, 1::2] << 4)).tobytes()
     # A band is a run of bins; its first filled bin holds the band's smallest hash.
     band = cells >> _BAND_SHIFT
-    first = _starts(owners * BANDS + band)
+    first = _starts(owners * BANDS + band).nonzero()[0]
     keys = (_fmix(minima[first] ^ _BAND_SALT[band[first]]) >> _U64(2)).tolist()  # below 2**62: story term keys sit above
     key_bounds = owners[first].searchsorted(np.arange(count + 1)).tolist()
     exact = _exact_hashes(raw, word_bounds).tolist()
@@ -294,12 +296,11 @@ def _unique_first_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     stable sort and run starts, without the wrapper's generality (most of its cost on a few names)."""
     order = np.argsort(values, kind="mergesort")  # stable: a run's first index is the value's first occurrence
     ordered = values[order]
-    first = _starts(ordered)
-    runs = first.nonzero()[0]
+    runs = _starts(ordered).nonzero()[0]
     counts = np.empty(runs.size, dtype=np.intp)
     counts[:-1] = runs[1:] - runs[:-1]
     counts[-1] = ordered.size - runs[-1]
-    return ordered[first], order[first], counts
+    return ordered[runs], order[runs], counts
 
 
 def _exact_hashes(words: np.ndarray, bounds: list[int]) -> np.ndarray:
