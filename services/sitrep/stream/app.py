@@ -246,19 +246,21 @@ class Worker:
         async for events in stream.take_events(settings.batch_size, within=settings.analyze_batch_seconds or settings.batch_seconds):
             if self.route.may_drain(time.monotonic()) and not self.app.rebalancing and self.holds_everything():
                 await self.go_solo()
-            # Order marks from the producer are no articles: they vouch for their partition, once
-            # the articles before them are analyzed (the marks timer runs while a batch waits).
-            batch, vouching = [], []
+            # Order marks from the producer are no articles: they vouch for their partition once
+            # the articles before them are analyzed (``Sources`` keeps a mark until then; the
+            # marks timer runs while a batch waits).
+            batch, vouching = [], False
+            self.sources.begin(self.starts(events))
             for event in events:
                 order = order_mark(event.message.headers)
                 if order is None:
                     batch.append(event)
                 else:
-                    vouching.append((event.message.partition, event.message.offset, order))
-            self.sources.begin(self.starts(events))
+                    self.sources.marked(event.message.partition, event.message.offset, order)
+                    vouching = True
+            if vouching and self.route.state == SOLO:  # in memory a mark costs nothing: it frees what waits for it during the analysis
+                self.send_wanted_marks()
             probes, top = await self.analyze_articles(batch) if batch else ({}, None)
-            for partition, offset, order in vouching:
-                self.sources.marked(partition, offset, order)
             if batch:
                 # One message per shard per batch, to every shard: its probes, and the marks
                 # that let it answer what it holds.
