@@ -307,3 +307,16 @@ def test_a_village_close_to_a_named_town_fits_across_the_governorate_line():
     # a village of Babil a short way south of Baghdad, the only governorate the text names
     body = "A roadside bomb struck an army patrol in the village of Abu Shamsiyah, south of Baghdad, killing 2 soldiers."
     assert governorate_of(body) == "IQ.06"
+
+
+def test_a_large_city_of_several_meanings_makes_a_small_namesake_abroad_unlikely_on_its_own():
+    # "Mosul" is a city and a district: its only other evidence. The Syrian namesakes of the
+    # quarter's name are small, and dropped whether the name has one meaning or several.
+    text = "A car bomb went off in the al Thawra quarter of eastern Mosul on Friday."
+    assert [cc for _, cc in places_in(text)] == ["IQ.15"]
+
+
+def test_a_country_named_across_a_border_is_not_where_the_place_is():
+    text = "Soldiers searched farms around al-Baaj, close to the border with Syria."
+    assert places_in(text)[0] == ("al-Baaj", "IQ.15")
+    assert governorate_of(text) == "IQ.15"

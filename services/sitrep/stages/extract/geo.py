@@ -138,7 +138,7 @@ def resolve(text: str, hits: list[Hit], gaz: Gazetteer, context: Iterable[PlaceM
             titled = text[max(0, hit.start - 4):hit.start] == "The "  # "The Mail": a title, not a village
             candidates = [t for t in candidates if gaz.places[t.ref].kind != "village"
                           or (kind_cue or ctx.agrees(gaz.places[t.ref])) and not titled]
-        candidates = [t for t in candidates if not ctx.foreign(gaz.places[t.ref])] or candidates
+        candidates = [t for t in candidates if not ctx.foreign(gaz.places[t.ref])]
         if not candidates:
             continue
         place = max((gaz.places[t.ref] for t in candidates), key=ctx.prior)
@@ -275,7 +275,7 @@ class _Context:
 
     def foreign(self, place: Place) -> bool:
         """A small place in a country the rest of the article does not name, when it names another."""
-        if self.top < 1.0 or _never_foreign(place):
+        if max(self.top, max(self.anchored.values(), default=0.0)) < 1.0 or _never_foreign(place):
             return False
         anchored = max((v for cc, v in self.anchored.items() if cc != place.cc), default=0.0)
         elsewhere = max(anchored, max((v for cc, v in self.stated.items() if cc != place.cc), default=0.0))
@@ -316,15 +316,22 @@ class _Context:
 _DEFAULT_COUNTRY = {"SY": 0.6, "IQ": 0.5}
 
 
+# A country named as what lies across a border ("near the border with Syria") says where the
+# place is not: no evidence that the report is about it.
+_ACROSS = re.compile(r"\bborders?\s+(?:with|of)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
 def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMention]) -> _Context:
     admin1: set[str] = set()
     countries: dict[str, float] = defaultdict(float)
     found: list[tuple[Place, list[Place]]] = []  # a place the text names, and every place its name may be
     anchored: dict[str, float] = defaultdict(float)  # evidence by country of places never foreign
     for h in hits:
+        if h.start <= 3 and _DATELINE_TAIL.match(text, h.end):
+            continue  # a dateline says where the reporter is, not the event
         if len(h.targets) == 1:
             t = h.targets[0]
-            if t.kind == "place" and not t.guarded and not t.weak:
+            if t.kind == "place" and not t.guarded and not t.weak and not _ACROSS.search(text, max(0, h.start - 30), h.start):
                 found.append((gaz.places[t.ref], [gaz.places[t.ref]]))
         elif all(t.kind == "place" and not t.guarded for t in h.targets) and any(not t.weak for t in h.targets):
             # Namesakes in one governorate ("Erbil" the city and the district) say which
