@@ -92,7 +92,11 @@ def html_to_text(markup: str, url: str | None = None) -> HtmlPage:
     tree = LexborHTMLParser(markup)
     page = HtmlPage(text="")
     _metadata(tree, page)
-    found = _trafilatura(markup, url) if len(tree.css("*")) <= _MAX_ELEMENTS else None
+    # trafilatura's metadata (a third of its cost) only fills what the page's own tags leave
+    # open: a title, an author, or a publication day (also against a UTC tag, _publication).
+    stamp = page.published if page.stamped else None
+    wanted = not (page.title and page.author and stamp and _ISO_DAY.match(stamp) and not _UTC.search(stamp.strip()))
+    found = _trafilatura(markup, url, wanted) if len(tree.css("*")) <= _MAX_ELEMENTS else None
     if found is not None and len(found.text) >= _MIN_EXTRACTED:
         page.text, page.extracted = found.text, True
         page.published = _publication(page.published if page.stamped else None, found.date) or page.published
@@ -155,10 +159,10 @@ def _publication(stamp: str | None, found: str | None) -> str | None:
     return stamp
 
 
-def _trafilatura(markup: str, url: str | None) -> _Extract | None:
-    """trafilatura's main text and metadata; None when it finds no article or fails."""
+def _trafilatura(markup: str, url: str | None, metadata: bool = True) -> _Extract | None:
+    """trafilatura's main text and (with ``metadata``) metadata; None when it finds no article or fails."""
     try:
-        doc = trafilatura.bare_extraction(markup, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        doc = trafilatura.bare_extraction(markup, url=url, with_metadata=metadata, include_comments=False, include_tables=True,
                                           deduplicate=False, favor_recall=_MODE == "recall", favor_precision=_MODE == "precision",
                                           date_extraction_params=_DATES)
     except Exception:  # its parser or fallbacks on a page they cannot take: the selectolax rules read it
