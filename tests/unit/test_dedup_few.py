@@ -5,12 +5,19 @@ floats, where a float is kept), or a verdict would depend on the size of a batch
 from __future__ import annotations
 
 import random
+import sys
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sitrep.stages.dedup import index as dedup
 from sitrep.stages.dedup import sketch, terms
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "ops/bench"))
+import corpus  # noqa: E402
 
 
 def _packed(nibbles: list[int]) -> bytes:
@@ -68,3 +75,29 @@ def test_one_pair_of_term_rows_is_alike_as_a_batch_finds_it(mine, theirs, thresh
         threshold = float(np.nextafter(value, [-1.0, 0.0, 2.0][at_value + 1])) if at_value else value
     assert terms.alike(terms.Ranked(mine), terms.Ranked(theirs), threshold) == (value >= threshold)
 
+
+def _probed_in_pairs(ids: list[str], sigs: list) -> tuple[list, list[dict]]:
+    """Every answer of four shards over the stream in batches of two, and their entries."""
+    state: list[tuple[dict, dict]] = [({}, {}) for _ in range(4)]
+    answers = []
+    for start in range(0, len(ids), 2):
+        per_shard: list[list] = [[] for _ in state]
+        for order in range(start, min(start + 2, len(ids))):
+            for shard, keys in dedup.route(dedup.keys(sigs[order], ids[order]), len(state)).items():
+                per_shard[shard].append((ids[order], order, sigs[order], keys))
+        for shard, requests in enumerate(per_shard):
+            answers.append(dedup.probe_many(requests, *state[shard], min_similarity=0.3, shard=shard, shards=len(state)))
+    return answers, [entries for _, entries in state]
+
+
+def test_a_probe_answers_alike_a_pair_at_a_time_and_all_at_once(monkeypatch) -> None:
+    # the same stream, its pairs compared in plain Python and with numpy: the same candidates
+    # (similarities to the bit) and the same entries stored
+    rows = list(corpus.articles(300, seed=11))
+    ids, sigs = [r["id"] for r in rows], dedup.sign_many([r["body"] for r in rows])
+    monkeypatch.setattr(dedup, "_FEW", dedup._Few(10**9, 10**9, 10**9))
+    few = _probed_in_pairs(ids, sigs)
+    monkeypatch.setattr(dedup, "_FEW", dedup._Few(-1, -1, -1))
+    many = _probed_in_pairs(ids, sigs)
+    assert sum(c.story for answer in few[0] for found in answer for c in found) >= 20  # stories told, and chains read
+    assert few == many
