@@ -67,7 +67,7 @@ class Ranked:
             self.first = self.last = first
             self.own, self.weight = 0.0, _FIRST_WEIGHTS[n]
             return
-        self.first, self.last, self.own = {}, {}, 0.0
+        self.first, self.last, self.own, self.weight = {}, {}, 0.0, 0.0
         for rank, term in enumerate(row):
             if term:
                 if term in self.last:
@@ -75,7 +75,7 @@ class Ranked:
                 else:
                     self.first[term] = rank
                 self.last[term] = rank
-        self.weight = sum(w for w, term in zip(_WEIGHT_LIST, row) if term)
+                self.weight += _WEIGHT_LIST[rank]
 
 
 _FIRST_WEIGHTS = [sum(_WEIGHT_LIST[:n]) for n in range(TERMS + 1)]
@@ -90,14 +90,9 @@ def alike(mine: Ranked, theirs: Ranked, threshold: float) -> bool:
     ``similarities`` whatever the value. (A test holds the two together.)"""
     shared = mine.own + theirs.own
     last, first = mine.last, theirs.first
-    if len(first) < len(last):
-        for term, rank in first.items():
-            if (other := last.get(term)) is not None:
-                shared += _WEIGHT_LIST[rank if rank > other else other]
-    else:
-        for term, rank in last.items():
-            if (other := first.get(term)) is not None:
-                shared += _WEIGHT_LIST[rank if rank > other else other]
+    for term in last.keys() & first.keys():
+        rank, other = last[term], first[term]
+        shared += _WEIGHT_LIST[rank if rank > other else other]
     if shared == 0.0 and threshold > _CLOSE:
         return False  # nothing shared: 0, or no terms at all (0 by ``similarities``' ``where``)
     union = mine.weight + theirs.weight - shared
