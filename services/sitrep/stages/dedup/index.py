@@ -616,7 +616,7 @@ _Alike = Iterator[tuple[int, int, int, float, bytes]]  # request, entry key, its
 def _alike_many(requests: Sequence[Request], sharing: list[set[int]], entries: Mapping[int, bytes], min_similarity: float,
                 window: int | None) -> _Alike:
     """The pairs that pass (similar enough, sharing MIN_SHARED), request by request, each one's
-    entry keys in ascending order: all compared at once."""
+    entry keys as its set iterates: all compared at once."""
     pairs = _pairs(requests, sharing, entries, window)
     if pairs is None:
         return
@@ -635,8 +635,8 @@ def _alike_many(requests: Sequence[Request], sharing: list[set[int]], entries: M
 
 def _alike_few(requests: Sequence[Request], sharing: list[set[int]], entries: Mapping[int, bytes], min_similarity: float,
                window: int | None) -> _Alike:
-    """``_alike_many`` a pair at a time, in plain Python: the same pairs, in the same order,
-    with the same floats."""
+    """``_alike_many`` a pair at a time, in plain Python: the same pairs, in the same order
+    (each request's set as it iterates), with the same floats."""
     theirs: dict[int, tuple[bytes, int, int, Sketch] | None] = {}
     for r, keys in enumerate(sharing):
         if not keys:
@@ -644,7 +644,7 @@ def _alike_few(requests: Sequence[Request], sharing: list[set[int]], entries: Ma
         _, order, sig, _ = requests[r]
         oldest = None if window is None else order - window
         mine = None
-        for key in sorted(keys):
+        for key in keys:
             if key in theirs:
                 held = theirs[key]
             else:
@@ -712,7 +712,7 @@ _Told = Iterator[tuple[int, int, int, bytes]]  # request, entry key, its order, 
 
 def _told_many(requests: Sequence[Request], naming: list[set[int]], entries: Mapping[int, bytes], window: int | None) -> _Told:
     """The pairs one story by their terms and not another event by their facts, request by
-    request, each one's entry keys in ascending order: all compared at once."""
+    request, each one's entry keys as its set iterates: all compared at once."""
     pairs = _pairs(requests, naming, entries, window)
     if pairs is None:
         return
@@ -729,7 +729,7 @@ def _told_many(requests: Sequence[Request], naming: list[set[int]], entries: Map
 
 def _told_few(requests: Sequence[Request], naming: list[set[int]], entries: Mapping[int, bytes], window: int | None) -> _Told:
     """``_told_many`` a pair at a time, in plain Python (``terms.alike``, ``facts.other_event``):
-    the same pairs, in the same order."""
+    the same pairs, in the same order (each request's set as it iterates)."""
     for r, keys in enumerate(naming):
         if not keys:
             continue
@@ -737,7 +737,7 @@ def _told_few(requests: Sequence[Request], naming: list[set[int]], entries: Mapp
         oldest = None if window is None else order - window
         mine: story.Ranked | None = None
         facts = sig.facts[:FACTS_BYTES].ljust(FACTS_BYTES, b"\0")  # as ``facts.fields`` reads them
-        for key in sorted(keys):
+        for key in keys:
             packed = entries.get(key)
             if packed is None:
                 continue  # evicted
