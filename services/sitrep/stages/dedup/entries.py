@@ -154,6 +154,11 @@ def order_of(entry: bytes) -> int:
     return _ENTRY.unpack_from(entry)[0]
 
 
+def order_size(entry: bytes) -> tuple[int, int]:
+    """Order and shingle count (``heads`` of one entry)."""
+    return _ENTRY.unpack_from(entry)[:2]
+
+
 def id_of(entry: bytes) -> str:
     _, _, id_len, n_keys, _ = _ENTRY.unpack_from(entry)
     at = _id_at(n_keys)

@@ -58,6 +58,7 @@ from sitrep.stages.dedup.entries import (
     marked_in,
     members,
     order_of,
+    order_size,
     pack,
     packed_answer,
     rank_of,
@@ -65,16 +66,33 @@ from sitrep.stages.dedup.entries import (
     size_of,
     size_ratio,
     state_bytes,
+    terms_of,
     terms_rows,
     unpack,
     with_counted,
     words,
 )
 from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
+from sitrep.stages.dedup.facts import FACTS_BYTES, event_facts, other_event, other_events
 from sitrep.stages.dedup.facts import conflict as facts_conflict
-from sitrep.stages.dedup.facts import event_facts, other_event, other_events
 from sitrep.stages.dedup.facts import fields as fact_fields
-from sitrep.stages.dedup.sketch import BANDS, BITS, NUM_PERM, SHINGLE, SKETCH_BYTES, Signature, Sketches, jaccards, sign, sign_many, tversky
+from sitrep.stages.dedup.sketch import (
+    BANDS,
+    BITS,
+    NUM_PERM,
+    SHINGLE,
+    SKETCH_BYTES,
+    Signature,
+    Sketch,
+    Sketches,
+    jaccard,
+    jaccards,
+    round4,
+    sign,
+    sign_many,
+    tversky,
+    tversky_one,
+)
 
 __all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "EXACT_BIT", "NUM_PERM", "SHINGLE", "STORY_CHAIN", "STORY_TERMS", "TERM_BIT", "TERM_BUCKET", "Ages", "Candidate",
            "Signature", "MIN_DISTINCT", "STORY_DISTINCT", "ages_of", "conflict", "distinctive",
@@ -560,6 +578,45 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
              found: list[dict[str, Candidate]], min_similarity: float, window: int | None,
              filed_as: dict[tuple[str, int], int]) -> None:
     """Estimate the similarity of every request with every article it shares a band with, at once."""
+    total = sum(map(len, sharing))
+    if not total:
+        return
+    alike = _alike_few if total <= _FEW.compared else _alike_many
+    ids: dict[int, str] = {}
+    for r, key, other_order, sim, packed in alike(requests, sharing, entries, min_similarity, window):
+        other_id = ids.get(key)
+        if other_id is None:
+            other_id = ids[key] = id_of(packed)
+        article_id, order = requests[r][0], requests[r][1]
+        if other_order == order and other_id >= article_id:
+            continue  # same order: the id decides which came first
+        repeat = other_id == article_id  # the same id earlier
+        hits = found[r]
+        if other_id in hits:
+            _keep(hits, Candidate(other_id, other_order, 1.0 if repeat else sim, repeat))
+        else:
+            hits[other_id] = Candidate(other_id, other_order, 1.0 if repeat else sim, repeat)
+        filed_as[other_id, other_order] = key
+
+
+class _Few(NamedTuple):
+    """Pairs up to which a probe compares one pair at a time in plain Python: numpy's calls
+    cost a fixed amount each, more than a few dozen pairs do in Python. Either way gives the
+    same answers (``sketch.jaccard``, ``terms.alike``), so the limits only move the cost."""
+
+    compared: int  # sketches (``_compare``)
+    told: int  # story terms and facts (``_one_story``): a pair costs more
+    chained: int  # a chain's pairs (``_chains``): many recur in the versions of a bucket a batch sees
+
+
+_FEW = _Few(40, 20, 60)
+_Alike = Iterator[tuple[int, int, int, float, bytes]]  # request, entry key, its order, similarity, packed entry
+
+
+def _alike_many(requests: Sequence[Request], sharing: list[set[int]], entries: Mapping[int, bytes], min_similarity: float,
+                window: int | None) -> _Alike:
+    """The pairs that pass (similar enough, sharing MIN_SHARED), request by request, each one's
+    entry keys as its set iterates: all compared at once."""
     pairs = _pairs(requests, sharing, entries, window)
     if pairs is None:
         return
@@ -571,22 +628,38 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
     sims, overlap = tversky(jaccards(mine, req[keep], theirs, cand[keep]), sizes[req[keep]],
                             head["size"][cand[keep]].astype(np.float64), EXTRA_WEIGHT)
     passed = np.flatnonzero((sims >= min_similarity) & (overlap >= MIN_SHARED))
-    ids: dict[int, str] = {}
     for r, c, other_order, sim in zip(req[keep[passed]].tolist(), cand[keep[passed]].tolist(),
                                       their_orders[keep[passed]].tolist(), np.round(sims[passed], 4).tolist()):
-        other_id = ids.get(c)
-        if other_id is None:
-            other_id = ids[c] = id_of(packed_list[c])
-        article_id, order = requests[r][0], requests[r][1]
-        if other_order == order and other_id >= article_id:
-            continue  # same order: the id decides which came first
-        repeat = other_id == article_id  # the same id earlier
-        hits = found[r]
-        if other_id in hits:
-            _keep(hits, Candidate(other_id, other_order, 1.0 if repeat else sim, repeat))
-        else:
-            hits[other_id] = Candidate(other_id, other_order, 1.0 if repeat else sim, repeat)
-        filed_as[other_id, other_order] = key_list[c]
+        yield r, key_list[c], other_order, sim, packed_list[c]
+
+
+def _alike_few(requests: Sequence[Request], sharing: list[set[int]], entries: Mapping[int, bytes], min_similarity: float,
+               window: int | None) -> _Alike:
+    """``_alike_many`` a pair at a time, in plain Python: the same pairs, in the same order
+    (each request's set as it iterates), with the same floats."""
+    theirs: dict[int, tuple[bytes, int, int, Sketch] | None] = {}
+    for r, keys in enumerate(sharing):
+        if not keys:
+            continue
+        _, order, sig, _ = requests[r]
+        oldest = None if window is None else order - window
+        mine = None
+        for key in keys:
+            if key in theirs:
+                held = theirs[key]
+            else:
+                packed = entries.get(key)
+                held = theirs[key] = None if packed is None else (packed, *order_size(packed), Sketch(packed[SKETCH_AT : SKETCH_AT + SKETCH_BYTES]))
+            if held is None or held[1] > order or (oldest is not None and held[1] < oldest):
+                continue  # evicted, later, or out of the window
+            if mine is None:
+                mine = Sketch(sig.minhash)
+            sim, overlap = tversky_one(jaccard(mine, held[3]), sig.size, held[2], EXTRA_WEIGHT)
+            if sim >= min_similarity and overlap >= MIN_SHARED:
+                yield r, key, held[1], round4(sim), held[0]
+
+
+_BLANK = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")  # an evicted entry's place among the pairs
 
 
 def _pairs(requests: Sequence[Request], keyed: list[set[int]], entries: Mapping[int, bytes], window: int | None
@@ -604,8 +677,7 @@ def _pairs(requests: Sequence[Request], keyed: list[set[int]], entries: Mapping[
     key_list = unique_keys.tolist()
     packed_list = list(map(entries.get, key_list))
     present = np.fromiter((p is not None for p in packed_list), dtype=bool, count=len(packed_list))  # else evicted
-    blank = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")
-    packed_list = [p if p is not None else blank for p in packed_list]
+    packed_list = [p if p is not None else _BLANK for p in packed_list]
     head = heads(packed_list)
     orders = np.array([order for _, order, _, _ in requests], dtype=np.int64)[req]
     their_orders = head["order"][cand]
@@ -619,11 +691,31 @@ def _one_story(requests: Sequence[Request], naming: list[set[int]], entries: Map
                window: int | None) -> list[dict[int, tuple[int, str]]]:
     """Per request: the earlier articles sharing a story term key with it whose story terms
     are STORY_TERMS alike (``terms.similarities``) and whose facts do not tell another event
-    (``facts.other_events``), as entry key -> (order, id). Compared all at once."""
+    (``facts.other_events``), as entry key -> (order, id). Compared all at once, or a pair at
+    a time when there are few (``_FEW``)."""
     out: list[dict[int, tuple[int, str]]] = [{} for _ in requests]
+    total = sum(map(len, naming))
+    if not total:
+        return out
+    told = _told_few if total <= _FEW.told else _told_many
+    for r, key, other_order, packed in told(requests, naming, entries, window):
+        article_id, order = requests[r][0], requests[r][1]
+        other_id = id_of(packed)
+        if other_id == article_id or (other_order == order and other_id >= article_id):
+            continue  # the same id, or the same order and a later id
+        out[r][key] = (other_order, other_id)
+    return out
+
+
+_Told = Iterator[tuple[int, int, int, bytes]]  # request, entry key, its order, packed entry
+
+
+def _told_many(requests: Sequence[Request], naming: list[set[int]], entries: Mapping[int, bytes], window: int | None) -> _Told:
+    """The pairs one story by their terms and not another event by their facts, request by
+    request, each one's entry keys as its set iterates: all compared at once."""
     pairs = _pairs(requests, naming, entries, window)
     if pairs is None:
-        return out
+        return
     req, cand, key_list, packed_list, head, keep = pairs
     their_orders = head["order"][cand]
     mine_terms = story.rows([sig.terms for _, _, sig, _ in requests])
@@ -632,12 +724,30 @@ def _one_story(requests: Sequence[Request], naming: list[set[int]], entries: Map
     mine_facts = fact_fields([sig.facts for _, _, sig, _ in requests])
     keep = keep[~other_events(mine_facts[req[keep]], fact_fields([facts_of(p) for p in packed_list])[cand[keep]])]
     for r, c, other_order in zip(req[keep].tolist(), cand[keep].tolist(), their_orders[keep].tolist()):
-        article_id, order = requests[r][0], requests[r][1]
-        other_id = id_of(packed_list[c])
-        if other_id == article_id or (other_order == order and other_id >= article_id):
-            continue  # the same id, or the same order and a later id
-        out[r][key_list[c]] = (other_order, other_id)
-    return out
+        yield r, key_list[c], other_order, packed_list[c]
+
+
+def _told_few(requests: Sequence[Request], naming: list[set[int]], entries: Mapping[int, bytes], window: int | None) -> _Told:
+    """``_told_many`` a pair at a time, in plain Python (``terms.alike``, ``facts.other_event``):
+    the same pairs, in the same order (each request's set as it iterates)."""
+    for r, keys in enumerate(naming):
+        if not keys:
+            continue
+        _, order, sig, _ = requests[r]
+        oldest = None if window is None else order - window
+        mine: story.Ranked | None = None
+        facts = sig.facts[:FACTS_BYTES].ljust(FACTS_BYTES, b"\0")  # as ``facts.fields`` reads them
+        for key in keys:
+            packed = entries.get(key)
+            if packed is None:
+                continue  # evicted
+            other_order = order_of(packed)
+            if other_order > order or (oldest is not None and other_order < oldest):
+                continue
+            if mine is None:
+                mine = story.Ranked(story.padded(sig.terms))
+            if story.alike(mine, story.Ranked(terms_of(packed)), STORY_TERMS) and not other_event(facts, facts_of(packed)):
+                yield r, key, other_order, packed
 
 
 class _Chain(NamedTuple):
@@ -690,8 +800,16 @@ def _chains(filings: Sequence[_Filed | None], storied: Sequence[dict[int, tuple[
             if key not in packed and (entry := entries.get(key)) is not None:  # else evicted
                 packed[key] = entry
                 ranked[key] = (*rank_of(entry), key)
-    column = {key: c for c, key in enumerate(packed)}
     ordered = [sorted([ranked[key] for key in listed if key in ranked]) for listed in wanted.values()]
+    pairs = sum(len(held) * (len(held) - 1) // 2 for held in ordered)
+    reach = _reach_few(ordered, packed) if pairs <= _FEW.chained else _reach_many(ordered, packed)
+    return {bucket: _Chain(held, [rank[2] for rank in held], row) for bucket, held, row in zip(wanted, ordered, reach)}
+
+
+def _reach_many(ordered: list[list[tuple[int, str, int]]], packed: dict[int, bytes]) -> list[list[int]]:
+    """Per bucket (its members still held, earliest first), per position up to the widest, the
+    positions it reaches (a bitmask: ``_Chain.reach``), every bucket a row of a matrix."""
+    column = {key: c for c, key in enumerate(packed)}
     width = max(map(len, ordered))
     at = np.full((len(ordered), width), -1, dtype=np.intp)  # a bucket's members by column, -1 past its last
     for b, held in enumerate(ordered):
@@ -712,7 +830,33 @@ def _chains(filings: Sequence[_Filed | None], storied: Sequence[dict[int, tuple[
     reach = np.zeros((len(ordered), width), dtype=np.int64)  # per member, the positions it reaches (a bitmask)
     for j in range(width):  # itself, and what the earlier ones it is chained to reach
         reach[:, j] = np.bitwise_or.reduce(np.where(linked[:, j, :j], reach[:, :j], 0), axis=1, initial=1 << j)
-    return {bucket: _Chain(held, [rank[2] for rank in held], row) for bucket, held, row in zip(wanted, ordered, reach.tolist())}
+    return reach.tolist()
+
+
+def _reach_few(ordered: list[list[tuple[int, str, int]]], packed: dict[int, bytes]) -> list[list[int]]:
+    """``_reach_many`` a pair at a time, in plain Python (``terms.alike``, ``facts.other_event``)."""
+    width = max(map(len, ordered))
+    linked: dict[tuple[int, int], bool] = {}  # (earlier, later) entry keys: chained (a pair is in many versions of a bucket)
+    ranked: dict[int, story.Ranked] = {}
+    out = []
+    for held in ordered:
+        keys = [rank[2] for rank in held]
+        for key in keys:
+            if key not in ranked:
+                ranked[key] = story.Ranked(terms_of(packed[key]))
+        reach: list[int] = []
+        for j, later in enumerate(keys):
+            mask = 1 << j
+            for i in range(j):
+                chained = linked.get((keys[i], later))
+                if chained is None:
+                    chained = linked[keys[i], later] = (story.alike(ranked[keys[i]], ranked[later], STORY_CHAIN)
+                                                        and not other_event(facts_of(packed[keys[i]]), facts_of(packed[later])))
+                if chained:
+                    mask |= reach[i]
+            reach.append(mask)
+        out.append(reach + [1 << j for j in range(len(held), width)])  # past its last, as the matrix has them
+    return out
 
 
 def _keep(hits: dict[str, Candidate], candidate: Candidate) -> None:

@@ -34,6 +34,7 @@ SHINGLE = 4  # words per shingle
 
 SKETCH_BYTES = NUM_PERM * BITS // 8
 LEVELS = (1 << BITS) - 1  # values a filled bin takes (0 marks an empty bin)
+_CHANCE = 1.0 - 1.0 / LEVELS  # the share of bins filled in both that do not match by chance
 _U64 = np.uint64
 _HASH_BITS = 44  # shingle hash bits kept: the rest of a 64-bit word holds the text's number in a batch
 _DOC_SHIFT = _U64(_HASH_BITS)
@@ -342,8 +343,60 @@ def jaccards(mine: Sketches, mine_rows: np.ndarray, theirs: Sketches, their_rows
     filled_both = np.bitwise_count(both).sum(axis=1, dtype=np.int64)
     union = mine.count[mine_rows] + theirs.count[their_rows] - filled_both
     matches = np.bitwise_count(same).sum(axis=1, dtype=np.int64)
-    estimate = (matches - filled_both / LEVELS) / np.maximum(union, 1) / (1.0 - 1.0 / LEVELS)
+    estimate = (matches - filled_both / LEVELS) / np.maximum(union, 1) / _CHANCE
     return np.clip(estimate, 0.0, 1.0)
+
+
+class Sketch:
+    """One packed sketch as one int (``Sketches`` is many as arrays), for ``jaccard``: a pair
+    or a few are compared at a fraction of the cost of numpy's calls on arrays of one row."""
+
+    __slots__ = ("word", "filled", "count")
+
+    def __init__(self, sketch: bytes) -> None:
+        self.word = int.from_bytes(sketch, "little")
+        self.filled = _filled_int(self.word)
+        self.count = self.filled.bit_count()
+
+
+_LOW_BITS_INT = int.from_bytes(bytes([0x11]) * SKETCH_BYTES, "little")
+
+
+def _filled_int(word: int) -> int:
+    """``_filled`` of a whole sketch as one int (the shifts stay inside each 4-bit bin that is kept)."""
+    x = word | (word >> 1)
+    return (x | (x >> 2)) & _LOW_BITS_INT
+
+
+def jaccard(mine: Sketch, theirs: Sketch) -> float:
+    """``jaccards`` of one pair, in plain Python: the same counts, and the same float
+    operations on them in the same order, so the same float to the bit (a test holds the two
+    together). Bins filled in both that differ are counted, not those that match: one
+    operation fewer on ints of a thousand bits."""
+    both = mine.filled & theirs.filled
+    x = mine.word ^ theirs.word
+    x |= x >> 1
+    filled_both = both.bit_count()
+    matches = filled_both - (both & (x | (x >> 2))).bit_count()
+    union = mine.count + theirs.count - filled_both
+    estimate = (matches - filled_both / LEVELS) / (union if union > 1 else 1) / _CHANCE
+    return 0.0 if estimate < 0.0 else 1.0 if estimate > 1.0 else estimate
+
+
+def tversky_one(jaccard: float, size_a: int, size_b: int, extra_weight: float) -> tuple[float, float]:
+    """``tversky`` of one pair, in plain Python (the same operations in the same order)."""
+    small, large = (size_a, size_b) if size_a < size_b else (size_b, size_a)
+    small, large = float(small if small > 1 else 1), float(large if large > 1 else 1)
+    shared = jaccard * (small + large) / (1.0 + jaccard)
+    if small < shared:
+        shared = small
+    return shared / (small + extra_weight * (large - shared)), shared
+
+
+def round4(value: float) -> float:
+    """``np.round(value, 4)`` in plain Python: numpy scales, rounds half to even and scales
+    back (``round(value, 4)`` rounds the decimal value instead, which can differ)."""
+    return round(value * 10_000.0) / 10_000.0
 
 
 def tversky(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, extra_weight: float) -> tuple[np.ndarray, np.ndarray]:

@@ -49,6 +49,59 @@ def similarities(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
     return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
 
 
+_WEIGHT_LIST = _WEIGHTS.tolist()
+_CLOSE = 1e-9  # far above the rounding of either way of summing a dozen weights, far below any real margin
+
+
+class Ranked:
+    """One row of TERMS 16-bit terms (0 an empty slot) as ``alike`` reads it: where each term
+    first and last stands (a 16-bit term can fill two slots), the weight ``similarities``
+    gives the row's own neighbours of one term, and the weight of all its terms."""
+
+    __slots__ = ("row", "first", "last", "own", "weight")
+
+    def __init__(self, row: Sequence[int]) -> None:
+        self.row = row
+        n = len(row) - row.count(0)
+        if 0 not in row[:n] and len(first := dict(zip(row[:n], range(n)))) == n:  # distinct terms first, as most rows have them
+            self.first = self.last = first
+            self.own, self.weight = 0.0, _FIRST_WEIGHTS[n]
+            return
+        self.first, self.last, self.own, self.weight = {}, {}, 0.0, 0.0
+        for rank, term in enumerate(row):
+            if term:
+                if term in self.last:
+                    self.own += _WEIGHT_LIST[rank]  # a neighbour of the slot before with this term
+                else:
+                    self.first[term] = rank
+                self.last[term] = rank
+                self.weight += _WEIGHT_LIST[rank]
+
+
+_FIRST_WEIGHTS = [sum(_WEIGHT_LIST[:n]) for n in range(TERMS + 1)]
+
+
+def alike(mine: Ranked, theirs: Ranked, threshold: float) -> bool:
+    """``similarities(...) >= threshold`` of one pair of rows, decided in plain Python, a
+    fraction of the cost of numpy's calls on rows of one. The same neighbours are weighed
+    (in the two rows sorted together, a term's slots in ``mine`` come before its slots in
+    ``theirs``), but summed in another order (numpy's sums are pairwise), so a value within
+    rounding of the threshold is left to ``similarities`` itself: the answer is that of
+    ``similarities`` whatever the value. (A test holds the two together.)"""
+    shared = mine.own + theirs.own
+    last, first = mine.last, theirs.first
+    for term in last.keys() & first.keys():
+        rank, other = last[term], first[term]
+        shared += _WEIGHT_LIST[rank if rank > other else other]
+    if shared == 0.0 and threshold > _CLOSE:
+        return False  # nothing shared: 0, or no terms at all (0 by ``similarities``' ``where``)
+    union = mine.weight + theirs.weight - shared
+    if union > _CLOSE and abs(shared / union - threshold) > _CLOSE:
+        return shared / union >= threshold
+    pair = np.array([mine.row, theirs.row], dtype=np.uint16)
+    return bool(similarities(pair[:1], pair[1:])[0] >= threshold)
+
+
 def rows(lists: Sequence[Sequence[int]]) -> np.ndarray:
     """``padded`` of each list of terms, a row each (at once: a batch's requests)."""
     kept = [terms[:TERMS] for terms in lists]
