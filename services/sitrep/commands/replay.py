@@ -2,7 +2,7 @@
 
 The producer is idempotent with ``acks=all``, so a retried send never lands twice. Each
 message is stamped with ``replayed_at`` (strictly increasing), which the worker uses as
-arrival order when it decides which copy of a story came first. Every 50 ms while it sends,
+arrival order when it decides which copy of a story came first. Every 20 ms while it sends,
 and once at the end, it also sends each partition an order mark (``OrderMarks``): an empty
 record saying that nothing stamped before it follows, which is what lets the workers'
 dedup shards answer in that order without guessing how long a message may take to arrive
@@ -60,7 +60,7 @@ class Clock:
         return datetime.fromtimestamp(self.tick() / 1_000_000, UTC).isoformat()
 
 
-MARK_EVERY = 0.05  # seconds between order marks while articles go out: about a shard's wait for them
+MARK_EVERY = 0.02  # seconds between order marks while articles go out: about a shard's wait for them
 
 
 class OrderMarks:
