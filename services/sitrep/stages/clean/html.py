@@ -99,7 +99,7 @@ def html_to_text(markup: str, url: str | None = None) -> HtmlPage:
     found = _trafilatura(markup, url, wanted) if len(tree.css("*")) <= _MAX_ELEMENTS else None
     if found is not None and len(found.text) >= _MIN_EXTRACTED:
         page.text, page.extracted = found.text, True
-        page.published = _publication(page.published if page.stamped else None, found.date) or page.published
+        page.published = _publication(stamp, found.date) or page.published
         page.title = page.title or found.title
         root = tree.body or tree.root
         comments = _sift_extract(root, page) if root is not None else ""

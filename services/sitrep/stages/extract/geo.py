@@ -69,6 +69,11 @@ _STATE_AFTER = re.compile(rf"(?:['’]s)?\s+(?:(?:ongoing|new|latest|military|ar
 # Dateline at the head of the body: "DAMASCUS, (SANA) -", "Idlib, Syria (Reuters) -".
 _DATELINE_TAIL = re.compile(r"\s*(?:,|\(|–|—|-|:)")
 
+
+def _dateline(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``start:end`` opens the text as a wire dateline ("BEIRUT, ...")."""
+    return start <= 3 and _DATELINE_TAIL.match(text, end) is not None
+
 _SPECIFICITY = {"admin1": 0.7, "district": 0.85, "subdistrict": 0.9, "region": 0.8, "river": 0.3, "lake": 0.4, "country": 0.1}
 _COUNTRY_WEIGHT = {"SY": 1.0, "IQ": 0.6, "LB": 0.5, "JO": 0.5, "TR": 0.5}
 
@@ -327,7 +332,7 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
     found: list[tuple[Place, list[Place]]] = []  # a place the text names, and every place its name may be
     anchored: dict[str, float] = defaultdict(float)  # evidence by country of places never foreign
     for h in hits:
-        if h.start <= 3 and _DATELINE_TAIL.match(text, h.end):
+        if _dateline(text, h.start, h.end):
             continue  # a dateline says where the reporter is, not the event
         if len(h.targets) == 1:
             t = h.targets[0]
@@ -431,7 +436,7 @@ def primary_location(
             ends.append(e)
     for m in mentions:
         weight = 1.0
-        if m.start <= 3 and _DATELINE_TAIL.match(body, m.end):
+        if _dateline(body, m.start, m.end):
             weight = 0.5  # a dateline says where the reporter was, not always where it happened
         elif m.start < lead_end:
             weight += 1.0
