@@ -126,7 +126,7 @@ class Settings(BaseSettings):
         ' partitions (JSON, e.g. {"0": 2}); forces the race of docs/dedup.md; never set in production',
     )
     solo: bool = Field(
-        False,
+        True,
         description="a worker that holds every partition hands its internal messages (probes, analyses, answers) over in memory"
         " instead of through <app>.lsh and <app>.events (false: always through the topics)",
     )

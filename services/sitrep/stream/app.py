@@ -46,7 +46,7 @@ from sitrep.stream.memory import Trimmer
 from sitrep.stream.parallel import AnalyzePool
 from sitrep.stream.publish import Origin, Publisher
 from sitrep.stream.reconnect import install as install_connection_log
-from sitrep.stream.solo import DRAIN_SECONDS, DRAINING, KAFKA, RETRY_SECONDS, SOLO, LocalEvent, LocalMessage, Route
+from sitrep.stream.solo import DRAIN_SECONDS, DRAIN_WAIT, KAFKA, RETRY_SECONDS, SOLO, LocalEvent, LocalMessage, Route, sent_offset
 from sitrep.stream.tables import EntryLog, EventStore, TableView
 from sitrep.stream.wire import Part, Probe, decode_lsh, decode_parts, encode_answers, encode_probes, partition_of
 
@@ -244,7 +244,7 @@ class Worker:
     async def analyze(self, stream: faust.StreamT) -> None:
         settings = self.settings
         async for events in stream.take_events(settings.batch_size, within=settings.analyze_batch_seconds or settings.batch_seconds):
-            if self.route.may_drain(time.monotonic()) and not self.app.rebalancing and self.holds_everything():
+            if self.route.enabled and self.route.state != SOLO:
                 await self.go_solo()
             # Order marks from the producer are no articles: they vouch for their partition once
             # the articles before them are analyzed (``Sources`` keeps a mark until then; the
@@ -438,36 +438,44 @@ class Worker:
         return all(held.get(topic, set()) >= set(range(n)) for topic, n in wanted.items())
 
     async def go_solo(self) -> None:
-        """Drain ``<app>.lsh``, then hand the internal messages over in memory (stream/solo.py)."""
-        route = self.route
-        route.state = DRAINING
-        try:
-            await asyncio.wait_for(self.drain_lsh(), DRAIN_SECONDS)
-        except Exception as exc:  # a backlog on the topic, or a broker hiccup
-            if route.state == DRAINING:
-                route.state, route.retry_at = KAFKA, time.monotonic() + RETRY_SECONDS
-            log.info("<app>.lsh not drained within %.0f s (%s): through the topics, trying again in %.0f s",
-                     DRAIN_SECONDS, type(exc).__name__, RETRY_SECONDS)
+        """Drain ``<app>.lsh`` while this worker holds every partition, then hand the internal
+        messages over in memory (stream/solo.py). One batch waits at most ``DRAIN_WAIT``."""
+        route, now = self.route, time.monotonic()
+        if self.app.rebalancing or not self.holds_everything():
+            route.state = KAFKA
             return
-        if route.state == DRAINING:  # not revoked meanwhile
-            route.state = SOLO
-            metrics.ROUTE_IN_MEMORY.set(1)
-            log.info("this worker holds every partition: its internal messages go in memory")
-
-    async def drain_lsh(self) -> None:
-        """Until every lsh partition is read to its end: what this worker sent there is
-        acknowledged first, so the ends cover it."""
-        sent, self.lsh_sent = list(self.lsh_sent.values()), {}
-        if sent:
-            await asyncio.gather(*sent)
-        lsh = self.lsh_topic.get_topic_name()
-        tps = [tp for tp in self.app.consumer.assignment() if tp.topic == lsh]
-        ends = {tp.partition: end for tp, end in (await self.app.consumer.highwaters(*tps)).items()}
-        while self.route.state == DRAINING:
-            committed = {tp.partition: offset for tp, offset in committed_offsets(self.app.consumer, tps).items()}
-            if self.route.drained(ends, committed):
+        if route.state == KAFKA:
+            if not route.may_drain(now):
                 return
-            await asyncio.sleep(0.01)
+            route.begin(now, int(time.time() * 1000))
+        deadline = now + DRAIN_WAIT
+        while not self.lsh_drained():
+            if time.monotonic() >= deadline:
+                if now - route.began >= DRAIN_SECONDS:
+                    route.give_up(now)
+                    log.info("<app>.lsh not drained within %.0f s: through the topics, trying again in %.0f s", DRAIN_SECONDS, RETRY_SECONDS)
+                return
+            await asyncio.sleep(0.005)
+        route.state = SOLO
+        metrics.ROUTE_IN_MEMORY.set(1)
+        log.info("this worker holds every partition: its internal messages go in memory")
+
+    def lsh_drained(self) -> bool:
+        """Whether the index agent read every lsh partition to its end, as far as this worker
+        can tell from memory (``Route.ends``)."""
+        lsh = self.lsh_topic.get_topic_name()
+        try:
+            tps = [tp for tp in self.app.consumer.assignment() if tp.topic == lsh]
+            inner = aiokafka_consumer(self.app.consumer)
+            fetched = {tp.partition: (inner.highwater(tp), inner.last_poll_timestamp(tp)) for tp in tps}
+        except Exception as exc:  # a partition revoked mid-call
+            log.debug("lsh positions not read: %s", exc)
+            return False
+        ends = self.route.ends(fetched, {partition: sent_offset(future) for partition, future in self.lsh_sent.items()})
+        if ends is None:
+            return False
+        committed = {tp.partition: offset for tp, offset in committed_offsets(self.app.consumer, tps).items()}
+        return self.route.drained(ends, committed)
 
     async def keep_marks_going(self) -> None:
         """Marks alone, while a shard may wait for them; and what waited past ``max_hold``, answered."""

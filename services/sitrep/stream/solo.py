@@ -10,23 +10,28 @@ to the same tables, under the changelog of the partition the message would have 
 
 Dedup verdicts depend on the input order (stream/hold.py): a probe already on ``<app>.lsh``
 must reach its shard before the marks of anything handed over in memory. So a worker that
-comes to hold every partition drains first, in its analyze agent before the next batch
-(which then waits, unacknowledged): what it sent to ``<app>.lsh`` is acknowledged, its
-index agent reads every lsh partition up to its end, and only then does the batch go in
-memory. A drain that takes longer than ``DRAIN_SECONDS`` (a backlog on the topic) leaves
-the worker on the topics for ``RETRY_SECONDS``. A revocation goes back to the topics at
-once: the commit that precedes it has stored the held probes and the unfinished articles,
-as with the topics.
+comes to hold every partition drains first, without holding its analyze agent for long: at
+each batch's start it looks, from memory, where each lsh partition ends (the highwater of a
+fetch made since the drain began, or past the last message this worker sent there, once
+acknowledged) and whether its index agent has read that far; the batch waits at most
+``DRAIN_WAIT`` for it. No call to the broker is made and nothing is cancelled, so a slow
+broker or a busy consumer thread only delays the switch. A drain not done within
+``DRAIN_SECONDS`` (a backlog on the topic) leaves the worker on the topics for
+``RETRY_SECONDS``. A revocation goes back to the topics at once: the commit that precedes it
+has stored the held probes and the unfinished articles, as with the topics.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sitrep.stream.publish import Origin
 
 KAFKA, DRAINING, SOLO = "kafka", "draining", "solo"
-DRAIN_SECONDS = 5.0  # longest a drain may hold the analyze agent
+DRAIN_WAIT = 0.2  # longest one analyze batch waits for the drain
+DRAIN_SECONDS = 5.0  # longest a drain may go on
 RETRY_SECONDS = 30.0  # after a drain that took too long
 
 
@@ -58,6 +63,8 @@ class Route:
     enabled: bool
     state: str = KAFKA
     retry_at: float = 0.0  # monotonic seconds: no drain before then (the last one took too long)
+    began: float = 0.0  # monotonic seconds: when the drain began
+    began_ms: int = 0  # the same, wall clock in ms, as the consumer stamps its fetches
     read: dict[int, int] = field(default_factory=dict)  # lsh partition -> one past the last offset the index agent took
 
     def took(self, partition: int, offset: int) -> None:
@@ -67,6 +74,41 @@ class Route:
     def may_drain(self, now: float) -> bool:
         return self.enabled and self.state == KAFKA and now >= self.retry_at
 
+    def begin(self, now: float, now_ms: int) -> None:
+        self.state, self.began, self.began_ms = DRAINING, now, now_ms
+
+    def give_up(self, now: float) -> None:
+        """The drain took too long: through the topics, and no drain again for a while."""
+        self.state, self.retry_at = KAFKA, now + RETRY_SECONDS
+
+    def ends(self, fetched: Mapping[int, tuple[int | None, int | None]], sent: Mapping[int, int | None]) -> dict[int, int] | None:
+        """Where each lsh partition ends, from ``fetched`` (partition -> the highwater and time
+        in ms of the consumer's last fetch) and ``sent`` (partition -> the offset of the last
+        message this worker sent there, None while not acknowledged). None while a fetch made
+        since the drain began or an acknowledgement is missing: messages of other workers
+        came before the rebalance that gave this one every partition, so such a fetch covers
+        them, and this worker's own later ones are covered by their acknowledgements."""
+        ends = {}
+        for partition, (highwater, fetched_ms) in fetched.items():
+            if highwater is None or fetched_ms is None or fetched_ms < self.began_ms:
+                return None
+            ends[partition] = highwater
+        for partition, offset in sent.items():
+            if offset is None:
+                return None
+            if partition in ends:
+                ends[partition] = max(ends[partition], offset + 1)
+        return ends
+
     def drained(self, ends: dict[int, int], committed: dict[int, int | None]) -> bool:
         """Whether every lsh partition was read (or committed) up to ``ends``."""
         return all(max(self.read.get(p, 0), committed.get(p) or 0) >= end for p, end in ends.items())
+
+
+def sent_offset(future: Any) -> int | None:
+    """The offset a send landed at; None while not acknowledged; -1 if it failed (nothing landed)."""
+    if not future.done():
+        return None
+    if future.cancelled() or future.exception() is not None:
+        return -1
+    return future.result().offset
