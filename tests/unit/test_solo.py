@@ -7,7 +7,7 @@ import weakref
 from types import SimpleNamespace
 
 from sitrep.stream.publish import Origin
-from sitrep.stream.solo import DRAINING, KAFKA, RETRY_SECONDS, SOLO, LocalEvent, LocalMessage, Route, sent_offset
+from sitrep.stream.solo import DRAINING, KAFKA, LocalEvent, LocalMessage, Route, sent_offset
 
 
 def test_nothing_is_in_memory_until_every_lsh_partition_was_read_to_its_end() -> None:
@@ -21,21 +21,9 @@ def test_nothing_is_in_memory_until_every_lsh_partition_was_read_to_its_end() ->
     assert route.drained({}, {})  # no lsh partition held: nothing to wait for
 
 
-def test_a_drain_is_tried_only_on_the_topics_and_not_again_too_soon() -> None:
-    route = Route(enabled=True)
-    assert route.may_drain(0.0)
-    route.state = DRAINING
-    assert not route.may_drain(0.0)
-    route.state, route.retry_at = KAFKA, 30.0  # the last drain took too long
-    assert not route.may_drain(29.0) and route.may_drain(30.0)
-    route.state = SOLO
-    assert not route.may_drain(100.0)
-    assert not Route(enabled=False).may_drain(100.0)
-
-
 def test_lsh_ends_come_from_fetches_made_since_the_drain_began_and_from_own_acknowledged_sends() -> None:
     route = Route(enabled=True)
-    route.begin(10.0, 5_000)
+    route.begin(5_000)
     assert route.state == DRAINING
     assert route.ends({0: (7, 4_999), 1: (3, 5_001)}, {}) is None  # partition 0 last fetched before the drain
     assert route.ends({0: (None, None), 1: (3, 5_001)}, {}) is None  # partition 0 never fetched
@@ -43,13 +31,6 @@ def test_lsh_ends_come_from_fetches_made_since_the_drain_began_and_from_own_ackn
     assert route.ends({0: (7, 5_000), 1: (3, 5_001)}, {1: None}) is None  # a send not acknowledged yet
     assert route.ends({0: (7, 5_000), 1: (3, 5_001)}, {0: 2, 1: 8}) == {0: 7, 1: 9}  # a send the fetch did not see yet
     assert route.ends({}, {}) == {}
-
-
-def test_a_drain_given_up_waits_before_the_next() -> None:
-    route = Route(enabled=True)
-    route.begin(10.0, 5_000)
-    route.give_up(15.0)
-    assert route.state == KAFKA and not route.may_drain(15.0 + RETRY_SECONDS - 1) and route.may_drain(15.0 + RETRY_SECONDS)
 
 
 def test_a_send_s_offset_once_acknowledged() -> None:

@@ -46,7 +46,7 @@ from sitrep.stream.memory import Trimmer
 from sitrep.stream.parallel import AnalyzePool
 from sitrep.stream.publish import Origin, Publisher
 from sitrep.stream.reconnect import install as install_connection_log
-from sitrep.stream.solo import DRAIN_SECONDS, DRAIN_WAIT, KAFKA, RETRY_SECONDS, SOLO, LocalEvent, LocalMessage, Route, sent_offset
+from sitrep.stream.solo import KAFKA, SOLO, LocalEvent, LocalMessage, Route, sent_offset
 from sitrep.stream.tables import EntryLog, EventStore, TableView
 from sitrep.stream.wire import Part, Probe, decode_lsh, decode_parts, encode_answers, encode_probes, partition_of
 
@@ -245,7 +245,7 @@ class Worker:
         settings = self.settings
         async for events in stream.take_events(settings.batch_size, within=settings.analyze_batch_seconds or settings.batch_seconds):
             if self.route.enabled and self.route.state != SOLO:
-                await self.go_solo()
+                self.go_solo()
             # Order marks from the producer are no articles: they vouch for their partition once
             # the articles before them are analyzed (``Sources`` keeps a mark until then; the
             # marks timer runs while a batch waits).
@@ -437,28 +437,19 @@ class Worker:
                   self.events_topic.get_topic_name(): self.settings.partitions}
         return all(held.get(topic, set()) >= set(range(n)) for topic, n in wanted.items())
 
-    async def go_solo(self) -> None:
-        """Drain ``<app>.lsh`` while this worker holds every partition, then hand the internal
-        messages over in memory (stream/solo.py). One batch waits at most ``DRAIN_WAIT``."""
-        route, now = self.route, time.monotonic()
+    def go_solo(self) -> None:
+        """Hand the internal messages over in memory once ``<app>.lsh`` is drained, while this
+        worker holds every partition (stream/solo.py); nothing waits for the drain."""
+        route = self.route
         if self.app.rebalancing or not self.holds_everything():
             route.state = KAFKA
             return
         if route.state == KAFKA:
-            if not route.may_drain(now):
-                return
-            route.begin(now, int(time.time() * 1000))
-        deadline = now + DRAIN_WAIT
-        while not self.lsh_drained():
-            if time.monotonic() >= deadline:
-                if now - route.began >= DRAIN_SECONDS:
-                    route.give_up(now)
-                    log.info("<app>.lsh not drained within %.0f s: through the topics, trying again in %.0f s", DRAIN_SECONDS, RETRY_SECONDS)
-                return
-            await asyncio.sleep(0.005)
-        route.state = SOLO
-        metrics.ROUTE_IN_MEMORY.set(1)
-        log.info("this worker holds every partition: its internal messages go in memory")
+            route.begin(int(time.time() * 1000))
+        if self.lsh_drained():
+            route.state = SOLO
+            metrics.ROUTE_IN_MEMORY.set(1)
+            log.info("this worker holds every partition: its internal messages go in memory")
 
     def lsh_drained(self) -> bool:
         """Whether the index agent read every lsh partition to its end, as far as this worker

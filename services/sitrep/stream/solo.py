@@ -10,15 +10,16 @@ to the same tables, under the changelog of the partition the message would have 
 
 Dedup verdicts depend on the input order (stream/hold.py): a probe already on ``<app>.lsh``
 must reach its shard before the marks of anything handed over in memory. So a worker that
-comes to hold every partition drains first, without holding its analyze agent for long: at
+comes to hold every partition drains first, without ever holding its analyze agent: at
 each batch's start it looks, from memory, where each lsh partition ends (the highwater of a
 fetch made since the drain began, or past the last message this worker sent there, once
-acknowledged) and whether its index agent has read that far; the batch waits at most
-``DRAIN_WAIT`` for it. No call to the broker is made and nothing is cancelled, so a slow
-broker or a busy consumer thread only delays the switch. A drain not done within
-``DRAIN_SECONDS`` (a backlog on the topic) leaves the worker on the topics for
-``RETRY_SECONDS``. A revocation goes back to the topics at once: the commit that precedes it
-has stored the held probes and the unfinished articles, as with the topics.
+acknowledged) and whether its index agent has read that far, and goes in memory before
+the first batch that finds it so. No call to the broker is made and nothing waits: an agent
+held up fills Faust's input queue, whose full put stops the consumer's fetches, those of
+``<app>.lsh`` too. Under a steady backlog a batch always finds the last one's probes
+unread, and the worker stays on the topics until the backlog ends. A revocation goes back
+to the topics at once: the commit that precedes it has stored the held probes and the
+unfinished articles, as with the topics.
 """
 
 from __future__ import annotations
@@ -30,9 +31,6 @@ from typing import Any
 from sitrep.stream.publish import Origin
 
 KAFKA, DRAINING, SOLO = "kafka", "draining", "solo"
-DRAIN_WAIT = 0.2  # longest one analyze batch waits for the drain
-DRAIN_SECONDS = 5.0  # longest a drain may go on
-RETRY_SECONDS = 30.0  # after a drain that took too long
 
 
 @dataclass(eq=False)
@@ -62,24 +60,15 @@ class Route:
 
     enabled: bool
     state: str = KAFKA
-    retry_at: float = 0.0  # monotonic seconds: no drain before then (the last one took too long)
-    began: float = 0.0  # monotonic seconds: when the drain began
-    began_ms: int = 0  # the same, wall clock in ms, as the consumer stamps its fetches
+    began_ms: int = 0  # when the drain began, wall clock in ms, as the consumer stamps its fetches
     read: dict[int, int] = field(default_factory=dict)  # lsh partition -> one past the last offset the index agent took
 
     def took(self, partition: int, offset: int) -> None:
         if offset >= self.read.get(partition, 0):
             self.read[partition] = offset + 1
 
-    def may_drain(self, now: float) -> bool:
-        return self.enabled and self.state == KAFKA and now >= self.retry_at
-
-    def begin(self, now: float, now_ms: int) -> None:
-        self.state, self.began, self.began_ms = DRAINING, now, now_ms
-
-    def give_up(self, now: float) -> None:
-        """The drain took too long: through the topics, and no drain again for a while."""
-        self.state, self.retry_at = KAFKA, now + RETRY_SECONDS
+    def begin(self, now_ms: int) -> None:
+        self.state, self.began_ms = DRAINING, now_ms
 
     def ends(self, fetched: Mapping[int, tuple[int | None, int | None]], sent: Mapping[int, int | None]) -> dict[int, int] | None:
         """Where each lsh partition ends, from ``fetched`` (partition -> the highwater and time
