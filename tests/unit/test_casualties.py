@@ -599,3 +599,27 @@ def test_a_victim_named_after_a_toll_is_one_of_its_dead():
 ])
 def test_them_for_victims_named_one_by_one_and_ordinals(sentence, killed, injured):
     assert toll(sentence) == (killed, injured)
+
+
+def test_alternation_trie_matches_the_flat_list() -> None:
+    """numbers.alternation writes its phrases as a trie; every match (where, how long) must be
+    the flat longest-first list's, case-blind and embedded between other pattern parts."""
+    import random
+    import re
+
+    from sitrep.stages.extract.numbers import alternation
+
+    words = ["kill", "killed", "killing", "kills", "shot", "shot dead", "shooting dead", "a", "an", "and",
+             "of", "officer", "officers", "at least", "at", "o'clock", "x-ray", "c++"]
+    flat = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
+    trie = alternation(words)
+    assert trie != flat
+    rng = random.Random(7)
+    pieces = [*words, " ", "  ", "\n", ".", "Killed", "SHOT  DEAD", "Officer's", "k"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    for wrap in ("(?:{})", r"\b(?:{})\b", r"(?P<w>{})(?:\s+(?:{}))?", r"(?:{})s?\s+dead"):
+        old, new = (re.compile(wrap.format(p, p), re.IGNORECASE) for p in (flat, trie))
+        for text in texts:
+            assert [m.span() for m in old.finditer(text)] == [m.span() for m in new.finditer(text)], (wrap, text)
+            assert [m.span() for m in (old.match(text, i) for i in range(len(text))) if m] == \
+                   [m.span() for m in (new.match(text, i) for i in range(len(text))) if m]

@@ -109,3 +109,21 @@ def test_html_sent_as_plain_text_is_still_read_as_html() -> None:
     clean = clean_article(RawArticle(id="csv", body=html))  # e.g. a CSV column holding the page
     assert "Coalition strikes hit Hajin mosque" not in clean.body
     assert "With the ongoing offensive by the SDF" in clean.body
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in PAGES.glob("*.html")))
+def test_trafilatura_fields_match_its_full_metadata(name: str) -> None:
+    """The cleaner reads only the metadata fields it uses, on one parse of the page: text,
+    title, author and date must be what trafilatura's own bare_extraction with its whole
+    metadata gives (a guard for a trafilatura upgrade)."""
+    import trafilatura
+
+    from sitrep.stages.clean.html import _DATES, _trafilatura
+
+    html = (PAGES / f"{name}.html").read_text(encoding="utf-8")
+    url = f"https://example.org/{name}"
+    full = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+                                       deduplicate=False, favor_recall=True, date_extraction_params=_DATES)
+    ours = _trafilatura(html, url)
+    assert ours is not None and full is not None
+    assert (ours.text, ours.title, ours.author, ours.date) == (full.text, full.title, full.author, full.date)

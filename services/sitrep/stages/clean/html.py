@@ -31,7 +31,12 @@ from typing import Any
 
 import orjson
 import trafilatura
+from htmldate import find_date
+from lxml.html import HtmlElement
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
+from trafilatura.settings import DEFAULT_CONFIG, Document
+from trafilatura.utils import load_html
 
 from sitrep.stages.clean.text import strip_markup
 from sitrep.stages.data import cleaning
@@ -95,7 +100,8 @@ def html_to_text(markup: str, url: str | None = None) -> HtmlPage:
     # trafilatura's metadata (a third of its cost) only fills what the page's own tags leave
     # open: a title, an author, or a publication day (also against a UTC tag, _publication).
     stamp = page.published if page.stamped else None
-    wanted = not (page.title and page.author and stamp and _ISO_DAY.match(stamp) and not _UTC.search(stamp.strip()))
+    dated = bool(stamp and _ISO_DAY.match(stamp) and not _UTC.search(stamp.strip()))
+    wanted = _Wanted(title=not page.title, author=not page.author, date=not dated)
     found = _trafilatura(markup, url, wanted) if len(tree.css("*")) <= _MAX_ELEMENTS else None
     if found is not None and len(found.text) >= _MIN_EXTRACTED:
         page.text, page.extracted = found.text, True
@@ -159,18 +165,76 @@ def _publication(stamp: str | None, found: str | None) -> str | None:
     return stamp
 
 
-def _trafilatura(markup: str, url: str | None, metadata: bool = True) -> _Extract | None:
-    """trafilatura's main text and (with ``metadata``) metadata; None when it finds no article or fails."""
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """The fields of trafilatura's metadata that the page's own tags left open."""
+
+    title: bool = True
+    author: bool = True
+    date: bool = True
+
+    def any(self) -> bool:
+        return self.title or self.author or self.date
+
+
+def _trafilatura(markup: str, url: str | None, wanted: _Wanted = _Wanted()) -> _Extract | None:
+    """trafilatura's main text and the ``wanted`` fields of its metadata; None when it finds
+    no article or fails."""
     try:
-        doc = trafilatura.bare_extraction(markup, url=url, with_metadata=metadata, include_comments=False, include_tables=True,
-                                          deduplicate=False, favor_recall=_MODE == "recall", favor_precision=_MODE == "precision",
-                                          date_extraction_params=_DATES)
+        if not wanted.any():
+            doc = _bare_extraction(markup, url)
+            return _Extract(doc.text, None, None, None) if doc is not None and doc.text else None
+        # One lxml parse for the metadata and the text: bare_extraction works on a copy of a
+        # tree it is given, and the metadata's readers leave the tree as they found it.
+        tree = load_html(markup, DEFAULT_CONFIG.getint("DEFAULT", "MAX_FILE_SIZE"))
+        if tree is None:
+            return None
+        meta = _trafilatura_metadata(tree, url, wanted)
+        doc = _bare_extraction(tree, url)
     except Exception:  # its parser or fallbacks on a page they cannot take: the selectolax rules read it
         _log.debug("trafilatura failed on a page", exc_info=True)
         return None
     if doc is None or not doc.text:
         return None
-    return _Extract(doc.text, doc.title, doc.author, doc.date)
+    return _Extract(doc.text, meta.title, meta.author, meta.date)
+
+
+def _bare_extraction(page: str | HtmlElement, url: str | None) -> Document | None:
+    """trafilatura's main text of a page (markup, or a parsed tree that it copies), without metadata.
+
+    The url only reaches link and image handling, which these options leave off, so the text
+    is the same as with metadata (where trafilatura would pass the page's canonical url instead).
+    """
+    return trafilatura.bare_extraction(page, url=url, with_metadata=False, include_comments=False, include_tables=True,
+                                       deduplicate=False, favor_recall=_MODE == "recall", favor_precision=_MODE == "precision",
+                                       date_extraction_params=_DATES)
+
+
+def _trafilatura_metadata(tree: HtmlElement, url: str | None, wanted: _Wanted) -> Document:
+    """The ``wanted`` fields of ``trafilatura.metadata.extract_metadata``, read the same way in
+    the same order, without the fields Sitrep never reads (categories, tags, license,
+    site name, hostname): those cost as much again on pages with many links.
+
+    Fields not wanted are left as the meta tags and JSON-LD give them; the caller ignores them.
+    Raises what trafilatura's readers raise (the caller then treats the page as trafilatura's
+    failure, as it would the whole extraction's).
+    """
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:  # as extract_metadata: a single word is no author
+        meta.author = None
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # as extract_metadata: a JSON-LD reader's bug leaves the meta tags' fields
+        _log.debug("trafilatura's JSON-LD reader failed on a page", exc_info=True)
+    if wanted.title and not meta.title:
+        meta.title = extract_title(tree)
+    if wanted.author and not meta.author:
+        meta.author = extract_author(tree)
+    if wanted.date:
+        meta.url = meta.url or extract_url(tree, url)
+        meta.date = find_date(tree, **_DATES, url=meta.url)  # htmldate works on a copy of the tree
+    meta.clean_and_trim()
+    return meta
 
 
 def _sift_extract(root: LexborNode, page: HtmlPage) -> str:
