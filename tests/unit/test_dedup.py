@@ -402,6 +402,34 @@ def test_a_chain_is_not_followed_to_a_first_report_whose_facts_tell_another_even
     assert [v.story_id for v in verdicts] == ["first", "first", "middle"]
 
 
+def test_reports_of_one_day_are_one_story_at_a_lower_bar_of_names() -> None:
+    first, last = (terms.padded(dedup.sign(text).terms) for text in (DAM_FIRST, DAM_LAST))
+    assert dedup.STORY_TERMS_DAY <= terms.similarity(first, last) < dedup.STORY_TERMS
+    texts = [("first", DAM_FIRST), ("last", DAM_LAST)]
+    assert [v.story_id for v in run(texts)] == ["first", "last"]  # no day: names alone, below the bar
+    one_day = story_verdicts([("first", DAM_FIRST, "2024-03-01"), ("last", DAM_LAST, "2024-03-02")])
+    assert [(v.story_id, v.status) for v in one_day] == [("first", "unique"), ("first", "unique")]
+    apart = story_verdicts([("first", DAM_FIRST, "2024-03-01"), ("last", DAM_LAST, "2024-03-03")])
+    assert [v.story_id for v in apart] == ["first", "last"]  # days apart: two events, whatever the names
+
+
+def test_story_terms_that_differ_only_in_their_first_letter_are_told_apart() -> None:
+    # a word's first letter moves only the low bits of its hash: the kept 16 bits must still differ
+    line = "The spokesman said that officials from Bush, Rush, US and IS met the mayor of the town yesterday morning."
+    kept = terms.short(dedup.sign(line).terms)
+    assert len(kept) == 4 and len(set(kept)) == 4
+    assert terms.rows([dedup.sign(line).terms]).tolist() == [terms.padded(dedup.sign(line).terms)]
+
+
+def test_a_term_twice_in_one_row_is_no_weight_shared_with_itself() -> None:
+    # a row packed before terms were kept once can hold one twice; it shares nothing with a row of other terms
+    twice = [7, 7, 9] + [0] * (terms.TERMS - 3)
+    other = [11, 12] + [0] * (terms.TERMS - 2)
+    assert terms.similarity(twice, other) == 0.0
+    assert not terms.alike(terms.Ranked(twice), terms.Ranked(other), 1e-6)
+    assert terms.short([5 << 16, 5 << 16, 6 << 16]) == terms.short([5 << 16, 6 << 16])
+
+
 _FACT = st.one_of(st.none(), st.integers(0, 5))
 
 
@@ -416,6 +444,7 @@ def test_one_pair_of_facts_is_told_apart_as_many_pairs_are(mine, theirs) -> None
         return facts.event_facts(f[0], f[1], day, f[3])
     a, b = packed(mine), packed(theirs)
     assert facts.other_event(a, b) == bool(facts.other_events(facts.fields([a]), facts.fields([b]))[0])
+    assert facts.same_day(a, b) == bool(facts.same_days(facts.fields([a]), facts.fields([b]))[0])
     assert not facts.other_event(b"", b) and not facts.other_events(facts.fields([b""]), facts.fields([b]))[0]
 
 

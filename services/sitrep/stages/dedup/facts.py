@@ -11,7 +11,10 @@ compared for copies: a republication resolves "on Wednesday" against its own dat
 read a place from its page's chrome, so they differ between copies too often to outweigh the
 wording. They do tell events apart when only names are shared (``other_event``): two reports
 that name the same monitor, groups and towns but whose days are more than ``DAY_WINDOW``
-apart, whose event keys differ or whose tolls differ are two events, not one story.
+apart, whose event keys differ or whose tolls differ are two events, not one story. And a
+day both state and agree on is evidence for one event (``same_day``): two reports of one
+day that name the same things, however differently they word or rank them, are one story
+at a lower bar of names than two reports of which one states no day.
 """
 
 from __future__ import annotations
@@ -76,3 +79,15 @@ def fields(packed: Sequence[bytes]) -> np.ndarray:
     """Packed facts (empty: none stated) as rows of their four 16-bit fields."""
     joined = b"".join(p[:FACTS_BYTES].ljust(FACTS_BYTES, b"\0") for p in packed)
     return np.frombuffer(joined, dtype="<u2").reshape(len(packed), FACTS_BYTES // 2)
+
+
+def same_day(a: bytes, b: bytes) -> bool:
+    """Whether both reports state a day and the days are within DAY_WINDOW (one pair, without numpy)."""
+    x, y = _unpack(a), _unpack(b)
+    return x is not None and y is not None and bool(x[2] and y[2] and abs(x[2] - y[2]) <= DAY_WINDOW)
+
+
+def same_days(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+    """``same_day`` of pairs of packed facts, as rows of their four 16-bit fields."""
+    stated = (mine[:, 2] != 0) & (theirs[:, 2] != 0)
+    return stated & (np.abs(mine[:, 2].astype(np.int32) - theirs[:, 2].astype(np.int32)) <= DAY_WINDOW)
