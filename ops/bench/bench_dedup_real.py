@@ -194,6 +194,39 @@ def datasketch_state(ids: Sequence[str], texts: Sequence[str], threshold: float,
     return len(pickle.dumps(lsh))
 
 
+def formulaic(path: Path, thresholds: Thresholds, ds_t: float | None, ds_size: int | None) -> None:
+    """Links among distinct events reported in one formulaic style (the ACLED dev notes, one
+    event each, in date order, published on their event's day): every copy link is a report
+    hidden, every story link two events made one. Identical notes (a monitor splitting one
+    incident's toll across events) are copies and are not counted."""
+    import csv
+
+    rows = sorted((r for r in csv.DictReader(path.open(encoding="utf-8")) if r["notes"].strip()), key=lambda r: (r["event_date"], r["event_id_cnty"]))
+    notes = {r["event_id_cnty"]: r["notes"].strip() for r in rows}
+    pipeline = Pipeline(thresholds=thresholds)
+    copies = stories = 0
+    for order, r in enumerate(rows):
+        note = notes[r["event_id_cnty"]]
+        raw = RawArticle(id=r["event_id_cnty"], title=" ".join(note.split()[:8]), body=note, published=r["event_date"])
+        verdict = pipeline.run(raw, order).verdict
+        if verdict.duplicate_of is not None and notes[verdict.duplicate_of] != note:
+            copies += 1
+        elif verdict.duplicate_of is None and verdict.story_id != raw.id:
+            stories += 1
+    print(f"\nDistinct events in one formulaic style ({path.name}: {len(rows)} events)   linked as copies   one story with another event")
+    print(f"  Sitrep                                       {copies:5d}              {stories:5d}")
+    if ds_t is not None and ds_size is not None:
+        from datasketch import MinHash, MinHashLSH
+
+        lsh, linked = MinHashLSH(threshold=ds_t, num_perm=generated.NUM_PERM_DATASKETCH), 0
+        for article_id, note in notes.items():
+            m = MinHash(num_perm=generated.NUM_PERM_DATASKETCH)
+            m.update_batch(generated._shingles(note, ds_size))
+            linked += any(notes[other] != note for other in lsh.query(m))
+            lsh.insert(article_id, m)
+        print(f"  datasketch LSH (t={ds_t}, {ds_size}-grams)                  {linked:5d}")
+
+
 def _row(label: str, s: dict) -> str:
     worst = f"{s['false_overlaps'][-1]:.2f}" if s["false_overlaps"] else "-"
     return (f"  {label:44s} {s['precision']:.4f}  {s['recall']:.4f}  {s['f1']:.4f} {s['links']:5d} {s['false']:5d}   {worst:>5s}"
@@ -208,6 +241,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--near", type=float, default=defaults.near_duplicate)
     parser.add_argument("--story", type=float, default=defaults.story)
     parser.add_argument("--no-datasketch", action="store_true", help="Sitrep only (quicker)")
+    parser.add_argument("--formulaic", type=Path, default=Path("/work/shared/dev/acled_iraq_2019.csv"),
+                        help="distinct events in one formulaic style, an ACLED export (default: the dev set; skipped if absent)")
     args = parser.parse_args(argv)
     thresholds = defaults.model_copy(update={"near_duplicate": args.near, "story": args.story})
     built = realset.build(realset.DEFAULT_SEED, args.ecb, args.wikinews)
@@ -249,6 +284,9 @@ def main(argv: list[str] | None = None) -> None:
     if ours["false_overlaps"]:
         print(f"  Sitrep's false links share {', '.join(f'{v:.2f}' for v in ours['false_overlaps'][:20])}"
               f"{' ...' if len(ours['false_overlaps']) > 20 else ''} of their 5-grams")
+
+    if args.formulaic.exists():
+        formulaic(args.formulaic, thresholds, None if args.no_datasketch else ds_t, None if args.no_datasketch else ds_size)
 
     n = len(items)
     jobs = {"ours": lambda: generated.sitrep_stage(ids, bodies, thresholds)}

@@ -73,7 +73,7 @@ from sitrep.stages.dedup.entries import (
     words,
 )
 from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
-from sitrep.stages.dedup.facts import FACTS_BYTES, event_facts, other_event, other_events, same_day, same_days
+from sitrep.stages.dedup.facts import FACTS_BYTES, event_facts, other_event, other_events, same_day, same_days, written_mask
 from sitrep.stages.dedup.facts import conflict as facts_conflict
 from sitrep.stages.dedup.facts import fields as fact_fields
 from sitrep.stages.dedup.sketch import (
@@ -98,7 +98,7 @@ __all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "EXACT_BIT", "NUM_PERM", "SHINGLE", 
            "STORY_TERMS_DAY", "TERM_BIT", "TERM_BUCKET", "Ages", "Candidate",
            "Signature", "MIN_DISTINCT", "STORY_DISTINCT", "ages_of", "conflict", "distinctive",
            "entry_key", "evict",
-           "evict_oldest", "event_facts", "id_key", "keys", "members", "merged", "pack", "probe", "probe_many", "rebuild", "resolve",
+           "evict_oldest", "event_facts", "written_mask", "id_key", "keys", "members", "merged", "pack", "probe", "probe_many", "rebuild", "resolve",
            "route", "sign", "sign_many", "similarity", "state_bytes", "term_keys", "unpack"]
 
 EXTRA_WEIGHT = 0.3  # Tversky weight of the larger text's unshared shingles
