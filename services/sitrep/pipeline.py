@@ -21,6 +21,7 @@ from sitrep.settings import Thresholds
 from sitrep.stages import credibility, dedup
 from sitrep.stages.clean.article import clean_article
 from sitrep.stages.clean.article import warm_up as clean_warm_up
+from sitrep.stages.clean.dates import event_days
 from sitrep.stages.credibility.corroborate import corroborate, event_key
 from sitrep.stages.credibility.sources import SourcePriors
 from sitrep.stages.credibility.text import main_claim
@@ -92,12 +93,16 @@ def analyze(raw: RawArticle, order: int, timings: dict[str, float] | None = None
 
 
 def facts_of(article: CleanArticle, extraction: Extraction, key: str | None) -> bytes:
-    """The main event's toll, day and event key (area and cause) for dedup: a copy states the
-    same figures; a report of another event with the same names, another toll, day or key."""
+    """The main event's toll, day and event key (area and cause), and the dates the body
+    writes, for dedup: a copy states the same figures and dates; a report of another event
+    with the same names, another toll, day, key or dates."""
+    written = dedup.written_mask(event_days(article.body))
     claim = main_claim(extraction)
     if claim is None:
-        return dedup.event_facts(None, None, article.published) if article.published is not None else b""
-    return dedup.event_facts(claim.killed, claim.injured, claim.date or article.published, key)
+        if article.published is None and not written:
+            return b""
+        return dedup.event_facts(None, None, article.published, written=written)
+    return dedup.event_facts(claim.killed, claim.injured, claim.date or article.published, key, written)
 
 
 def warm_up() -> None:

@@ -402,20 +402,52 @@ def test_a_chain_is_not_followed_to_a_first_report_whose_facts_tell_another_even
     assert [v.story_id for v in verdicts] == ["first", "first", "middle"]
 
 
+def test_reports_of_one_day_are_one_story_at_a_lower_bar_of_names() -> None:
+    first, last = (terms.padded(dedup.sign(text).terms) for text in (DAM_FIRST, DAM_LAST))
+    assert dedup.STORY_TERMS_DAY <= terms.similarity(first, last) < dedup.STORY_TERMS
+    texts = [("first", DAM_FIRST), ("last", DAM_LAST)]
+    assert [v.story_id for v in run(texts)] == ["first", "last"]  # no day: names alone, below the bar
+    one_day = story_verdicts([("first", DAM_FIRST, "2024-03-01"), ("last", DAM_LAST, "2024-03-02")])
+    assert [(v.story_id, v.status) for v in one_day] == [("first", "unique"), ("first", "unique")]
+    apart = story_verdicts([("first", DAM_FIRST, "2024-03-01"), ("last", DAM_LAST, "2024-03-03")])
+    assert [v.story_id for v in apart] == ["first", "last"]  # days apart: two events, whatever the names
+
+
+def test_story_terms_that_differ_only_in_their_first_letter_are_told_apart() -> None:
+    # a word's first letter moves only the low bits of its hash: the kept 16 bits must still differ
+    line = "The spokesman said that officials from Bush, Rush, US and IS met the mayor of the town yesterday morning."
+    kept = terms.short(dedup.sign(line).terms)
+    assert len(kept) == 4 and len(set(kept)) == 4
+    assert terms.rows([dedup.sign(line).terms]).tolist() == [terms.padded(dedup.sign(line).terms)]
+
+
+def test_a_term_twice_in_one_row_is_no_weight_shared_with_itself() -> None:
+    # a row packed before terms were kept once can hold one twice; it shares nothing with a row of other terms
+    twice = [7, 7, 9] + [0] * (terms.TERMS - 3)
+    other = [11, 12] + [0] * (terms.TERMS - 2)
+    assert terms.similarity(twice, other) == 0.0
+    assert not terms.alike(terms.Ranked(twice), terms.Ranked(other), 1e-6)
+    assert terms.short([5 << 16, 5 << 16, 6 << 16]) == terms.short([5 << 16, 6 << 16])
+
+
 _FACT = st.one_of(st.none(), st.integers(0, 5))
 
 
+_WRITTEN = st.sampled_from([0, 1, 2, 3, 4, 0x8000])
+
+
 @settings(max_examples=200, deadline=None)
-@given(mine=st.tuples(_FACT, _FACT, st.one_of(st.none(), st.integers(0, 4)), st.sampled_from([None, "a", "b"])),
-       theirs=st.tuples(_FACT, _FACT, st.one_of(st.none(), st.integers(0, 4)), st.sampled_from([None, "a", "b"])))
+@given(mine=st.tuples(_FACT, _FACT, st.one_of(st.none(), st.integers(0, 4)), st.sampled_from([None, "a", "b"]), _WRITTEN),
+       theirs=st.tuples(_FACT, _FACT, st.one_of(st.none(), st.integers(0, 4)), st.sampled_from([None, "a", "b"]), _WRITTEN))
 def test_one_pair_of_facts_is_told_apart_as_many_pairs_are(mine, theirs) -> None:
     # facts.other_event (one pair, for chains) and facts.other_events (many, for direct joins)
     # are one rule written twice: they must agree
     def packed(f):
         day = None if f[2] is None else datetime.date(2024, 3, 1) + datetime.timedelta(days=f[2])
-        return facts.event_facts(f[0], f[1], day, f[3])
+        return facts.event_facts(f[0], f[1], day, f[3], f[4])
     a, b = packed(mine), packed(theirs)
     assert facts.other_event(a, b) == bool(facts.other_events(facts.fields([a]), facts.fields([b]))[0])
+    assert facts.same_day(a, b) == bool(facts.same_days(facts.fields([a]), facts.fields([b]))[0])
     assert not facts.other_event(b"", b) and not facts.other_events(facts.fields([b""]), facts.fields([b]))[0]
 
 
@@ -494,6 +526,30 @@ def test_resolving_the_shards_shares_of_the_evidence_gives_what_resolving_it_who
         whole.append(dedup.Candidate(f"c{n}", order, sim, exact, sum(shares), disagree, shared=sum(shares) + 2 * len(shares)))
         parts += [dedup.Candidate(f"c{n}", order, sim, exact, share, disagree, shared=share + 2) for share in shares]
     assert dedup.resolve("me", parts, near=near, story=0.3) == dedup.resolve("me", whole, near=near, story=0.3)
+
+
+STRIKE = ("On {day} March, jets struck a fuel depot on the edge of the town, the provincial council said, and"
+          " rescue teams worked through the night to put out the fires that spread to the nearby warehouses.")
+
+
+def test_formulaic_reports_of_other_days_are_no_copies_and_a_wrapped_copy_still_is() -> None:
+    other_day = story_verdicts([("first", STRIKE.format(day=3), "2024-03-03"), ("second", STRIKE.format(day=9), "2024-03-09")])
+    assert [v.status for v in other_day] == ["unique", "unique"]  # the same words, another day written: another event
+    added = STRIKE.format(day=3) + " Our correspondent filed this report on 12 March from the provincial capital."
+    copy = story_verdicts([("first", STRIKE.format(day=3), "2024-03-03"), ("copy", added, "2024-03-12")])
+    assert (copy[1].status, copy[1].duplicate_of) == ("near_duplicate", "first")  # it adds a date; it shares the source's
+
+
+def test_written_dates_are_days_of_something_not_a_page_s_own_date() -> None:
+    from sitrep.stages.clean.dates import event_days
+
+    assert event_days("Jets struck the depot on 5 March and again since July 3.") == [(3, 5), (7, 3)]
+    assert event_days("March 5, 2024\n\nBEIRUT, March 6 (Reuters) - Jets struck the depot.") == []
+    assert facts.conflict(facts.event_facts(None, None, written=facts.written_mask([(3, 5)])),
+                          facts.event_facts(None, None, written=facts.written_mask([(3, 9)])))
+    assert not facts.conflict(facts.event_facts(None, None, written=facts.written_mask([(3, 5), (3, 12)])),
+                              facts.event_facts(None, None, written=facts.written_mask([(3, 5)])))
+    assert not facts.conflict(facts.event_facts(None, None), facts.event_facts(None, None, written=facts.written_mask([(3, 5)])))
 
 
 def test_common_text_is_no_evidence_and_conflicting_facts_no_copy() -> None:

@@ -284,5 +284,11 @@ def yearless(text: str) -> list[tuple[int, int, int, int]]:
     return out
 
 
+def event_days(text: str) -> list[tuple[int, int]]:
+    """(month, day) of the dates ``text`` writes as the day of something ("on 5 March", "since
+    July 3"), not those that head a page or open a dateline, which a republication changes."""
+    return [(month, day) for month, day, start, _ in yearless(text) if label_before(text, start)[1]]
+
+
 _DAY_AFTER = re.compile(r"\.? (\d{1,2})(?:st|nd|rd|th)?(?![\d:])")
 _DAY_BEFORE = re.compile(r"(?<![\d.:/])(\d{1,2})(?:st|nd|rd|th)? (?:of )?$")

@@ -34,7 +34,7 @@ from sitrep.stages.dedup.terms import TERMS, padded
 # key); then the sketch, the facts (where kept), the id, the keys, the story terms (where
 # kept), the answer
 # Bumped whenever the packing below changes: the worker's table is named by it.
-LAYOUT = 5
+LAYOUT = 7
 _ENTRY = struct.Struct("<qIHHI")
 _HEAD = np.dtype([("order", "<i8"), ("size", "<u4"), ("id_len", "<u2"), ("keys", "<u2"), ("counted", "<u4")])
 # a candidate in an answer: its entry key; similarity * 10^4 with a bit if exact and one if the

@@ -73,7 +73,7 @@ from sitrep.stages.dedup.entries import (
     words,
 )
 from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
-from sitrep.stages.dedup.facts import FACTS_BYTES, event_facts, other_event, other_events
+from sitrep.stages.dedup.facts import FACTS_BYTES, event_facts, other_event, other_events, same_day, same_days, written_mask
 from sitrep.stages.dedup.facts import conflict as facts_conflict
 from sitrep.stages.dedup.facts import fields as fact_fields
 from sitrep.stages.dedup.sketch import (
@@ -94,10 +94,11 @@ from sitrep.stages.dedup.sketch import (
     tversky_one,
 )
 
-__all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "EXACT_BIT", "NUM_PERM", "SHINGLE", "STORY_CHAIN", "STORY_TERMS", "TERM_BIT", "TERM_BUCKET", "Ages", "Candidate",
+__all__ = ["BANDS", "BITS", "ENTRY_LAYOUT", "EXACT_BIT", "NUM_PERM", "SHINGLE", "STORY_CHAIN", "STORY_CHAIN_DAY", "STORY_TERMS",
+           "STORY_TERMS_DAY", "TERM_BIT", "TERM_BUCKET", "Ages", "Candidate",
            "Signature", "MIN_DISTINCT", "STORY_DISTINCT", "ages_of", "conflict", "distinctive",
            "entry_key", "evict",
-           "evict_oldest", "event_facts", "id_key", "keys", "members", "merged", "pack", "probe", "probe_many", "rebuild", "resolve",
+           "evict_oldest", "event_facts", "written_mask", "id_key", "keys", "members", "merged", "pack", "probe", "probe_many", "rebuild", "resolve",
            "route", "sign", "sign_many", "similarity", "state_bytes", "term_keys", "unpack"]
 
 EXTRA_WEIGHT = 0.3  # Tversky weight of the larger text's unshared shingles
@@ -110,6 +111,10 @@ COMMON_HOLDERS = 3  # a band key held by this many earlier distinct articles is 
 ALIKE = 0.6  # an article this similar to an earlier holder of a band key is its copy there, not a distinct holder
 STORY_TERMS = 0.35  # weighted share of story terms (``terms.similarity``) from which two reports are one story
 STORY_CHAIN = 0.4  # and from which two earlier reports in one story term bucket are chained (``_chains``): errors compound along a chain
+# The same two bars for two reports that state one day (``facts.same_day``): the day is evidence
+# of one event that names alone are not, so fewer shared names suffice.
+STORY_TERMS_DAY = 0.2
+STORY_CHAIN_DAY = 0.3
 TERM_COMMON = 4  # a story term key held by this many earlier distinct stories names no one event (an outlet, a country)
 EXACT_BIT = 1 << 63  # marks the exact-body key among the band keys
 TERM_BIT = 1 << 62  # marks a story term key (band keys are below it)
@@ -719,10 +724,11 @@ def _told_many(requests: Sequence[Request], naming: list[set[int]], entries: Map
     req, cand, key_list, packed_list, head, keep = pairs
     their_orders = head["order"][cand]
     mine_terms = story.rows([sig.terms for _, _, sig, _ in requests])
-    alike = story.similarities(mine_terms[req[keep]], terms_rows(packed_list)[cand[keep]]) >= STORY_TERMS
-    keep = keep[alike]
-    mine_facts = fact_fields([sig.facts for _, _, sig, _ in requests])
-    keep = keep[~other_events(mine_facts[req[keep]], fact_fields([facts_of(p) for p in packed_list])[cand[keep]])]
+    mine_facts = fact_fields([sig.facts for _, _, sig, _ in requests])[req[keep]]
+    their_facts = fact_fields([facts_of(p) for p in packed_list])[cand[keep]]
+    bar = np.where(same_days(mine_facts, their_facts), STORY_TERMS_DAY, STORY_TERMS)
+    alike = story.similarities(mine_terms[req[keep]], terms_rows(packed_list)[cand[keep]]) >= bar
+    keep = keep[alike & ~other_events(mine_facts, their_facts)]
     for r, c, other_order in zip(req[keep].tolist(), cand[keep].tolist(), their_orders[keep].tolist()):
         yield r, key_list[c], other_order, packed_list[c]
 
@@ -746,7 +752,9 @@ def _told_few(requests: Sequence[Request], naming: list[set[int]], entries: Mapp
                 continue
             if mine is None:
                 mine = story.Ranked(story.padded(sig.terms))
-            if story.alike(mine, story.Ranked(terms_of(packed)), STORY_TERMS) and not other_event(facts, facts_of(packed)):
+            theirs = facts_of(packed)
+            bar = STORY_TERMS_DAY if same_day(facts, theirs) else STORY_TERMS
+            if story.alike(mine, story.Ranked(terms_of(packed)), bar) and not other_event(facts, theirs):
                 yield r, key, other_order, packed
 
 
@@ -825,7 +833,8 @@ def _reach_many(ordered: list[list[tuple[int, str, int]]], packed: dict[int, byt
         pairs, inverse = np.unique(first[both] * len(packed) + then[both], return_inverse=True)
         first, then = np.divmod(pairs, len(packed))
         alike = np.zeros(both.shape, dtype=bool)
-        alike[both] = ((story.similarities(rows[first], rows[then]) >= STORY_CHAIN) & ~other_events(facts[first], facts[then]))[inverse]
+        bar = np.where(same_days(facts[first], facts[then]), STORY_CHAIN_DAY, STORY_CHAIN)
+        alike[both] = ((story.similarities(rows[first], rows[then]) >= bar) & ~other_events(facts[first], facts[then]))[inverse]
         linked[:, later, earlier] = alike
     reach = np.zeros((len(ordered), width), dtype=np.int64)  # per member, the positions it reaches (a bitmask)
     for j in range(width):  # itself, and what the earlier ones it is chained to reach
@@ -850,8 +859,10 @@ def _reach_few(ordered: list[list[tuple[int, str, int]]], packed: dict[int, byte
             for i in range(j):
                 chained = linked.get((keys[i], later))
                 if chained is None:
-                    chained = linked[keys[i], later] = (story.alike(ranked[keys[i]], ranked[later], STORY_CHAIN)
-                                                        and not other_event(facts_of(packed[keys[i]]), facts_of(packed[later])))
+                    earlier_facts, later_facts = facts_of(packed[keys[i]]), facts_of(packed[later])
+                    bar = STORY_CHAIN_DAY if same_day(earlier_facts, later_facts) else STORY_CHAIN
+                    chained = linked[keys[i], later] = (story.alike(ranked[keys[i]], ranked[later], bar)
+                                                        and not other_event(earlier_facts, later_facts))
                 if chained:
                     mask |= reach[i]
             reach.append(mask)
