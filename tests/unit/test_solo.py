@@ -7,7 +7,7 @@ import weakref
 from types import SimpleNamespace
 
 from sitrep.stream.publish import Origin
-from sitrep.stream.solo import DRAINING, KAFKA, LocalEvent, LocalMessage, Route, sent_offset
+from sitrep.stream.solo import KAFKA, LocalEvent, LocalMessage, Route, sent_offset
 
 
 def test_nothing_is_in_memory_until_every_lsh_partition_was_read_to_its_end() -> None:
@@ -21,15 +21,12 @@ def test_nothing_is_in_memory_until_every_lsh_partition_was_read_to_its_end() ->
     assert route.drained({}, {})  # no lsh partition held: nothing to wait for
 
 
-def test_lsh_ends_come_from_fetches_made_since_the_drain_began_and_from_own_acknowledged_sends() -> None:
+def test_lsh_ends_come_from_the_last_fetches_and_from_own_acknowledged_sends() -> None:
     route = Route(enabled=True)
-    route.begin(5_000)
-    assert route.state == DRAINING
-    assert route.ends({0: (7, 4_999), 1: (3, 5_001)}, {}) is None  # partition 0 last fetched before the drain
-    assert route.ends({0: (None, None), 1: (3, 5_001)}, {}) is None  # partition 0 never fetched
-    assert route.ends({0: (7, 5_000), 1: (3, 5_001)}, {}) == {0: 7, 1: 3}
-    assert route.ends({0: (7, 5_000), 1: (3, 5_001)}, {1: None}) is None  # a send not acknowledged yet
-    assert route.ends({0: (7, 5_000), 1: (3, 5_001)}, {0: 2, 1: 8}) == {0: 7, 1: 9}  # a send the fetch did not see yet
+    assert route.ends({0: None, 1: 3}, {}) is None  # partition 0 not fetched since the assignment
+    assert route.ends({0: 7, 1: 3}, {}) == {0: 7, 1: 3}
+    assert route.ends({0: 7, 1: 3}, {1: None}) is None  # a send not acknowledged yet
+    assert route.ends({0: 7, 1: 3}, {0: 2, 1: 8}) == {0: 7, 1: 9}  # a send the fetch did not see yet
     assert route.ends({}, {}) == {}
 
 

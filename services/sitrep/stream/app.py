@@ -46,7 +46,7 @@ from sitrep.stream.memory import Trimmer
 from sitrep.stream.parallel import AnalyzePool
 from sitrep.stream.publish import Origin, Publisher
 from sitrep.stream.reconnect import install as install_connection_log
-from sitrep.stream.solo import KAFKA, SOLO, LocalEvent, LocalMessage, Route, sent_offset
+from sitrep.stream.solo import DRAINING, KAFKA, SOLO, LocalEvent, LocalMessage, Route, sent_offset
 from sitrep.stream.tables import EntryLog, EventStore, TableView
 from sitrep.stream.wire import Part, Probe, decode_lsh, decode_parts, encode_answers, encode_probes, partition_of
 
@@ -444,8 +444,7 @@ class Worker:
         if self.app.rebalancing or not self.holds_everything():
             route.state = KAFKA
             return
-        if route.state == KAFKA:
-            route.begin(int(time.time() * 1000))
+        route.state = DRAINING
         if self.lsh_drained():
             route.state = SOLO
             metrics.ROUTE_IN_MEMORY.set(1)
@@ -458,11 +457,11 @@ class Worker:
         try:
             tps = [tp for tp in self.app.consumer.assignment() if tp.topic == lsh]
             inner = aiokafka_consumer(self.app.consumer)
-            fetched = {tp.partition: (inner.highwater(tp), inner.last_poll_timestamp(tp)) for tp in tps}
+            highwaters = {tp.partition: inner.highwater(tp) for tp in tps}
         except Exception as exc:  # a partition revoked mid-call
             log.debug("lsh positions not read: %s", exc)
             return False
-        ends = self.route.ends(fetched, {partition: sent_offset(future) for partition, future in self.lsh_sent.items()})
+        ends = self.route.ends(highwaters, {partition: sent_offset(future) for partition, future in self.lsh_sent.items()})
         if ends is None:
             return False
         committed = {tp.partition: offset for tp, offset in committed_offsets(self.app.consumer, tps).items()}

@@ -11,9 +11,9 @@ to the same tables, under the changelog of the partition the message would have 
 Dedup verdicts depend on the input order (stream/hold.py): a probe already on ``<app>.lsh``
 must reach its shard before the marks of anything handed over in memory. So a worker that
 comes to hold every partition drains first, without ever holding its analyze agent: at
-each batch's start it looks, from memory, where each lsh partition ends (the highwater of a
-fetch made since the drain began, or past the last message this worker sent there, once
-acknowledged) and whether its index agent has read that far, and goes in memory before
+each batch's start it looks, from memory, where each lsh partition ends (the highwater of the
+consumer's last fetch, which is from the current assignment, or past the last message this
+worker sent there, once acknowledged) and whether its index agent has read that far, and goes in memory before
 the first batch that finds it so. No call to the broker is made and nothing waits: an agent
 held up fills Faust's input queue, whose full put stops the consumer's fetches, those of
 ``<app>.lsh`` too. Under a steady backlog a batch always finds the last one's probes
@@ -60,31 +60,24 @@ class Route:
 
     enabled: bool
     state: str = KAFKA
-    began_ms: int = 0  # when the drain began, wall clock in ms, as the consumer stamps its fetches
     read: dict[int, int] = field(default_factory=dict)  # lsh partition -> one past the last offset the index agent took
 
     def took(self, partition: int, offset: int) -> None:
         if offset >= self.read.get(partition, 0):
             self.read[partition] = offset + 1
 
-    def begin(self, now_ms: int) -> None:
-        self.state, self.began_ms = DRAINING, now_ms
-
-    def ends(self, fetched: Mapping[int, tuple[int | None, int | None]], sent: Mapping[int, int | None]) -> dict[int, int] | None:
-        """Where each lsh partition ends, from ``fetched`` (partition -> the highwater and time
-        in ms of the consumer's last fetch) and ``sent`` (partition -> the offset of the last
-        message this worker sent there, None while not acknowledged). None while a fetch made
-        since the drain began or an acknowledgement is missing: messages of other workers
-        came before the rebalance that gave this one every partition, so such a fetch covers
-        them, and this worker's own later ones are covered by their acknowledgements."""
-        ends = {}
-        for partition, (highwater, fetched_ms) in fetched.items():
-            if highwater is None or fetched_ms is None or fetched_ms < self.began_ms:
-                return None
-            ends[partition] = highwater
+    def ends(self, highwaters: Mapping[int, int | None], sent: Mapping[int, int | None]) -> dict[int, int] | None:
+        """Where each lsh partition ends, from ``highwaters`` (partition -> the highwater of the
+        consumer's last fetch of it, None before the first since the assignment) and ``sent``
+        (partition -> the offset of the last message this worker sent there, None while not
+        acknowledged). None while a fetch or an acknowledgement is missing. Messages of other
+        workers came before the rebalance that gave this one every partition, and the consumer
+        keeps no fetch from before an assignment, so any fetch covers them; this worker's own
+        later ones are covered by their acknowledgements."""
+        if any(highwater is None for highwater in highwaters.values()) or any(offset is None for offset in sent.values()):
+            return None
+        ends = dict(highwaters)
         for partition, offset in sent.items():
-            if offset is None:
-                return None
             if partition in ends:
                 ends[partition] = max(ends[partition], offset + 1)
         return ends
