@@ -56,6 +56,8 @@ log = logging.getLogger("sitrep.worker")
 FORGET_AFTER_SECONDS = 10.0
 # How often a worker may send marks alone, while a shard may be waiting for them.
 MARK_INTERVAL = 0.05
+# How long in-memory answering waits for the analyze agent to hand a waiting batch to its processes.
+HAND_OFF_SECONDS = 0.002
 
 
 class BeforeCommit(faust.Sensor):
@@ -281,7 +283,10 @@ class Worker:
         messages = [(e.message.value, int(e.message.timestamp * 1000) * 1000 + e.message.offset % 1000) for e in batch]
         probes: dict[int, list[tuple[Probe, Any]]] = {}  # by shard: (probe, the article's event)
         done: list[tuple[int, int, int | None]] = []  # (partition, offset, order: None when dead-lettered)
-        for event, result in zip(batch, await self.pool.run(messages), strict=True):
+        analyzing = self.pool.submit(messages)
+        if self.route.state == SOLO:  # the shards answer the last batch's probes while the processes analyze this one
+            self.answer_held()
+        for event, result in zip(batch, await analyzing, strict=True):
             done.append((event.message.partition, event.message.offset, None))
             if isinstance(result, Failure):
                 if result.stage == "analyze":
@@ -398,17 +403,25 @@ class Worker:
 
     async def answer_in_memory(self) -> None:
         """Answer what the shards may answer whenever probes or marks were handed over, between
-        the analyze agent's batches (so a batch's analysis overlaps the last one's dedup)."""
+        the analyze agent's batches. It first lets the agent hand its next batch, if one is
+        waiting, to the analyze processes (``analyze_articles`` then answers, while they work):
+        answering first would leave them idle meanwhile."""
         while True:
             await self.wake.wait()
             self.wake.clear()
-            if self.route.state != SOLO:
-                continue
-            try:  # answer and deliver dead-letter what fails; anything else must not end this task
-                self.deliver(self.answer({shard for shard, holding in self.holdings.items() if holding.held}, time.monotonic()))
-            except Exception as exc:
-                log.exception("answering in memory failed")
-                metrics.count_error("index", exc)
+            await asyncio.sleep(HAND_OFF_SECONDS)
+            self.answer_held()
+
+    def answer_held(self) -> None:
+        """Answer and deliver in memory what the shards hold and may answer; a failure is logged
+        and counted (what fails to deliver is dead-lettered), and never ends the caller."""
+        if self.route.state != SOLO:
+            return
+        try:
+            self.deliver(self.answer({shard for shard, holding in self.holdings.items() if holding.held}, time.monotonic()))
+        except Exception as exc:
+            log.exception("answering in memory failed")
+            metrics.count_error("index", exc)
 
     def deliver(self, answers: dict[int, list[tuple[Part, Any]]]) -> None:
         """The shards' answers, by the partition where their articles are gathered: one message

@@ -29,6 +29,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Awaitable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -169,24 +170,41 @@ class AnalyzePool:
             list(self.executor.map(_pid, range(self.processes)))
 
     async def run(self, batch: list[Message]) -> list[Analyzed | Failed]:
-        if not batch:
-            return []
-        if self.executor is None:
-            return analyze_batch(batch, self.max_body_bytes)
+        return await self.submit(batch)
+
+    def submit(self, batch: list[Message]) -> Awaitable[list[Analyzed | Failed]]:
+        """Hand a batch to the processes now (they start on it before the caller next awaits)
+        and return what awaits its results."""
+        if not batch or self.executor is None:
+            return self._inline(batch)
         # One chunk per process keeps every core busy without many small pickles.
         size = -(-len(batch) // self.processes)
         chunks = [batch[i : i + size] for i in range(0, len(batch), size)]
+        loop = asyncio.get_running_loop()
         try:
-            parts = await asyncio.gather(*(self._submit(chunk) for chunk in chunks))
+            futures = [loop.run_in_executor(self.executor, analyze_batch, chunk, self.max_body_bytes) for chunk in chunks]
         except BrokenProcessPool:
-            # A process died (killed, out of memory, or an article that crashes the
-            # interpreter): run the batch again one article at a time in a new pool, so
-            # the one that breaks it again is dead-lettered and no other is lost. Never
-            # in this process: what killed a process would kill the worker.
-            log.error("analyze pool broke; restarting it and retrying the batch article by article")
-            self._restart()
-            return [await self._alone(message) for message in batch]
+            return self._again(batch)
+        return self._collect(batch, futures)
+
+    async def _inline(self, batch: list[Message]) -> list[Analyzed | Failed]:
+        return analyze_batch(batch, self.max_body_bytes) if batch else []
+
+    async def _collect(self, batch: list[Message], futures: list[asyncio.Future]) -> list[Analyzed | Failed]:
+        try:
+            parts = await asyncio.gather(*futures)
+        except BrokenProcessPool:
+            return await self._again(batch)
         return [result for part in parts for result in part]
+
+    async def _again(self, batch: list[Message]) -> list[Analyzed | Failed]:
+        # A process died (killed, out of memory, or an article that crashes the
+        # interpreter): run the batch again one article at a time in a new pool, so
+        # the one that breaks it again is dead-lettered and no other is lost. Never
+        # in this process: what killed a process would kill the worker.
+        log.error("analyze pool broke; restarting it and retrying the batch article by article")
+        self._restart()
+        return [await self._alone(message) for message in batch]
 
     async def _alone(self, message: Message) -> Analyzed | Failed:
         try:
