@@ -382,7 +382,7 @@ class Worker:
 
     def hand_over(self, kind: str, what: tuple) -> None:
         """What ``send`` would send, filed as its consumer would file it: the analysis where its
-        article is gathered, the probes and marks at their shards (answered by ``answer_in_memory``)."""
+        article is gathered, the probes and marks at their shards (answered by ``answer_held``: from the analyze agent, or from ``answer_in_memory``)."""
         partitions = self.settings.partitions
         if kind == "analysis":
             route, encoded, part, event = what
