@@ -46,7 +46,7 @@ from sitrep.stream.memory import Trimmer
 from sitrep.stream.parallel import AnalyzePool
 from sitrep.stream.publish import Origin, Publisher
 from sitrep.stream.reconnect import install as install_connection_log
-from sitrep.stream.solo import DRAINING, KAFKA, SOLO, LocalEvent, LocalMessage, Route, sent_offset
+from sitrep.stream.solo import KAFKA, SOLO, LocalEvent, LocalMessage, Route, sent_offset
 from sitrep.stream.tables import EntryLog, EventStore, TableView
 from sitrep.stream.wire import Part, Probe, decode_lsh, decode_parts, encode_answers, encode_probes, partition_of
 
@@ -453,13 +453,8 @@ class Worker:
     def go_solo(self) -> None:
         """Hand the internal messages over in memory once ``<app>.lsh`` is drained, while this
         worker holds every partition (stream/solo.py); nothing waits for the drain."""
-        route = self.route
-        if self.app.rebalancing or not self.holds_everything():
-            route.state = KAFKA
-            return
-        route.state = DRAINING
-        if self.lsh_drained():
-            route.state = SOLO
+        if not self.app.rebalancing and self.holds_everything() and self.lsh_drained():
+            self.route.state = SOLO
             metrics.ROUTE_IN_MEMORY.set(1)
             log.info("this worker holds every partition: its internal messages go in memory")
 

@@ -180,9 +180,8 @@ class AnalyzePool:
         # One chunk per process keeps every core busy without many small pickles.
         size = -(-len(batch) // self.processes)
         chunks = [batch[i : i + size] for i in range(0, len(batch), size)]
-        loop = asyncio.get_running_loop()
         try:
-            futures = [loop.run_in_executor(self.executor, analyze_batch, chunk, self.max_body_bytes) for chunk in chunks]
+            futures = [self._hand(chunk) for chunk in chunks]
         except BrokenProcessPool:
             return self._again(batch)
         return self._collect(batch, futures)
@@ -208,7 +207,7 @@ class AnalyzePool:
 
     async def _alone(self, message: Message) -> Analyzed | Failed:
         try:
-            return (await self._submit([message]))[0]
+            return (await self._hand([message]))[0]
         except BrokenProcessPool:
             self._restart()
             return Failure("analyze", "too_costly", "analysing this message killed an analyze process (memory, or a crash)")
@@ -217,8 +216,9 @@ class AnalyzePool:
         self.close()
         self.executor = self._new_executor()
 
-    async def _submit(self, chunk: list[Message]) -> list[Analyzed | Failed]:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, analyze_batch, chunk, self.max_body_bytes)
+    def _hand(self, chunk: list[Message]) -> asyncio.Future:
+        """A chunk handed to a process now; raises BrokenProcessPool if the pool is broken."""
+        return asyncio.get_running_loop().run_in_executor(self.executor, analyze_batch, chunk, self.max_body_bytes)
 
     def close(self) -> None:
         if self.executor is not None:

@@ -11,10 +11,10 @@ to the same tables, under the changelog of the partition the message would have 
 Dedup verdicts depend on the input order (stream/hold.py): a probe already on ``<app>.lsh``
 must reach its shard before the marks of anything handed over in memory. So a worker that
 comes to hold every partition drains first, without ever holding its analyze agent: at
-each batch's start it looks, from memory, where each lsh partition ends (the highwater of the
-consumer's last fetch, which is from the current assignment, or past the last message this
-worker sent there, once acknowledged) and whether its index agent has read that far, and goes in memory before
-the first batch that finds it so. No call to the broker is made and nothing waits: an agent
+each batch's start it looks, from memory, where each lsh partition ends (the highwater of
+the consumer's last fetch, which is from the current assignment, or past the last message
+this worker sent there, once acknowledged) and whether its index agent has read that far,
+and goes in memory before the first batch that finds it so. No call to the broker is made and nothing waits: an agent
 held up fills Faust's input queue, whose full put stops the consumer's fetches, those of
 ``<app>.lsh`` too. Under a steady backlog a batch always finds the last one's probes
 unread, and the worker stays on the topics until the backlog ends. A revocation goes back
@@ -30,7 +30,7 @@ from typing import Any
 
 from sitrep.stream.publish import Origin
 
-KAFKA, DRAINING, SOLO = "kafka", "draining", "solo"
+KAFKA, SOLO = "kafka", "solo"
 
 
 @dataclass(eq=False)
