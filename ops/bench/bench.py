@@ -325,6 +325,7 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         # CPU used by each process so far, sampled every second while the replay runs.
         samples: list[CpuSample] = []
         seen: list[tuple[float, float]] = []  # (replayed at, seconds to readable)
+        reads: list[tuple[float, float]] = []  # (replayed at, seconds from the record's send to readable here)
         idle_since = time.monotonic()
         # Until the replay is done and nothing new arrived for 3 s. Duplicate links carry no
         # replay time, so latency is measured on the enriched records (nine in ten).
@@ -339,6 +340,7 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
                     if stamp:
                         sent = datetime.fromisoformat(stamp).timestamp()
                         seen.append((sent, now - sent))
+                        reads.append((sent, now - record.timestamp / 1000))
         replay.wait()
         consumer.close()
         first = min(sent for sent, _ in seen)
@@ -348,7 +350,7 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         return Latency(
             quantiles([wait for sent, wait in seen if sent < cut]),
             quantiles([wait for sent, wait in seen if sent >= cut]),
-            hops(run, since_ms=int(cut * 1000)),
+            {**hops(run, since_ms=int(cut * 1000)), "read (record sent -> read here)": quantiles([wait for sent, wait in reads if sent >= cut])},
             cores,
             timeline(first, seen, samples),
         )
@@ -403,7 +405,11 @@ def hops(run: Run, since_ms: int = 0) -> dict[str, tuple[float, float, float]]:
 
     for record in read("raw"):
         if order_mark(record.headers) is None:
-            stamps.setdefault(record.key.decode(), {})["raw"] = record.timestamp
+            times = stamps.setdefault(record.key.decode(), {})
+            times["raw"] = record.timestamp
+            stamp = orjson.loads(record.value).get("replayed_at")
+            if stamp:
+                times["replay"] = int(datetime.fromisoformat(stamp).timestamp() * 1000)
     for record in read("lsh"):
         for probe in decode_probes(record.value):
             stamps.setdefault(probe.id, {}).setdefault("probe", record.timestamp)
@@ -414,13 +420,20 @@ def hops(run: Run, since_ms: int = 0) -> dict[str, tuple[float, float, float]]:
                 times["answer"] = max(times.get("answer", 0), record.timestamp)
     for record in read("enriched"):
         stamps.setdefault(record.key.decode(), {})["out"] = record.timestamp
-    rows = [t for t in stamps.values() if len(t) == 4 and t["raw"] >= since_ms]
+    # One worker in memory sends no internal messages: then its hops are one.
     steps = {
+        "replay (stamped -> raw sent)": ("replay", "raw"),
         "analyze (raw -> probes sent)": ("raw", "probe"),
         "dedup shards (-> last answer sent)": ("probe", "answer"),
         "gather, corroborate (-> record sent)": ("answer", "out"),
+        "worker (raw -> record sent)": ("raw", "out"),
     }
-    return {name: quantiles([(t[b] - t[a]) / 1000 for t in rows]) for name, (a, b) in steps.items()} if len(rows) > 100 else {}
+    found = {}
+    for name, (a, b) in steps.items():
+        rows = [(t[b] - t[a]) / 1000 for t in stamps.values() if a in t and b in t and t["raw"] >= since_ms]
+        if len(rows) > 100:
+            found[name] = quantiles(rows)
+    return found
 
 
 def rss(workdir: Path, checkpoints: list[int], backlog: int = 10_000) -> list[tuple[int, float, float, str]]:
