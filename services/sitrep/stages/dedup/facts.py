@@ -63,8 +63,19 @@ def event_facts(killed: int | None, injured: int | None, day: date | None = None
     return _FACTS.pack(_count(killed), _count(injured), days, where, written)
 
 
-def _unpack(packed: bytes) -> tuple[int, int, int, int, int] | None:
+Fields = tuple[int, int, int, int, int]
+
+
+def _unpack(packed: bytes) -> Fields | None:
     return _FACTS.unpack_from(packed.ljust(FACTS_BYTES, b"\0")) if packed else None
+
+
+def stated(packed: bytes) -> Fields | None:
+    """The five fields of packed facts, or None when they state nothing (all 0, or none): facts
+    that state nothing conflict with nothing and tell no other event, so a caller comparing one
+    article with many reads its own once (``conflicts``, ``other_event_of``)."""
+    x = _unpack(packed)
+    return x if x is not None and any(x) else None
 
 
 def _dates_apart(mine: int, theirs: int) -> bool:
@@ -74,7 +85,15 @@ def _dates_apart(mine: int, theirs: int) -> bool:
 def conflict(a: bytes, b: bytes) -> bool:
     """Whether two reports' facts say they are no copies: tolls that disagree on a figure both
     state, or written dates with none in common."""
-    x, y = _unpack(a), _unpack(b)
+    return _conflict(_unpack(a), _unpack(b))
+
+
+def conflicts(x: Fields | None, b: bytes) -> bool:
+    """``conflict(a, b)`` with ``a`` read already (``stated(a)``)."""
+    return x is not None and _conflict(x, _unpack(b))
+
+
+def _conflict(x: Fields | None, y: Fields | None) -> bool:
     return x is not None and y is not None and (any(p and q and p != q for p, q in zip(x[:2], y[:2])) or _dates_apart(x[4], y[4]))
 
 
@@ -82,7 +101,15 @@ def other_event(a: bytes, b: bytes) -> bool:
     """Whether two reports' facts tell two events apart: tolls that disagree, days more than
     DAY_WINDOW apart, or other event keys (each as both state it; no facts: none). One pair
     at a time, without numpy (``other_events`` does many)."""
-    x, y = _unpack(a), _unpack(b)
+    return _other_event(_unpack(a), _unpack(b))
+
+
+def other_event_of(x: Fields | None, b: bytes) -> bool:
+    """``other_event(a, b)`` with ``a`` read already (``stated(a)``)."""
+    return x is not None and _other_event(x, _unpack(b))
+
+
+def _other_event(x: Fields | None, y: Fields | None) -> bool:
     if x is None or y is None:
         return False
     (killed, injured, day, key, written), (their_killed, their_injured, their_day, their_key, their_written) = x, y

@@ -73,8 +73,18 @@ from sitrep.stages.dedup.entries import (
     words,
 )
 from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
-from sitrep.stages.dedup.facts import FACTS_BYTES, event_facts, other_event, other_events, same_day, same_days, written_mask
-from sitrep.stages.dedup.facts import conflict as facts_conflict
+from sitrep.stages.dedup.facts import (
+    FACTS_BYTES,
+    conflicts,
+    event_facts,
+    other_event,
+    other_event_of,
+    other_events,
+    same_day,
+    same_days,
+    stated,
+    written_mask,
+)
 from sitrep.stages.dedup.facts import fields as fact_fields
 from sitrep.stages.dedup.sketch import (
     BANDS,
@@ -146,6 +156,11 @@ class Candidate(NamedTuple):
     story: bool = False  # one story by their terms: alike (STORY_TERMS) and sharing a distinctive term key here
     shared: int = 0  # band keys the two share here, distinctive or common
     ratio: float = 1.0  # the smaller text's shingle count over the larger's
+
+
+def _candidate(fields: tuple[str, int, float, bool, int, bool, bool, int, float]) -> Candidate:
+    """A Candidate of all its fields, made without the keyword parsing of its constructor (many a probe)."""
+    return tuple.__new__(Candidate, fields)
 
 
 def keys(sig: Signature, article_id: str | None = None) -> list[int]:
@@ -252,6 +267,7 @@ def probe_many(
     mine: list[_Filed | None] = []  # per request: how it was filed; None for a redelivery
     room = 8 * (max_bucket - 1)  # a bucket shorter than this takes one more without a second look
     full_size = 8 * max_bucket
+    head = 8 * (max_bucket // 2)
     for article_id, order, sig, index_keys in requests:
         me = entry_key(article_id, order, shard, shards)
         key_list = list(index_keys)
@@ -266,6 +282,7 @@ def probe_many(
         buckets = list(map(index.get, key_list))
         shared, told = [], []
         filed = key_bytes(me)
+        rank = (order, article_id)
         first = key_bytes(me | HOLDER)  # the first holder of a band or term key is a distinct one
         bands = terms = present = full = unfiled = unfiled_at = 0
         last = len(key_list) - 1
@@ -278,10 +295,14 @@ def probe_many(
                 shared.append(bucket)
                 if len(bucket) < room:
                     index[key] = bucket + filed
+                elif len(bucket) < full_size:
+                    _file(index, entries, key, bucket, me, rank, max_bucket)
                 else:
-                    if len(bucket) >= full_size:
-                        full |= 1 << i
-                    _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
+                    full |= 1 << i
+                    if (latest := entries.get(last_key(bucket))) is not None and comes_before(latest, rank):
+                        index[key] = bucket[:head] + bucket[head + 8 : full_size] + filed  # as ``_file`` files the latest
+                    else:
+                        _file(index, entries, key, bucket, me, rank, max_bucket)
             elif key < EXACT_BIT:
                 terms |= 1 << i
                 if bucket is None:
@@ -305,7 +326,7 @@ def probe_many(
                         if earlier is not None:
                             _keep(hits, Candidate(earlier[1], earlier[0], 1.0, True))
                             filed_as[earlier[1], earlier[0]] = other
-                _file(index, entries, key, bucket, me, (order, article_id), max_bucket)
+                _file(index, entries, key, bucket, me, rank, max_bucket)
             if bucket:
                 present |= 1 << i
         others = all_members(shared)
@@ -323,7 +344,7 @@ def probe_many(
     storied = _one_story(requests, naming, entries, window)
     chains = _chains(mine, storied, entries)
     answers = []
-    later: dict[int, list[int]] = {}
+    later: dict[int, set[int]] = {}
     filed_keys: dict[int, set[int]] = {}
     for request, hits, filing, alike_story in zip(requests, found, mine, storied):
         if filing is None:
@@ -359,7 +380,7 @@ class _Filed(NamedTuple):
 
 def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple[int, str]], filing: _Filed,
            index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int],
-           later: dict[int, list[int]], filed_keys: dict[int, set[int]], max_bucket: int, chains: Chains, oldest: int | None
+           later: dict[int, set[int]], filed_keys: dict[int, set[int]], max_bucket: int, chains: Chains, oldest: int | None
            ) -> tuple[list[Candidate], int]:
     """The evidence of each candidate in this shard's band and term keys, and which keys the
     article is a distinct holder of (marked in its buckets, and returned for its entry: a
@@ -397,9 +418,10 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
         if c.exact or c.similarity >= ALIKE:
             copied |= held.get(other, 0)
     counted, one_story, chained = _counted(copied, alike_story, stood, later, chains)
+    facts = stated(sig.facts)  # read once: compared with every candidate's
     for reach in chained:  # the chain's earliest report still held, within the window, not another event
         root = next((r for r in reach if (oldest is None or r[0] >= oldest) and r[2] in entries
-                     and not other_event(sig.facts, facts_of(entries[r[2]]))), None)
+                     and not other_event_of(facts, facts_of(entries[r[2]]))), None)
         if root is not None and root[2] not in one_story:
             one_story.add(root[2])
             alike_story = alike_story if root[2] in alike_story else {**alike_story, root[2]: root[:2]}
@@ -414,16 +436,16 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
     size = sig.size
     for other, c in found.items():
         packed = entries.get(other)
-        disagree = packed is not None and not c.exact and facts_conflict(sig.facts, facts_of(packed))
+        disagree = packed is not None and not c.exact and conflicts(facts, facts_of(packed))
         shared = held.get(other, 0)
-        weighed_hits.append(Candidate(c.id, c.order, c.similarity, c.exact, (shared & ~common).bit_count(), disagree, other in one_story,
-                                      shared.bit_count(), size_ratio(size, size_of(packed)) if packed is not None else 1.0))
+        weighed_hits.append(_candidate((c.id, c.order, c.similarity, c.exact, (shared & ~common).bit_count(), disagree, other in one_story,
+                                        shared.bit_count(), size_ratio(size, size_of(packed)) if packed is not None else 1.0)))
     told = sorted((alike_story[other], other) for other in one_story - found.keys())
     if told:
         (other_order, other_id), other = told[0]
         if other_id not in {c.id for c in hits}:
             packed = entries.get(other)
-            disagree = packed is not None and facts_conflict(sig.facts, facts_of(packed))
+            disagree = packed is not None and conflicts(facts, facts_of(packed))
             filed_as[other_id, other_order] = other
             weighed_hits.append(Candidate(other_id, other_order, 0.0, False, 0, disagree, True, ratio=_ratio(sig, packed)))
             weighed_hits.sort(key=_BY_ORDER)
@@ -452,12 +474,18 @@ class _Stood:
         return listed
 
 
-def _bits(mask: int) -> Iterator[int]:
-    """The positions set in a bitmask, lowest first."""
-    while mask:
-        low = mask & -mask
-        yield low.bit_length() - 1
-        mask ^= low
+def _bits(mask: int) -> tuple[int, ...]:
+    """The positions set in a bitmask, lowest first (read from two tables: an article's masks
+    have a bit per index key, about 20, and are read many times each)."""
+    if mask < 1 << 2 * _HALF:
+        return _LOW_BITS[mask & _HALF_MASK] + _HIGH_BITS[mask >> _HALF]
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
+
+
+_HALF = 11
+_HALF_MASK = (1 << _HALF) - 1
+_LOW_BITS = [tuple(i for i in range(_HALF) if mask >> i & 1) for mask in range(1 << _HALF)]
+_HIGH_BITS = [tuple(i + _HALF for i in range(_HALF) if mask >> i & 1) for mask in range(1 << _HALF)]
 
 
 def _union(masks: Iterable[int]) -> int:
@@ -475,6 +503,7 @@ def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int
     filing = stood.filing
     at = {key: 1 << i for i, key in enumerate(filing.keys) if key < TERM_BIT}
     full = filing.full
+    in_full: dict[int, int] | None = None  # member -> the full buckets (a bitmask) that hold it, read once
     held: dict[int, int] = {}
     for other in found:
         theirs = filed_keys.get(other)
@@ -487,16 +516,19 @@ def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int
         for key in at.keys() & theirs:
             both |= at[key]
         if both & full:
-            for i in _bits(both & full):
-                if other not in stood.members(i):
-                    both ^= 1 << i
+            if in_full is None:
+                in_full = {}
+                for i in _bits(full):
+                    for member in stood.members(i):
+                        in_full[member] = in_full.get(member, 0) | 1 << i
+            both &= ~full | in_full.get(other, 0)
         if both:
             held[other] = both
     return held
 
 
-def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood, later: dict[int, list[int]], chains: Chains
-             ) -> tuple[int, set[int], list[Iterator[tuple[int, str, int]]]]:
+def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood, later: dict[int, set[int]], chains: Chains
+             ) -> tuple[int, set[int], list[tuple[tuple[int, str, int], ...]]]:
     """Which of its band and term keys the article is a distinct holder of (a bitmask by
     position): not a band key an earlier article it is alike to holds (``copied``), not a term
     key an earlier article one story with it holds; the earlier articles one story with it by
@@ -504,7 +536,7 @@ def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood
     them (``_chains``)."""
     filing = stood.filing
     one_story: set[int] = set()
-    chained: list[Iterator[tuple[int, str, int]]] = []
+    chained: list[tuple[tuple[int, str, int], ...]] = []
     counted = filing.bands & ~copied
     if not alike_story:
         return counted | filing.terms & ~copied, one_story, chained
@@ -523,7 +555,7 @@ def _counted(copied: int, alike_story: dict[int, tuple[int, str]], stood: _Stood
     return counted, one_story, chained
 
 
-def _holders(stood: _Stood, i: int, later: dict[int, list[int]], enough: int) -> int:
+def _holders(stood: _Stood, i: int, later: dict[int, set[int]], enough: int) -> int:
     """How many members of the bucket at position ``i`` are distinct holders of its key (up to
     ``enough``): those marked, and those of the batch weighed before whose marks came after
     the bucket was read."""
@@ -532,12 +564,11 @@ def _holders(stood: _Stood, i: int, later: dict[int, list[int]], enough: int) ->
         return 0
     holders = marked_in(bucket)
     if holders < enough and 8 * holders < len(bucket) and (batch := later.get(stood.filing.keys[i])):  # some unmarked: of the batch, maybe
-        listed = stood.members(i)
-        holders += sum(1 for other in batch if other in listed)
+        holders += len(batch.intersection(stood.members(i)))  # the batch's articles are distinct: a count of them
     return holders
 
 
-def _mark_holder(filing: _Filed, counted: int, index: MutableMapping[int, bytes], later: dict[int, list[int]]) -> None:
+def _mark_holder(filing: _Filed, counted: int, index: MutableMapping[int, bytes], later: dict[int, set[int]]) -> None:
     """Mark the article a distinct holder of the ``counted`` keys in those buckets that hold
     it, and note it in ``later`` for the rest of the batch (the first holder of a key was
     filed marked already)."""
@@ -545,9 +576,11 @@ def _mark_holder(filing: _Filed, counted: int, index: MutableMapping[int, bytes]
     word, holder = key_bytes(me), key_bytes(me | HOLDER)
     for i in _bits(counted & filing.present):
         key = filing.keys[i]
-        batch = later.setdefault(key, [])
-        if not batch or batch[-1] != me:  # once, were a key listed twice
-            batch.append(me)
+        batch = later.get(key)
+        if batch is None:
+            later[key] = {me}
+        else:
+            batch.add(me)
         if (now := index.get(key)) is not None and (marked := as_holder(now, word, holder)) is not None:
             index[key] = marked
 
@@ -600,7 +633,7 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
         if other_id in hits:
             _keep(hits, Candidate(other_id, other_order, 1.0 if repeat else sim, repeat))
         else:
-            hits[other_id] = Candidate(other_id, other_order, 1.0 if repeat else sim, repeat)
+            hits[other_id] = _candidate((other_id, other_order, 1.0 if repeat else sim, repeat, 0, False, False, 0, 1.0))
         filed_as[other_id, other_order] = key
 
 
@@ -758,19 +791,24 @@ def _told_few(requests: Sequence[Request], naming: list[set[int]], entries: Mapp
                 yield r, key, other_order, packed
 
 
-class _Chain(NamedTuple):
+class _Chain:
     """A story term bucket's chains: its members still held, earliest first, their entry keys,
     and per member a bitmask of the positions in ``held`` it reaches. (Lists of at most
     TERM_BUCKET: a search in one costs less than making a dict of it.)"""
 
-    held: list[tuple[int, str, int]]
-    keys: list[int]
-    reach: list[int]
+    __slots__ = ("held", "keys", "reach", "_of")
 
-    def of(self, key: int) -> Iterator[tuple[int, str, int]]:
-        """What a member is chained to, itself included, earliest first (read as far as needed)."""
-        held = self.held
-        return (held[k] for k in _POSITIONS[self.reach[self.keys.index(key)]])
+    def __init__(self, held: list[tuple[int, str, int]], keys: list[int], reach: list[int]) -> None:
+        self.held, self.keys, self.reach = held, keys, reach
+        self._of: dict[int, tuple[tuple[int, str, int], ...]] = {}  # the batch's articles ask of the same members
+
+    def of(self, key: int) -> tuple[tuple[int, str, int], ...]:
+        """What a member is chained to, itself included, earliest first."""
+        found = self._of.get(key)
+        if found is None:
+            held = self.held
+            found = self._of[key] = tuple(held[k] for k in _POSITIONS[self.reach[self.keys.index(key)]])
+        return found
 
 
 _POSITIONS = [tuple(i for i in range(TERM_BUCKET) if mask >> i & 1) for mask in range(1 << TERM_BUCKET)]  # a chain's mask as positions
