@@ -267,7 +267,6 @@ def probe_many(
     mine: list[_Filed | None] = []  # per request: how it was filed; None for a redelivery
     room = 8 * (max_bucket - 1)  # a bucket shorter than this takes one more without a second look
     full_size = 8 * max_bucket
-    head = 8 * (max_bucket // 2)
     for article_id, order, sig, index_keys in requests:
         me = entry_key(article_id, order, shard, shards)
         key_list = list(index_keys)
@@ -295,14 +294,10 @@ def probe_many(
                 shared.append(bucket)
                 if len(bucket) < room:
                     index[key] = bucket + filed
-                elif len(bucket) < full_size:
-                    _file(index, entries, key, bucket, me, rank, max_bucket)
                 else:
-                    full |= 1 << i
-                    if (latest := entries.get(last_key(bucket))) is not None and comes_before(latest, rank):
-                        index[key] = bucket[:head] + bucket[head + 8 : full_size] + filed  # as ``_file`` files the latest
-                    else:
-                        _file(index, entries, key, bucket, me, rank, max_bucket)
+                    if len(bucket) >= full_size:
+                        full |= 1 << i
+                    _file(index, entries, key, bucket, me, rank, max_bucket)
             elif key < EXACT_BIT:
                 terms |= 1 << i
                 if bucket is None:
