@@ -72,7 +72,13 @@ CpuSample = tuple[float, dict[str, float]]  # a time, and the CPU seconds each p
 def cores_between(a: CpuSample, b: CpuSample) -> dict[str, float]:
     """The cores each process used from sample ``a`` to sample ``b``."""
     (t0, before), (t1, after) = a, b
-    return {name: (after[name] - before[name]) / (t1 - t0) for name in after}
+    cores = {name: (after[name] - before[name]) / (t1 - t0) for name in after}
+    if "busy" in cores:  # the machine's: what the bench's processes did not use went to others
+        busy = cores.pop("busy")
+        steal = cores.pop("steal")
+        cores["other processes"] = max(0.0, busy - sum(cores.values()))
+        cores["steal"] = steal
+    return cores
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -83,6 +89,18 @@ def cpu_seconds(pids: list[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def others_seconds() -> dict[str, float]:
+    """The machine's busy CPU seconds so far, and those the hypervisor stole (a virtual
+    machine's cores given to other guests): ``cores_between`` tells from them what other
+    processes and the steal took from the bench."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        tick = os.sysconf("SC_CLK_TCK")
+        user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+        return {"busy": (user + nice + system + irq + softirq) / tick, "steal": steal / tick}
+    return {}
 
 
 def broker_up() -> None:
@@ -331,7 +349,7 @@ def latency(workdir: Path, path: Path, rate: float, seconds: float) -> Latency:
         # replay time, so latency is measured on the enriched records (nine in ten).
         while replay.poll() is None or time.monotonic() - idle_since < 3:
             if replay.poll() is None and (not samples or time.time() - samples[-1][0] >= 1.0):
-                samples.append((time.time(), {name: cpu_seconds(pids) for name, pids in processes.items()}))
+                samples.append((time.time(), {name: cpu_seconds(pids) for name, pids in processes.items()} | others_seconds()))
             for records in consumer.poll(timeout_ms=200).values():
                 now = time.time()
                 idle_since = time.monotonic()

@@ -102,10 +102,10 @@ class Settings(BaseSettings):
         10.0, ge=0, description="CPU seconds one article's analysis may take in an analyze process before it is dead-lettered as too_costly (0: no limit)"
     )
     batch_seconds: float = Field(0.01, gt=0)
-    analyze_batch_seconds: float | None = Field(
-        None,
+    analyze_batch_seconds: float = Field(
+        0.001,
         gt=0,
-        description="the analyze agent's batch window (None: batch_seconds);"
+        description="the analyze agent takes what is waiting (up to batch_size): a batch goes once no article came for this long;"
         " its batches set how many probes, answers and dedup records an article costs downstream",
     )
     dedup_quiet_after: float = Field(

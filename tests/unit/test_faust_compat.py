@@ -1,13 +1,16 @@
-"""Commits only past what a stream processed (stream/faust_compat.py), on a real Faust consumer."""
+"""Commits only past what a stream processed, on a real Faust consumer, and batches of what is
+waiting, on a real Faust stream (stream/faust_compat.py)."""
 
 from __future__ import annotations
+
+import asyncio
 
 import faust
 import pytest
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage
 
-from sitrep.stream.faust_compat import ProcessedOnly
+from sitrep.stream.faust_compat import ProcessedOnly, take_waiting
 
 RAW = TP("raw", 0)
 
@@ -98,3 +101,44 @@ def test_installing_twice_changes_nothing(processed: ProcessedOnly) -> None:
     ack_before, reads = consumer.ack, consumer._read_offset
     processed.install()
     assert consumer.ack is ack_before and consumer._read_offset is reads
+
+
+# --- batches of what is waiting (take_waiting) ---------------------------------------------------
+
+
+def test_a_batch_is_what_waited_while_the_last_was_handled_and_is_acked_after_it() -> None:
+    app = faust.App("take-test", broker="kafka://localhost:1", web_enabled=False)
+    batches: list[list[int]] = []
+    acked_when_taken: list[list[int]] = []
+    acked: list[int] = []
+    release = asyncio.Event()
+
+    @app.agent()
+    async def taker(stream: faust.StreamT) -> None:
+        ack = stream.ack
+
+        async def recorded(event: object) -> bool:
+            acked.append(event.value)  # type: ignore[attr-defined]
+            return await ack(event)
+
+        stream.ack = recorded  # type: ignore[method-assign]
+        async for events in take_waiting(stream, cap=3, settle=0.05):
+            batches.append([e.value for e in events])
+            acked_when_taken.append(list(acked))
+            await release.wait()  # the first batch is held while more come
+
+    async def run() -> None:
+        async with taker.test_context() as agent:
+            await agent.put(0)
+            while not batches:
+                await asyncio.sleep(0.01)
+            for value in range(1, 6):  # they wait while batch [0] is being handled
+                await agent.put(value)
+            release.set()
+            while sum(map(len, batches)) < 6:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.2)  # idle: no batch comes, not even an empty one
+
+    asyncio.run(run())
+    assert batches == [[0], [1, 2, 3], [4, 5]]  # what waited, up to the cap
+    assert acked_when_taken == [[], [0], [0, 1, 2, 3]]  # a batch is acked once the caller is done with it

@@ -14,7 +14,8 @@ original, so nothing the worker sends can be refused for its size.
 The route key is the article's event (place, cause, day) when it has one, else its id:
 the analysis and the shards' answers meet in the partition that holds the event's state,
 so an article is gathered, judged and corroborated in one step, and its analysis crosses
-Kafka once. Each agent (a method of ``Worker``) takes batches (``take_events``), runs a
+Kafka once. Each agent (a method of ``Worker``) takes batches (the analyze agent what is
+waiting, ``take_waiting``; the others what came within a window, ``take_events``), runs a
 stage function, sends through the one ``Publisher``, and counts. Tables are written inside the event that caused the write, so their changelog
 partition is the event's partition and a restarted or rebalanced worker gets its state
 back. The dedup index is not a table: each shard's is derived from its entries
@@ -38,7 +39,7 @@ from sitrep.render import Prepared
 from sitrep.settings import Settings
 from sitrep.stages import dedup
 from sitrep.stream import liveness, metrics
-from sitrep.stream.faust_compat import RefetchAfterRebalance, aiokafka_consumer, committed_offsets, within
+from sitrep.stream.faust_compat import RefetchAfterRebalance, aiokafka_consumer, committed_offsets, take_waiting, within
 from sitrep.stream.gather import Gatherer
 from sitrep.stream.hold import Holding, Position, Sources, order_mark
 from sitrep.stream.kafka import faust_credentials
@@ -245,7 +246,9 @@ class Worker:
 
     async def analyze(self, stream: faust.StreamT) -> None:
         settings = self.settings
-        async for events in stream.take_events(settings.batch_size, within=settings.analyze_batch_seconds or settings.batch_seconds):
+        # What is waiting, at once: a fixed window only ages the first article of a live stream,
+        # while its analysis, which sets the pace, waits for the window to end.
+        async for events in take_waiting(stream, settings.batch_size, settings.analyze_batch_seconds):
             if self.route.enabled and self.route.state != SOLO:
                 self.go_solo()
             # Order marks from the producer are no articles: they vouch for their partition once

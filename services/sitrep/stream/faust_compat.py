@@ -14,6 +14,9 @@ worker at large.
 - ``Consumer._thread._ensure_consumer()``: the aiokafka consumer under Faust's, which keeps
   each partition's last fetch time (``last_poll_timestamp``): the poll-age gauge reads it
   from memory, so a broker outage cannot block it.
+- ``Stream._enable_passive`` and ``Stream._processors``: ``take_waiting`` gathers a stream's
+  events as ``Stream.take_events`` does (a processor on a passively consumed stream), with
+  another rule for when a batch goes.
 - ``Consumer._read_offset``, ``ack``, ``_new_offset``, ``_acked``, ``_acked_index`` and
   ``Message.tracked``: ``ProcessedOnly`` (below) replaces how Faust decides what to commit, so
   that a rebalance never commits past a message no stream processed.
@@ -26,7 +29,7 @@ import bisect
 import contextlib
 import logging
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +58,62 @@ def committed_offsets(consumer: Any, tps: list[Any]) -> dict[Any, int | None]:
 def aiokafka_consumer(consumer: Any) -> Any:
     """The aiokafka consumer that Faust's consumer drives."""
     return consumer._thread._ensure_consumer()
+
+
+# --- batches of what is waiting ------------------------------------------------------------------
+
+
+async def take_waiting(stream: Any, cap: int, settle: float) -> AsyncIterator[list[Any]]:
+    """The stream's events in batches of what is waiting, up to ``cap``: a batch goes once no
+    event has come for ``settle`` seconds, so it holds what the consumer had fetched, and no
+    batch waits out a fixed window (``take_events``'s ``within``) while its first event ages.
+    An idle stream waits for its next event, without waking meanwhile.
+
+    Events are gathered as ``take_events`` gathers them, and so acked: after the caller is
+    done with their batch. While it works, gathering pauses (the events wait in the stream's
+    queue), so a rebalance finds nothing taken here that the caller has not seen.
+    """
+    batch: list[Any] = []
+    arrived = asyncio.Event()
+    free = asyncio.Event()  # set while the caller has no batch and the batch has room
+    free.set()
+
+    async def gather(value: Any) -> Any:
+        while not free.is_set():
+            await free.wait()
+        batch.append(stream.current_event)
+        if len(batch) >= cap:
+            free.clear()
+        arrived.set()
+        return value
+
+    acks = stream.enable_acks
+    stream.enable_acks = False  # acked below, once the caller is done
+    stream.add_processor(gather)
+    stream._enable_passive(aiter(stream.channel))
+    try:
+        while not stream.should_stop:
+            await stream.wait_for_stopped(arrived)
+            while len(batch) < cap:  # until the events already fetched are in
+                arrived.clear()
+                await stream.wait_for_stopped(arrived, timeout=settle)
+                if not arrived.is_set():
+                    break
+            arrived.clear()
+            if not batch:
+                continue
+            taken = list(batch)
+            batch.clear()
+            free.clear()
+            try:
+                yield taken
+            finally:
+                for event in taken:
+                    await stream.ack(event)
+                free.set()
+    finally:
+        stream.enable_acks = acks
+        stream._processors.remove(gather)
 
 
 # --- commits only past what a stream processed -------------------------------------------------
