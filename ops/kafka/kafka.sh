@@ -166,6 +166,13 @@ stop_broker() {
         kill -KILL "$pid" 2>/dev/null || true
         while is_our_broker "$pid"; do sleep 0.1; done
     fi
+    # An exiting process loses its command line before its sockets close: on a busy host a
+    # start right after this found the ports still taken.
+    waited=0
+    while { port_in_use "$PORT" || port_in_use "$CONTROLLER_PORT"; } && ((waited < STOP_TIMEOUT * 10)); do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
     rm -f "$PID_FILE"
     say "stopped"
 }

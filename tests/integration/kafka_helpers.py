@@ -58,16 +58,27 @@ def topic(env: dict[str, str], role: str) -> str:
 
 
 class Worker:
-    """A ``sitrep worker`` subprocess; ``start`` returns once Faust says it is ready."""
+    """A ``sitrep worker`` subprocess; ``start`` returns once Faust says it is ready. Every one
+    started is killed after its test (``kill_left_over``), failed or not: one left running
+    against a stopped broker keeps a core busy and slows the next tests."""
+
+    started: list[Worker] = []
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env, self.log = env, log
         self.proc: subprocess.Popen | None = None
 
+    @classmethod
+    def kill_left_over(cls) -> None:
+        for worker in cls.started:
+            worker.kill()
+        cls.started.clear()
+
     def start(self, timeout: float = 90.0) -> Worker:
         offset = self.log.stat().st_size if self.log.exists() else 0
         handle = self.log.open("ab")
         self.proc = subprocess.Popen([SITREP, "worker"], env=self.env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+        Worker.started.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = self.log.read_bytes()[offset:].decode(errors="replace")

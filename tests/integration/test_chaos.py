@@ -71,31 +71,35 @@ def test_nothing_lost_or_doubled_under_crashes(kafka: Broker, broker: str, tmp_p
     _produce(broker, topic(env, "raw"), list(poison_messages.items()))
     replay = subprocess.Popen([SITREP, "replay", "--no-progress", str(inputs)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
 
-    # Kill points spread over the run; the broker restart sits between the second and third.
-    kills = sorted(rng.uniform(0.1, 0.9) * ARTICLES for _ in range(3))
-    broker_restart = (kills[1] + kills[2]) / 2
-    events = [(k, "kill") for k in kills] + [(broker_restart, "broker")]
-    deadline = time.monotonic() + 1800
-    resumed: list[tuple[int, float]] = []
-    for at, what in sorted(events):
-        while end_offsets(outputs, broker) < at:
-            assert time.monotonic() < deadline, "pipeline stalled"
-            if worker.proc.poll() is not None:
-                worker.start()  # a worker that died on its own is restarted, and counted
-            time.sleep(0.5)
-        if what == "kill":
-            worker.kill()
-            before = end_offsets(outputs, broker)
-            started = time.monotonic()
-            worker.start()
-            while end_offsets(outputs, broker) == before and time.monotonic() - started < 300:
-                time.sleep(0.2)
-            resumed.append((before, time.monotonic() - started))
-        else:
-            restart_broker(kafka)
-            if worker.proc.poll() is not None:
+    try:
+        # Kill points spread over the run; the broker restart sits between the second and third.
+        kills = sorted(rng.uniform(0.1, 0.9) * ARTICLES for _ in range(3))
+        broker_restart = (kills[1] + kills[2]) / 2
+        events = [(k, "kill") for k in kills] + [(broker_restart, "broker")]
+        deadline = time.monotonic() + 1800
+        resumed: list[tuple[int, float]] = []
+        for at, what in sorted(events):
+            while end_offsets(outputs, broker) < at:
+                assert time.monotonic() < deadline, "pipeline stalled"
+                if worker.proc.poll() is not None:
+                    worker.start()  # a worker that died on its own is restarted, and counted
+                time.sleep(0.5)
+            if what == "kill":
+                worker.kill()
+                before = end_offsets(outputs, broker)
+                started = time.monotonic()
                 worker.start()
-    assert replay.wait(600) == 0, replay.stdout.read().decode()
+                while end_offsets(outputs, broker) == before and time.monotonic() - started < 300:
+                    time.sleep(0.2)
+                resumed.append((before, time.monotonic() - started))
+            else:
+                restart_broker(kafka)
+                if worker.proc.poll() is not None:
+                    worker.start()
+        assert replay.wait(600) == 0, replay.stdout.read().decode()
+    finally:
+        if replay.poll() is None:  # the test failed first: nothing replays into the next one
+            replay.kill()
 
     seen: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
     consumer = KafkaConsumer(

@@ -35,6 +35,7 @@ from datetime import date
 from sitrep.models import RawArticle, Removed
 from sitrep.stages.clean.dates import header_length
 from sitrep.stages.clean.html import HtmlPage, html_to_text
+from sitrep.stages.clean.html import warm_up as html_warm_up
 from sitrep.stages.clean.meta import Dateline, byline_parts, language, numeric_order, outlet_name, parse_dateline
 from sitrep.stages.clean.published import parse_record, text_date
 from sitrep.stages.clean.rules import RuleSet, ruleset_for
@@ -64,6 +65,7 @@ def warm_up() -> None:
     The language model takes about half a second to load; a worker can call this at start.
     """
     ruleset_for(None, None)
+    html_warm_up()
     language("Der Bericht wurde am Dienstag in Damaskus veröffentlicht, sagte ein Sprecher.")
 
 
