@@ -63,13 +63,6 @@ class Thresholds(BaseModel):
         return int(self.retention_days * 86_400 * 1_000_000)
 
 
-def default_analyze_processes(cores: int) -> int:
-    """A core for the worker's own process, the rest for analysis, but two processes where there
-    are two cores: the analysis sets the pace, and one process on two cores left a core half
-    idle while batches queued behind it (docs/performance.md)."""
-    return max(min(cores, 2), cores - 1)
-
-
 class Settings(BaseSettings):
     """Sitrep settings; every field can be set as ``SITREP_<FIELD>`` in the environment."""
 
@@ -103,9 +96,7 @@ class Settings(BaseSettings):
     store: Literal["memory", "rocksdb"] = "memory"
     batch_size: int = Field(200, ge=1)
     analyze_processes: int = Field(
-        default_factory=lambda: default_analyze_processes(os.cpu_count() or 2),
-        ge=0,
-        description="processes for the stateless stage (0: in the worker's own process)",
+        default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=0, description="processes for the stateless stage (0: in the worker's own process)"
     )
     analyze_budget_seconds: float = Field(
         10.0, ge=0, description="CPU seconds one article's analysis may take in an analyze process before it is dead-lettered as too_costly (0: no limit)"

@@ -93,9 +93,3 @@ def _alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
-
-
-def test_the_default_pool_leaves_the_worker_a_core_but_splits_batches_on_two() -> None:
-    from sitrep.settings import default_analyze_processes
-
-    assert [default_analyze_processes(cores) for cores in (1, 2, 3, 4, 8)] == [1, 2, 2, 3, 7]
