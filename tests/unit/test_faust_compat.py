@@ -128,17 +128,17 @@ def test_a_batch_is_what_waited_while_the_last_was_handled_and_is_acked_after_it
             await release.wait()  # the first batch is held while more come
 
     async def run() -> None:
-        async with taker.test_context() as agent:
+        async with taker.test_context() as agent:  # the stream's own machinery, no broker
             await agent.put(0)
             while not batches:
                 await asyncio.sleep(0.01)
-            for value in range(1, 6):  # they wait while batch [0] is being handled
-                await agent.put(value)
+            for value in range(1, 6):  # they wait while batch [0] is being handled (so put must not wait for them)
+                await agent.put(value, wait=False)
             release.set()
             while sum(map(len, batches)) < 6:
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.2)  # idle: no batch comes, not even an empty one
 
-    asyncio.run(run())
+    asyncio.run(asyncio.wait_for(run(), 30))  # a batch that never comes fails, not hangs
     assert batches == [[0], [1, 2, 3], [4, 5]]  # what waited, up to the cap
     assert acked_when_taken == [[], [0], [0, 1, 2, 3]]  # a batch is acked once the caller is done with it
