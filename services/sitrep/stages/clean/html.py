@@ -58,8 +58,8 @@ _DATE_META = (
 
 
 def warm_up() -> None:
-    """Load the jusText stop words of every language now: trafilatura reads them (a quarter of
-    a second) the first time its jusText fallback runs, which would be some page's time."""
+    """Load the jusText stop words of every language now: trafilatura reads them the first time
+    its jusText fallback runs, which would be some page's time."""
     if trafilatura_fallbacks.JT_STOPLIST is None:
         trafilatura_fallbacks.jt_stoplist_init()
 
