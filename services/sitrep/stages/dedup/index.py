@@ -628,7 +628,7 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
         if other_id in hits:
             _keep(hits, Candidate(other_id, other_order, 1.0 if repeat else sim, repeat))
         else:
-            hits[other_id] = _candidate((other_id, other_order, 1.0 if repeat else sim, repeat, 0, False, False, 0, 1.0))
+            hits[other_id] = Candidate(other_id, other_order, 1.0 if repeat else sim, repeat)
         filed_as[other_id, other_order] = key
 
 
