@@ -131,6 +131,12 @@ class Settings(BaseSettings):
         " instead of through <app>.lsh and <app>.events (false: always through the topics)",
     )
     compression: Literal["none", "zstd", "lz4", "gzip", "snappy"] = Field("zstd", description="compression of every batch the worker produces")
+    stop_timeout: float = Field(
+        15.0,
+        gt=0,
+        description="seconds a worker may take to stop after SIGTERM or SIGINT before it exits anyway (exit code 1); what it had"
+        " not committed is read again by whichever worker takes its partitions",
+    )
 
     thresholds: Thresholds = Thresholds()
     source_priors: Path | None = Field(None, description="YAML file overriding the default source prior table")

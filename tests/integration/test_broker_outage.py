@@ -5,6 +5,8 @@ grows; start the broker again and watch the alert resolve."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Broker
-from tests.integration.kafka_helpers import Worker
+from tests.integration.kafka_helpers import Worker, isolated_env, run_sitrep
 from tests.integration.test_observability import Prometheus, monitored_worker, wait_for
 
 pytestmark = pytest.mark.integration
@@ -68,3 +70,24 @@ def test_stopping_the_broker_fires_the_alert_and_starting_it_resolves_it(kafka: 
         kafka.start()
     wait_for(prom, "max(sitrep_broker_up)", lambda v: v == 1, "broker seen up again", worker, timeout=60)
     wait_state(prom, ALERT, "inactive", timeout=30, seen=seen)
+
+
+def test_a_worker_told_to_stop_while_the_broker_is_down_exits_at_its_stop_timeout(kafka: Broker, tmp_path: Path) -> None:
+    env = isolated_env(kafka.bootstrap, tmp_path, SITREP_STOP_TIMEOUT="3")
+    run_sitrep(env, "topics", "create")
+    worker = Worker(env, tmp_path / "worker.log").start()
+    assert worker.proc is not None
+    kafka.stop()
+    try:
+        time.sleep(2)  # the consumer has lost the broker
+        worker.proc.send_signal(signal.SIGTERM)
+        try:
+            # Faust's own stop waits a minute or more for the consumer thread.
+            code = worker.proc.wait(40)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the worker was still stopping 40 s after SIGTERM") from None
+    finally:
+        kafka.start()
+    log = worker.log.read_text(errors="replace")
+    assert code == 1, log[-3000:]
+    assert "worker did not stop within 3 s of SIGTERM" in log

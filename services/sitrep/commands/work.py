@@ -7,6 +7,7 @@ import faust
 from sitrep.settings import Settings
 from sitrep.stream import liveness, metrics
 from sitrep.stream.app import create_app
+from sitrep.stream.faust_compat import Worker
 from sitrep.stream.kafka import create_topics, preflight, ssl_context
 
 
@@ -41,7 +42,8 @@ def work(settings: Settings, *, loglevel: str = "info") -> int:
     liveness.BROKER.start(settings.bootstrap_servers, ssl_context(settings))
     app.sitrep_pool.start()  # analyze processes up and warm before the first batch
     # JSON logs: Faust keeps the handler sitrep.logs set up instead of installing its own.
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False, override_logging=settings.log_format != "json")
+    worker = Worker(app, stop_timeout=settings.stop_timeout, loglevel=loglevel, quiet=True, redirect_stdouts=False,
+                    override_logging=settings.log_format != "json")
     if settings.log_format == "json":
         worker.spinner = None  # its progress line is not a log event; "Ready" then is one
     worker.execute_from_commandline()

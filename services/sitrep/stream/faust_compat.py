@@ -20,6 +20,8 @@ worker at large.
 - ``Consumer._read_offset``, ``ack``, ``_new_offset``, ``_acked``, ``_acked_index`` and
   ``Message.tracked``: ``ProcessedOnly`` (below) replaces how Faust decides what to commit, so
   that a rebalance never commits past a message no stream processed.
+- ``mode.Worker._schedule_shutdown``: where SIGTERM and SIGINT begin the stop; ``Worker``
+  (below) starts its stop deadline there.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ import asyncio
 import bisect
 import contextlib
 import logging
+import os
+import signal
+import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -259,3 +264,32 @@ class RefetchAfterRebalance(faust.Sensor):
             except Exception as exc:  # a broker hiccup; until it works a skipped message holds commits back
                 log.warning("refetch after the rebalance failed (attempt %d of 3): %s", attempt, exc)
                 await asyncio.sleep(1.0)
+
+
+class Worker(faust.Worker):
+    """Faust's worker with a deadline on stopping.
+
+    Stopping waits for each service in turn, and Faust's consumer thread waits up to a
+    minute for a broker that is gone; a process manager or an operator at a terminal should
+    not. Past ``stop_timeout`` the process exits at once (code 1): nothing is lost, as what
+    it had not committed is read again by whichever worker takes its partitions.
+    """
+
+    def __init__(self, app: faust.App, *, stop_timeout: float, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.stop_timeout = stop_timeout
+        self.deadline: threading.Timer | None = None
+
+    def _schedule_shutdown(self, sig: signal.Signals) -> None:
+        if self.deadline is None:
+            self.deadline = threading.Timer(self.stop_timeout, _stop_now, args=(sig.name, self.stop_timeout))
+            self.deadline.daemon = True
+            self.deadline.start()
+        super()._schedule_shutdown(sig)
+
+
+def _stop_now(name: str, seconds: float) -> None:
+    log.error("worker did not stop within %g s of %s (SITREP_STOP_TIMEOUT; is the broker reachable?): exiting now;"
+              " its uncommitted input will be read again", seconds, name)
+    logging.shutdown()
+    os._exit(1)
