@@ -39,6 +39,21 @@ def test_one_line_per_state_change(caplog: pytest.LogCaptureFixture) -> None:
     client.removeFilter(connection)
 
 
+def test_trouble_is_remembered_for_the_asked_seconds_after_its_last_error() -> None:
+    clock = Clock()
+    connection = ConnectionLog(clock)
+    client = logging.getLogger("test.aiokafka.trouble")
+    client.addFilter(connection)
+    assert not connection.troubled_within(30)  # never failed
+    client.error("Unable connect to node with id %s: [Errno 111] Connect call failed", 1)
+    clock.now += 40  # failing all along, though no error came for a while
+    assert connection.troubled_within(30)
+    clock.now += QUIET_SECONDS + 1
+    connection.tick()  # back
+    assert connection.troubled_within(50) and not connection.troubled_within(30)
+    client.removeFilter(connection)
+
+
 class Retrier:
     """Stands for an aiokafka class: it sets its wait in __init__ and reads it before each retry."""
 

@@ -483,10 +483,20 @@ class Worker:
         if self.max_hold is None:
             return
         now = time.monotonic()
-        overdue = {shard for shard, holding in self.holdings.items() if (oldest := holding.oldest()) is not None and now - oldest >= self.max_hold}
+        limit = self.hold_limit()
+        overdue = {shard for shard, holding in self.holdings.items()
+                   if limit is not None and (oldest := holding.oldest()) is not None and now - oldest >= limit}
         if overdue:
             self.deliver(self.answer(overdue, now))
         self.send_wanted_marks()
+
+    def hold_limit(self) -> float | None:
+        """How long a probe may wait for stalled marks before it is answered anyway (None: as
+        long as it takes): ``max_hold``, but not while the broker is unreachable nor for
+        ``max_hold`` after: no producer could send a mark then, so their stall says nothing."""
+        if self.max_hold is None or self.connection_log.troubled_within(self.max_hold):
+            return None
+        return self.max_hold
 
     def send_wanted_marks(self) -> None:
         """Marks alone, if they may let a waiting probe go."""
@@ -561,7 +571,7 @@ class Worker:
         where their articles are gathered, each with the message that brought its probe."""
         answers: dict[int, list[tuple[Part, Any]]] = {}  # by destination partition, from every shard
         for shard in sorted(shards):
-            released = self.holding_of(shard).release(now, self.max_hold)
+            released = self.holding_of(shard).release(now, self.hold_limit())
             if not released.items:
                 continue
             metrics.count_unordered(released.late, released.forced)

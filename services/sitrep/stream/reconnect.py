@@ -45,7 +45,7 @@ class ConnectionLog(logging.Filter):
         super().__init__()
         self.clock = clock
         self.since: float | None = None  # when the trouble began; None: connected
-        self.last = 0.0  # the latest connection error
+        self.last = float("-inf")  # the latest connection error
         self.reminded = 0.0
         self.suppressed = 0
 
@@ -60,6 +60,10 @@ class ConnectionLog(logging.Filter):
             return True
         self.suppressed += 1
         return False
+
+    def troubled_within(self, seconds: float) -> bool:
+        """Whether the connection is failing, or failed less than ``seconds`` ago."""
+        return self.since is not None or self.clock() - self.last < seconds  # type: ignore[operator]
 
     def tick(self) -> None:
         """Log the end of the trouble (no error for QUIET_SECONDS), or a reminder while it lasts."""
