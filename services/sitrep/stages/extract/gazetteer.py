@@ -329,8 +329,12 @@ class Gazetteer:
         # Country names and demonyms ("Iraqi", "Syrian"): which country a report is about,
         # used to choose among namesakes, never places themselves.
         words = {normalize_key(str(w)): cc for cc, ws in (extra.get("demonyms") or {}).items() for w in ws}
-        self._demonyms = words
-        self._demonym_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b")
+        # Matched as whole words in the normalised text, where words are runs of letters and
+        # digits between spaces: keys padded with a space on each side, in the padded text.
+        self._demonym_automaton = ahocorasick.Automaton()
+        for word, cc in words.items():
+            self._demonym_automaton.add_word(f" {word} ", (len(word), cc))
+        self._demonym_automaton.make_automaton()
 
     def _load_subdistricts(self, skip: set[str]) -> None:
         """Iraq's subdistricts (subdistricts.tsv: nahiyas, the third administrative level). Their
@@ -434,8 +438,16 @@ class Gazetteer:
     def demonym_counts(self, text: str) -> dict[str, int]:
         """How often each country's name or demonym occurs in ``text``, by country code."""
         counts: dict[str, int] = {}
-        for m in self._demonym_re.finditer(normalize(text)):
-            cc = self._demonyms[m.group()]
+        if not self._demonym_automaton:
+            return counts
+        # Every whole-word occurrence, then the longest at each position and none overlapping a
+        # kept one, in text order: what one regex alternation of the words, longest first, finds.
+        found = sorted((last - length - 1, -length, cc) for last, (length, cc) in self._demonym_automaton.iter(f" {normalize(text)} "))
+        reach = -1
+        for start, negative_length, cc in found:
+            if start < reach:
+                continue
+            reach = start - negative_length
             counts[cc] = counts.get(cc, 0) + 1
         return counts
 
