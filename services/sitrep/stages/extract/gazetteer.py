@@ -442,7 +442,7 @@ class Gazetteer:
             return counts
         # Every whole-word occurrence, then the longest at each position and none overlapping a
         # kept one, in text order: what one regex alternation of the words, longest first, finds.
-        found = sorted((last - length - 1, -length, cc) for last, (length, cc) in self._demonym_automaton.iter(f" {normalize(text)} "))
+        found = sorted((last - length - 1, -length, cc) for last, (length, cc) in self._demonym_automaton.iter(f" {_normalized(text)} "))
         reach = -1
         for start, negative_length, cc in found:
             if start < reach:
@@ -533,7 +533,7 @@ class Gazetteer:
         # In the padded text the key " k " ends at ``last``; the word itself is one character
         # in from each side, and one character left of that in the unpadded text.
         values = self._values
-        norm = normalize(text)
+        norm = _normalized(text)
         for last, index in self.automaton.iter(f" {norm} "):
             length, named, cued, trigger, mode = values[index]
             end = last - 1
@@ -624,6 +624,13 @@ class Gazetteer:
                 if stop + 1 >= size or norm[stop] != " " or not text[stop + 1].isupper():
                     break
         return hits
+
+
+@lru_cache(maxsize=4)
+def _normalized(text: str) -> str:
+    """``normalize``, kept for the last few texts: ``scan`` and then ``demonym_counts`` (for
+    ``geo.resolve``) read the same body."""
+    return normalize(text)
 
 
 @lru_cache(maxsize=4096)

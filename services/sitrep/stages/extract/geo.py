@@ -277,13 +277,23 @@ class _Context:
         # governorate, a country's name), even as one of several meanings of a name: a
         # country so named cannot be dropped in turn.
         self.anchored = anchored or {}
+        self._evidence = max(self.top, max(self.anchored.values(), default=0.0)) >= 1.0
+        self._abroad: dict[str, tuple[float, float]] = {}  # by country: see _elsewhere
+
+    def _elsewhere(self, cc: str) -> tuple[float, float]:
+        """The evidence for other countries than ``cc``: of places never foreign, and of any
+        place or country name. Kept per country: an article asks it for each of its places."""
+        found = self._abroad.get(cc)
+        if found is None:
+            anchored = max((v for c, v in self.anchored.items() if c != cc), default=0.0)
+            found = self._abroad[cc] = (anchored, max(anchored, max((v for c, v in self.stated.items() if c != cc), default=0.0)))
+        return found
 
     def foreign(self, place: Place) -> bool:
         """A small place in a country the rest of the article does not name, when it names another."""
-        if max(self.top, max(self.anchored.values(), default=0.0)) < 1.0 or _never_foreign(place):
+        if not self._evidence or _never_foreign(place):
             return False
-        anchored = max((v for cc, v in self.anchored.items() if cc != place.cc), default=0.0)
-        elsewhere = max(anchored, max((v for cc, v in self.stated.items() if cc != place.cc), default=0.0))
+        anchored, elsewhere = self._elsewhere(place.cc)
         own = self.own.get(place.id, 0.0)
         here = self.choosing.get(place.cc, 0.0) - own
         # Elsewhere must outweigh the place's own mention too: two lone small places in two
@@ -366,13 +376,22 @@ def _context(text: str, hits: list[Hit], gaz: Gazetteer, extra: Iterable[PlaceMe
         countries[cc] += count
     # A side that fights in one country only (the PMF, the SDF: "home" in actors.yaml) tells
     # namesakes apart as a country name would, once per side; it licenses no doubtful name.
-    sides = {a.country for h in hits for t in h.targets if t.kind == "actor" and (a := gaz.actors[t.ref]).country}
-    named = {place.admin1_id for h in hits for t in h.targets if t.kind == "place" and not t.guarded
-             and (place := gaz.places[t.ref]).admin1_id and place.kind != "village"}
+    sides: set[str] = set()
+    named: set[str] = set()  # governorates of the places named, villages aside
+    towns: dict[str, Place] = {}  # first-tier towns named, by id
+    for h in hits:  # one pass for the three
+        for t in h.targets:
+            if t.kind == "actor":
+                if country := gaz.actors[t.ref].country:
+                    sides.add(country)
+            elif t.kind == "place" and not t.guarded:
+                place = gaz.places[t.ref]
+                if place.admin1_id and place.kind != "village":
+                    named.add(place.admin1_id)
+                if not t.weak and place.geonameid is not None and place.kind in ("city", "town"):
+                    towns[place.id] = place
     named.update(m.place.admin1_id for m in extra if m.place.admin1_id)
     placed = {place.cc for place, _ in found}
-    towns = {place.id: place for h in hits for t in h.targets if t.kind == "place" and not t.guarded and not t.weak
-             and (place := gaz.places[t.ref]).geonameid is not None and place.kind in ("city", "town")}
     return _Context(admin1, dict(countries), dict(own), named, placed, sides, stated, towns.values(), anchored)
 
 
