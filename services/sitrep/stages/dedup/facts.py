@@ -93,6 +93,11 @@ def conflicts(x: Fields | None, b: bytes) -> bool:
     return x is not None and _conflict(x, _unpack(b))
 
 
+def conflict_stated(x: Fields | None, y: Fields | None) -> bool:
+    """``conflict(a, b)`` with both read already (``stated``)."""
+    return _conflict(x, y)
+
+
 def _conflict(x: Fields | None, y: Fields | None) -> bool:
     return x is not None and y is not None and (any(p and q and p != q for p, q in zip(x[:2], y[:2])) or _dates_apart(x[4], y[4]))
 
@@ -107,6 +112,11 @@ def other_event(a: bytes, b: bytes) -> bool:
 def other_event_of(x: Fields | None, b: bytes) -> bool:
     """``other_event(a, b)`` with ``a`` read already (``stated(a)``)."""
     return x is not None and _other_event(x, _unpack(b))
+
+
+def other_event_stated(x: Fields | None, y: Fields | None) -> bool:
+    """``other_event(a, b)`` with both read already (``stated``)."""
+    return _other_event(x, y)
 
 
 def _other_event(x: Fields | None, y: Fields | None) -> bool:
@@ -135,7 +145,11 @@ def fields(packed: Sequence[bytes]) -> np.ndarray:
 
 def same_day(a: bytes, b: bytes) -> bool:
     """Whether both reports state a day and the days are within DAY_WINDOW (one pair, without numpy)."""
-    x, y = _unpack(a), _unpack(b)
+    return same_day_stated(_unpack(a), _unpack(b))
+
+
+def same_day_stated(x: Fields | None, y: Fields | None) -> bool:
+    """``same_day(a, b)`` with both read already (``stated``)."""
     return x is not None and y is not None and bool(x[2] and y[2] and abs(x[2] - y[2]) <= DAY_WINDOW)
 
 

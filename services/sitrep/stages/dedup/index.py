@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple
@@ -74,13 +75,12 @@ from sitrep.stages.dedup.entries import (
 )
 from sitrep.stages.dedup.entries import LAYOUT as ENTRY_LAYOUT
 from sitrep.stages.dedup.facts import (
-    FACTS_BYTES,
-    conflicts,
+    Fields,
+    conflict_stated,
     event_facts,
-    other_event,
-    other_event_of,
+    other_event_stated,
     other_events,
-    same_day,
+    same_day_stated,
     same_days,
     stated,
     written_mask,
@@ -340,13 +340,12 @@ def probe_many(
     chains = _chains(mine, storied, entries)
     answers = []
     later: dict[int, set[int]] = {}
-    filed_keys: dict[int, set[int]] = {}
     for request, hits, filing, alike_story in zip(requests, found, mine, storied):
         if filing is None:
             answers.append(_answered(entries.get(entry_key(request[0], request[1], shard, shards)), entries))
             continue
         answer, counted = _weigh(request, sorted(hits.values(), key=_BY_ORDER), alike_story, filing, index, entries, filed_as, later,
-                                 filed_keys, max_bucket, chains, None if window is None else request[1] - window)
+                                 max_bucket, chains, None if window is None else request[1] - window)
         answers.append(answer)
         if counted or answer:  # the marks and the answer go with the entry, in one write
             entry = entries[filing.me]
@@ -375,7 +374,7 @@ class _Filed(NamedTuple):
 
 def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple[int, str]], filing: _Filed,
            index: MutableMapping[int, bytes], entries: MutableMapping[int, bytes], filed_as: dict[tuple[str, int], int],
-           later: dict[int, set[int]], filed_keys: dict[int, set[int]], max_bucket: int, chains: Chains, oldest: int | None
+           later: dict[int, set[int]], max_bucket: int, chains: Chains, oldest: int | None
            ) -> tuple[list[Candidate], int]:
     """The evidence of each candidate in this shard's band and term keys, and which keys the
     article is a distinct holder of (marked in its buckets, and returned for its entry: a
@@ -394,8 +393,7 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
     that key's bucket (``chains``), unless its facts tell another event. Of those not already
     candidates, the earliest is reported (the story id is the earliest). ``later`` holds, per
     key, the batch's articles weighed so far that were marked distinct holders of it after
-    filing: the buckets as they stood before the article do not show those marks. ``filed_keys`` keeps the index keys of the entries read
-    so far in the batch (the same earlier articles are candidates of many).
+    filing: the buckets as they stood before the article do not show those marks.
 
     Sets of key positions are bitmasks (bit i: the i-th key): a mask is one int where a set
     is an object per candidate.
@@ -407,16 +405,16 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
         return [], counted
     found = {filed_as[c.id, c.order]: c for c in hits}
     stood = _Stood(filing)
-    held = _sharing(found, stood, entries, filed_keys)
+    held = _sharing(found, stood, entries)
     copied = 0
     for other, c in found.items():
         if c.exact or c.similarity >= ALIKE:
             copied |= held.get(other, 0)
     counted, one_story, chained = _counted(copied, alike_story, stood, later, chains)
-    facts = stated(sig.facts)  # read once: compared with every candidate's
+    facts = stated(sig.facts)  # read once: compared with every candidate's (none stated: theirs are not read)
     for reach in chained:  # the chain's earliest report still held, within the window, not another event
         root = next((r for r in reach if (oldest is None or r[0] >= oldest) and r[2] in entries
-                     and not other_event_of(facts, facts_of(entries[r[2]]))), None)
+                     and not (facts is not None and other_event_stated(facts, _facts(entries[r[2]])))), None)
         if root is not None and root[2] not in one_story:
             one_story.add(root[2])
             alike_story = alike_story if root[2] in alike_story else {**alike_story, root[2]: root[:2]}
@@ -431,7 +429,7 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
     size = sig.size
     for other, c in found.items():
         packed = entries.get(other)
-        disagree = packed is not None and not c.exact and conflicts(facts, facts_of(packed))
+        disagree = packed is not None and not c.exact and facts is not None and conflict_stated(facts, _facts(packed))
         shared = held.get(other, 0)
         weighed_hits.append(_candidate((c.id, c.order, c.similarity, c.exact, (shared & ~common).bit_count(), disagree, other in one_story,
                                         shared.bit_count(), size_ratio(size, size_of(packed)) if packed is not None else 1.0)))
@@ -440,7 +438,7 @@ def _weigh(request: Request, hits: list[Candidate], alike_story: dict[int, tuple
         (other_order, other_id), other = told[0]
         if other_id not in {c.id for c in hits}:
             packed = entries.get(other)
-            disagree = packed is not None and conflicts(facts, facts_of(packed))
+            disagree = packed is not None and facts is not None and conflict_stated(facts, _facts(packed))
             filed_as[other_id, other_order] = other
             weighed_hits.append(Candidate(other_id, other_order, 0.0, False, 0, disagree, True, ratio=_ratio(sig, packed)))
             weighed_hits.sort(key=_BY_ORDER)
@@ -490,8 +488,7 @@ def _union(masks: Iterable[int]) -> int:
     return union
 
 
-def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int, bytes], filed_keys: dict[int, set[int]]
-             ) -> dict[int, int]:
+def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int, bytes]) -> dict[int, int]:
     """Per candidate, the positions (a bitmask) of the article's band keys whose buckets (as
     they stood before it) hold the candidate too: the keys both are filed under, where a full
     bucket (which may have dropped it) holds it still."""
@@ -501,12 +498,10 @@ def _sharing(found: Mapping[int, Candidate], stood: _Stood, entries: Mapping[int
     in_full: dict[int, int] | None = None  # member -> the full buckets (a bitmask) that hold it, read once
     held: dict[int, int] = {}
     for other in found:
-        theirs = filed_keys.get(other)
-        if theirs is None:
-            packed = entries.get(other)
-            if packed is None:
-                continue
-            theirs = filed_keys[other] = set(filed_under(packed))
+        packed = entries.get(other)
+        if packed is None:
+            continue
+        theirs = _filed(packed)
         both = 0
         for key in at.keys() & theirs:
             both |= at[key]
@@ -615,11 +610,8 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
     if not total:
         return
     alike = _alike_few if total <= _FEW.compared else _alike_many
-    ids: dict[int, str] = {}
     for r, key, other_order, sim, packed in alike(requests, sharing, entries, min_similarity, window):
-        other_id = ids.get(key)
-        if other_id is None:
-            other_id = ids[key] = id_of(packed)
+        other_id = _id(packed)
         article_id, order = requests[r][0], requests[r][1]
         if other_order == order and other_id >= article_id:
             continue  # same order: the id decides which came first
@@ -630,6 +622,48 @@ def _compare(requests: Sequence[Request], sharing: list[set[int]], entries: Mapp
         else:
             hits[other_id] = Candidate(other_id, other_order, 1.0 if repeat else sim, repeat)
         filed_as[other_id, other_order] = key
+
+
+# What a probe reads from an earlier article's entry, decoded once and kept across probes: the
+# same earlier articles are candidates of many later ones. Keyed by the packed entry itself, so
+# an entry rewritten or evicted is never misread; the least recently used go first.
+_DECODED = 1 << 12
+
+
+@lru_cache(maxsize=_DECODED)
+def _sketched(packed: bytes) -> tuple[int, int, Sketch]:
+    """Order, shingle count and sketch of an entry (``_alike_few``)."""
+    return (*order_size(packed), Sketch(packed[SKETCH_AT : SKETCH_AT + SKETCH_BYTES]))
+
+
+_id = lru_cache(maxsize=_DECODED)(id_of)
+
+
+@lru_cache(maxsize=_DECODED)
+def _ranked(packed: bytes) -> story.Ranked:
+    """An entry's story terms as ``terms.alike`` reads them."""
+    return story.Ranked(terms_of(packed))
+
+
+@lru_cache(maxsize=_DECODED)
+def _facts(packed: bytes) -> Fields | None:
+    """An entry's facts, read (``facts.stated``)."""
+    return stated(facts_of(packed))
+
+
+@lru_cache(maxsize=_DECODED)
+def _filed(packed: bytes) -> tuple[int, ...]:
+    """The index keys an entry is filed under (``_sharing``)."""
+    return tuple(filed_under(packed))
+
+
+@lru_cache(maxsize=4 * _DECODED)
+def _chained(earlier: bytes, later: bytes) -> bool:
+    """Whether two members of a story term bucket are chained (``_chains``): STORY_CHAIN alike
+    by names (STORY_CHAIN_DAY when they state one day), facts not telling another event."""
+    earlier_facts, later_facts = _facts(earlier), _facts(later)
+    bar = STORY_CHAIN_DAY if same_day_stated(earlier_facts, later_facts) else STORY_CHAIN
+    return story.alike(_ranked(earlier), _ranked(later), bar) and not other_event_stated(earlier_facts, later_facts)
 
 
 class _Few(NamedTuple):
@@ -670,7 +704,6 @@ def _alike_few(requests: Sequence[Request], sharing: list[set[int]], entries: Ma
                window: int | None) -> _Alike:
     """``_alike_many`` a pair at a time, in plain Python: the same pairs, in the same order
     (each request's set as it iterates), with the same floats."""
-    theirs: dict[int, tuple[bytes, int, int, Sketch] | None] = {}
     for r, keys in enumerate(sharing):
         if not keys:
             continue
@@ -678,18 +711,17 @@ def _alike_few(requests: Sequence[Request], sharing: list[set[int]], entries: Ma
         oldest = None if window is None else order - window
         mine = None
         for key in keys:
-            if key in theirs:
-                held = theirs[key]
-            else:
-                packed = entries.get(key)
-                held = theirs[key] = None if packed is None else (packed, *order_size(packed), Sketch(packed[SKETCH_AT : SKETCH_AT + SKETCH_BYTES]))
-            if held is None or held[1] > order or (oldest is not None and held[1] < oldest):
-                continue  # evicted, later, or out of the window
+            packed = entries.get(key)
+            if packed is None:
+                continue  # evicted
+            other_order, other_size, theirs = _sketched(packed)
+            if other_order > order or (oldest is not None and other_order < oldest):
+                continue  # later, or out of the window
             if mine is None:
                 mine = Sketch(sig.minhash)
-            sim, overlap = tversky_one(jaccard(mine, held[3]), sig.size, held[2], EXTRA_WEIGHT)
+            sim, overlap = tversky_one(jaccard(mine, theirs), sig.size, other_size, EXTRA_WEIGHT)
             if sim >= min_similarity and overlap >= MIN_SHARED:
-                yield r, key, held[1], round4(sim), held[0]
+                yield r, key, other_order, round4(sim), packed
 
 
 _BLANK = pack(0, Signature(0, b"\0" * SKETCH_BYTES, 0), "")  # an evicted entry's place among the pairs
@@ -733,7 +765,7 @@ def _one_story(requests: Sequence[Request], naming: list[set[int]], entries: Map
     told = _told_few if total <= _FEW.told else _told_many
     for r, key, other_order, packed in told(requests, naming, entries, window):
         article_id, order = requests[r][0], requests[r][1]
-        other_id = id_of(packed)
+        other_id = _id(packed)
         if other_id == article_id or (other_order == order and other_id >= article_id):
             continue  # the same id, or the same order and a later id
         out[r][key] = (other_order, other_id)
@@ -770,7 +802,7 @@ def _told_few(requests: Sequence[Request], naming: list[set[int]], entries: Mapp
         _, order, sig, _ = requests[r]
         oldest = None if window is None else order - window
         mine: story.Ranked | None = None
-        facts = sig.facts[:FACTS_BYTES].ljust(FACTS_BYTES, b"\0")  # as ``facts.fields`` reads them
+        facts = stated(sig.facts)
         for key in keys:
             packed = entries.get(key)
             if packed is None:
@@ -780,9 +812,9 @@ def _told_few(requests: Sequence[Request], naming: list[set[int]], entries: Mapp
                 continue
             if mine is None:
                 mine = story.Ranked(story.padded(sig.terms))
-            theirs = facts_of(packed)
-            bar = STORY_TERMS_DAY if same_day(facts, theirs) else STORY_TERMS
-            if story.alike(mine, story.Ranked(terms_of(packed)), bar) and not other_event(facts, theirs):
+            theirs = _facts(packed)
+            bar = STORY_TERMS_DAY if same_day_stated(facts, theirs) else STORY_TERMS
+            if story.alike(mine, _ranked(packed), bar) and not other_event_stated(facts, theirs):
                 yield r, key, other_order, packed
 
 
@@ -878,25 +910,14 @@ def _reach_many(ordered: list[list[tuple[int, str, int]]], packed: dict[int, byt
 def _reach_few(ordered: list[list[tuple[int, str, int]]], packed: dict[int, bytes]) -> list[list[int]]:
     """``_reach_many`` a pair at a time, in plain Python (``terms.alike``, ``facts.other_event``)."""
     width = max(map(len, ordered))
-    linked: dict[tuple[int, int], bool] = {}  # (earlier, later) entry keys: chained (a pair is in many versions of a bucket)
-    ranked: dict[int, story.Ranked] = {}
     out = []
     for held in ordered:
-        keys = [rank[2] for rank in held]
-        for key in keys:
-            if key not in ranked:
-                ranked[key] = story.Ranked(terms_of(packed[key]))
+        entries = [packed[rank[2]] for rank in held]
         reach: list[int] = []
-        for j, later in enumerate(keys):
+        for j, later in enumerate(entries):
             mask = 1 << j
             for i in range(j):
-                chained = linked.get((keys[i], later))
-                if chained is None:
-                    earlier_facts, later_facts = facts_of(packed[keys[i]]), facts_of(packed[later])
-                    bar = STORY_CHAIN_DAY if same_day(earlier_facts, later_facts) else STORY_CHAIN
-                    chained = linked[keys[i], later] = (story.alike(ranked[keys[i]], ranked[later], bar)
-                                                        and not other_event(earlier_facts, later_facts))
-                if chained:
+                if _chained(entries[i], later):  # a pair is in many versions of a bucket, in a batch and after
                     mask |= reach[i]
             reach.append(mask)
         out.append(reach + [1 << j for j in range(len(held), width)])  # past its last, as the matrix has them
