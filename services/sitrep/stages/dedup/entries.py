@@ -22,6 +22,7 @@ import struct
 import sys
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -86,9 +87,15 @@ def pack(order: int, sig: Signature, article_id: str, index_keys: Sequence[int] 
     facts = sig.facts[:FACTS_BYTES].ljust(FACTS_BYTES, b"\0")
     flags = (_WITH_TERMS if terms else 0) | (_WITH_FACTS if facts != _NO_FACTS else 0) | unfiled << _UNFILED_SHIFT
     head = _ENTRY.pack(order, sig.size, len(raw_id), len(index_keys) | flags, counted)
-    kept = _TERMS.pack(*padded(sig.terms)) if terms else b""
+    kept = _terms_kept(sig.terms) if terms else b""
     return (head + sig.minhash + (facts if flags & _WITH_FACTS else b"") + raw_id + bucket_of(index_keys) + kept
             + (packed_answer(answer) if answer else b""))
+
+
+@lru_cache(maxsize=1024)
+def _terms_kept(terms: tuple[int, ...]) -> bytes:
+    """The story terms as an entry keeps them, packed once per article (every shard it is filed in packs them)."""
+    return _TERMS.pack(*padded(terms))
 
 
 def _id_at(n_keys: int) -> int:
@@ -244,8 +251,8 @@ def members(bucket: bytes | None) -> list[int]:
     return _keys_in(_unmarked(bucket)).tolist() if bucket else []
 
 
-def all_members(buckets: Iterable[bytes]) -> set[int]:
-    return set(_keys_in(_unmarked(b"".join(buckets))))
+def all_members(buckets: Sequence[bytes]) -> set[int]:
+    return set(_keys_in(_unmarked(b"".join(buckets)))) if buckets else set()
 
 
 _CLEARED = bytes(top & ~(HOLDER >> 56) for top in range(0x100))  # a member's top byte without the HOLDER bit

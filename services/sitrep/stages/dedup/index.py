@@ -657,6 +657,15 @@ def _filed(packed: bytes) -> tuple[int, ...]:
     return tuple(filed_under(packed))
 
 
+_own_sketch = lru_cache(maxsize=1024)(Sketch)  # a probed article's, once per article (every shard it probes compares it)
+
+
+@lru_cache(maxsize=1024)
+def _own_ranked(terms: tuple[int, ...]) -> story.Ranked:
+    """A probed article's story terms as ``terms.alike`` reads them, once per article (every shard it probes reads them)."""
+    return story.Ranked(story.padded(terms))
+
+
 @lru_cache(maxsize=4 * _DECODED)
 def _chained(earlier: bytes, later: bytes) -> bool:
     """Whether two members of a story term bucket are chained (``_chains``): STORY_CHAIN alike
@@ -718,7 +727,7 @@ def _alike_few(requests: Sequence[Request], sharing: list[set[int]], entries: Ma
             if other_order > order or (oldest is not None and other_order < oldest):
                 continue  # later, or out of the window
             if mine is None:
-                mine = Sketch(sig.minhash)
+                mine = _own_sketch(sig.minhash)
             sim, overlap = tversky_one(jaccard(mine, theirs), sig.size, other_size, EXTRA_WEIGHT)
             if sim >= min_similarity and overlap >= MIN_SHARED:
                 yield r, key, other_order, round4(sim), packed
@@ -811,7 +820,7 @@ def _told_few(requests: Sequence[Request], naming: list[set[int]], entries: Mapp
             if other_order > order or (oldest is not None and other_order < oldest):
                 continue
             if mine is None:
-                mine = story.Ranked(story.padded(sig.terms))
+                mine = _own_ranked(sig.terms)
             theirs = _facts(packed)
             bar = STORY_TERMS_DAY if same_day_stated(facts, theirs) else STORY_TERMS
             if story.alike(mine, _ranked(packed), bar) and not other_event_stated(facts, theirs):
