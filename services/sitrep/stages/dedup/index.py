@@ -677,15 +677,16 @@ def _chained(earlier: bytes, later: bytes) -> bool:
 
 class _Few(NamedTuple):
     """Pairs up to which a probe compares one pair at a time in plain Python: numpy's calls
-    cost a fixed amount each, more than a few dozen pairs do in Python. Either way gives the
-    same answers (``sketch.jaccard``, ``terms.alike``), so the limits only move the cost."""
+    cost a fixed amount each, more than about a hundred pairs do in Python, where an earlier
+    article's entry is decoded once (``_sketched``, ``_ranked``). Either way gives the same
+    answers (``sketch.jaccard``, ``terms.alike``), so the limits only move the cost."""
 
     compared: int  # sketches (``_compare``)
-    told: int  # story terms and facts (``_one_story``): a pair costs more
-    chained: int  # a chain's pairs (``_chains``): many recur in the versions of a bucket a batch sees
+    told: int  # story terms and facts (``_one_story``)
+    chained: int  # a chain's pairs (``_chains``): most were compared before (``_chained``)
 
 
-_FEW = _Few(40, 20, 60)
+_FEW = _Few(100, 100, 200)
 _Alike = Iterator[tuple[int, int, int, float, bytes]]  # request, entry key, its order, similarity, packed entry
 
 
