@@ -142,3 +142,45 @@ def test_a_batch_is_what_waited_while_the_last_was_handled_and_is_acked_after_it
     asyncio.run(asyncio.wait_for(run(), 30))  # a batch that never comes fails, not hangs
     assert batches == [[0], [1, 2, 3], [4, 5]]  # what waited, up to the cap
     assert acked_when_taken == [[], [0], [0, 1, 2, 3]]  # a batch is acked once the caller is done with it
+
+
+def test_with_ack_false_a_batch_is_acked_by_the_caller_and_the_next_is_taken_before() -> None:
+    app = faust.App("take-ahead-test", broker="kafka://localhost:1", web_enabled=False)
+    batches: list[list[int]] = []
+    acked: list[int] = []
+    acked_when_taken: list[list[int]] = []
+
+    @app.agent()
+    async def taker(stream: faust.StreamT) -> None:
+        ack = stream.ack
+
+        async def recorded(event: object) -> bool:
+            acked.append(event.value)  # type: ignore[attr-defined]
+            return await ack(event)
+
+        stream.ack = recorded  # type: ignore[method-assign]
+        held: list[object] = []
+        async for events in take_waiting(stream, cap=3, settle=0.05, ack=False):
+            batches.append([e.value for e in events])
+            acked_when_taken.append(list(acked))
+            for event in held:  # the batch before, finished only now
+                await stream.ack(event)
+            held = list(events)
+
+    async def run() -> None:
+        async with taker.test_context() as agent:
+            await agent.put(0, wait=False)
+            while not batches:
+                await asyncio.sleep(0.01)
+            for value in (1, 2):
+                await agent.put(value, wait=False)
+            while sum(map(len, batches)) < 3:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.2)
+
+    asyncio.run(asyncio.wait_for(run(), 30))
+    assert batches == [[0], [1, 2]]
+    # Nothing is acked by taking: [0] only once the caller acked it, after it took [1, 2];
+    # [1, 2] is never acked, so it would be read again.
+    assert acked_when_taken == [[], []]
+    assert acked == [0]

@@ -28,7 +28,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
@@ -44,7 +44,7 @@ from sitrep.stream.gather import Gatherer
 from sitrep.stream.hold import Holding, Position, Sources, order_mark
 from sitrep.stream.kafka import faust_credentials
 from sitrep.stream.memory import Trimmer
-from sitrep.stream.parallel import AnalyzePool
+from sitrep.stream.parallel import Analyzed, AnalyzePool
 from sitrep.stream.publish import Origin, Publisher
 from sitrep.stream.reconnect import install as install_connection_log
 from sitrep.stream.solo import KAFKA, SOLO, LocalEvent, LocalMessage, Route, sent_offset
@@ -246,36 +246,40 @@ class Worker:
 
     async def analyze(self, stream: faust.StreamT) -> None:
         settings = self.settings
+        finishing: asyncio.Future | None = None  # the batch before, its results being handled
         # What is waiting, at once: a fixed window only ages the first article of a live stream,
         # while its analysis, which sets the pace, waits for the window to end.
-        async for events in take_waiting(stream, settings.batch_size, settings.analyze_batch_seconds):
-            if self.route.enabled and self.route.state != SOLO:
-                self.go_solo()
-            # Order marks from the producer are no articles: they vouch for their partition once
-            # the articles before them are analyzed (``Sources`` keeps a mark until then; the
-            # marks timer runs while a batch waits).
-            batch, vouching = [], False
-            self.sources.begin(self.starts(events))
-            for event in events:
-                order = order_mark(event.message.headers)
-                if order is None:
-                    batch.append(event)
-                else:
-                    self.sources.marked(event.message.partition, event.message.offset, order)
-                    vouching = True
-            if vouching and self.route.state == SOLO:  # in memory a mark costs nothing: it frees what waits for it during the analysis
-                self.send_wanted_marks()
-            probes, top = await self.analyze_articles(batch) if batch else ({}, None)
-            if batch:
-                # One message per shard per batch, to every shard: its probes, and the marks
-                # that let it answer what it holds.
-                self.send_marks(self.sources.marks(self.positions()), probes, top)
-            else:
-                self.send_wanted_marks()
+        try:
+            async for events in take_waiting(stream, settings.batch_size, settings.analyze_batch_seconds, ack=False):
+                if self.route.enabled and self.route.state != SOLO:
+                    self.go_solo()
+                # Order marks from the producer are no articles: they vouch for their partition once
+                # the articles before them are analyzed (``Sources`` keeps a mark until then; the
+                # marks timer runs while a batch waits).
+                batch, vouching = [], False
+                self.sources.begin(self.starts(events))
+                for event in events:
+                    order = order_mark(event.message.headers)
+                    if order is None:
+                        batch.append(event)
+                    else:
+                        self.sources.marked(event.message.partition, event.message.offset, order)
+                        vouching = True
+                if vouching and self.route.state == SOLO:  # in memory a mark costs nothing: it frees what waits for it during the analysis
+                    self.send_wanted_marks()
+                analyzing = await self.submit(batch) if batch else None
+                # The processes take this batch as soon as they finish the one before, whose
+                # results are handled meanwhile: they never wait for the agent between batches.
+                # Batches are finished one after another, in the order they were taken.
+                if finishing is not None:
+                    await finishing
+                finishing = asyncio.ensure_future(self.finish(stream, events, batch, analyzing))
+        finally:
+            if finishing is not None and not finishing.done():
+                finishing.cancel()  # its events are not acked: read again after a restart
 
-    async def analyze_articles(self, batch: list[Any]) -> tuple[dict[int, list[tuple[Probe, Any]]], int | None]:
-        """Analyze a batch, send each article's analysis on, and hand back its probes by shard
-        and the latest order among them."""
+    async def submit(self, batch: list[Any]) -> Awaitable[list[Analyzed | Failure]]:
+        """Hand a batch's articles to the analyze processes; what awaits their results."""
         settings = self.settings
         metrics.child(metrics.MESSAGES_CONSUMED, "analyze").inc(len(batch))
         delay = max((settings.debug_delay_partitions.get(e.message.partition, 0.0) for e in batch), default=0.0)
@@ -283,10 +287,37 @@ class Worker:
             await asyncio.sleep(delay)
         # Without a replay stamp, broker time and offset order a message: a redelivery
         # gets the same order (harmless), a second message with the same id a new one.
-        messages = [(e.message.value, int(e.message.timestamp * 1000) * 1000 + e.message.offset % 1000) for e in batch]
+        return self.pool.submit([(e.message.value, int(e.message.timestamp * 1000) * 1000 + e.message.offset % 1000) for e in batch])
+
+    async def finish(self, stream: faust.StreamT, events: list[Any], batch: list[Any], analyzing: Awaitable[list[Analyzed | Failure]] | None) -> None:
+        """A taken batch's results sent on, its marks with them; then its events acked (a batch
+        that raised too, as Faust's own batches are: it is not taken again and again)."""
+        try:
+            if analyzing is not None:
+                probes, top = await self.analyze_articles(batch, analyzing)
+                # One message per shard per batch, to every shard: its probes, and the marks
+                # that let it answer what it holds.
+                self.send_marks(self.sources.marks(self.positions()), probes, top)
+            else:
+                self.send_wanted_marks()
+        except asyncio.CancelledError:
+            raise  # the worker stops: not acked, so read again after a restart
+        except BaseException:
+            await self.ack(stream, events)
+            raise
+        await self.ack(stream, events)
+
+    @staticmethod
+    async def ack(stream: faust.StreamT, events: list[Any]) -> None:
+        for event in events:
+            await stream.ack(event)
+
+    async def analyze_articles(self, batch: list[Any], analyzing: Awaitable[list[Analyzed | Failure]]) -> tuple[dict[int, list[tuple[Probe, Any]]], int | None]:
+        """The analysis of a batch: each article's sent on; its probes by shard and the latest
+        order among them handed back."""
+        settings = self.settings
         probes: dict[int, list[tuple[Probe, Any]]] = {}  # by shard: (probe, the article's event)
         done: list[tuple[int, int, int | None]] = []  # (partition, offset, order: None when dead-lettered)
-        analyzing = self.pool.submit(messages)
         if self.route.state == SOLO:  # the shards answer the last batch's probes while the processes analyze this one
             self.answer_held()
         for event, result in zip(batch, await analyzing, strict=True):

@@ -68,7 +68,7 @@ def aiokafka_consumer(consumer: Any) -> Any:
 # --- batches of what is waiting ------------------------------------------------------------------
 
 
-async def take_waiting(stream: Any, cap: int, settle: float) -> AsyncIterator[list[Any]]:
+async def take_waiting(stream: Any, cap: int, settle: float, *, ack: bool = True) -> AsyncIterator[list[Any]]:
     """The stream's events in batches of what is waiting, up to ``cap``: a batch goes once no
     event has come for ``settle`` seconds, so it holds what the consumer had fetched, and no
     batch waits out a fixed window (``take_events``'s ``within``) while its first event ages.
@@ -76,7 +76,10 @@ async def take_waiting(stream: Any, cap: int, settle: float) -> AsyncIterator[li
 
     Events are gathered as ``take_events`` gathers them, and so acked: after the caller is
     done with their batch. While it works, gathering pauses (the events wait in the stream's
-    queue), so a rebalance finds nothing taken here that the caller has not seen.
+    queue), so a rebalance finds nothing taken here that the caller has not seen. With
+    ``ack=False`` the caller acks each event itself (``stream.ack``), when it has finished
+    it, which may be after it took the next batch: Faust waits for those acks before it
+    revokes partitions.
     """
     batch: list[Any] = []
     arrived = asyncio.Event()
@@ -113,8 +116,9 @@ async def take_waiting(stream: Any, cap: int, settle: float) -> AsyncIterator[li
             try:
                 yield taken
             finally:
-                for event in taken:
-                    await stream.ack(event)
+                if ack:
+                    for event in taken:
+                        await stream.ack(event)
                 free.set()
     finally:
         stream.enable_acks = acks
