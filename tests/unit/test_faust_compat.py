@@ -106,6 +106,17 @@ def test_installing_twice_changes_nothing(processed: ProcessedOnly) -> None:
 # --- batches of what is waiting (take_waiting) ---------------------------------------------------
 
 
+def record_acks(stream: faust.StreamT, acked: list[int]) -> None:
+    """The stream acks as before, and notes the value of each event it acks in ``acked``."""
+    ack = stream.ack
+
+    async def recorded(event: object) -> bool:
+        acked.append(event.value)  # type: ignore[attr-defined]
+        return await ack(event)
+
+    stream.ack = recorded  # type: ignore[method-assign]
+
+
 def test_a_batch_is_what_waited_while_the_last_was_handled_and_is_acked_after_it() -> None:
     app = faust.App("take-test", broker="kafka://localhost:1", web_enabled=False)
     batches: list[list[int]] = []
@@ -115,13 +126,7 @@ def test_a_batch_is_what_waited_while_the_last_was_handled_and_is_acked_after_it
 
     @app.agent()
     async def taker(stream: faust.StreamT) -> None:
-        ack = stream.ack
-
-        async def recorded(event: object) -> bool:
-            acked.append(event.value)  # type: ignore[attr-defined]
-            return await ack(event)
-
-        stream.ack = recorded  # type: ignore[method-assign]
+        record_acks(stream, acked)
         async for events in take_waiting(stream, cap=3, settle=0.05):
             batches.append([e.value for e in events])
             acked_when_taken.append(list(acked))
@@ -152,13 +157,7 @@ def test_with_ack_false_a_batch_is_acked_by_the_caller_and_the_next_is_taken_bef
 
     @app.agent()
     async def taker(stream: faust.StreamT) -> None:
-        ack = stream.ack
-
-        async def recorded(event: object) -> bool:
-            acked.append(event.value)  # type: ignore[attr-defined]
-            return await ack(event)
-
-        stream.ack = recorded  # type: ignore[method-assign]
+        record_acks(stream, acked)
         held: list[object] = []
         async for events in take_waiting(stream, cap=3, settle=0.05, ack=False):
             batches.append([e.value for e in events])
