@@ -183,3 +183,38 @@ def test_with_ack_false_a_batch_is_acked_by_the_caller_and_the_next_is_taken_bef
     # [1, 2] is never acked, so it would be read again.
     assert acked_when_taken == [[], []]
     assert acked == [0]
+
+
+def test_with_within_a_batch_is_what_came_in_the_window_after_its_first_event_and_idle_never_wakes() -> None:
+    app = faust.App("take-within-test", broker="kafka://localhost:1", web_enabled=False)
+    batches: list[list[int]] = []
+    waits: list[float | None] = []
+
+    @app.agent()
+    async def taker(stream: faust.StreamT) -> None:
+        wait = stream.wait_for_stopped
+
+        async def counted(*events: object, timeout: float | None = None) -> object:
+            waits.append(timeout)
+            return await wait(*events, timeout=timeout)
+
+        stream.wait_for_stopped = counted  # type: ignore[method-assign]
+        async for events in take_waiting(stream, cap=10, within=0.3):
+            batches.append([e.value for e in events])
+
+    async def run() -> None:
+        async with taker.test_context() as agent:
+            await asyncio.sleep(0.5)  # idle
+            idle_waits = len(waits)
+            for value in (0, 1, 2):  # within the window of the first
+                await agent.put(value, wait=False)
+                await asyncio.sleep(0.05)
+            while not batches:
+                await asyncio.sleep(0.01)
+            await agent.put(3, wait=False)
+            while len(batches) < 2:
+                await asyncio.sleep(0.01)
+            assert idle_waits == 1  # one wait for the first event, none by the clock
+
+    asyncio.run(asyncio.wait_for(run(), 30))
+    assert batches == [[0, 1, 2], [3]]

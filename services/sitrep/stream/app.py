@@ -14,8 +14,8 @@ original, so nothing the worker sends can be refused for its size.
 The route key is the article's event (place, cause, day) when it has one, else its id:
 the analysis and the shards' answers meet in the partition that holds the event's state,
 so an article is gathered, judged and corroborated in one step, and its analysis crosses
-Kafka once. Each agent (a method of ``Worker``) takes batches (the analyze agent what is
-waiting, ``take_waiting``; the others what came within a window, ``take_events``), runs a
+Kafka once. Each agent (a method of ``Worker``) takes batches (``take_waiting``: the analyze
+agent what is waiting, the others what came within a window), runs a
 stage function, sends through the one ``Publisher``, and counts. Tables are written inside the event that caused the write, so their changelog
 partition is the event's partition and a restarted or rebalanced worker gets its state
 back. The dedup index is not a table: each shard's is derived from its entries
@@ -584,7 +584,7 @@ class Worker:
 
     async def index(self, stream: faust.StreamT) -> None:
         settings = self.settings
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+        async for batch in take_waiting(stream, settings.batch_size, within=settings.batch_seconds):
             metrics.child(metrics.MESSAGES_CONSUMED, "index").inc(len(batch))
             now, shards = time.monotonic(), set()
             for event in batch:
@@ -674,7 +674,7 @@ class Worker:
         self.publisher.outcome(outcome, prepared.replayed_at, "corroborate", origin_of(event))
 
     async def corroborate(self, stream: faust.StreamT) -> None:
-        async for batch in stream.take_events(self.settings.batch_size, within=self.settings.batch_seconds):
+        async for batch in take_waiting(stream, self.settings.batch_size, within=self.settings.batch_seconds):
             self.forget_finished()
             metrics.child(metrics.MESSAGES_CONSUMED, "corroborate").inc(len(batch))
             for event in batch:

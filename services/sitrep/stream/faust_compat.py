@@ -68,11 +68,15 @@ def aiokafka_consumer(consumer: Any) -> Any:
 # --- batches of what is waiting ------------------------------------------------------------------
 
 
-async def take_waiting(stream: Any, cap: int, settle: float, *, ack: bool = True) -> AsyncIterator[list[Any]]:
+async def take_waiting(stream: Any, cap: int, settle: float | None = None, *, within: float | None = None,
+                       ack: bool = True) -> AsyncIterator[list[Any]]:
     """The stream's events in batches of what is waiting, up to ``cap``: a batch goes once no
     event has come for ``settle`` seconds, so it holds what the consumer had fetched, and no
     batch waits out a fixed window (``take_events``'s ``within``) while its first event ages.
-    An idle stream waits for its next event, without waking meanwhile.
+    With ``within`` instead, a batch goes that long after its first event, as with
+    ``take_events``: what other workers send comes spread over that window. Either way an idle
+    stream waits for its next event without waking, where ``take_events`` wakes every
+    ``within`` (a worker that holds every partition has two agents whose streams stay idle).
 
     Events are gathered as ``take_events`` gathers them, and so acked: after the caller is
     done with their batch. While it works, gathering pauses (the events wait in the stream's
@@ -95,6 +99,9 @@ async def take_waiting(stream: Any, cap: int, settle: float, *, ack: bool = True
         arrived.set()
         return value
 
+    if (settle is None) == (within is None):
+        raise ValueError("take_waiting needs settle or within, not both")
+    loop = asyncio.get_running_loop()
     acks = stream.enable_acks
     stream.enable_acks = False  # acked below, once the caller is done
     stream.add_processor(gather)
@@ -102,10 +109,14 @@ async def take_waiting(stream: Any, cap: int, settle: float, *, ack: bool = True
     try:
         while not stream.should_stop:
             await stream.wait_for_stopped(arrived)
-            while len(batch) < cap:  # until the events already fetched are in
+            deadline = None if within is None else loop.time() + within
+            while len(batch) < cap:  # until the events already fetched are in, or the window ends
                 arrived.clear()
-                await stream.wait_for_stopped(arrived, timeout=settle)
-                if not arrived.is_set():
+                wait = settle if deadline is None else deadline - loop.time()
+                if wait <= 0:
+                    break
+                await stream.wait_for_stopped(arrived, timeout=wait)
+                if deadline is None and not arrived.is_set():
                     break
             arrived.clear()
             if not batch:
