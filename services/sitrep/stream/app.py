@@ -513,12 +513,11 @@ class Worker:
         """Marks alone, while a shard may wait for them; and what waited past ``max_hold``, answered."""
         if self.max_hold is None:
             return
-        now = time.monotonic()
-        limit = self.hold_limit()
-        overdue = {shard for shard, holding in self.holdings.items()
-                   if limit is not None and (oldest := holding.oldest()) is not None and now - oldest >= limit}
-        if overdue:
-            self.deliver(self.answer(overdue, now))
+        now, limit = time.monotonic(), self.hold_limit()
+        if limit is not None:
+            overdue = {shard for shard, holding in self.holdings.items() if (oldest := holding.oldest()) is not None and now - oldest >= limit}
+            if overdue:
+                self.deliver(self.answer(overdue, now))
         self.send_wanted_marks()
 
     def hold_limit(self) -> float | None:

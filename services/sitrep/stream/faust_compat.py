@@ -100,7 +100,7 @@ async def take_waiting(stream: Any, cap: int, settle: float | None = None, *, wi
         return value
 
     if (settle is None) == (within is None):
-        raise ValueError("take_waiting needs settle or within, not both")
+        raise ValueError("take_waiting needs one of settle and within")
     loop = asyncio.get_running_loop()
     acks = stream.enable_acks
     stream.enable_acks = False  # acked below, once the caller is done

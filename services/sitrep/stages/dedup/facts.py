@@ -73,7 +73,7 @@ def _unpack(packed: bytes) -> Fields | None:
 def stated(packed: bytes) -> Fields | None:
     """The five fields of packed facts, or None when they state nothing (all 0, or none): facts
     that state nothing conflict with nothing and tell no other event, so a caller comparing one
-    article with many reads its own once (``conflicts``, ``other_event_of``)."""
+    article with many reads its own once (``conflict_stated``, ``other_event_stated``)."""
     x = _unpack(packed)
     return x if x is not None and any(x) else None
 
@@ -85,20 +85,11 @@ def _dates_apart(mine: int, theirs: int) -> bool:
 def conflict(a: bytes, b: bytes) -> bool:
     """Whether two reports' facts say they are no copies: tolls that disagree on a figure both
     state, or written dates with none in common."""
-    return _conflict(_unpack(a), _unpack(b))
-
-
-def conflicts(x: Fields | None, b: bytes) -> bool:
-    """``conflict(a, b)`` with ``a`` read already (``stated(a)``)."""
-    return x is not None and _conflict(x, _unpack(b))
+    return conflict_stated(_unpack(a), _unpack(b))
 
 
 def conflict_stated(x: Fields | None, y: Fields | None) -> bool:
     """``conflict(a, b)`` with both read already (``stated``)."""
-    return _conflict(x, y)
-
-
-def _conflict(x: Fields | None, y: Fields | None) -> bool:
     return x is not None and y is not None and (any(p and q and p != q for p, q in zip(x[:2], y[:2])) or _dates_apart(x[4], y[4]))
 
 
@@ -106,20 +97,11 @@ def other_event(a: bytes, b: bytes) -> bool:
     """Whether two reports' facts tell two events apart: tolls that disagree, days more than
     DAY_WINDOW apart, or other event keys (each as both state it; no facts: none). One pair
     at a time, without numpy (``other_events`` does many)."""
-    return _other_event(_unpack(a), _unpack(b))
-
-
-def other_event_of(x: Fields | None, b: bytes) -> bool:
-    """``other_event(a, b)`` with ``a`` read already (``stated(a)``)."""
-    return x is not None and _other_event(x, _unpack(b))
+    return other_event_stated(_unpack(a), _unpack(b))
 
 
 def other_event_stated(x: Fields | None, y: Fields | None) -> bool:
     """``other_event(a, b)`` with both read already (``stated``)."""
-    return _other_event(x, y)
-
-
-def _other_event(x: Fields | None, y: Fields | None) -> bool:
     if x is None or y is None:
         return False
     (killed, injured, day, key, written), (their_killed, their_injured, their_day, their_key, their_written) = x, y
